@@ -1,0 +1,11 @@
+//! `knet-libvirt`: knet with libvirt linked in. Users run `knet`; `knet` execs
+//! this binary with the same arguments when a command needs a connection.
+
+mod backend;
+
+fn main() {
+    // libvirt's default error handler prints every error to stderr itself;
+    // knet reports errors once, virsh-style.
+    virt::error::clear_error_callback();
+    std::process::exit(knet::cli::main(&backend::Virt));
+}

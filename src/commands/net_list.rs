@@ -1,0 +1,91 @@
+//! `knet net-list`: virsh's `net-list` (tools/virsh-network.c, cmdNetworkList).
+
+use anyhow::Result;
+
+use crate::context::Ctx;
+use crate::libvirt::NetworkInfo;
+use crate::output;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// List inactive networks only
+    #[arg(long)]
+    pub inactive: bool,
+    /// List inactive and active networks
+    #[arg(long)]
+    pub all: bool,
+    /// List persistent networks
+    #[arg(long)]
+    pub persistent: bool,
+    /// List transient networks
+    #[arg(long)]
+    pub transient: bool,
+    /// List networks with autostart enabled
+    #[arg(long)]
+    pub autostart: bool,
+    /// List networks with autostart disabled
+    #[arg(long = "no-autostart")]
+    pub no_autostart: bool,
+    /// List network UUIDs only
+    #[arg(long)]
+    pub uuid: bool,
+    /// List network names only
+    #[arg(long)]
+    pub name: bool,
+    /// List table (default)
+    #[arg(long)]
+    pub table: bool,
+}
+
+impl Args {
+    /// virsh's filter: state from --all/--inactive (active only by default),
+    /// the other flags ANDed on top; a pair like --persistent --transient
+    /// means "either", as virsh's flag pairs do.
+    fn keep(&self, n: &NetworkInfo) -> bool {
+        let state = if self.all {
+            true
+        } else if self.inactive {
+            !n.active
+        } else {
+            n.active
+        };
+        let persist = self.persistent == self.transient || (n.persistent && self.persistent) || (!n.persistent && self.transient);
+        let auto = self.autostart == self.no_autostart || (n.autostart && self.autostart) || (!n.autostart && self.no_autostart);
+        state && persist && auto
+    }
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    if [args.table, args.name, args.uuid].iter().filter(|b| **b).count() > 1 {
+        return Err(anyhow::anyhow!("Only one argument from --table, --name and --uuid may be specified."));
+    }
+    let mut nets: Vec<NetworkInfo> = ctx.conn()?.list_networks()?.into_iter().filter(|n| args.keep(n)).collect();
+    // virsh sorts by name (vshNetworkSorter, strcasecmp-like via g_strcmp0 on names)
+    nets.sort_by(|a, b| a.name.cmp(&b.name));
+
+    if ctx.json() {
+        return output::print_json(&nets);
+    }
+    if args.name || args.uuid {
+        let mut s = String::new();
+        for n in &nets {
+            s.push_str(if args.name { &n.name } else { &n.uuid });
+            s.push('\n');
+        }
+        s.push('\n');
+        return Ok(output::print(&s)?);
+    }
+    let rows: Vec<Vec<String>> = nets
+        .iter()
+        .map(|n| {
+            vec![
+                n.name.clone(),
+                if n.active { "active" } else { "inactive" }.to_string(),
+                output::yes_no(n.autostart).to_string(),
+                output::yes_no(n.persistent).to_string(),
+            ]
+        })
+        .collect();
+    output::print(&output::table(&["Name", "State", "Autostart", "Persistent"], &rows, ctx.quiet()))?;
+    Ok(())
+}

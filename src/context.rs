@@ -1,0 +1,42 @@
+//! What every command receives: the resolved global options and a lazily
+//! opened connection.
+//!
+//! The connection is opened on first use only, so a command that never asks
+//! for one (validate, bridge-config, ...) never loads libvirt.
+
+use std::cell::OnceCell;
+
+use anyhow::Result;
+
+use crate::cli::GlobalOpts;
+use crate::libvirt::{Conn, Connector};
+
+pub struct Ctx<'a> {
+    pub opts: GlobalOpts,
+    connector: &'a dyn Connector,
+    conn: OnceCell<Box<dyn Conn>>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(opts: GlobalOpts, connector: &'a dyn Connector) -> Self {
+        Ctx { opts, connector, conn: OnceCell::new() }
+    }
+
+    /// The connection to the first (or only) `--connect` URI, opened once.
+    pub fn conn(&self) -> Result<&dyn Conn> {
+        if let Some(c) = self.conn.get() {
+            return Ok(c.as_ref());
+        }
+        let uri = self.opts.connect.first().map(String::as_str);
+        let c = self.connector.open(uri, self.opts.readonly)?;
+        Ok(self.conn.get_or_init(|| c).as_ref())
+    }
+
+    pub fn json(&self) -> bool {
+        self.opts.json
+    }
+
+    pub fn quiet(&self) -> bool {
+        self.opts.quiet
+    }
+}

@@ -1,0 +1,37 @@
+//! knet: libvirt networking from the command line, speaking virsh's language.
+//!
+//! The crate is a library plus two thin binaries (see `Cargo.toml`):
+//! `knet` (no libvirt linked) and `knet-libvirt` (links libvirt). Everything a
+//! command does lives here; the binaries only choose how a connection is made.
+//!
+//! Layers, each knowing nothing of the one above it:
+//! - [`xml`]: the libvirt XML model with source positions and lossless edits;
+//! - [`validate`]: structural and semantic rules over that model;
+//! - [`libvirt`]: the port through which every libvirt call goes (a trait);
+//! - [`commands`]: one module per command, named after it (`net-list` is
+//!   `commands/net_list.rs`), using the layers above;
+//! - [`cli`] and [`output`]: what the user types and what they see.
+
+pub mod cli;
+pub mod commands;
+pub mod context;
+pub mod exit;
+pub mod libvirt;
+pub mod output;
+pub mod validate;
+pub mod xml;
+
+/// Where `knet-libvirt` lives: `$KNET_LIBVIRT_BIN`, else next to the running
+/// executable (both binaries are always installed together).
+pub fn libvirt_binary() -> anyhow::Result<std::path::PathBuf> {
+    if let Some(p) = std::env::var_os("KNET_LIBVIRT_BIN") {
+        return Ok(p.into());
+    }
+    let exe = std::env::current_exe()?;
+    let bin = exe.with_file_name("knet-libvirt");
+    if bin.exists() {
+        Ok(bin)
+    } else {
+        anyhow::bail!("{} not found: knet needs its companion binary knet-libvirt installed beside it", bin.display())
+    }
+}

@@ -1,0 +1,98 @@
+//! The port: every libvirt call knet makes goes through [`Conn`].
+//!
+//! This module never links libvirt. The `knet-libvirt` binary implements
+//! [`Connector`]/[`Conn`] with the `virt` crate (src/bin/knet-libvirt/); the
+//! light `knet` binary implements [`Connector`] by exec'ing `knet-libvirt`
+//! with the same arguments, so commands that never open a connection never
+//! pay libvirt's start-up cost.
+//!
+//! The API is by name, not by handle, so commands stay plain; the backend
+//! caches handles it has already looked up, so bulk work costs one RPC per
+//! real operation, not two.
+
+use std::fmt;
+
+/// A libvirt error as libvirt reported it (`virGetLastError`).
+///
+/// `Display` is libvirt's own message, which is what virsh prints after
+/// `error: `; commands add their own first line as context, as virsh does
+/// (`failed to get network 'x'`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VirtError {
+    /// `virErrorNumber` (see [`code`]).
+    pub code: i32,
+    /// `virErrorDomain`.
+    pub domain: i32,
+    pub message: String,
+}
+
+impl VirtError {
+    pub fn new(code: i32, message: impl Into<String>) -> Self {
+        VirtError { code, domain: 0, message: message.into() }
+    }
+    pub fn is(&self, code: i32) -> bool {
+        self.code == code
+    }
+}
+
+impl fmt::Display for VirtError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for VirtError {}
+
+/// The `virErrorNumber` values knet branches on (libvirt's virterror.h).
+pub mod code {
+    pub const INTERNAL_ERROR: i32 = 1;
+    pub const NO_SUPPORT: i32 = 3;
+    pub const NO_CONNECT: i32 = 5;
+    pub const OPERATION_FAILED: i32 = 9;
+    pub const XML_ERROR: i32 = 27;
+    pub const SYSTEM_ERROR: i32 = 38;
+    pub const RPC: i32 = 39;
+    pub const NO_DOMAIN: i32 = 42;
+    pub const NO_NETWORK: i32 = 43;
+    pub const OPERATION_INVALID: i32 = 55;
+    pub const NO_NETWORK_PORT: i32 = 104;
+    pub const OPERATION_DENIED: i32 = 66;
+    pub const OPERATION_UNSUPPORTED: i32 = 84;
+    pub const XML_INVALID_SCHEMA: i32 = 92;
+    pub const AUTH_FAILED: i32 = 45;
+}
+
+pub type VirtResult<T> = Result<T, VirtError>;
+
+/// What `net-list` / `net-info` show of a network.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct NetworkInfo {
+    pub name: String,
+    pub uuid: String,
+    pub active: bool,
+    pub persistent: bool,
+    pub autostart: bool,
+    /// `None` when the network has no bridge (e.g. hostdev/macvtap pools) or
+    /// libvirt cannot say.
+    pub bridge: Option<String>,
+}
+
+/// One open connection to one libvirt URI.
+pub trait Conn {
+    /// The canonical URI libvirt reports for this connection.
+    fn uri(&self) -> VirtResult<String>;
+
+    /// Every network (active and inactive, persistent and transient).
+    fn list_networks(&self) -> VirtResult<Vec<NetworkInfo>>;
+    /// Look a network up by name, then by UUID, as virsh does.
+    fn lookup_network(&self, name_or_uuid: &str) -> VirtResult<NetworkInfo>;
+    /// `virNetworkGetXMLDesc`; `inactive` asks for the persistent config.
+    fn network_xml(&self, name: &str, inactive: bool) -> VirtResult<String>;
+}
+
+/// Opens connections. Implemented by each binary (see module docs).
+pub trait Connector {
+    /// `uri: None` lets libvirt choose (`LIBVIRT_DEFAULT_URI`, then its own
+    /// default), exactly as virsh without `-c`.
+    fn open(&self, uri: Option<&str>, readonly: bool) -> anyhow::Result<Box<dyn Conn>>;
+}

@@ -1,0 +1,1 @@
+//! Structural and semantic rules for network and interface XML.

@@ -1,0 +1,1 @@
+//! The libvirt XML model (see issue: foundation).
