@@ -7,10 +7,11 @@
 
 use std::io::{self, Write};
 
-/// Render a virsh table. With `quiet`, header and dash line are left out, as
-/// `virsh -q` does.
+/// Render a virsh table. With `quiet` it is `virsh -q`'s: no header, no dash
+/// line, no blank line after, and widths from the rows alone (virsh drops the
+/// header row before measuring).
 pub fn table(headers: &[&str], rows: &[Vec<String>], quiet: bool) -> String {
-    let mut widths: Vec<usize> = headers.iter().map(|h| h.chars().count()).collect();
+    let mut widths: Vec<usize> = headers.iter().map(|h| if quiet { 0 } else { h.chars().count() }).collect();
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
@@ -25,7 +26,9 @@ pub fn table(headers: &[&str], rows: &[Vec<String>], quiet: bool) -> String {
     for row in rows {
         table_row(&mut out, &widths, row.iter().map(String::as_str));
     }
-    out.push('\n');
+    if !quiet {
+        out.push('\n');
+    }
     out
 }
 

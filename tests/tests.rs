@@ -1,0 +1,7 @@
+//! knet's one integration-test binary (ripgrep/jj style: the crate links once).
+//! Each area has its own module; helpers are in `util`.
+
+mod util;
+
+mod test_net_list;
+mod test_startup;

@@ -1,0 +1,156 @@
+//! Helpers shared by every integration test module.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+/// The light `knet` binary, with a clean libvirt environment.
+pub fn knet() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_knet"));
+    clean_env(&mut c);
+    c.env("KNET_LIBVIRT_BIN", env!("CARGO_BIN_EXE_knet-libvirt"));
+    c
+}
+
+/// The real virsh, for "same output as virsh" checks.
+pub fn virsh() -> Command {
+    let mut c = Command::new("virsh");
+    clean_env(&mut c);
+    c
+}
+
+fn clean_env(c: &mut Command) {
+    c.env_remove("LIBVIRT_DEFAULT_URI").env("LC_ALL", "C").env_remove("VISUAL").env_remove("EDITOR");
+}
+
+/// Run and capture; stdin is empty (never a terminal).
+pub fn run(c: &mut Command) -> Out {
+    let o = c.stdin(std::process::Stdio::null()).output().expect("spawn");
+    Out::from(o)
+}
+
+#[derive(Debug, Clone)]
+pub struct Out {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl From<Output> for Out {
+    fn from(o: Output) -> Out {
+        Out {
+            code: o.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&o.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&o.stderr).into_owned(),
+        }
+    }
+}
+
+impl Out {
+    #[track_caller]
+    pub fn ok(self) -> Out {
+        assert_eq!(self.code, 0, "expected success\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+    #[track_caller]
+    pub fn code(self, code: i32) -> Out {
+        assert_eq!(self.code, code, "expected exit {code}\nstdout:\n{}\nstderr:\n{}", self.stdout, self.stderr);
+        self
+    }
+}
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared/corpus` beside the checkout (CI clones main with shared/ beside it).
+pub fn corpus() -> PathBuf {
+    repo().join("../shared/corpus")
+}
+
+/// A `test:///ABS/PATH` URI for a node fixture under tests/fixtures.
+pub fn test_uri(fixture: &str) -> String {
+    let p = repo().join("tests/fixtures").join(fixture);
+    assert!(p.exists(), "missing fixture {}", p.display());
+    format!("test://{}", p.display())
+}
+
+/// A private, real libvirtd in its own network and mount namespace
+/// (tests/sandbox/sandbox.sh). Stopped and removed on drop, also when the test
+/// panics.
+pub struct Sandbox {
+    pub dir: PathBuf,
+    pub uri: String,
+}
+
+impl Sandbox {
+    pub fn start() -> Sandbox {
+        Self::start_with(&[])
+    }
+
+    pub fn start_with(env: &[(&str, &str)]) -> Sandbox {
+        let dir = tempdir_short("knet-sb");
+        let out = run(Command::new(sandbox_sh()).arg("start").arg(&dir).envs(env.iter().copied()));
+        assert_eq!(out.code, 0, "sandbox start failed:\n{}", out.stderr);
+        Sandbox { dir, uri: out.stdout.trim().to_string() }
+    }
+
+    /// Run a command inside the sandbox's network namespace.
+    pub fn exec(&self, args: &[&str]) -> Out {
+        run(Command::new(sandbox_sh()).arg("exec").arg(&self.dir).args(args))
+    }
+
+    /// `knet -c URI ...`
+    pub fn knet(&self) -> Command {
+        let mut c = knet();
+        c.arg("-c").arg(&self.uri);
+        c
+    }
+
+    /// `virsh -c URI ...`
+    pub fn virsh(&self) -> Command {
+        let mut c = virsh();
+        c.arg("-c").arg(&self.uri);
+        c
+    }
+
+    /// Stop the daemon (keeps definitions, like a host shutdown).
+    pub fn stop_daemon(&self) {
+        run(Command::new(sandbox_sh()).arg("stop").arg(&self.dir)).ok();
+    }
+
+    /// Start it again after [`Sandbox::stop_daemon`].
+    pub fn restart_daemon(&self) {
+        run(Command::new(sandbox_sh()).arg("start").arg(&self.dir)).ok();
+    }
+
+    /// The daemon's PID, e.g. to kill it mid-operation in fault tests.
+    pub fn daemon_pid(&self) -> i32 {
+        std::fs::read_to_string(self.dir.join("libvirtd.pid")).unwrap().trim().parse().unwrap()
+    }
+}
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        let _ = Command::new(sandbox_sh()).arg("purge").arg(&self.dir).output();
+    }
+}
+
+pub fn sandbox_sh() -> PathBuf {
+    repo().join("tests/sandbox/sandbox.sh")
+}
+
+pub fn sandbox_xml(name: &str) -> PathBuf {
+    repo().join("tests/sandbox/xml").join(name)
+}
+
+/// A fresh directory with a short path (unix socket paths are limited).
+pub fn tempdir_short(prefix: &str) -> PathBuf {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let d = Path::new("/tmp").join(format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
