@@ -64,30 +64,18 @@ pub mod code {
 
 pub type VirtResult<T> = Result<T, VirtError>;
 
-/// What `net-list` / `net-info` show of a network.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
-pub struct NetworkInfo {
-    pub name: String,
-    pub uuid: String,
-    pub active: bool,
-    pub persistent: bool,
-    pub autostart: bool,
-    /// `None` when the network has no bridge (e.g. hostdev/macvtap pools) or
-    /// libvirt cannot say.
-    pub bridge: Option<String>,
-}
+mod domain;
+mod network;
 
-/// One open connection to one libvirt URI.
-pub trait Conn {
+pub use domain::*;
+pub use network::*;
+
+/// One open connection to one libvirt URI: the union of the per-object APIs,
+/// each in its own file (network.rs, domain.rs) and implemented in the same
+/// file name under src/bin/knet-libvirt/.
+pub trait Conn: NetworkApi + DomainApi {
     /// The canonical URI libvirt reports for this connection.
     fn uri(&self) -> VirtResult<String>;
-
-    /// Every network (active and inactive, persistent and transient).
-    fn list_networks(&self) -> VirtResult<Vec<NetworkInfo>>;
-    /// Look a network up by name, then by UUID, as virsh does.
-    fn lookup_network(&self, name_or_uuid: &str) -> VirtResult<NetworkInfo>;
-    /// `virNetworkGetXMLDesc`; `inactive` asks for the persistent config.
-    fn network_xml(&self, name: &str, inactive: bool) -> VirtResult<String>;
 }
 
 /// Opens connections. Implemented by each binary (see module docs).

@@ -1,0 +1,42 @@
+//! The `virt`-crate implementation of knet's libvirt port (`knet::libvirt`),
+//! one file per object, mirroring src/libvirt/.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+use knet::libvirt::{Conn, Connector, VirtError, VirtResult};
+use virt::connect::Connect;
+use virt::domain::Domain;
+use virt::network::Network;
+
+mod domain;
+mod network;
+
+pub struct Virt;
+
+impl Connector for Virt {
+    fn open(&self, uri: Option<&str>, readonly: bool) -> anyhow::Result<Box<dyn Conn>> {
+        let c = if readonly { Connect::open_read_only(uri) } else { Connect::open(uri) };
+        // virsh: "error: failed to connect to the hypervisor" then libvirt's reason
+        let c = c.map_err(|e| anyhow::Error::new(err(e)).context("failed to connect to the hypervisor"))?;
+        Ok(Box::new(VirtConn { nets: RefCell::default(), doms: RefCell::default(), c }))
+    }
+}
+
+pub struct VirtConn {
+    /// Handles already looked up, by name (see the port's docs). Declared
+    /// before `c` so they are released before the connection closes.
+    nets: RefCell<HashMap<String, Network>>,
+    doms: RefCell<HashMap<String, Domain>>,
+    c: Connect,
+}
+
+pub fn err(e: virt::error::Error) -> VirtError {
+    VirtError { code: e.code().to_raw() as i32, domain: e.domain().to_raw() as i32, message: e.message().to_string() }
+}
+
+impl Conn for VirtConn {
+    fn uri(&self) -> VirtResult<String> {
+        self.c.uri().map_err(err)
+    }
+}
