@@ -10,7 +10,7 @@
 
 use roxmltree::Node;
 
-use super::network::{bandwidth_rates, vlan_rules};
+use super::network::bandwidth_rates;
 use super::{ip, schema, structure, Sink};
 use crate::xml::interface::{Domain, Interface};
 
@@ -44,9 +44,6 @@ pub fn check_interface(node: Node, domain_type: Option<&str>, sink: &mut Sink) {
     let kind = i.kind.map(|k| k.text);
     if let Some(b) = &i.bandwidth {
         bandwidth_rates(b, kind == Some("network"), sink);
-    }
-    if let Some(v) = &i.vlan {
-        vlan_rules(v, sink);
     }
     hostdev_source_incomplete(&i, sink);
     ip_prefix_range(&i, sink);

@@ -132,6 +132,7 @@ pub const STRUCTURAL_RULES: &[&str] = &[
     "unexpected-text",
     "ip-netmask-and-prefix",
     "dhcp-host-mac-and-id",
+    "dhcp-host-no-identity",
     "forward-interface-and-address",
     "hostdev-source-incomplete",
 ];
@@ -203,6 +204,15 @@ fn check_document(src: &str, expect: Option<DocKind>, sink: &mut Sink) -> Option
     };
     let at = root.range().start;
     let kind = match (expect, found) {
+        (_, None) if root.tag_name().namespace().is_some() && ["network", "domain", "interface"].contains(&root.tag_name().name()) => {
+            sink.error(
+                "unknown-document",
+                at,
+                format!("<{}> is in namespace {:?}; libvirt documents use no namespace", root.tag_name().name(), root.tag_name().namespace().unwrap_or("")),
+                Some("remove the xmlns= attribute from the root element".into()),
+            );
+            return expect;
+        }
         (_, None) => {
             let name = root.tag_name().name();
             let hint = structure::suggest(name, &["network", "domain", "interface"]);

@@ -12,7 +12,7 @@ use std::net::IpAddr;
 
 use super::ip::{self, parse_ip};
 use super::Sink;
-use crate::xml::network::{Bandwidth, Dhcp, Forward, Ip, Network, Span, Vlan};
+use crate::xml::network::{Bandwidth, Dhcp, Forward, Ip, Network, Span};
 use crate::xml::Val;
 
 pub fn check(net: &Network, sink: &mut Sink) {
@@ -37,12 +37,6 @@ pub fn check(net: &Network, sink: &mut Sink) {
         if let Some(b) = &pg.bandwidth {
             bandwidth_rates(b, false, sink);
         }
-        if let Some(v) = &pg.vlan {
-            vlan_rules(v, sink);
-        }
-    }
-    if let Some(v) = &net.vlan {
-        vlan_rules(v, sink);
     }
     if let Some(dns) = &net.dns {
         dns_rules(dns, sink);
@@ -160,7 +154,9 @@ fn check_dhcp(d: &Dhcp, sub: Option<&Subnet>, sink: &mut Sink) {
         if h.mac.is_some() && h.id.is_some() {
             sink.error("dhcp-host-mac-and-id", h.id.map_or(h.at, |i| i.at), "<host> has both mac= and id=".into(), Some("use mac= for DHCPv4 hosts and id= for DHCPv6 hosts".into()));
         }
-        if sub.is_some() {
+        if h.mac.is_none() && h.id.is_none() && h.name.is_none() {
+            sink.error("dhcp-host-no-identity", h.at, "a DHCP <host> needs mac= (IPv4), id= (IPv6) or name=".into(), None);
+        } else if sub.is_some() {
             if v6 && h.id.is_none() && h.name.is_none() {
                 sink.error("dhcp-host-identity", h.at, "a DHCPv6 <host> needs id= or name=".into(), None);
             } else if !v6 && h.mac.is_none() && h.name.is_none() {
@@ -497,16 +493,6 @@ pub fn bandwidth_rates(b: &Bandwidth, allow_floor: bool, sink: &mut Sink) {
     }
 }
 
-/// virNetDevVlanParse: a native (untagged) VLAN needs a trunk.
-pub fn vlan_rules(v: &Vlan, sink: &mut Sink) {
-    let trunk = v.trunk.is_some() || v.tags.len() > 1;
-    for (at, _, native) in &v.tags {
-        if native.is_some() && !trunk {
-            sink.error("vlan-native-without-trunk", *at, "nativeMode= needs a trunk (trunk='yes' or several tags)".into(), None);
-        }
-    }
-}
-
 fn dns_rules(dns: &crate::xml::network::Dns, sink: &mut Sink) {
     if dns.enable.is_some_and(|e| e.text == "no") && (!dns.forwarders.is_empty() || !dns.hosts.is_empty() || !dns.srvs.is_empty() || !dns.txts.is_empty()) {
         sink.error("dns-disabled-extra", dns.at, "<dns enable='no'> cannot have forwarders, hosts, srv or txt records".into(), Some("remove the records or enable DNS".into()));
@@ -518,9 +504,7 @@ fn dns_rules(dns: &crate::xml::network::Dns, sink: &mut Sink) {
     }
     for srv in &dns.srvs {
         if let Some(s) = srv.service {
-            if s.text.len() > 15 {
-                sink.error("dns-srv-service", s.value_at, format!("SRV service {:?} is longer than 15 characters", s.text), None);
-            } else if !s.text.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-+/*".contains(&b)) {
+            if !s.text.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-+/*".contains(&b)) {
                 sink.error("dns-srv-service", s.value_at, format!("SRV service {:?} has characters other than letters, digits and _-+/*", s.text), None);
             }
         }
