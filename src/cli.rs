@@ -47,6 +47,9 @@ pub enum Command {
     /// List networks
     #[command(name = "net-list")]
     NetList(commands::net_list::Args),
+    /// Check network, domain or domain <interface> XML offline
+    #[command(name = "validate")]
+    Validate(commands::validate::Args),
 }
 
 /// Parse the command line, run the command, return the exit code.

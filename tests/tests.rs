@@ -5,3 +5,4 @@ mod util;
 
 mod test_net_list;
 mod test_startup;
+mod test_validate;

@@ -8,9 +8,11 @@ use crate::cli::Command;
 use crate::context::Ctx;
 
 pub mod net_list;
+pub mod validate;
 
 pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
     match cmd {
         Command::NetList(args) => net_list::run(args, ctx),
+        Command::Validate(args) => validate::run(args, ctx),
     }
 }
