@@ -4,4 +4,5 @@
 mod util;
 
 mod test_net_list;
+mod test_net_parity;
 mod test_startup;

@@ -57,5 +57,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         (false, false) if conn.lookup_network(&name).is_ok_and(|n| n.active) => "live state",
         (false, false) => "persistent config",
     };
-    net_shared::done(ctx, &format!("Updated network {name} {affected}"))
+    // virsh prints this one without a newline of its own: only the closing
+    // blank line follows it (and -q drops both)
+    if !ctx.quiet() {
+        crate::output::print(&format!("Updated network {name} {affected}\n"))?;
+    }
+    Ok(())
 }
