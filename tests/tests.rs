@@ -4,5 +4,6 @@
 mod util;
 
 mod test_net_list;
+mod test_net_daemon;
 mod test_net_parity;
 mod test_startup;

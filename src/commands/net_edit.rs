@@ -18,7 +18,7 @@
 //!   edited." and exits 0 there, a bug not copied).
 
 use std::io::{IsTerminal, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
@@ -45,7 +45,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let conn = ctx.conn()?;
     let mut original = conn.network_xml(&name, true)?;
 
-    let dir = tempfile::Builder::new().prefix("knet-edit-").tempdir().context("cannot create a private temporary directory")?;
+    let dir = tempfile::Builder::new()
+        .prefix("knet-edit-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .context("cannot create a private temporary directory")?;
     let path = dir.path().join(format!("{}.xml", safe_file_name(&name)));
     std::fs::OpenOptions::new()
         .write(true)
