@@ -4,5 +4,7 @@
 mod util;
 
 mod test_net_list;
+mod test_net_daemon;
+mod test_net_parity;
 mod test_startup;
 mod test_validate;
