@@ -1,1 +1,2 @@
 //! The libvirt XML model (see issue: foundation).
+pub mod edit;
