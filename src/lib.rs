@@ -17,6 +17,7 @@ pub mod commands;
 pub mod context;
 pub mod exit;
 pub mod libvirt;
+pub mod mac;
 pub mod output;
 pub mod validate;
 pub mod xml;
