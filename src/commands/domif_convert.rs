@@ -89,6 +89,10 @@ pub struct Args {
     /// Convert even to a bridge the host does not have (yet)
     #[arg(long)]
     pub force: bool,
+    /// Offline: convert the domain XML in FILE (`-`: stdin) and print the
+    /// result (with --dry-run: the diff); no connection, nothing checked
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["domains", "all", "live", "restart", "jobs"])]
+    pub file: Option<String>,
 }
 
 /// One NIC to move.
@@ -434,7 +438,35 @@ fn summary(reports: &[GuestReport], quiet: bool) -> String {
     output::table(&["Guest", "MAC", "From", "To", "Applied", "Result"], &rows, quiet)
 }
 
+/// `--file`: the same edit on a document, no libvirt involved.
+fn run_offline(args: &Args, file: &str) -> Result<()> {
+    let xml = if file == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(file).map_err(|e| anyhow!("cannot read {file}: {e}"))?
+    };
+    let mac = args.mac.as_deref().map(|m| m.parse::<Mac>()).transpose().map_err(|e| Exit::usage(format!("--mac: {e}")))?;
+    let plan = plan_guest(file, xml.clone(), args, &args.target(), mac)?;
+    let out = match (&plan, args.dry_run) {
+        (Some(p), true) => diff(p),
+        (Some(p), false) => p.converted.clone(),
+        (None, true) => "nothing to convert\n".to_string(),
+        (None, false) => xml,
+    };
+    output::print(&out)?;
+    Ok(())
+}
+
+fn diff(p: &Plan) -> String {
+    let d = similar::TextDiff::from_lines(&p.original, &p.converted);
+    let s = d.unified_diff().context_radius(3).header(&format!("{} (persistent config)", p.guest), &format!("{} (converted)", p.guest)).to_string();
+    s
+}
+
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    if let Some(f) = &args.file {
+        return run_offline(&args, f);
+    }
     let conn = ctx.conn()?;
     if args.domains.is_empty() && !args.all && args.from().is_none() {
         return Err(Exit::usage("name the guests to convert, or select them with --all, --from-network or --from-bridge"));
@@ -474,11 +506,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     if args.dry_run {
         let mut s = String::new();
         for p in &plans {
-            let diff = similar::TextDiff::from_lines(&p.original, &p.converted);
-            s.push_str(&diff.unified_diff().context_radius(3).header(&format!("{} (persistent config)", p.guest), &format!("{} (converted)", p.guest)).to_string());
+            s.push_str(&diff(p));
         }
         if ctx.json() {
-            let v: Vec<_> = plans.iter().map(|p| serde_json::json!({"guest": p.guest, "nics": p.nics, "diff": similar::TextDiff::from_lines(&p.original, &p.converted).unified_diff().to_string()})).collect();
+            let v: Vec<_> = plans.iter().map(|p| serde_json::json!({"guest": p.guest, "nics": p.nics, "diff": diff(p)})).collect();
             return output::print_json(&v);
         }
         if plans.is_empty() {
