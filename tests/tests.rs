@@ -3,6 +3,7 @@
 
 mod util;
 
+mod test_attach;
 mod test_domif_convert;
 mod test_domif_virtxml;
 mod test_domiflist;
