@@ -282,3 +282,34 @@ fn selects_by_current_network_and_by_mac() {
     assert_eq!(by_guest("g01")["status"], "converted");
     assert_eq!(by_guest("g00")["status"], "nothing-to-convert");
 }
+
+#[test]
+fn restart_applies_by_shutdown_destroy_define_start() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let f = sb.dir.join("vm1.xml");
+    std::fs::write(&f, guest_xml("vm1", "52:54:00:aa:bb:01")).unwrap();
+    run(sb.virsh().args(["define", f.to_str().unwrap()])).ok();
+    run(sb.virsh().args(["start", "--paused", "vm1"])).ok();
+    // a paused guest without an OS ignores ACPI: knet must fall back to destroy
+    let out = run(knet_in(&sb, &state).args(["domif-convert", "vm1", "--to-bridge", "br0", "--restart", "--shutdown-timeout", "1", "--yes"])).ok();
+    assert!(out.stdout.contains("config+restart") && out.stdout.contains("converted"), "{}", out.stdout);
+    let state_now = run(sb.virsh().args(["domstate", "vm1"])).ok().stdout;
+    assert!(state_now.starts_with("running"), "{state_now}");
+    assert!(ports(&sb, "br0").contains("vnet"), "restarted guest's tap is not on br0");
+    run(sb.virsh().args(["destroy", "vm1"])).ok();
+}
+
+#[test]
+fn a_transient_guest_is_not_made_persistent() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let f = sb.dir.join("t1.xml");
+    std::fs::write(&f, guest_xml("t1", "52:54:00:aa:bb:09")).unwrap();
+    run(sb.virsh().args(["create", f.to_str().unwrap(), "--paused"])).ok();
+    let out = run(knet_in(&sb, &state).args(["domif-convert", "t1", "--to-bridge", "br0", "--yes"])).code(1);
+    assert!(out.stdout.contains("transient guest"), "{}", out.stdout);
+    let info = run(sb.virsh().args(["dominfo", "t1"])).ok().stdout;
+    assert!(info.lines().any(|l| l.starts_with("Persistent:") && l.ends_with("no")), "{info}");
+    assert!(ports(&sb, "virbr0").contains("vnet"));
+}

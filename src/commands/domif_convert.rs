@@ -108,6 +108,8 @@ struct NicChange {
 #[derive(Debug)]
 struct Plan {
     guest: String,
+    /// Running when planned (re-checked at apply time for --live/--restart).
+    active: bool,
     original: String,
     converted: String,
     nics: Vec<NicChange>,
@@ -265,7 +267,7 @@ fn plan_guest(guest: &str, xml: String, args: &Args, target: &Target, mac: Optio
     if nics.is_empty() {
         return Ok(None);
     }
-    Ok(Some(Plan { guest: guest.to_string(), original: xml, converted, nics }))
+    Ok(Some(Plan { guest: guest.to_string(), active: false, original: xml, converted, nics }))
 }
 
 /// The live interface element of the NIC with `mac`, retargeted, for
@@ -293,7 +295,11 @@ fn move_live(conn: &dyn Conn, guest: &str, live_xml: &str, mac: &str, target: &T
 }
 
 fn wait_shutdown(conn: &dyn Conn, guest: &str, timeout: Duration) -> Result<()> {
-    conn.shutdown_domain(guest)?;
+    match conn.shutdown_domain(guest) {
+        // a paused guest cannot act on ACPI: libvirt says "not running"
+        Err(e) if e.is(code::OPERATION_INVALID) => return Ok(conn.destroy_domain(guest)?),
+        r => r?,
+    }
     let start = Instant::now();
     while start.elapsed() < timeout {
         if !conn.lookup_domain(guest)?.active {
@@ -332,12 +338,18 @@ fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target) -> GuestRep
             return rep;
         }
     }
-    let active = match conn.lookup_domain(&plan.guest) {
-        Ok(i) => i.active,
-        Err(e) => {
-            rep.detail = Some(format!("{e}; not touched"));
-            return rep;
+    // the running state decides what is done only for --live/--restart;
+    // otherwise the planned one labels the result (one RPC less per guest)
+    let active = if args.live || args.restart {
+        match conn.lookup_domain(&plan.guest) {
+            Ok(i) => i.active,
+            Err(e) => {
+                rep.detail = Some(format!("{e}; not touched"));
+                return rep;
+            }
         }
+    } else {
+        plan.active
     };
     if let Err(e) = conn.define_domain(&plan.converted) {
         rep.detail = Some(format!("define refused: {e}; not touched"));
@@ -479,8 +491,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     check_target(conn, &target, args.force)?;
 
     // plan: read-only
+    let infos = conn.list_domains()?;
     let names: Vec<String> = if args.domains.is_empty() {
-        let mut all: Vec<_> = conn.list_domains()?.into_iter().filter(|d| d.persistent).map(|d| d.name).collect();
+        let mut all: Vec<_> = infos.iter().filter(|d| d.persistent).map(|d| d.name.clone()).collect();
         all.sort();
         all
     } else {
@@ -489,6 +502,13 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let mut reports: Vec<GuestReport> = Vec::new();
     let mut plans = Vec::new();
     for name in &names {
+        let info = infos.iter().find(|d| &d.name == name || &d.uuid == name);
+        if info.is_some_and(|i| !i.persistent) {
+            // its "inactive" XML is the live one: defining it would make a
+            // transient guest persistent behind the admin's back
+            reports.push(GuestReport::new(name, Status::Failed, Some("transient guest: no persistent config to convert (use update-device)".into())));
+            continue;
+        }
         let xml = match guest::domain_xml(conn, name, true) {
             Ok(x) => x,
             Err(e) => {
@@ -497,7 +517,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             }
         };
         match plan_guest(name, xml, &args, &target, mac) {
-            Ok(Some(p)) => plans.push(p),
+            Ok(Some(mut p)) => {
+                p.active = info.is_some_and(|i| i.active);
+                plans.push(p)
+            }
             Ok(None) => reports.push(GuestReport::new(name, Status::NothingToConvert, None)),
             Err(e) => reports.push(GuestReport::new(name, Status::Failed, Some(format!("{e:#}")))),
         }
