@@ -38,13 +38,13 @@ for i in $(seq 0 $((N - 1))); do
         "$name" $((i / 256)) $((i % 256)) > "$SB/guests/$name.xml"
     cmds+=("define $SB/guests/$name.xml ;")
 done
-virsh "${cmds[@]}" >/dev/null
+virsh "${cmds[*]}" >/dev/null
 starts=()
 for i in $(seq 0 $((RUNNING - 1))); do starts+=("start --paused $(printf 'g%03d' "$i") ;"); done
-[ "$RUNNING" -gt 0 ] && virsh "${starts[@]}" >/dev/null
+[ "$RUNNING" -gt 0 ] && virsh "${starts[*]}" >/dev/null
 echo "$N guests defined, $RUNNING running (paused)"
 
-reset="$K domif-convert --all --to-network default --yes -q"
+reset="$K domif-convert --all --to-network default --yes -q --json"
 check() {  # every guest is on br0
     local n; n=$(grep -l "<source bridge='br0'/>" "$SB"/etc/qemu/g*.xml | wc -l)
     [ "$n" = "$N" ] || { echo "only $n of $N guests converted" >&2; exit 1; }
@@ -66,7 +66,7 @@ hyperfine --runs 3 --prepare "$reset" --export-json "$SB/virsh.json" "bash $SB/v
 check
 
 # virt-xml: ~0.3 s a call; time 10 guests and scale to N
-$reset
+$reset >/dev/null
 names=$(virsh list --all --name | head -10)
 t0=$(date +%s.%N)
 for g in $names; do virt-xml "$g" --edit --network bridge=br0 >/dev/null 2>&1; done

@@ -400,6 +400,10 @@ fn move_back(conn: &dyn Conn, guest: &str, mac: &str, from: &Target) -> Result<(
     move_live(conn, guest, &live, mac, from)
 }
 
+fn reports_have_backups(done: &Mutex<Vec<(usize, GuestReport)>>) -> bool {
+    done.lock().unwrap_or_else(|e| e.into_inner()).iter().any(|(_, r)| r.backup.is_some())
+}
+
 /// The target a NIC came from, to move it back.
 fn plan_from_target(n: &NicChange) -> Option<Target> {
     let (kind, name) = n.from.split_once(' ')?;
@@ -578,6 +582,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         work(conn);
     });
     bar.finish_and_clear();
+    if reports_have_backups(&done) {
+        if let Err(e) = backup::sync() {
+            eprintln!("warning: {e:#}");
+        }
+    }
     let mut applied = done.into_inner().unwrap_or_else(|e| e.into_inner());
     applied.sort_by_key(|(i, _)| *i);
     reports.extend(applied.into_iter().map(|(_, r)| r));
