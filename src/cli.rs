@@ -47,6 +47,12 @@ pub enum Command {
     /// List networks
     #[command(name = "net-list")]
     NetList(commands::net_list::Args),
+
+    // --- host help (issue 6) ---
+    #[command(name = "mac-gen")]
+    MacGen(commands::mac_gen::Args),
+    #[command(name = "net-new")]
+    NetNew(commands::net_new::Args),
 }
 
 /// Parse the command line, run the command, return the exit code.

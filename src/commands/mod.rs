@@ -9,8 +9,14 @@ use crate::context::Ctx;
 
 pub mod net_list;
 
+// host help (issue 6)
+pub mod mac_gen;
+pub mod net_new;
+
 pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
     match cmd {
         Command::NetList(args) => net_list::run(args, ctx),
+        Command::MacGen(args) => mac_gen::run(args, ctx),
+        Command::NetNew(args) => net_new::run(args, ctx),
     }
 }

@@ -49,4 +49,28 @@ impl NetworkApi for VirtConn {
         let flags = if inactive { sys::VIR_NETWORK_XML_INACTIVE } else { 0 };
         self.network(name)?.xml_desc(flags).map_err(err)
     }
+
+    // --- host help (issue 6), see the trait ---
+
+    fn define_network(&self, xml: &str) -> VirtResult<NetworkInfo> {
+        let n = self.c.define_network_xml(xml).map_err(err)?;
+        net_info(&n)
+    }
+
+    fn start_network(&self, name: &str) -> VirtResult<()> {
+        self.network(name)?.create().map_err(err)
+    }
+
+    fn set_network_autostart(&self, name: &str, on: bool) -> VirtResult<()> {
+        self.network(name)?.set_autostart(on).map_err(err)
+    }
+
+    fn add_dhcp_host(&self, name: &str, host_xml: &str) -> VirtResult<()> {
+        let n = self.network(name)?;
+        let mut flags = sys::VIR_NETWORK_UPDATE_AFFECT_CONFIG;
+        if n.is_active().map_err(err)? {
+            flags |= sys::VIR_NETWORK_UPDATE_AFFECT_LIVE;
+        }
+        n.update(sys::VIR_NETWORK_UPDATE_COMMAND_ADD_LAST, sys::VIR_NETWORK_SECTION_IP_DHCP_HOST, -1, host_xml, flags).map_err(err)
+    }
 }
