@@ -53,6 +53,8 @@ pub enum Command {
     MacGen(commands::mac_gen::Args),
     #[command(name = "net-new")]
     NetNew(commands::net_new::Args),
+    #[command(name = "bridge-config")]
+    BridgeConfig(commands::bridge_config::Args),
 }
 
 /// Parse the command line, run the command, return the exit code.

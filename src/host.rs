@@ -177,11 +177,19 @@ fn parse_ip_neigh(text: &str) -> Vec<String> {
 
 /// True when this process runs in a network namespace other than init's:
 /// the only place knet applies network changes itself.
+///
+/// PID 1's namespace is the authority when it can be read; inside some
+/// containers it cannot (ptrace rules hide /proc/1/ns), and then only a
+/// namespace that `ip netns add` created (bound under /run/netns) counts.
 pub fn in_private_netns() -> bool {
-    match (std::fs::read_link("/proc/self/ns/net"), std::fs::read_link("/proc/1/ns/net")) {
-        (Ok(a), Ok(b)) => a != b,
-        _ => false,
+    use std::os::unix::fs::MetadataExt;
+    let Ok(me) = std::fs::metadata("/proc/self/ns/net") else { return false };
+    if let Ok(init) = std::fs::metadata("/proc/1/ns/net") {
+        return (me.dev(), me.ino()) != (init.dev(), init.ino());
     }
+    std::fs::read_dir("/run/netns")
+        .map(|d| d.flatten().any(|e| std::fs::metadata(e.path()).is_ok_and(|m| (m.dev(), m.ino()) == (me.dev(), me.ino()))))
+        .unwrap_or(false)
 }
 
 /// The network-namespace identity of a process (`net:[4026531840]`).

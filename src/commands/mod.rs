@@ -12,11 +12,13 @@ pub mod net_list;
 // host help (issue 6)
 pub mod mac_gen;
 pub mod net_new;
+pub mod bridge_config;
 
 pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
     match cmd {
         Command::NetList(args) => net_list::run(args, ctx),
         Command::MacGen(args) => mac_gen::run(args, ctx),
         Command::NetNew(args) => net_new::run(args, ctx),
+        Command::BridgeConfig(args) => bridge_config::run(args, ctx),
     }
 }
