@@ -55,6 +55,7 @@ pub enum Command {
     NetNew(commands::net_new::Args),
     #[command(name = "bridge-config")]
     BridgeConfig(commands::bridge_config::Args),
+    Doctor(commands::doctor::Args),
 }
 
 /// Parse the command line, run the command, return the exit code.

@@ -5,4 +5,5 @@ mod util;
 
 mod test_net_list;
 mod test_host_bridge_config;
+mod test_host_doctor;
 mod test_startup;

@@ -13,6 +13,7 @@ pub mod net_list;
 pub mod mac_gen;
 pub mod net_new;
 pub mod bridge_config;
+pub mod doctor;
 
 pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
     match cmd {
@@ -20,5 +21,6 @@ pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
         Command::MacGen(args) => mac_gen::run(args, ctx),
         Command::NetNew(args) => net_new::run(args, ctx),
         Command::BridgeConfig(args) => bridge_config::run(args, ctx),
+        Command::Doctor(args) => doctor::run(args, ctx),
     }
 }
