@@ -56,6 +56,8 @@ pub enum Command {
     #[command(name = "bridge-config")]
     BridgeConfig(commands::bridge_config::Args),
     Doctor(commands::doctor::Args),
+    #[command(name = "port-forward")]
+    PortForward(commands::port_forward::Args),
 }
 
 /// Parse the command line, run the command, return the exit code.

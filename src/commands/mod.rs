@@ -14,6 +14,7 @@ pub mod mac_gen;
 pub mod net_new;
 pub mod bridge_config;
 pub mod doctor;
+pub mod port_forward;
 
 pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
     match cmd {
@@ -22,5 +23,6 @@ pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
         Command::NetNew(args) => net_new::run(args, ctx),
         Command::BridgeConfig(args) => bridge_config::run(args, ctx),
         Command::Doctor(args) => doctor::run(args, ctx),
+        Command::PortForward(args) => port_forward::run(args, ctx),
     }
 }
