@@ -6,5 +6,6 @@ mod util;
 mod test_net_list;
 mod test_host_bridge_config;
 mod test_host_doctor;
+mod test_host_mac_net_new;
 mod test_host_port_forward;
 mod test_startup;
