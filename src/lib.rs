@@ -23,6 +23,7 @@ pub mod mac;
 pub mod output;
 pub mod validate;
 pub mod xml;
+pub mod xpath;
 
 /// Where `knet-libvirt` lives: `$KNET_LIBVIRT_BIN`, else next to the running
 /// executable (both binaries are always installed together).

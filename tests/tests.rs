@@ -8,4 +8,7 @@ mod test_host_bridge_config;
 mod test_host_doctor;
 mod test_host_mac_net_new;
 mod test_host_port_forward;
+mod test_net_daemon;
+mod test_net_parity;
 mod test_startup;
+mod test_validate;

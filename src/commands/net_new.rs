@@ -194,7 +194,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     if args.print_xml {
         return output::print(&plan.xml).map_err(Into::into);
     }
-    conn.define_network(&plan.xml).with_context(|| format!("failed to define network '{}'", args.name))?;
+    conn.define_network(&plan.xml, true).with_context(|| format!("failed to define network '{}'", args.name))?;
     let mut msg = format!("Network {} defined\n", args.name);
     if args.autostart {
         conn.set_network_autostart(&args.name, true).with_context(|| format!("failed to mark network {} as autostarted", args.name))?;

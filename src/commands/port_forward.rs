@@ -18,7 +18,7 @@ use anyhow::{bail, Context, Result};
 use crate::context::Ctx;
 use crate::facts::{self, NetIp};
 use crate::host;
-use crate::libvirt::Conn;
+use crate::libvirt::{update_flags, update_section, Conn, UpdateCommand};
 use crate::output;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -202,6 +202,18 @@ fn nat_nic(conn: &dyn Conn, dom: &str) -> Result<NatNic> {
     bail!("domain '{}' has no NIC on a NAT network: port forwarding is for NAT guests (a bridged guest is reachable on the LAN directly)", info.name)
 }
 
+/// `virsh net-update NET add-last ip-dhcp-host XML --config`, plus `--live`
+/// when the network runs so dnsmasq knows the host at once.
+fn add_dhcp_host(conn: &dyn Conn, net: &str, host_xml: &str) -> Result<()> {
+    let mut flags = update_flags::CONFIG;
+    if conn.lookup_network(net)?.active {
+        flags |= update_flags::LIVE;
+    }
+    let section = update_section("ip-dhcp-host").expect("libvirt section");
+    conn.update_network(net, UpdateCommand::AddLast, section, -1, host_xml, flags)?;
+    Ok(())
+}
+
 /// A free address for a new static lease: outside the DHCP range first
 /// (dnsmasq may have leased any address inside it), then from the top of it.
 fn free_ip(ip: &NetIp) -> Option<Ipv4Addr> {
@@ -254,7 +266,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
                 if args.print {
                     let _ = writeln!(notes, "note: {name} ({mac}) has no static lease on '{net}'; without --print knet adds {host_xml}");
                 } else {
-                    conn.add_dhcp_host(&net, &host_xml).with_context(|| format!("failed to add a static DHCP lease for {name} to network '{net}'"))?;
+                    add_dhcp_host(conn, &net, &host_xml).with_context(|| format!("failed to add a static DHCP lease for {name} to network '{net}'"))?;
                     let _ = writeln!(notes, "Static DHCP lease {a} added for {name} ({mac}) on network {net}; the guest takes it at its next DHCP renewal");
                 }
                 a
