@@ -110,6 +110,17 @@ pub enum Command {
     /// Restore a guest's XML from a domif-convert backup
     #[command(name = "domif-rollback")]
     DomifRollback(commands::domif_rollback::Args),
+
+    // --- host help (issue 6) ---
+    #[command(name = "mac-gen")]
+    MacGen(commands::mac_gen::Args),
+    #[command(name = "net-new")]
+    NetNew(commands::net_new::Args),
+    #[command(name = "bridge-config")]
+    BridgeConfig(commands::bridge_config::Args),
+    Doctor(commands::doctor::Args),
+    #[command(name = "port-forward")]
+    PortForward(commands::port_forward::Args),
 }
 
 /// Parse the command line, run the command, return the exit code.

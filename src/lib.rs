@@ -18,6 +18,8 @@ pub mod commands;
 pub mod context;
 pub mod exit;
 pub mod guest;
+pub mod facts;
+pub mod host;
 pub mod libvirt;
 pub mod mac;
 pub mod output;
