@@ -26,7 +26,8 @@ pub struct Cli {
 #[derive(Debug, Clone, Default, Args)]
 pub struct GlobalOpts {
     /// Hypervisor connection URI (default: $LIBVIRT_DEFAULT_URI, then libvirt's own default)
-    #[arg(short = 'c', long = "connect", value_name = "URI", global = true)]
+    #[arg(short = 'c', long = "connect", value_name = "URI", global = true,
+          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::uris()))]
     pub connect: Vec<String>,
 
     /// Open a read-only connection; every write command then fails
@@ -47,23 +48,44 @@ pub enum Command {
     /// List networks
     #[command(name = "net-list")]
     NetList(commands::net_list::Args),
+
+    /// Interactive terminal (also what `knet` with no command opens)
+    #[command(name = "shell")]
+    Shell(crate::shell::Args),
+
+    /// Print live names for shell completion (used by completion; not for users)
+    #[command(name = "complete-names", hide = true)]
+    CompleteNames(crate::complete::NamesArgs),
+
+    /// Write completions/ and man/ (for knet's maintainers: see README)
+    #[command(name = "generate-assets", hide = true)]
+    GenerateAssets(crate::assets::Args),
 }
 
 /// Parse the command line, run the command, return the exit code.
 ///
 /// Shared by both binaries; `connector` decides how libvirt is reached.
 pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
+    // shell completion (COMPLETE=bash knet -- ...) answers and exits here
+    crate::complete::env_complete();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
+            if let Some(code) = crate::shell::try_sequence(&e, connector) {
+                return code;
+            }
             let _ = e.print();
             return e.exit_code();
         }
     };
-    let ctx = crate::context::Ctx::new(cli.global, connector);
+    let mut ctx = crate::context::Ctx::new(cli.global, connector);
     let result = match cli.command {
+        None | Some(Command::Shell(_)) => return crate::shell::run(ctx),
+        Some(cmd @ Command::CompleteNames(_)) => {
+            ctx.remember_uri = false;
+            commands::run(cmd, &ctx)
+        }
         Some(cmd) => commands::run(cmd, &ctx),
-        None => Err(crate::exit::Exit::usage("no command given (try 'knet --help')")),
     };
     match result {
         Ok(()) => crate::exit::SUCCESS,

@@ -12,12 +12,16 @@
 //!   `commands/net_list.rs`), using the layers above;
 //! - [`cli`] and [`output`]: what the user types and what they see.
 
+pub mod assets;
 pub mod cli;
+pub mod complete;
 pub mod commands;
 pub mod context;
 pub mod exit;
+pub mod interrupt;
 pub mod libvirt;
 pub mod output;
+pub mod shell;
 pub mod validate;
 pub mod xml;
 

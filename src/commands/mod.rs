@@ -12,5 +12,9 @@ pub mod net_list;
 pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
     match cmd {
         Command::NetList(args) => net_list::run(args, ctx),
+        // cli::main opens the shell itself; this is `shell` typed inside it
+        Command::Shell(_) => Err(crate::exit::Exit::usage("already in the knet shell")),
+        Command::CompleteNames(args) => crate::complete::names(args, ctx),
+        Command::GenerateAssets(args) => crate::assets::run(args),
     }
 }
