@@ -20,7 +20,7 @@
 
 use std::io::{BufRead, IsTerminal};
 
-use clap::{Arg, ArgAction, CommandFactory, FromArgMatches, Parser};
+use clap::{Arg, CommandFactory, FromArgMatches, Parser};
 use clap_complete::engine::ArgValueCandidates;
 use rustyline::completion::{Completer, Pair};
 use rustyline::error::ReadlineError;
@@ -136,8 +136,7 @@ fn shell_command() -> clap::Command {
         .subcommand(
             clap::Command::new("connect")
                 .about("Connect to another hypervisor URI (the current connection stays if it fails)")
-                .arg(Arg::new("name").value_name("URI").help("Hypervisor connection URI").add(ArgValueCandidates::new(crate::complete::uris())))
-                .arg(Arg::new("ro").short('r').long("readonly").action(ArgAction::SetTrue).help("Read-only connection")),
+                .arg(Arg::new("name").value_name("URI").help("Hypervisor connection URI").add(ArgValueCandidates::new(crate::complete::uris()))),
         )
         .subcommand(clap::Command::new("quit").about("Quit this interactive terminal"))
         .subcommand(clap::Command::new("exit").about("Quit this interactive terminal"))
@@ -210,7 +209,8 @@ impl<'a> Session<'a> {
             Some(("quit" | "exit", _)) => Flow::Quit,
             Some(("connect", sub)) => {
                 let uri = sub.get_one::<String>("name").cloned();
-                let ro = sub.get_flag("ro");
+                // the global -r/--readonly, as virsh's `connect --readonly`
+                let ro = sub.get_flag("readonly") || m.get_flag("readonly");
                 Flow::Continue(match self.ctx.reconnect(uri, ro) {
                     Ok(()) => exit::SUCCESS,
                     Err(e) => exit::report(&e),
@@ -445,6 +445,11 @@ impl Helper for ShellHelper {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn shell_tree_is_consistent() {
+        shell_command().debug_assert();
+    }
 
     #[test]
     fn splits_like_virsh() {

@@ -4,4 +4,5 @@
 mod util;
 
 mod test_net_list;
+mod test_shell;
 mod test_startup;
