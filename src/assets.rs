@@ -183,7 +183,10 @@ pub fn completions() -> Result<Vec<(String, String)>> {
     for (file, shell) in shells {
         let mut buf = Vec::new();
         shell.write_registration("COMPLETE", "knet", "knet", "knet", &mut buf)?;
-        let script = String::from_utf8(buf)?;
+        let mut script = String::from_utf8(buf)?;
+        if file == "_knet" {
+            script = zsh_autoloadable(&script);
+        }
         // zsh reads `#compdef` only on the first line
         let text = match script.trim_start().split_once('\n') {
             Some((first, rest)) if first.starts_with("#compdef") => format!("{first}\n# {note}\n{rest}"),
@@ -197,6 +200,16 @@ pub fn completions() -> Result<Vec<(String, String)>> {
 /// Write `files` into `dir`, removing the knet pages there that are no
 /// longer generated (a renamed command must not leave its old page behind);
 /// nothing else in `dir` is touched.
+/// clap's zsh registration is made to be sourced; installed in `$fpath` it
+/// is autoloaded as `_knet` on the first Tab, which would only register the
+/// completer and offer nothing. Completing at once when autoloaded (zsh's own
+/// `$funcstack` idiom, as clap's static zsh scripts do) makes the first Tab work.
+fn zsh_autoloadable(script: &str) -> String {
+    let reg = "compdef _clap_dynamic_completer_knet knet";
+    let idiom = "if [ \"$funcstack[1]\" = \"_knet\" ]; then\n    _clap_dynamic_completer_knet \"$@\"\nelse\n    compdef _clap_dynamic_completer_knet knet\nfi";
+    script.replacen(reg, idiom, 1)
+}
+
 fn write_all(dir: &Path, files: &[(String, String)]) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     for e in std::fs::read_dir(dir)?.flatten() {

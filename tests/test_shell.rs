@@ -111,12 +111,12 @@ fn shell_help_needs_no_libvirt() {
 
 /// A private tmux server (its own socket) running one command in an
 /// 120x40 window; killed on drop.
-struct Term {
+pub(crate) struct Term {
     socket: String,
 }
 
 impl Term {
-    fn start(cmd: &[&str], env: &[(&str, &str)]) -> Term {
+    pub(crate) fn start(cmd: &[&str], env: &[(&str, &str)]) -> Term {
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let socket = format!("knet-test-{}-{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
         let mut line: Vec<String> = vec!["env".into(), "LC_ALL=C".into(), "TERM=xterm".into()];
@@ -130,7 +130,7 @@ impl Term {
         t
     }
 
-    fn keys(&self, keys: &[&str]) {
+    pub(crate) fn keys(&self, keys: &[&str]) {
         const NAMED: &[&str] = &["Tab", "Enter", "Up", "C-u", "C-c", "C-d"];
         for k in keys {
             let lit: &[&str] = if NAMED.contains(k) { &[] } else { &["-l", "--"] };
@@ -139,14 +139,14 @@ impl Term {
         }
     }
 
-    fn screen(&self) -> String {
+    pub(crate) fn screen(&self) -> String {
         run(Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p", "-S", "-200"])).ok().stdout
     }
 
     /// Wait until the screen satisfies `pred` (knet is a separate process
     /// drawing asynchronously); panic with the screen after 20 s.
     #[track_caller]
-    fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+    pub(crate) fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
         let t0 = Instant::now();
         loop {
             let s = self.screen();

@@ -3,6 +3,7 @@
 
 mod util;
 
+mod test_completion;
 mod test_net_list;
 mod test_shell;
 mod test_startup;
