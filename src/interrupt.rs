@@ -42,9 +42,12 @@ pub fn requested() -> bool {
     REQUESTED.load(Ordering::SeqCst)
 }
 
+/// Exit status after Ctrl-C stopped the work (128 + SIGINT, as shells report it).
+pub const EXIT_CODE: i32 = 130;
+
 /// The error a command returns when it stopped because of Ctrl-C.
 pub fn cancelled() -> anyhow::Error {
-    anyhow::Error::new(crate::exit::Exit { code: 130, message: Some("interrupted by Ctrl-C".into()) })
+    anyhow::Error::new(crate::exit::Exit { code: EXIT_CODE, message: Some("interrupted by Ctrl-C".into()) })
 }
 
 /// While alive, SIGINT sets the flag instead of killing the process.

@@ -308,6 +308,8 @@ impl<'a> Session<'a> {
     }
 
     /// Commands from a pipe or file, one line at a time, no banner, no prompt.
+    /// Ctrl-C stops the command it hits and, off a terminal, the rest of
+    /// the input too (exit 130), as it would stop a shell script.
     fn piped(&mut self, input: impl BufRead) -> i32 {
         let mut code = exit::SUCCESS;
         for line in input.lines() {
@@ -315,6 +317,9 @@ impl<'a> Session<'a> {
             match self.run_line(&line) {
                 Flow::Continue(c) => code = c,
                 Flow::Quit => break,
+            }
+            if crate::interrupt::requested() {
+                return crate::interrupt::EXIT_CODE;
             }
         }
         code
@@ -389,6 +394,9 @@ pub fn try_sequence(err: &clap::Error, connector: &dyn crate::libvirt::Connector
         match s.run_words(words) {
             Flow::Continue(c) => code = c,
             Flow::Quit => break,
+        }
+        if crate::interrupt::requested() {
+            return Some(crate::interrupt::EXIT_CODE);
         }
     }
     Some(code)
