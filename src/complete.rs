@@ -220,7 +220,101 @@ pub fn env_complete() {
         words.truncate(at);
         set_line(words);
     }
-    clap_complete::CompleteEnv::with_factory(Cli::command).completer("knet").complete();
+    let shells: [&dyn clap_complete::env::EnvCompleter; 3] = [&Shell::Bash, &Shell::Zsh, &Shell::Fish];
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .completer("knet")
+        .shells(clap_complete::env::Shells(&shells))
+        .complete();
+}
+
+/// The engine's candidates for `args[index]`, as knet offers them: hidden
+/// ones dropped, and options only when the word starts with `-` or nothing
+/// else fits, so `net-start <TAB>` offers networks, not `--connect`.
+pub fn candidates(cmd: &mut clap::Command, args: Vec<std::ffi::OsString>, index: usize) -> Vec<CompletionCandidate> {
+    let current = args.get(index).map(|a| a.to_string_lossy().into_owned()).unwrap_or_default();
+    let cwd = std::env::current_dir().ok();
+    let mut c: Vec<CompletionCandidate> =
+        clap_complete::engine::complete(cmd, args, index, cwd.as_deref()).unwrap_or_default().into_iter().filter(|c| !c.is_hide_set()).collect();
+    let is_flag = |c: &CompletionCandidate| c.get_value().to_string_lossy().starts_with('-');
+    if !current.starts_with('-') && c.iter().any(|x| !is_flag(x)) {
+        c.retain(|x| !is_flag(x));
+    }
+    c
+}
+
+/// bash, zsh and fish as clap_complete speaks to them (same registration
+/// scripts, same answer formats, clap_complete/src/env/shells.rs), with
+/// knet's [`candidates`] in between.
+#[derive(Clone, Copy)]
+enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl Shell {
+    fn clap(self) -> &'static dyn clap_complete::env::EnvCompleter {
+        match self {
+            Shell::Bash => &clap_complete::env::Bash,
+            Shell::Zsh => &clap_complete::env::Zsh,
+            Shell::Fish => &clap_complete::env::Fish,
+        }
+    }
+}
+
+impl clap_complete::env::EnvCompleter for Shell {
+    fn name(&self) -> &'static str {
+        self.clap().name()
+    }
+    fn is(&self, name: &str) -> bool {
+        self.clap().is(name)
+    }
+    fn write_registration(&self, var: &str, name: &str, bin: &str, completer: &str, buf: &mut dyn std::io::Write) -> std::io::Result<()> {
+        self.clap().write_registration(var, name, bin, completer, buf)
+    }
+    fn write_complete(&self, cmd: &mut clap::Command, mut args: Vec<std::ffi::OsString>, _: Option<&std::path::Path>, buf: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let env_index = std::env::var("_CLAP_COMPLETE_INDEX").ok().and_then(|i| i.parse::<usize>().ok()).unwrap_or_default();
+        let ifs = std::env::var("_CLAP_IFS").ok();
+        let index = match self {
+            Shell::Bash => env_index,
+            Shell::Zsh => {
+                if args.len() == env_index {
+                    args.push("".into());
+                }
+                env_index
+            }
+            Shell::Fish => args.len().saturating_sub(1),
+        };
+        let first_line = |c: &CompletionCandidate| c.get_help().map(|h| h.to_string().lines().next().unwrap_or_default().to_string());
+        for (i, c) in candidates(cmd, args, index).iter().enumerate() {
+            let v = c.get_value().to_string_lossy();
+            match self {
+                Shell::Bash => {
+                    if i > 0 {
+                        write!(buf, "{}", ifs.as_deref().unwrap_or("\n"))?;
+                    }
+                    write!(buf, "{v}")?;
+                }
+                Shell::Zsh => {
+                    if i > 0 {
+                        write!(buf, "{}", ifs.as_deref().unwrap_or("\n"))?;
+                    }
+                    write!(buf, "{}", v.replace('\\', "\\\\").replace(':', "\\:"))?;
+                    if let Some(h) = first_line(c) {
+                        write!(buf, ":{}", h.replace('\\', "\\\\"))?;
+                    }
+                }
+                Shell::Fish => {
+                    write!(buf, "{v}")?;
+                    if let Some(h) = first_line(c) {
+                        write!(buf, "\t{h}")?;
+                    }
+                    writeln!(buf)?;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 // ---------------------------------------------------------------------------

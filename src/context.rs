@@ -8,7 +8,7 @@
 //! Ctrl-C stops them cleanly (see src/interrupt.rs); the interactive shell
 //! (src/shell.rs) keeps one `Ctx` and its connection for a whole session.
 
-use std::cell::OnceCell;
+use std::cell::{Cell, OnceCell};
 
 use anyhow::Result;
 
@@ -19,6 +19,7 @@ pub struct Ctx<'a> {
     pub opts: GlobalOpts,
     connector: &'a dyn Connector,
     conn: OnceCell<Box<dyn Conn>>,
+    connect_failed: Cell<bool>,
     /// Record explicit `--connect` URIs that opened, for `--connect`
     /// completion (off for completion's own lookups).
     pub remember_uri: bool,
@@ -26,7 +27,7 @@ pub struct Ctx<'a> {
 
 impl<'a> Ctx<'a> {
     pub fn new(opts: GlobalOpts, connector: &'a dyn Connector) -> Self {
-        Ctx { opts, connector, conn: OnceCell::new(), remember_uri: true }
+        Ctx { opts, connector, conn: OnceCell::new(), connect_failed: Cell::new(false), remember_uri: true }
     }
 
     /// The connection to the first (or only) `--connect` URI, opened once.
@@ -35,11 +36,20 @@ impl<'a> Ctx<'a> {
             return Ok(c.as_ref());
         }
         let uri = self.opts.connect.first().map(String::as_str);
-        let c = self.connector.open(uri, self.opts.readonly)?;
+        let c = self.connector.open(uri, self.opts.readonly).map_err(|e| {
+            self.connect_failed.set(true);
+            e
+        })?;
         if let (Some(u), true) = (uri, self.remember_uri) {
             crate::complete::remember_uri(u);
         }
         Ok(self.conn.get_or_init(|| c).as_ref())
+    }
+
+    /// Whether opening the connection failed (virsh then never ran the
+    /// command, so it prints nothing on stdout).
+    pub fn connect_failed(&self) -> bool {
+        self.connect_failed.get()
     }
 
     /// The connection if one is open already; never opens one.

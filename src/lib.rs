@@ -24,6 +24,7 @@ pub mod output;
 pub mod shell;
 pub mod validate;
 pub mod xml;
+pub mod xpath;
 
 /// Where `knet-libvirt` lives: `$KNET_LIBVIRT_BIN`, else next to the running
 /// executable (both binaries are always installed together).

@@ -217,7 +217,7 @@ impl<'a> Session<'a> {
                 })
             }
             _ => match Cli::from_arg_matches(&m) {
-                Ok(cli) => Flow::Continue(self.run_cli(cli)),
+                Ok(cli) => Flow::Continue(self.run_cli(m.subcommand_name(), cli)),
                 Err(e) => {
                     let _ = e.print();
                     Flow::Continue(e.exit_code())
@@ -229,26 +229,21 @@ impl<'a> Session<'a> {
     /// Run one parsed command on the session's connection, with the line's
     /// own `-q`/`--json`; a line with its own `-c`/`-r` runs on a connection
     /// of its own, leaving the session's as it was.
-    fn run_cli(&mut self, cli: Cli) -> i32 {
+    fn run_cli(&mut self, name: Option<&str>, cli: Cli) -> i32 {
         let Some(cmd) = cli.command else { return exit::SUCCESS };
         let _guard = crate::interrupt::Guard::new();
         let g = cli.global;
         let own_conn = !g.connect.is_empty() || (g.readonly && !self.ctx.opts.readonly);
-        let result = if own_conn {
+        if own_conn {
             let ctx = Ctx::new(g, self.ctx.connector());
-            crate::commands::run(cmd, &ctx)
-        } else {
-            let saved = self.ctx.opts.clone();
-            self.ctx.opts.quiet |= g.quiet;
-            self.ctx.opts.json |= g.json;
-            let r = crate::commands::run(cmd, &self.ctx);
-            self.ctx.opts = saved;
-            r
-        };
-        match result {
-            Ok(()) => exit::SUCCESS,
-            Err(e) => exit::report(&e),
+            return crate::cli::run_command(name, cmd, &ctx);
         }
+        let saved = self.ctx.opts.clone();
+        self.ctx.opts.quiet |= g.quiet;
+        self.ctx.opts.json |= g.json;
+        let code = crate::cli::run_command(name, cmd, &self.ctx);
+        self.ctx.opts = saved;
+        code
     }
 
     /// The interactive loop: line editing, history, completion.
@@ -424,12 +419,9 @@ impl Completer for ShellHelper {
         crate::complete::set_line(args.clone());
         args.push(current);
         let index = args.len() - 1;
-        let cwd = std::env::current_dir().ok();
-        let cands = clap_complete::engine::complete(&mut shell_command(), args.into_iter().map(Into::into).collect(), index, cwd.as_deref())
-            .unwrap_or_default();
+        let cands = crate::complete::candidates(&mut shell_command(), args.into_iter().map(Into::into).collect(), index);
         let pairs = cands
             .into_iter()
-            .filter(|c| !c.is_hide_set())
             .map(|c| {
                 let v = c.get_value().to_string_lossy().into_owned();
                 let mut replacement = quote(&v);

@@ -107,3 +107,69 @@ fn zsh_completes_in_a_real_terminal() {
     let s = t.wait_for("the two --a flags", |s| s.contains("--autostart"));
     assert!(s.contains("--all") && s.contains("List inactive and active networks"), "{s}");
 }
+
+#[test]
+fn live_network_names_follow_their_state_and_the_line_connection() {
+    let st = tempdir_short("knet-st");
+    // test:///default: one network, `default`, active
+    let out = bash(&["knet", "-c", "test:///default", "net-destroy", ""], &[], &st).ok();
+    assert_eq!(values(&out), ["default"]);
+    assert_eq!(out.stderr, "");
+    let out = fish("knet -c test:///default net-start ", &[], &st).ok();
+    assert!(!values(&out).contains(&"default".to_string()), "net-start offered an active network:\n{}", out.stdout);
+    // -c given after the command, and a node file's networks
+    let node = test_uri("shell-node.xml");
+    let out = fish(&format!("knet net-info --connect={node} "), &[], &st).ok();
+    assert_eq!(values(&out), ["alpha", "beta"]);
+    // no -c: LIBVIRT_DEFAULT_URI, as libvirt itself decides
+    let out = fish("knet net-dumpxml b", &[("LIBVIRT_DEFAULT_URI", &node)], &st).ok();
+    assert_eq!(values(&out), ["beta"]);
+}
+
+#[test]
+fn net_update_completes_its_commands_and_sections() {
+    let st = tempdir_short("knet-st");
+    let out = bash(&["knet", "-c", "test:///default", "net-update", "default", "add-"], &[], &st).ok();
+    assert_eq!(values(&out), ["add-first", "add-last"]);
+    let out = fish("knet -c test:///default net-update default add ip-dhcp-", &[], &st).ok();
+    assert_eq!(values(&out), ["ip-dhcp-host", "ip-dhcp-range"]);
+}
+
+#[test]
+fn unreachable_libvirt_gives_no_names_and_no_noise() {
+    let st = tempdir_short("knet-st");
+    // fails at once: libvirt's XML error must not reach the terminal
+    let out = bash(&["knet", "-c", "test:///nonexistent.xml", "net-info", "d"], &[], &st).ok();
+    assert_eq!(values(&out), Vec::<String>::new());
+    assert_eq!(out.stderr, "");
+    let out = fish("knet -c test:///nonexistent.xml net-info ", &[], &st).ok();
+    assert_eq!(out.stderr, "");
+    assert!(values(&out).iter().all(|v| v.starts_with('-')), "{}", out.stdout);
+}
+
+#[test]
+fn a_hanging_libvirt_costs_one_deadline_not_a_hung_prompt() {
+    // a socket that accepts and never answers: libvirt would wait for its
+    // hello forever; completion gives up after KNET_COMPLETE_TIMEOUT_MS
+    let st = tempdir_short("knet-st");
+    let sock = st.join("hang.sock");
+    let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut conns = Vec::new();
+        for c in listener.incoming().take(4) {
+            conns.push(c);
+            let _ = tx.send(());
+        }
+        std::thread::sleep(std::time::Duration::from_secs(30));
+    });
+    let uri = format!("qemu+unix:///system?socket={}", sock.display());
+    let t0 = std::time::Instant::now();
+    let out = fish(&format!("knet -c {uri} net-info "), &[("KNET_COMPLETE_TIMEOUT_MS", "500")], &st).ok();
+    let took = t0.elapsed();
+    assert_eq!(out.stderr, "");
+    assert!(values(&out).iter().all(|v| v.starts_with('-')), "{}", out.stdout);
+    // generous bound: without the deadline this never returns
+    assert!(took < std::time::Duration::from_secs(10), "completion blocked for {took:?}");
+    assert!(rx.try_recv().is_ok(), "knet never tried the hanging libvirt");
+}

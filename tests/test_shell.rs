@@ -48,7 +48,8 @@ fn piped_errors_are_printed_and_the_session_goes_on_with_the_last_status() {
     let st = tempdir_short("knet-st");
     let out = run_stdin(knet_in(&st).args(["-c", "test:///default"]), "net-frob\nnet-list --name --uuid\nnet-list --name\n");
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert_eq!(out.stdout, names("test:///default"));
+    // a failed virsh command's stdout is a lone newline (see cli::VIRSH_COMMANDS)
+    assert_eq!(out.stdout, format!("\n{}", names("test:///default")));
     assert!(out.stderr.contains("unrecognized subcommand 'net-frob'"), "{}", out.stderr);
     assert!(out.stderr.contains("error: Only one argument from --table, --name and --uuid may be specified."), "{}", out.stderr);
 
@@ -73,11 +74,22 @@ fn sequence_runs_in_order_with_the_last_status() {
     let out = run(knet_in(&st).args(["-c", "test:///default", &format!("net-list --name; connect {node}; net-list --name")])).ok();
     assert_eq!(out.stdout, format!("{}{}", names("test:///default"), names(&node)));
 
-    let out = run(knet_in(&st).args(["-c", "test:///default", "net-list --name --uuid; net-list --name"]));
-    assert_eq!(out.code, 0);
-    let out = run(knet_in(&st).args(["-c", "test:///default", "net-list --name; net-list --name --uuid"]));
-    assert_eq!(out.code, 1);
-    assert_eq!(out.stdout, names("test:///default"));
+    // stdout and exit status as virsh's for the same sequence
+    for seq in ["net-list --name --uuid; net-list --name", "net-list --name; net-list --name --uuid", "net-destroy default; net-list --all; net-start default"] {
+        let k = run(knet_in(&st).args(["-c", "test:///default", seq]));
+        let v = run(virsh().args(["-c", "test:///default", seq]));
+        assert_eq!((k.code, &k.stdout), (v.code, &v.stdout), "{seq}\nknet stderr: {}", k.stderr);
+    }
+}
+
+#[test]
+fn sequence_and_pipe_keep_the_test_drivers_state_for_the_session() {
+    // test:///default's state lasts one connection: only a session keeps it
+    let st = tempdir_short("knet-st");
+    let out = run(knet_in(&st).args(["-c", "test:///default", "net-destroy default; net-list --all"])).ok();
+    assert!(out.stdout.contains(" default   inactive "), "{}", out.stdout);
+    let out = run_stdin(knet_in(&st).args(["-c", "test:///default"]), "net-destroy default\nnet-list --inactive --name\nnet-start default\nnet-list --inactive --name\n").ok();
+    assert_eq!(out.stdout, "Network default destroyed\n\ndefault\n\nNetwork default started\n\n\n");
 }
 
 #[test]
@@ -190,6 +202,28 @@ fn terminal_banner_tab_completion_and_session() {
     let t = interactive(&["-c", "test:///default"], &st);
     let s = t.screen();
     assert!(s.contains("Welcome to knet, the libvirt networking interactive terminal."), "{s}");
+
+    // names come live from the session's own connection: after net-destroy,
+    // net-start's only candidate is the network the session just stopped
+    t.keys(&["net-destroy default", "Enter"]);
+    t.wait_for("destroyed", |s| s.contains("Network default destroyed"));
+    t.keys(&["net-st", "Tab"]);
+    t.wait_for("net-start completed", |s| prompt_line(s) == "knet # net-start");
+    t.keys(&["Tab"]);
+    t.wait_for("the inactive network", |s| prompt_line(s) == "knet # net-start default");
+    t.keys(&["Enter"]);
+    t.wait_for("started", |s| s.contains("Network default started"));
+    t.keys(&["net-destroy d", "Tab"]);
+    t.wait_for("the active network", |s| prompt_line(s) == "knet # net-destroy default");
+    // an ambiguous prefix: the second Tab shows the candidates
+    t.keys(&["C-u", "net-d", "Tab", "Tab"]);
+    let s = t.wait_for("net-d candidates", |s| s.contains("net-dumpxml") && s.contains("net-dhcp-host"));
+    let listed = s.lines().find(|l| l.contains("net-dumpxml")).unwrap();
+    let mut listed: Vec<&str> = listed.split_whitespace().collect();
+    listed.sort();
+    assert_eq!(listed, ["net-define", "net-destroy", "net-dhcp-host", "net-dhcp-leases", "net-dumpxml"]);
+    assert_eq!(prompt_line(&s), "knet # net-d");
+    t.keys(&["C-u"]);
 
     // a unique command completes in place, with a space after it
     t.keys(&["net-l", "Tab"]);

@@ -5,5 +5,8 @@ mod util;
 
 mod test_completion;
 mod test_net_list;
+mod test_net_daemon;
+mod test_net_parity;
 mod test_shell;
 mod test_startup;
+mod test_validate;
