@@ -173,3 +173,26 @@ fn a_hanging_libvirt_costs_one_deadline_not_a_hung_prompt() {
     assert!(took < std::time::Duration::from_secs(10), "completion blocked for {took:?}");
     assert!(rx.try_recv().is_ok(), "knet never tried the hanging libvirt");
 }
+
+#[test]
+fn real_daemon_names_by_state_and_guest_macs() {
+    let sb = Sandbox::start();
+    for net in ["default.xml", "isolated.xml"] {
+        run(sb.virsh().arg("net-define").arg(sandbox_xml(net))).ok();
+    }
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    for vm in ["vm1.xml", "vm2.xml"] {
+        run(sb.virsh().arg("define").arg(sandbox_xml(vm))).ok();
+    }
+    let st = tempdir_short("knet-st");
+    let c = format!("knet -c {}", sb.uri);
+    assert_eq!(values(&fish(&format!("{c} net-start "), &[], &st).ok()), ["isolated"]);
+    assert_eq!(values(&fish(&format!("{c} net-destroy "), &[], &st).ok()), ["default"]);
+    let mut all = values(&fish(&format!("{c} net-info "), &[], &st).ok());
+    all.sort();
+    assert_eq!(all, ["default", "isolated"]);
+    // --mac: the NICs of guests on the network named earlier on the line, with their guest
+    let out = fish(&format!("{c} net-dhcp-host default add --mac "), &[], &st).ok();
+    assert_eq!(out.stdout, "52:54:00:aa:bb:01\tvm1\n52:54:00:aa:bb:02\tvm2\n");
+    assert_eq!(values(&fish(&format!("{c} net-dhcp-host isolated add --mac "), &[], &st).ok()), Vec::<String>::new());
+}
