@@ -39,10 +39,11 @@ pub enum Action {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Network name or UUID
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::complete::networks(crate::complete::State::All)))]
     pub network: String,
     pub action: Action,
     /// The guest NIC's MAC address (required by add and remove; filters list)
-    #[arg(long)]
+    #[arg(long, add = clap_complete::engine::ArgValueCandidates::new(crate::complete::macs()))]
     pub mac: Option<String>,
     /// The fixed IPv4 address to hand out
     #[arg(long)]
