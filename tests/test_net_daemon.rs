@@ -335,3 +335,50 @@ fn net_edit_edits_refuses_bad_xml_and_concurrent_changes() {
     assert!(k.stderr.contains("editor 'false' failed"), "{}", k.stderr);
     let _ = std::fs::remove_dir_all(dir);
 }
+
+/// Poll a tmux pane until it shows `what` (bounded: ~20 s).
+fn wait_pane(sock: &str, what: &str) -> String {
+    let mut pane = String::new();
+    for _ in 0..200 {
+        pane = run(std::process::Command::new("tmux").args(["-L", sock, "capture-pane", "-p", "-t", "edit"])).stdout;
+        if pane.contains(what) {
+            return pane;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    panic!("pane never showed {what:?}:\n{pane}");
+}
+
+#[test]
+fn net_edit_on_a_terminal_asks_virshs_question() {
+    let sb = sandbox_with_nat();
+    let dir = tempdir_short("knet-tty");
+    // first run breaks the XML, the second (after 'y') makes a valid change
+    let ed = editor(
+        &dir,
+        &format!(
+            "n=$(cat '{0}/count' 2>/dev/null || echo 0); echo $((n+1)) > '{0}/count'\nif [ \"$n\" = 0 ]; then sed -i \"s/delay='0'/delay=oops/\" \"$1\"; else sed -i \"s/delay=oops/delay='6'/\" \"$1\"; fi",
+            dir.display()
+        ),
+    );
+    let sock = format!("knet-test-{}", std::process::id());
+    let script = format!(
+        "EDITOR='{}' LC_ALL=C KNET_LIBVIRT_BIN='{}' '{}' -c '{}' net-edit knetnat; echo EXIT=$?; sleep 60",
+        ed.display(),
+        env!("CARGO_BIN_EXE_knet-libvirt"),
+        env!("CARGO_BIN_EXE_knet"),
+        sb.uri
+    );
+    run(std::process::Command::new("tmux").args(["-L", &sock, "new-session", "-d", "-s", "edit", "-x", "150", "-y", "40", &script])).ok();
+    let tmux = |keys: &str| run(std::process::Command::new("tmux").args(["-L", &sock, "send-keys", "-t", "edit", keys]));
+    let pane = wait_pane(&sock, "Failed. Try again? [y,n,f,?]:");
+    assert!(pane.contains("error:"), "{pane}");
+    tmux("?");
+    wait_pane(&sock, "f - force, try to redefine again");
+    tmux("y");
+    let pane = wait_pane(&sock, "EXIT=");
+    let _ = run(std::process::Command::new("tmux").args(["-L", &sock, "kill-server"]));
+    assert!(pane.contains("Network knetnat XML configuration edited.") && pane.contains("EXIT=0"), "{pane}");
+    assert!(run(sb.virsh().args(["net-dumpxml", "--inactive", "knetnat"])).ok().stdout.contains("delay='6'"));
+    let _ = std::fs::remove_dir_all(dir);
+}
