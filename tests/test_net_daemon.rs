@@ -382,3 +382,29 @@ fn net_edit_on_a_terminal_asks_virshs_question() {
     assert!(run(sb.virsh().args(["net-dumpxml", "--inactive", "knetnat"])).ok().stdout.contains("delay='6'"));
     let _ = std::fs::remove_dir_all(dir);
 }
+
+#[test]
+fn dhcp_host_follows_the_networks_state() {
+    let sb = sandbox_with_nat();
+    // inactive: the persistent config only
+    let out = run(sb.knet().args(["net-dhcp-host", "knetnat", "add", "--mac", "52:54:00:00:00:21", "--ip", "192.168.150.21"])).ok();
+    assert!(out.stdout.contains("(persistent config)"), "{}", out.stdout);
+    // started later, the host is there and dnsmasq got it
+    run(sb.knet().args(["net-start", "knetnat"])).ok();
+    let hosts = std::fs::read_to_string(sb.dir.join("lib/dnsmasq/knetnat.hostsfile")).unwrap();
+    assert!(hosts.contains("52:54:00:00:00:21,192.168.150.21"), "{hosts}");
+    // present in config only after a config-only net-update: add completes the live side
+    run(sb.virsh().args(["net-update", "knetnat", "add", "ip-dhcp-host", "<host mac='52:54:00:00:00:22' ip='192.168.150.22'/>", "--config"])).ok();
+    let out = run(sb.knet().args(["net-dhcp-host", "knetnat", "add", "--mac", "52:54:00:00:00:22", "--ip", "192.168.150.22"])).ok();
+    assert!(out.stdout.contains("added"), "{}", out.stdout);
+    let live = run(sb.knet().args(["net-dumpxml", "knetnat", "--xpath", "count(//dhcp/host)"])).ok().stdout;
+    let config = run(sb.knet().args(["net-dumpxml", "--inactive", "knetnat", "--xpath", "count(//dhcp/host)"])).ok().stdout;
+    assert_eq!((live.as_str(), config.as_str()), ("2\n\n", "2\n\n"));
+    // -q: silent success
+    let out = run(sb.knet().args(["-q", "net-dhcp-host", "knetnat", "remove", "--mac", "52:54:00:00:00:22"])).ok();
+    assert_eq!(out.stdout, "");
+    // transient network: live only
+    run(sb.knet().args(["net-undefine", "knetnat"])).ok();
+    let out = run(sb.knet().args(["net-dhcp-host", "knetnat", "add", "--mac", "52:54:00:00:00:23", "--ip", "192.168.150.23"])).ok();
+    assert!(out.stdout.contains("(live state)"), "{}", out.stdout);
+}

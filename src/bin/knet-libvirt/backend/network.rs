@@ -124,8 +124,14 @@ impl VirtConn {
         Ok(self.remember(name_or_uuid, n))
     }
 
+    /// Cache under what the user typed and under the network's own name,
+    /// which is what commands pass on to the next call.
     fn remember(&self, key: &str, n: Network) -> Network {
-        self.nets.borrow_mut().insert(key.to_string(), n.clone());
+        let mut nets = self.nets.borrow_mut();
+        if let Ok(name) = n.name() {
+            nets.insert(name, n.clone());
+        }
+        nets.insert(key.to_string(), n.clone());
         n
     }
 
