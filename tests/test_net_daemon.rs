@@ -219,6 +219,16 @@ fn net_update_matches_virsh_on_a_real_network() {
     let k = run(sb.knet().args(["net-update", "knetnat", "add-first", "dns-host"]).arg(&file).arg("--config")).ok();
     assert_eq!(k.stdout, "Updated network knetnat persistent config\n");
     assert!(run(sb.virsh().args(["net-dumpxml", "--inactive", "knetnat"])).ok().stdout.contains("<hostname>seven</hostname>"));
+    // libvirt cannot modify a range in place (same refusal as virsh's);
+    // delete + add does it; a portgroup in the config
+    let range = "<range start='192.168.150.120' end='192.168.150.180'/>";
+    same(&sb, &["net-update", "knetnat", "modify", "ip-dhcp-range", range, "--live", "--config"]).code(1);
+    run(sb.knet().args(["net-update", "knetnat", "delete", "ip-dhcp-range", "<range start='192.168.150.100' end='192.168.150.200'/>", "--config"])).ok();
+    run(sb.knet().args(["net-update", "knetnat", "add", "ip-dhcp-range", range, "--config"])).ok();
+    assert!(run(sb.virsh().args(["net-dumpxml", "--inactive", "knetnat"])).ok().stdout.contains(range));
+    let k = run(sb.knet().args(["net-update", "knetnat", "add", "portgroup", "<portgroup name='eng'/>", "--config"])).ok();
+    assert_eq!(k.stdout, "Updated network knetnat persistent config\n");
+    same(&sb, &["net-update", "knetnat", "add", "portgroup", "<portgroup name='eng'/>", "--config"]).code(1);
     same(&sb, &["net-update", "knetnat", "add", "bridge", "<bridge name='x'/>"]).code(1);
     same(&sb, &["net-update", "knetnat", "add", "ip-dhcp-host", host, "--current", "--config"]).code(1);
     same(&sb, &["-r", "net-update", "knetnat", "add", "ip-dhcp-host", host]).code(1);
@@ -407,4 +417,25 @@ fn dhcp_host_follows_the_networks_state() {
     run(sb.knet().args(["net-undefine", "knetnat"])).ok();
     let out = run(sb.knet().args(["net-dhcp-host", "knetnat", "add", "--mac", "52:54:00:00:00:23", "--ip", "192.168.150.23"])).ok();
     assert!(out.stdout.contains("(live state)"), "{}", out.stdout);
+}
+
+#[test]
+fn daemon_down_is_a_clear_error_and_changes_nothing() {
+    let sb = sandbox_with_nat();
+    let persistent = |sb: &Sandbox| {
+        run(sb.virsh().args(["net-list", "--all", "--name"])).ok().stdout + &run(sb.virsh().args(["net-dumpxml", "--inactive", "knetnat"])).ok().stdout
+    };
+    let before = persistent(&sb);
+    sb.stop_daemon();
+    let dir = tempdir_short("knet-down");
+    let f = dir.join("other.xml");
+    std::fs::write(&f, std::fs::read_to_string(fixture("net-nat.xml")).unwrap().replace("knetnat", "other").replace("virbr9", "virbr8")).unwrap();
+    for args in [vec!["net-define".to_string(), f.display().to_string()], vec!["net-start".into(), "knetnat".into()], vec!["net-undefine".into(), "knetnat".into()]] {
+        let out = run(sb.knet().args(&args)).code(1);
+        assert!(out.stderr.starts_with("error: failed to connect to the hypervisor\n"), "{args:?}: {}", out.stderr);
+        assert_eq!(out.stdout, "", "{args:?}");
+    }
+    sb.restart_daemon();
+    assert_eq!(persistent(&sb), before);
+    let _ = std::fs::remove_dir_all(dir);
 }
