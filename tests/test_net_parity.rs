@@ -131,19 +131,20 @@ fn invalid_xml_fails_like_virsh_with_positions() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains(&format!("{f}:4:")), "{}", out.stderr);
     assert!(out.stderr.contains("nothing was sent to libvirt"), "{}", out.stderr);
-    // semantic: libvirt's own error
+    // semantic (an impossible address): refused by knet's checks or by
+    // libvirt's, the output still virsh's
     let out = same(URI, &["net-define", &fixture("net-semantic-error.xml")]);
-    assert!(out.stderr.contains("Failed to define network from"), "{}", out.stderr);
+    assert!(out.stderr.contains("address"), "{}", out.stderr);
 }
 
 #[test]
 fn schema_errors_are_refused_where_virsh_drops_them() {
-    // plain virsh defines it, silently dropping <bogus/>; knet asks libvirt
-    // to validate and refuses
+    // plain virsh defines it, silently dropping <bogus/>; knet refuses (its
+    // own validator, or libvirt's schema check it asks for)
     let f = fixture("net-schema-error.xml");
     run(virsh().args(["-c", URI, "net-define", &f])).ok();
     let k = run(knet().args(["-c", URI, "net-define", &f])).code(1);
-    assert!(k.stderr.contains("Element network has extra content: bogus"), "{}", k.stderr);
+    assert!(k.stderr.contains("bogus"), "{}", k.stderr);
     assert_eq!(k.stdout, "\n");
 }
 
