@@ -5,10 +5,29 @@
 //! decides, [`Report::render`] prints `FILE:LINE:COL: error: MESSAGE`, the
 //! source line, a caret and `help:`. Never panics, whatever the input.
 //!
-//! NOTE: this first version checks well-formedness only; the rules arrive
-//! with the foundation issue's validator.
+//! Where a rule lives, by rule id:
+//! - parsing (`xml-syntax`, `input-too-large`, `nesting-too-deep`) and the
+//!   document kind (`unknown-document`, `wrong-document`): here;
+//! - the grammar (`unknown-element`, `unknown-attribute`, `missing-*`,
+//!   `duplicate-element`, `invalid-value`, `unexpected-text`):
+//!   [`structure`] over the data in [`schema`] and [`types`];
+//! - everything about `<network>`: [`network`] (one fn per rule, named after it);
+//! - domain `<interface>` and `<domain>`: [`interface`];
+//! - address arithmetic: [`ip`].
+//!
+//! Rules never see the command line; the document kind comes from the root
+//! element unless the caller forces it.
+
+pub mod interface;
+pub mod ip;
+pub mod network;
+pub mod schema;
+pub mod structure;
+pub mod types;
 
 use serde::Serialize;
+
+use crate::xml::{self, LineIndex, ParseAt};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -66,8 +85,14 @@ impl Report {
             };
             out.push_str(&format!("{}:{}:{}: {sev}: {}\n", self.file, d.line, d.column, d.message));
             if let Some(line) = self.source.lines().nth(d.line.saturating_sub(1) as usize) {
-                let pad: String = line.chars().take(d.column.saturating_sub(1) as usize).map(|c| if c == '\t' { '\t' } else { ' ' }).collect();
-                out.push_str(&format!("  {line}\n  {pad}^\n"));
+                // Long lines (minified XML) are cut around the caret.
+                let chars: Vec<char> = line.chars().collect();
+                let col = d.column.saturating_sub(1) as usize;
+                let from = col.saturating_sub(60);
+                let to = (col + 60).min(chars.len());
+                let shown: String = chars[from.min(to)..to].iter().collect();
+                let pad: String = chars[from.min(col).min(chars.len())..col.min(chars.len())].iter().map(|c| if *c == '\t' { '\t' } else { ' ' }).collect();
+                out.push_str(&format!("  {shown}\n  {pad}^\n"));
             }
             if let Some(h) = &d.help {
                 out.push_str(&format!("  help: {h}\n"));
@@ -77,48 +102,148 @@ impl Report {
     }
 }
 
+impl Report {
+    /// A file that is not UTF-8 (libvirt XML always is): one `xml-syntax`
+    /// error at the first bad byte. `lossy` is the text shown in the caret line.
+    pub fn not_utf8(file: &str, valid_up_to: usize, lossy: &str) -> Report {
+        let mut sink = Sink::new(lossy);
+        let at = lossy.char_indices().map(|(i, _)| i).take_while(|i| *i <= valid_up_to).last().unwrap_or(0);
+        sink.error("xml-syntax", at, format!("the file is not UTF-8 (invalid byte at offset {valid_up_to})"), Some("libvirt XML is UTF-8; convert it (e.g. iconv -t UTF-8)".into()));
+        Report { file: file.to_string(), kind: None, valid: false, diagnostics: sink.diags, source: lossy.to_string() }
+    }
+}
+
+/// Rules a RelaxNG schema can express: knet's xml-schemas/*.rng refuse a
+/// document exactly when one of these fires (tests/test_validate.rs checks
+/// it with xmllint on the corpus). Everything else is a rule of libvirt's
+/// parser or network driver that no schema states.
+pub const STRUCTURAL_RULES: &[&str] = &[
+    "xml-syntax",
+    "input-too-large",
+    "nesting-too-deep",
+    "unknown-document",
+    "wrong-document",
+    "unknown-element",
+    "unknown-attribute",
+    "missing-element",
+    "missing-attribute",
+    "duplicate-element",
+    "invalid-value",
+    "unexpected-text",
+    "ip-netmask-and-prefix",
+    "dhcp-host-mac-and-id",
+    "dhcp-host-no-identity",
+    "forward-interface-and-address",
+    "hostdev-source-incomplete",
+];
+
+pub fn is_structural(rule: &str) -> bool {
+    STRUCTURAL_RULES.contains(&rule)
+}
+
+/// Collects diagnostics, turning byte offsets into line:column.
+pub struct Sink<'s> {
+    ix: LineIndex<'s>,
+    diags: Vec<Diagnostic>,
+}
+
+impl<'s> Sink<'s> {
+    fn new(src: &'s str) -> Self {
+        Sink { ix: LineIndex::new(src), diags: Vec::new() }
+    }
+
+    fn push(&mut self, severity: Severity, rule: &'static str, at: usize, message: String, help: Option<String>) {
+        // Hostile input can produce one diagnostic per node; a few hundred
+        // say everything a human reads.
+        if self.diags.len() >= 500 {
+            return;
+        }
+        let (line, column) = self.ix.line_col(at);
+        self.diags.push(Diagnostic { severity, rule, message, help, line, column });
+    }
+
+    pub fn error(&mut self, rule: &'static str, at: usize, message: String, help: Option<String>) {
+        self.push(Severity::Error, rule, at, message, help);
+    }
+
+    pub fn warn(&mut self, rule: &'static str, at: usize, message: String, help: Option<String>) {
+        self.push(Severity::Warning, rule, at, message, help);
+    }
+}
+
 /// Check `src` (named `file` in messages). `expect` forces the document kind;
 /// `None` detects it from the root element.
 pub fn validate(src: &str, file: &str, expect: Option<DocKind>) -> Report {
-    let mut diagnostics = Vec::new();
-    let mut kind = expect;
-    match roxmltree::Document::parse(src) {
-        Ok(doc) => {
-            let root = doc.root_element();
-            let found = match root.tag_name().name() {
-                "network" => Some(DocKind::Network),
-                "domain" => Some(DocKind::Domain),
-                "interface" => Some(DocKind::Interface),
-                _ => None,
-            };
-            let pos = doc.text_pos_at(root.range().start);
-            match (expect, found) {
-                (_, None) => diagnostics.push(Diagnostic {
-                    severity: Severity::Error,
-                    rule: "unknown-document",
-                    message: format!("unknown document root <{}>: expected <network>, <domain> or <interface>", root.tag_name().name()),
-                    help: None,
-                    line: pos.row,
-                    column: pos.col,
-                }),
-                (Some(e), Some(f)) if e != f => diagnostics.push(Diagnostic {
-                    severity: Severity::Error,
-                    rule: "wrong-document",
-                    message: format!("expected a <{}> document, found <{}>", name_of(e), root.tag_name().name()),
-                    help: None,
-                    line: pos.row,
-                    column: pos.col,
-                }),
-                _ => kind = found,
-            }
-        }
-        Err(e) => {
-            let pos = e.pos();
-            diagnostics.push(Diagnostic { severity: Severity::Error, rule: "xml-syntax", message: e.to_string(), help: None, line: pos.row, column: pos.col });
-        }
-    }
+    let mut sink = Sink::new(src);
+    let kind = check_document(src, expect, &mut sink);
+    let mut diagnostics = sink.diags;
+    diagnostics.sort_by_key(|d| (d.line, d.column));
     let valid = !diagnostics.iter().any(|d| d.severity == Severity::Error);
     Report { file: file.to_string(), kind, valid, diagnostics, source: src.to_string() }
+}
+
+fn check_document(src: &str, expect: Option<DocKind>, sink: &mut Sink) -> Option<DocKind> {
+    let doc = match xml::parse(src) {
+        Ok(doc) => doc,
+        Err(e) => {
+            match e.at {
+                ParseAt::Offset(o) => sink.error(e.rule, o, e.message, None),
+                ParseAt::LineCol(line, column) => {
+                    sink.diags.push(Diagnostic { severity: Severity::Error, rule: e.rule, message: e.message, help: None, line, column })
+                }
+            }
+            return expect;
+        }
+    };
+    let root = doc.root_element();
+    let found = match (root.tag_name().namespace(), root.tag_name().name()) {
+        (None, "network") => Some(DocKind::Network),
+        (None, "domain") => Some(DocKind::Domain),
+        (None, "interface") => Some(DocKind::Interface),
+        _ => None,
+    };
+    let at = root.range().start;
+    let kind = match (expect, found) {
+        (_, None) if root.tag_name().namespace().is_some() && ["network", "domain", "interface"].contains(&root.tag_name().name()) => {
+            sink.error(
+                "unknown-document",
+                at,
+                format!("<{}> is in namespace {:?}; libvirt documents use no namespace", root.tag_name().name(), root.tag_name().namespace().unwrap_or("")),
+                Some("remove the xmlns= attribute from the root element".into()),
+            );
+            return expect;
+        }
+        (_, None) => {
+            let name = root.tag_name().name();
+            let hint = structure::suggest(name, &["network", "domain", "interface"]);
+            sink.error(
+                "unknown-document",
+                at,
+                format!("unknown document root <{name}>: expected <network>, <domain> or <interface>"),
+                hint.map(|h| format!("did you mean <{h}>?")),
+            );
+            return expect;
+        }
+        (Some(e), Some(f)) if e != f => {
+            sink.error(
+                "wrong-document",
+                at,
+                format!("expected a <{}> document, found <{}>", name_of(e), root.tag_name().name()),
+                Some("drop --kind to detect the kind from the root element".into()),
+            );
+            return expect;
+        }
+        (_, Some(f)) => f,
+    };
+    match kind {
+        DocKind::Network => {
+            structure::check(root, &schema::NETWORK, sink);
+            network::check(&xml::network::Network::read(root), sink);
+        }
+        DocKind::Interface => interface::check_interface(root, None, sink),
+        DocKind::Domain => interface::check_domain(root, sink),
+    }
+    Some(kind)
 }
 
 fn name_of(k: DocKind) -> &'static str {

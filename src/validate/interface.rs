@@ -1,0 +1,121 @@
+//! Rules for domain `<interface>` devices (libvirt's domain_conf.c,
+//! virDomainNetDefParseXML) and the little of `<domain>` knet checks.
+//!
+//! A `<domain>` is checked for its `type=` and its `<devices><interface>`
+//! elements only: the rest of a domain is outside knet's scope (use
+//! virt-xml-validate for disks, CPUs and the like).
+//!
+//! Warnings carry advice from the KVM networking docs and never make a
+//! document invalid: `model-not-virtio`, `mac-not-qemu-prefix`.
+
+use roxmltree::Node;
+
+use super::network::bandwidth_rates;
+use super::{ip, schema, structure, Sink};
+use crate::xml::interface::{Domain, Interface};
+
+/// Hypervisors whose NIC advice (virtio, 52:54:00) applies.
+fn is_qemu(domain_type: Option<&str>) -> bool {
+    matches!(domain_type, None | Some("qemu" | "kvm" | "kqemu"))
+}
+
+pub fn check_domain(root: Node, sink: &mut Sink) {
+    let d = Domain::read(root);
+    match d.kind {
+        None => sink.error("missing-attribute", d.at, "<domain> needs a type= attribute".into(), Some(format!("one of: {}", schema::DOMAIN_TYPES.join(", ")))),
+        Some(t) if !schema::DOMAIN_TYPES.contains(&t.text) => {
+            let (msg, help) = structure::describe_bad_switch("type=", t.text, schema::DOMAIN_TYPES);
+            sink.error("invalid-value", t.value_at, format!("<domain>: {msg}"), help);
+        }
+        Some(_) => {}
+    }
+    for extra in d.devices.iter().skip(1) {
+        sink.error("duplicate-element", *extra, "<devices> may appear only once in <domain>".into(), None);
+    }
+    for iface in &d.interfaces {
+        check_interface(*iface, d.kind.map(|k| k.text), sink);
+    }
+}
+
+/// Check one `<interface>`: grammar, parser rules, advice.
+pub fn check_interface(node: Node, domain_type: Option<&str>, sink: &mut Sink) {
+    structure::check(node, &schema::INTERFACE, sink);
+    let i = Interface::read(node);
+    let kind = i.kind.map(|k| k.text);
+    if let Some(b) = &i.bandwidth {
+        bandwidth_rates(b, kind == Some("network"), sink);
+    }
+    hostdev_source_incomplete(&i, sink);
+    ip_prefix_range(&i, sink);
+    port_forward_reversed(&i, sink);
+    if is_qemu(domain_type) {
+        model_not_virtio(&i, sink);
+        mac_not_qemu_prefix(&i, sink);
+    }
+}
+
+/// A hostdev source is `<address>` or `<vendor>`+`<product>` (USB).
+fn hostdev_source_incomplete(i: &Interface, sink: &mut Sink) {
+    if i.kind.map(|k| k.text) != Some("hostdev") {
+        return;
+    }
+    let Some(s) = &i.source else { return };
+    let usb = s.vendor.is_some() || s.product.is_some();
+    if usb && (s.vendor.is_none() || s.product.is_none()) {
+        sink.error("hostdev-source-incomplete", s.at, "a USB hostdev <source> needs both <vendor> and <product>".into(), None);
+    } else if !usb && s.address.is_none() {
+        sink.error("hostdev-source-incomplete", s.at, "a hostdev <source> needs an <address> (or USB <vendor> and <product>)".into(), None);
+    } else if usb && s.address.as_ref().is_some_and(|a| a.kind.is_some_and(|k| k.text != "usb")) {
+        sink.error("hostdev-source-incomplete", s.at, "a USB hostdev <source> can only have a USB <address>".into(), None);
+    }
+}
+
+/// An IPv4 `<ip>`/`<route>` prefix longer than 32.
+fn ip_prefix_range(i: &Interface, sink: &mut Sink) {
+    let pairs = i.ips.iter().map(|x| (x.address, x.prefix)).chain(i.routes.iter().map(|r| (r.address, r.prefix)));
+    for (addr, prefix) in pairs {
+        let (Some(a), Some(p)) = (addr.and_then(|a| ip::parse_ip(a.text)), prefix) else { continue };
+        if a.is_ipv4() && p.text.parse::<u32>().is_ok_and(|n| n > 32) {
+            sink.error("ip-prefix-range", p.value_at, format!("prefix {} is too long for an IPv4 address", p.text), Some("an IPv4 prefix is 0-32".into()));
+        }
+    }
+}
+
+/// passt port forwarding: `end` below `start` forwards nothing.
+fn port_forward_reversed(i: &Interface, sink: &mut Sink) {
+    for pf in &i.port_forwards {
+        for (_, s, e) in &pf.ranges {
+            if let (Some(s), Some(e)) = (s, e) {
+                if let (Ok(a), Ok(b)) = (s.text.parse::<i64>(), e.text.parse::<i64>()) {
+                    if b < a {
+                        sink.error("port-forward-reversed", e.value_at, format!("port range {a} - {b} is reversed"), None);
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// KVM docs: emulated NICs (e1000, rtl8139) are much slower than virtio.
+fn model_not_virtio(i: &Interface, sink: &mut Sink) {
+    if matches!(i.kind.map(|k| k.text), Some("hostdev" | "vdpa")) {
+        return;
+    }
+    if let Some(m) = i.model {
+        if !m.text.to_ascii_lowercase().starts_with("virtio") {
+            sink.warn("model-not-virtio", m.value_at, format!("NIC model '{}' is emulated and slow", m.text), Some("use <model type='virtio'/> unless the guest lacks virtio drivers".into()));
+        }
+    }
+}
+
+/// QEMU's own prefix is 52:54:00; other prefixes may belong to real vendors
+/// and collide with hardware on the LAN.
+fn mac_not_qemu_prefix(i: &Interface, sink: &mut Sink) {
+    if let Some(m) = i.mac {
+        if let Some(mac) = ip::parse_mac(m.text) {
+            if mac[..3] != [0x52, 0x54, 0x00] && !ip::is_multicast(mac) {
+                sink.warn("mac-not-qemu-prefix", m.value_at, format!("MAC {} is outside QEMU's 52:54:00 prefix", m.text), Some("52:54:00:xx:xx:xx addresses cannot clash with real hardware; leave <mac> out to let libvirt pick one".into()));
+            }
+        }
+    }
+}

@@ -1,0 +1,186 @@
+//! Address arithmetic and syntax shared by the rules: IPv4/IPv6 addresses,
+//! netmasks, prefixes, MAC addresses and UUIDs.
+//!
+//! Syntax here is libvirt's schema syntax (basictypes.rng), which is stricter
+//! than its parser: libvirt's parser hands addresses to getaddrinfo(), which
+//! reads `192.168.1` as 192.168.0.1 and `10.1` as 10.0.0.1. We refuse those
+//! short forms (and leading zeros, which some resolvers read as octal).
+//! Pure functions only; nothing here knows about XML or positions.
+
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+
+/// A strict dotted quad: four decimal parts 0-255, no leading zeros.
+pub fn parse_ipv4(s: &str) -> Option<Ipv4Addr> {
+    let mut parts = [0u8; 4];
+    let mut n = 0;
+    for p in s.split('.') {
+        if n == 4 || p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()) || (p.len() > 1 && p.starts_with('0')) {
+            return None;
+        }
+        parts[n] = p.parse::<u16>().ok().filter(|v| *v <= 255)? as u8;
+        n += 1;
+    }
+    (n == 4).then(|| Ipv4Addr::from(parts))
+}
+
+/// An IPv6 address without zone id (the schema's ipv6Addr).
+pub fn parse_ipv6(s: &str) -> Option<Ipv6Addr> {
+    if !s.contains(':') || s.contains('%') {
+        return None;
+    }
+    let v6: Ipv6Addr = s.parse().ok()?;
+    // An embedded dotted quad must itself be strict.
+    if let Some(i) = s.rfind(':') {
+        let tail = &s[i + 1..];
+        if tail.contains('.') && parse_ipv4(tail).is_none() {
+            return None;
+        }
+    }
+    Some(v6)
+}
+
+pub fn parse_ip(s: &str) -> Option<IpAddr> {
+    parse_ipv4(s).map(IpAddr::V4).or_else(|| parse_ipv6(s).map(IpAddr::V6))
+}
+
+/// Whether `s` looks like an abbreviated IPv4 address (`192.168.1`, `10.1`):
+/// digits and dots, fewer than four parts. Used only to word the error.
+pub fn is_short_ipv4(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') && s.split('.').count() < 4 && s.split('.').all(|p| !p.is_empty())
+}
+
+/// The prefix length of a contiguous netmask, or None (e.g. 255.0.255.0).
+pub fn netmask_prefix(mask: Ipv4Addr) -> Option<u8> {
+    let m = u32::from(mask);
+    let ones = m.leading_ones();
+    (m.checked_shl(ones).unwrap_or(0) == 0).then_some(ones as u8)
+}
+
+pub fn to_u128(ip: IpAddr) -> u128 {
+    match ip {
+        IpAddr::V4(a) => u32::from(a) as u128,
+        IpAddr::V6(a) => u128::from(a),
+    }
+}
+
+fn bits(ip: IpAddr) -> u32 {
+    if ip.is_ipv4() {
+        32
+    } else {
+        128
+    }
+}
+
+/// The mask of a `prefix`-bit network in `ip`'s family (prefix already range-checked).
+fn mask(ip: IpAddr, prefix: u32) -> u128 {
+    let b = bits(ip);
+    let p = prefix.min(b);
+    if p == 0 {
+        return 0;
+    }
+    let all: u128 = if b == 128 { u128::MAX } else { (1u128 << b) - 1 };
+    let host: u128 = if p == b { 0 } else { (1u128 << (b - p)) - 1 };
+    all & !host
+}
+
+/// Whether `ip` is in the `prefix`-bit network of `net` (same family required).
+pub fn in_subnet(ip: IpAddr, net: IpAddr, prefix: u32) -> bool {
+    if ip.is_ipv4() != net.is_ipv4() {
+        return false;
+    }
+    let m = mask(net, prefix);
+    to_u128(ip) & m == to_u128(net) & m
+}
+
+pub fn network_address(net: IpAddr, prefix: u32) -> u128 {
+    to_u128(net) & mask(net, prefix)
+}
+
+pub fn broadcast_address(net: IpAddr, prefix: u32) -> u128 {
+    let b = bits(net);
+    let all: u128 = if b == 128 { u128::MAX } else { (1u128 << b) - 1 };
+    network_address(net, prefix) | (all & !mask(net, prefix))
+}
+
+/// libvirt's default prefix when an IPv4 `<ip>` has neither netmask nor
+/// prefix: the classful one (virSocketAddrGetIPPrefix); 64 for IPv6.
+pub fn default_prefix(ip: IpAddr) -> Option<u32> {
+    match ip {
+        IpAddr::V4(a) => {
+            let first = a.octets()[0];
+            if first < 128 {
+                Some(8)
+            } else if first < 192 {
+                Some(16)
+            } else if first < 224 {
+                Some(24)
+            } else {
+                None
+            }
+        }
+        IpAddr::V6(_) => Some(64),
+    }
+}
+
+/// A MAC address `xx:xx:xx:xx:xx:xx` (hex, either case).
+pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
+    let mut out = [0u8; 6];
+    let mut n = 0;
+    for p in s.split(':') {
+        if n == 6 || p.len() != 2 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        out[n] = u8::from_str_radix(p, 16).ok()?;
+        n += 1;
+    }
+    (n == 6).then_some(out)
+}
+
+pub fn is_multicast(mac: [u8; 6]) -> bool {
+    mac[0] & 1 == 1
+}
+
+/// A UUID as the schema writes it: 32 hex digits, bare or in 8-4-4-4-12 groups.
+pub fn is_uuid(s: &str) -> bool {
+    let hex = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit());
+    if s.len() == 32 {
+        return hex(s, 32);
+    }
+    let parts: Vec<&str> = s.split('-').collect();
+    parts.len() == 5 && [8, 4, 4, 4, 12].iter().zip(&parts).all(|(n, p)| hex(p, *n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv4_strict() {
+        assert!(parse_ipv4("192.168.1.1").is_some());
+        assert!(parse_ipv4("192.168.1").is_none());
+        assert!(parse_ipv4("192.168.01.1").is_none());
+        assert!(parse_ipv4("256.1.1.1").is_none());
+        assert!(parse_ipv4("1.2.3.4.5").is_none());
+        assert!(is_short_ipv4("10.1"));
+    }
+
+    #[test]
+    fn netmasks() {
+        assert_eq!(netmask_prefix("255.255.255.0".parse().unwrap()), Some(24));
+        assert_eq!(netmask_prefix("0.0.0.0".parse().unwrap()), Some(0));
+        assert_eq!(netmask_prefix("255.255.255.255".parse().unwrap()), Some(32));
+        assert_eq!(netmask_prefix("255.0.255.0".parse().unwrap()), None);
+    }
+
+    #[test]
+    fn subnets() {
+        let net: IpAddr = "192.168.122.1".parse().unwrap();
+        assert!(in_subnet("192.168.122.254".parse().unwrap(), net, 24));
+        assert!(!in_subnet("192.168.123.2".parse().unwrap(), net, 24));
+        assert_eq!(broadcast_address(net, 24), u32::from(Ipv4Addr::new(192, 168, 122, 255)) as u128);
+        let v6: IpAddr = "2001:db8::1".parse().unwrap();
+        assert!(in_subnet("2001:db8::ff".parse().unwrap(), v6, 64));
+        assert!(in_subnet("2001:db9::ff".parse().unwrap(), v6, 0));
+        assert!(!in_subnet("2001:db8::2".parse().unwrap(), v6, 128));
+    }
+}

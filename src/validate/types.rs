@@ -1,0 +1,188 @@
+//! Attribute and text value types of libvirt's schema (basictypes.rng,
+//! networkcommon.rng, domaincommon.rng), each a small predicate with a
+//! human description used in messages ("expected a PCI slot (0-0x1f)").
+//!
+//! Names follow the schema's `<define>` names so a reader can map one to the
+//! other. Never panics; no allocation on the accepting path.
+
+use super::ip;
+
+/// What a value must look like.
+#[derive(Clone, Copy)]
+pub enum Ty {
+    /// One of these words exactly (case matters, as in the schema).
+    Enum(&'static [&'static str]),
+    /// A predicate and what it expects, worded for "expected ...".
+    Check(fn(&str) -> bool, &'static str),
+}
+
+impl Ty {
+    pub fn accepts(&self, v: &str) -> bool {
+        match self {
+            Ty::Enum(vals) => vals.contains(&v),
+            Ty::Check(f, _) => f(v),
+        }
+    }
+}
+
+pub const TEXT: Ty = Ty::Check(|_| true, "text");
+pub const YES_NO: Ty = Ty::Enum(&["yes", "no"]);
+pub const ON_OFF: Ty = Ty::Enum(&["on", "off"]);
+
+fn digits(v: &str) -> bool {
+    !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit())
+}
+fn hex(v: &str) -> bool {
+    !v.is_empty() && v.bytes().all(|b| b.is_ascii_hexdigit())
+}
+/// `[0-9]+` within `max` (libvirt's unsignedInt/unsignedLong: no sign).
+fn uint_max(v: &str, max: u64) -> bool {
+    digits(v) && v.trim_start_matches('0').len() <= 20 && v.parse::<u128>().map_or(false, |n| n <= max as u128)
+}
+/// xsd:int / xsd:integer lexical form (optional sign) within a range.
+fn int_range(v: &str, min: i64, max: i64) -> bool {
+    let body = v.strip_prefix(['+', '-']).unwrap_or(v);
+    digits(body) && body.trim_start_matches('0').len() <= 19 && v.parse::<i128>().map_or(false, |n| n >= min as i128 && n <= max as i128)
+}
+/// The schema's `uintN`: `0x` + up to `hexlen` hex digits (`0x` optional when
+/// `opt0x`), or a decimal int within `max`.
+fn hex_or_dec(v: &str, hexlen: usize, opt0x: bool, max: i64) -> bool {
+    let h = v.strip_prefix("0x");
+    let hex_ok = match h {
+        Some(h) => hex(h) && h.len() <= hexlen,
+        None => opt0x && hex(v) && v.len() <= hexlen,
+    };
+    hex_ok || int_range(v, 0, max)
+}
+fn chars_in(v: &str, extra: &[u8]) -> bool {
+    !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
+}
+
+pub const UNSIGNED_INT: Ty = Ty::Check(|v| uint_max(v, u32::MAX as u64), "an unsigned integer");
+pub const UNSIGNED_LONG: Ty = Ty::Check(|v| uint_max(v, u64::MAX), "an unsigned integer");
+pub const POSITIVE_INT: Ty = Ty::Check(|v| digits(v) && v.bytes().any(|b| b != b'0') && v.trim_start_matches('0').len() <= 20, "a positive integer");
+/// networkcommon's `speed` / `BurstSize`: 1..2^32-1.
+pub const SPEED: Ty = Ty::Check(|v| uint_max(v, u32::MAX as u64) && v.bytes().any(|b| b != b'0'), "a positive integer (kibibytes per second)");
+pub const USHORT: Ty = Ty::Check(|v| int_range(v, 0, 65535), "an integer 0-65535");
+pub const PORT: Ty = Ty::Check(|v| int_range(v, 1, 65535), "a port number 1-65535");
+pub const PORT_NUMBER: Ty = Ty::Check(|v| int_range(v, -1, 65535), "a port number -1-65535");
+pub const LONG: Ty = Ty::Check(|v| int_range(v, i64::MIN, i64::MAX), "an integer");
+pub const UINT8: Ty = Ty::Check(|v| hex_or_dec(v, 2, false, 255), "a number 0-255 (or 0x0-0xff)");
+pub const UINT16: Ty = Ty::Check(|v| hex_or_dec(v, 4, true, 65535), "a number 0-65535 (or 0x0-0xffff)");
+pub const UINT24: Ty = Ty::Check(|v| hex_or_dec(v, 6, false, 16777215), "a number 0-16777215 (or 0x0-0xffffff)");
+pub const UINT32: Ty = Ty::Check(|v| hex_or_dec(v, 8, true, u32::MAX as i64), "a number 0-4294967295 (or 0x0-0xffffffff)");
+pub const PCI_DOMAIN: Ty = Ty::Check(|v| hex_or_dec(v, 8, true, u32::MAX as i64), "a PCI domain (0-0xffffffff)");
+pub const PCI_BUS: Ty = Ty::Check(|v| hex_or_dec(v, 2, false, 255), "a PCI bus number (0-0xff)");
+pub const PCI_SLOT: Ty = Ty::Check(pci_slot, "a PCI slot number (0-0x1f)");
+pub const PCI_FUNC: Ty = Ty::Check(pci_func, "a PCI function number (0-7)");
+pub const VLAN_TAG: Ty = Ty::Check(|v| uint_max(v, 4095), "a VLAN tag 0-4095");
+pub const IPV4_PREFIX: Ty = Ty::Check(|v| uint_max(v, 32), "a prefix length 0-32");
+/// basictypes' ipPrefix: ipv4Prefix | ipv6Prefix, i.e. 0-128; the family
+/// check (33 on an IPv4 address) is a semantic rule.
+pub const IP_PREFIX: Ty = Ty::Check(|v| uint_max(v, 128), "a prefix length (0-32 for IPv4, 0-128 for IPv6)");
+pub const IPV4_ADDR: Ty = Ty::Check(|v| ip::parse_ipv4(v).is_some(), "an IPv4 address in dotted-quad form (e.g. 192.168.122.1)");
+pub const IP_ADDR: Ty = Ty::Check(|v| ip::parse_ip(v).is_some(), "an IPv4 (dotted quad) or IPv6 address");
+pub const UNI_MAC: Ty = Ty::Check(|v| ip::parse_mac(v).is_some_and(|m| !ip::is_multicast(m)), "a unicast MAC address (e.g. 52:54:00:12:34:56)");
+pub const UUID: Ty = Ty::Check(ip::is_uuid, "a UUID (32 hex digits, optionally as 8-4-4-4-12)");
+pub const DEVICE_NAME: Ty = Ty::Check(|v| chars_in(v, b"_.-\\:/"), "a device name (letters, digits and _ . - \\ : /)");
+pub const DNS_NAME: Ty = Ty::Check(|v| chars_in(v, b".-"), "a DNS name (letters, digits, '.' and '-')");
+pub const ZONE_NAME: Ty = Ty::Check(|v| chars_in(v, b"_-"), "a firewalld zone name (letters, digits, '_' and '-')");
+pub const ALIAS_NAME: Ty = Ty::Check(|v| chars_in(v, b"_-."), "an alias name (letters, digits, '_', '-' and '.')");
+pub const MODEL_TYPE: Ty = Ty::Check(|v| chars_in(v, b"-_"), "a NIC model name (letters, digits, '-' and '_')");
+pub const NCNAME: Ty = Ty::Check(ncname, "an XML name (no ':' or spaces)");
+pub const FILTER_PARAM_NAME: Ty = Ty::Check(|v| chars_in(v, b"_"), "a filter parameter name (letters, digits, '_')");
+pub const FILTER_PARAM_VALUE: Ty = Ty::Check(|v| chars_in(v, b"_.:"), "a filter parameter value (letters, digits, '_', '.' and ':')");
+pub const FILE_PATH: Ty = Ty::Check(|v| !v.is_empty() && !v.contains('\n'), "a non-empty path");
+pub const ABS_FILE_PATH: Ty = Ty::Check(abs_path, "an absolute path");
+pub const OBJECT_NAME_WITH_SLASH: Ty = Ty::Check(|v| !v.is_empty() && !v.contains('\n'), "a non-empty single line");
+/// networkcommon's virtualPortProfileID: at most 39 characters.
+pub const PROFILE_ID: Ty = Ty::Check(|v| v.chars().count() <= 39, "a profile id of at most 39 characters");
+pub const BRIDGE_ATTR: Ty = Ty::Check(|v| v.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-\\:/ ".contains(&b)), "a bridge name (letters, digits and _ . - \\ : / space)");
+pub const DUID: Ty = Ty::Check(duid, "a DHCPv6 DUID (colon-separated hex bytes, e.g. 00:01:00:01:...)");
+pub const USB_ADDR: Ty = Ty::Check(|v| hex_opt0x(v, 3), "a USB bus/device number (up to 3 hex digits)");
+pub const USB_ID: Ty = Ty::Check(|v| hex_opt0x(v, 4), "a USB id (up to 4 hex digits)");
+pub const USB_PORT: Ty = Ty::Check(|v| v.split('.').count() <= 4 && v.split('.').all(|p| hex_opt0x(p, 3)), "a USB port path (e.g. 1.2)");
+pub const DRIVE_NUM2: Ty = Ty::Check(|v| digits(v) && v.len() <= 2, "a number of at most 2 digits");
+pub const DRIVE_UNIT: Ty = Ty::Check(|v| digits(v) && v.len() <= 5, "a number of at most 5 digits");
+pub const SPAPR_REG: Ty = Ty::Check(|v| hex_opt0x(v, 8), "a register address (up to 8 hex digits)");
+pub const HEXUINT: Ty = Ty::Check(|v| { let h = v.strip_prefix("0x").unwrap_or(v); !h.is_empty() && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) }, "a hexadecimal number");
+pub const ISA_IOBASE: Ty = Ty::Check(|v| v.strip_prefix("0x").is_some_and(|h| hex(h) && h.len() <= 4), "0x followed by up to 4 hex digits");
+pub const ISA_IRQ: Ty = Ty::Check(|v| v.strip_prefix("0x").is_some_and(|h| hex(h) && h.len() == 1), "0x followed by one hex digit");
+pub const CCW_CSSID: Ty = Ty::Check(|v| v.strip_prefix("0x").map_or_else(|| int_range(v, 0, 254), |h| hex(h) && h.len() <= 2 && !h.eq_ignore_ascii_case("ff")), "a channel subsystem id 0-0xfe");
+pub const CCW_SSID: Ty = Ty::Check(|v| { let h = v.strip_prefix("0x").unwrap_or(v); h.len() == 1 && (b'0'..=b'3').contains(&h.as_bytes()[0]) }, "a subchannel set id 0-3");
+pub const CCW_DEVNO: Ty = Ty::Check(|v| v.strip_prefix("0x").map_or_else(|| int_range(v, 0, 65535), |h| hex(h) && h.len() <= 4), "a device number 0-0xffff");
+pub const LOADPARM: Ty = Ty::Check(|v| (1..=8).contains(&v.chars().count()) && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c.is_whitespace()), "1-8 letters, digits, dots or spaces");
+
+fn hex_opt0x(v: &str, max: usize) -> bool {
+    let h = v.strip_prefix("0x").unwrap_or(v);
+    hex(h) && h.len() <= max
+}
+
+fn pci_slot(v: &str) -> bool {
+    // (0x)?[0-1]?[0-9a-fA-F] | int 0..31
+    let h = v.strip_prefix("0x").unwrap_or(v);
+    let pat = match h.as_bytes() {
+        [a] => a.is_ascii_hexdigit(),
+        [a, b] => (*a == b'0' || *a == b'1') && b.is_ascii_hexdigit(),
+        _ => false,
+    };
+    pat || int_range(v, 0, 31)
+}
+
+fn pci_func(v: &str) -> bool {
+    let h = v.strip_prefix("0x").unwrap_or(v);
+    (h.len() == 1 && (b'0'..=b'7').contains(&h.as_bytes()[0])) || int_range(v, 0, 7)
+}
+
+fn abs_path(v: &str) -> bool {
+    let b = v.as_bytes();
+    (b.len() >= 2 && b[0] == b'/') || (b.len() >= 4 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\')
+}
+
+fn ncname(v: &str) -> bool {
+    let mut chars = v.chars();
+    match chars.next() {
+        Some(c) if c.is_alphabetic() || c == '_' => {}
+        _ => return false,
+    }
+    chars.all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.') || (!c.is_ascii() && !c.is_whitespace()))
+}
+
+/// basictypes' DUID: the four RFC 3315/6355 layouts, bytes as 1-2 hex digits.
+fn duid(v: &str) -> bool {
+    let parts: Vec<&str> = v.split(':').collect();
+    if parts.iter().any(|p| p.is_empty() || p.len() > 2 || !hex(p)) || parts.len() < 2 {
+        return false;
+    }
+    let zeros = |p: &str, max: usize| !p.is_empty() && p.len() <= max && p.bytes().all(|b| b == b'0');
+    // [0]{1,2}:[0]{0,1}T
+    let ty_ok = |t: u8| zeros(parts[0], 2) && (parts[1] == format!("{t}") || parts[1] == format!("0{t}"));
+    let hw_ok = || parts.len() > 3 && zeros(parts[2], 2) && { let m = parts[3].as_bytes(); (m.len() == 1 && m[0] != b'0') || (m.len() == 2 && m[0] == b'0' && m[1] != b'0') };
+    let n = parts.len();
+    (ty_ok(1) && hw_ok() && (4 + 4 + 6..=4 + 4 + 8).contains(&n))
+        || (ty_ok(2) && (2 + 4 + 1..=2 + 4 + 124).contains(&n))
+        || (ty_ok(3) && hw_ok() && (4 + 6..=4 + 8).contains(&n))
+        || (ty_ok(4) && n == 2 + 16)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers() {
+        assert!(UINT8.accepts("0xff") && UINT8.accepts("255") && !UINT8.accepts("0x100") && !UINT8.accepts("ff"));
+        assert!(PCI_SLOT.accepts("0x1f") && PCI_SLOT.accepts("0x02") && !PCI_SLOT.accepts("0x20") && PCI_SLOT.accepts("31"));
+        assert!(PCI_FUNC.accepts("0x7") && !PCI_FUNC.accepts("0x8"));
+        assert!(!POSITIVE_INT.accepts("-5") && !POSITIVE_INT.accepts("0") && POSITIVE_INT.accepts("4"));
+        assert!(VLAN_TAG.accepts("4095") && !VLAN_TAG.accepts("4096"));
+        assert!(!UNSIGNED_LONG.accepts("99999999999999999999999999"));
+    }
+
+    #[test]
+    fn duids() {
+        assert!(DUID.accepts("0:4:7:e7:fd:f9:e3:ab:12:34:56:78:9a:bc:de:f0:12:34"));
+        assert!(DUID.accepts("00:01:00:01:18:aa:62:fe:00:16:3e:44:55:66"));
+        assert!(!DUID.accepts("zz"));
+    }
+}

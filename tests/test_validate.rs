@@ -1,0 +1,307 @@
+//! `knet validate`: the labelled corpus verdict by verdict, positions and
+//! hints as the user reads them, JSON, exit codes, stdin, hostile input, and
+//! agreement of xml-schemas/*.rng (through xmllint) with knet's structure.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::util::*;
+
+/// Write `content` to a fresh temp file named `name`.
+fn temp_xml(name: &str, content: &str) -> PathBuf {
+    let p = tempdir_short("knet-val").join(name);
+    std::fs::write(&p, content).unwrap();
+    p
+}
+
+fn validate(args: &[&str]) -> Out {
+    run(knet().arg("validate").args(args))
+}
+
+fn validate_stdin(args: &[&str], input: &[u8]) -> Out {
+    let mut child = knet().arg("validate").args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    // A writer thread: the child may answer before reading everything.
+    let mut stdin = child.stdin.take().unwrap();
+    let input = input.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = stdin.write_all(&input);
+    });
+    let out = child.wait_with_output().unwrap();
+    writer.join().unwrap();
+    Out::from(out)
+}
+
+fn expected(folder: &Path) -> Vec<(String, String)> {
+    let tsv = std::fs::read_to_string(folder.join("expected.tsv")).unwrap_or_else(|e| panic!("{}: {e}", folder.display()));
+    tsv.lines().skip(1).filter(|l| !l.trim().is_empty()).map(|l| {
+        let mut it = l.split('\t');
+        (it.next().unwrap().to_string(), it.next().unwrap_or("").trim().to_string())
+    }).collect()
+}
+
+/// One JSON report per file, in argument order.
+fn json_reports(out: &Out) -> Vec<serde_json::Value> {
+    out.stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}"))).collect()
+}
+
+fn corpus_folder(folder: &str) {
+    let dir = corpus().join(folder);
+    let cases = expected(&dir);
+    assert!(!cases.is_empty(), "no cases in {}", dir.display());
+    let paths: Vec<String> = cases.iter().map(|(f, _)| dir.join(f).display().to_string()).collect();
+    let out = run(knet().arg("--json").arg("validate").args(&paths));
+    assert!(out.code == 0 || out.code == 1, "exit {}: {}", out.code, out.stderr);
+    let reports = json_reports(&out);
+    assert_eq!(reports.len(), cases.len(), "one report per file");
+    let mut mismatches = Vec::new();
+    for ((file, expect), report) in cases.iter().zip(&reports) {
+        let valid = report["valid"].as_bool().unwrap();
+        let ok = match expect.as_str() {
+            "accept" => valid,
+            "reject" => !valid,
+            "either" => true,
+            other => panic!("unknown expectation {other:?} for {file}"),
+        };
+        if !ok {
+            let diags: Vec<String> = report["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|d| format!("    {}:{} {} [{}] {}", d["line"], d["column"], d["severity"], d["rule"], d["message"]))
+                .collect();
+            mismatches.push(format!("{folder}/{file}: expected {expect}, knet says {}\n{}", if valid { "valid" } else { "invalid" }, diags.join("\n")));
+        }
+    }
+    assert!(mismatches.is_empty(), "{} of {} files disagree with expected.tsv:\n{}", mismatches.len(), cases.len(), mismatches.join("\n"));
+}
+
+#[test]
+fn corpus_networks_valid() {
+    corpus_folder("networks/valid");
+}
+
+#[test]
+fn corpus_networks_invalid() {
+    corpus_folder("networks/invalid");
+}
+
+#[test]
+fn corpus_interfaces_mixed() {
+    corpus_folder("interfaces/mixed");
+}
+
+#[test]
+fn corpus_domains() {
+    corpus_folder("domains");
+}
+
+const TYPO: &str = "<network>\n  <name>lab</name>\n  <brige name='virbr9'/>\n  <forward mdoe='nat'/>\n  <ip address='192.168.9.1' prefix='24'/>\n</network>\n";
+
+#[test]
+fn typo_element_is_reported_at_its_position_with_a_hint() {
+    let f = temp_xml("typo.xml", TYPO);
+    let file = f.display().to_string();
+    let out = validate(&[&file]).code(1);
+    let expected = format!(
+        "{file}:3:3: error: unknown element <brige> in <network>; did you mean <bridge>?\n    <brige name='virbr9'/>\n    ^\n  help: did you mean <bridge>?\n"
+    );
+    assert!(out.stderr.contains(&expected), "stderr:\n{}\nwanted:\n{expected}", out.stderr);
+    assert!(out.stderr.contains(&format!("{file}:4:12: error: unknown attribute mdoe= on <forward>; did you mean mode=?")), "{}", out.stderr);
+    assert_eq!(out.stdout, "", "an invalid file is not announced as valid");
+}
+
+#[test]
+fn bad_enum_value_lists_the_allowed_ones() {
+    let f = temp_xml("mode.xml", "<network><name>x</name><forward mode='NAT'/><ip address='10.0.0.1' prefix='8'/></network>");
+    let out = validate(&[f.to_str().unwrap()]).code(1);
+    assert!(out.stderr.contains(":1:39: error: <forward>: invalid value \"NAT\" for mode="), "{}", out.stderr);
+    assert!(out.stderr.contains("help: did you mean 'nat'? allowed values: nat, route, open, bridge, passthrough, private, vepa, hostdev"), "{}", out.stderr);
+}
+
+#[test]
+fn semantic_errors_point_at_the_value() {
+    let xml = "<network>\n  <name>n</name>\n  <ip address='192.168.5.1' netmask='255.255.255.0'>\n    <dhcp>\n      <range start='192.168.6.2' end='192.168.5.9'/>\n    </dhcp>\n  </ip>\n</network>\n";
+    let f = temp_xml("range.xml", xml);
+    let out = run(knet().args(["--json", "validate"]).arg(&f)).code(1);
+    let r = &json_reports(&out)[0];
+    let d = &r["diagnostics"][0];
+    assert_eq!(d["rule"], "dhcp-range-outside-subnet");
+    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(5), Some(21)));
+    assert_eq!(d["severity"], "error");
+    assert!(d["message"].as_str().unwrap().contains("192.168.5.1/24"));
+}
+
+#[test]
+fn short_ipv4_forms_are_refused() {
+    let f = temp_xml("short.xml", "<network><name>n</name><ip address='10.1' prefix='8'/></network>");
+    let out = validate(&[f.to_str().unwrap()]).code(1);
+    assert!(out.stderr.contains("short IPv4 form"), "{}", out.stderr);
+}
+
+#[test]
+fn json_is_one_object_per_file_with_every_diagnostic() {
+    let bad = temp_xml("bad.xml", TYPO);
+    let good = temp_xml("good.xml", "<network><name>ok</name><bridge name='virbr7'/><ip address='10.7.0.1' prefix='24'/></network>");
+    let out = run(knet().args(["validate", "--json"]).arg(&bad).arg(&good)).code(1);
+    let reports = json_reports(&out);
+    assert_eq!(reports.len(), 2);
+    assert_eq!(reports[0]["file"], bad.display().to_string());
+    assert_eq!(reports[0]["kind"], "network");
+    assert_eq!(reports[0]["valid"], false);
+    let rules: Vec<&str> = reports[0]["diagnostics"].as_array().unwrap().iter().map(|d| d["rule"].as_str().unwrap()).collect();
+    assert_eq!(rules, ["unknown-element", "unknown-attribute"]);
+    for d in reports[0]["diagnostics"].as_array().unwrap() {
+        for key in ["severity", "rule", "message", "line", "column"] {
+            assert!(!d[key].is_null(), "{key} missing in {d}");
+        }
+    }
+    assert_eq!(reports[1]["valid"], true);
+    assert_eq!(reports[1]["diagnostics"].as_array().unwrap().len(), 0);
+    assert_eq!(out.stderr, "", "JSON mode keeps diagnostics out of stderr");
+}
+
+#[test]
+fn valid_file_prints_validates_and_exits_0() {
+    let f = temp_xml("ok.xml", "<network><name>ok</name><ip address='10.7.0.1' prefix='24'/></network>");
+    let out = validate(&[f.to_str().unwrap()]).ok();
+    assert_eq!(out.stdout, format!("{} validates\n", f.display()));
+    assert_eq!(out.stderr, "");
+    let quiet = run(knet().args(["-q", "validate"]).arg(&f)).ok();
+    assert_eq!(quiet.stdout, "");
+}
+
+#[test]
+fn warnings_do_not_make_a_file_invalid() {
+    let f = temp_xml("warn.xml", "<interface type='network'>\n  <mac address='00:11:22:33:44:55'/>\n  <source network='default'/>\n  <model type='e1000'/>\n</interface>\n");
+    let out = validate(&[f.to_str().unwrap()]).ok();
+    assert!(out.stdout.ends_with("validates\n"));
+    assert!(out.stderr.contains(":2:17: warning: MAC 00:11:22:33:44:55 is outside QEMU's 52:54:00 prefix"), "{}", out.stderr);
+    assert!(out.stderr.contains(":4:16: warning: NIC model 'e1000' is emulated and slow"), "{}", out.stderr);
+}
+
+#[test]
+fn missing_file_is_an_io_error_exit_2() {
+    let out = validate(&["/nonexistent/nope.xml"]).code(2);
+    assert_eq!(out.stderr, "error: /nonexistent/nope.xml: No such file or directory\n");
+}
+
+#[test]
+fn io_error_wins_over_invalid_and_other_files_are_still_checked() {
+    let bad = temp_xml("bad.xml", TYPO);
+    let out = run(knet().arg("validate").arg("/nonexistent/x.xml").arg(&bad)).code(2);
+    assert!(out.stderr.contains("error: /nonexistent/x.xml: No such file or directory"));
+    assert!(out.stderr.contains("did you mean <bridge>?"), "the second file was checked: {}", out.stderr);
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    validate(&[]).code(2);
+    validate(&["--kind", "bogus", "x.xml"]).code(2);
+    validate(&["-", "-"]).code(2);
+}
+
+#[test]
+fn stdin_is_read_with_dash() {
+    let out = validate_stdin(&["-"], TYPO.as_bytes()).code(1);
+    assert!(out.stderr.starts_with("-:3:3: error: unknown element <brige>"), "{}", out.stderr);
+    let ok = validate_stdin(&["-"], b"<interface type='bridge'><source bridge='br0'/><model type='virtio'/></interface>").ok();
+    assert_eq!(ok.stdout, "- validates\n");
+}
+
+#[test]
+fn kind_forces_the_document_kind() {
+    let f = temp_xml("net.xml", "<network><name>ok</name></network>");
+    let out = validate(&["--kind", "interface", f.to_str().unwrap()]).code(1);
+    assert!(out.stderr.contains("error: expected a <interface> document, found <network>"), "{}", out.stderr);
+    validate(&["--kind", "network", f.to_str().unwrap()]).ok();
+}
+
+#[test]
+fn lone_interface_is_checked_as_a_domain_device() {
+    // virt-xml-validate would check this against the host interface schema.
+    let f = temp_xml("if.xml", "<interface type='bridge'>\n  <source bridge='br0'/>\n  <modle type='virtio'/>\n</interface>\n");
+    let out = validate(&[f.to_str().unwrap()]).code(1);
+    assert!(out.stderr.contains(":3:3: error: unknown element <modle> in <interface>; did you mean <model>?"), "{}", out.stderr);
+}
+
+#[test]
+fn domain_interfaces_are_checked() {
+    let xml = "<domain type='kvm'>\n  <name>vm</name>\n  <devices>\n    <interface type='network'>\n      <source network='default'/>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x20' function='0x0'/>\n    </interface>\n  </devices>\n</domain>\n";
+    let f = temp_xml("dom.xml", xml);
+    let out = validate(&[f.to_str().unwrap()]).code(1);
+    assert!(out.stderr.contains(":6:60: error: <address>: invalid value \"0x20\" for slot="), "{}", out.stderr);
+    assert!(out.stderr.contains("help: expected a PCI slot number (0-0x1f)"), "{}", out.stderr);
+}
+
+#[test]
+fn validate_never_needs_libvirt() {
+    let f = temp_xml("ok.xml", "<network><name>ok</name></network>");
+    run(knet().env("KNET_LIBVIRT_BIN", "/nonexistent/knet-libvirt").arg("validate").arg(&f)).ok();
+}
+
+#[test]
+fn hostile_input_is_refused_not_crashed_on() {
+    let bomb = "<?xml version='1.0'?>\n<!DOCTYPE network [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'><!ENTITY c '&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;'>]>\n<network><name>&c;</name></network>\n";
+    let out = validate_stdin(&["-"], bomb.as_bytes()).code(1);
+    assert!(out.stderr.contains("[xml-syntax]") || out.stderr.contains("error:"), "{}", out.stderr);
+    let deep = format!("<network><name>n</name><metadata>{}{}</metadata></network>", "<a>".repeat(100_000), "</a>".repeat(100_000));
+    let out = validate_stdin(&["--json", "-"], deep.as_bytes()).code(1);
+    assert_eq!(json_reports(&out)[0]["diagnostics"][0]["rule"], "nesting-too-deep");
+    let huge = vec![b' '; 11 * 1024 * 1024];
+    let out = validate_stdin(&["--json", "-"], &huge).code(1);
+    assert_eq!(json_reports(&out)[0]["diagnostics"][0]["rule"], "input-too-large");
+    let out = validate_stdin(&["-"], b"<network><name>\xff\xfe</name></network>").code(1);
+    assert!(out.stderr.contains("not UTF-8"), "{}", out.stderr);
+}
+
+/// xmllint with knet's own schema must refuse exactly the corpus network
+/// files for which knet reports a structural rule (validate::STRUCTURAL_RULES).
+#[test]
+fn network_rng_agrees_with_knet_structure() {
+    let rng = repo().join("xml-schemas/network.rng");
+    let mut files = Vec::new();
+    for folder in ["networks/valid", "networks/invalid"] {
+        let dir = corpus().join(folder);
+        for (f, _) in expected(&dir) {
+            files.push(dir.join(f));
+        }
+    }
+    let out = run(knet().arg("--json").arg("validate").args(&files));
+    let reports = json_reports(&out);
+    let mut disagree = Vec::new();
+    for (file, report) in files.iter().zip(&reports) {
+        let structural: Vec<String> = report["diagnostics"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|d| d["severity"] == "error" && knet::validate::is_structural(d["rule"].as_str().unwrap()))
+            .map(|d| format!("{}:{} [{}] {}", d["line"], d["column"], d["rule"], d["message"]))
+            .collect();
+        let lint = run(Command::new("xmllint").args(["--noout", "--relaxng"]).arg(&rng).arg(file));
+        let schema_ok = lint.code == 0;
+        if schema_ok == !structural.is_empty() {
+            disagree.push(format!("{}: xmllint {} / knet structural: {:?}\n{}", file.display(), if schema_ok { "accepts" } else { "rejects" }, structural, lint.stderr));
+        }
+    }
+    assert!(disagree.is_empty(), "{} files where xml-schemas/network.rng and knet disagree:\n{}", disagree.len(), disagree.join("\n"));
+}
+
+/// The same for lone interfaces and interface.rng.
+#[test]
+fn interface_rng_agrees_with_knet_structure() {
+    let rng = repo().join("xml-schemas/interface.rng");
+    let dir = corpus().join("interfaces/mixed");
+    let files: Vec<PathBuf> = expected(&dir).into_iter().map(|(f, _)| dir.join(f)).collect();
+    let out = run(knet().arg("--json").arg("validate").args(&files));
+    let reports = json_reports(&out);
+    let mut disagree = Vec::new();
+    for (file, report) in files.iter().zip(&reports) {
+        let structural = report["diagnostics"].as_array().unwrap().iter().any(|d| d["severity"] == "error" && knet::validate::is_structural(d["rule"].as_str().unwrap()));
+        let lint = run(Command::new("xmllint").args(["--noout", "--relaxng"]).arg(&rng).arg(file));
+        if (lint.code == 0) == structural {
+            disagree.push(format!("{}: xmllint {} / knet structural error: {structural}\n{}", file.display(), lint.code, lint.stderr));
+        }
+    }
+    assert!(disagree.is_empty(), "{} files where xml-schemas/interface.rng and knet disagree:\n{}", disagree.len(), disagree.join("\n"));
+}
