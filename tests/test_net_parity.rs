@@ -174,3 +174,18 @@ fn json_info() {
     assert_eq!(v["bridge"], "virbr0");
     assert_eq!(v["active"], true);
 }
+
+#[test]
+fn no_validate_still_has_libvirts_schema_check() {
+    // --no-validate skips knet's rules; libvirt is still asked to validate
+    // (VIR_NETWORK_DEFINE_VALIDATE), which plain virsh net-define does not do
+    for cmd in ["net-define", "net-create"] {
+        let k = run(knet().args(["-c", URI, cmd, "--no-validate", &fixture("net-schema-error.xml")])).code(1);
+        assert!(k.stderr.contains("XML document failed to validate against schema"), "{}", k.stderr);
+        assert!(k.stderr.contains("Element network has extra content: bogus"), "{}", k.stderr);
+        assert!(!k.stderr.contains("nothing was sent to libvirt"), "{}", k.stderr);
+    }
+    let f = fixture("net-nat.xml");
+    let out = run(knet().args(["-c", URI, "net-define", "--no-validate", &f])).ok();
+    assert_eq!(out.stdout, format!("Network knetnat defined from {f}\n\n"));
+}
