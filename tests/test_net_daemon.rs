@@ -11,6 +11,21 @@ fn fixture(name: &str) -> String {
     repo().join("tests/fixtures").join(name).display().to_string()
 }
 
+/// A scratch directory removed when the test ends, passed or not.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(prefix: &str) -> Scratch {
+        Scratch(tempdir_short(prefix))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// The sandbox with tests/fixtures/net-nat.xml (network `knetnat`, bridge
 /// virbr9, 192.168.150.0/24, dynamic range .100-.200) defined by knet.
 fn sandbox_with_nat() -> Sandbox {
@@ -213,7 +228,8 @@ fn net_update_matches_virsh_on_a_real_network() {
     let k = run(sb.knet().args(["net-update", "knetnat", "delete", "ip-dhcp-host", host, "--live"])).ok();
     assert_eq!(k.stdout, v.stdout.replace("persistent config", "live state"));
     // from a file, on the persistent config only, other sections too
-    let dir = tempdir_short("knet-upd");
+    let scratch = Scratch::new("knet-upd");
+    let dir = scratch.0.clone();
     let file = dir.join("dns.xml");
     std::fs::write(&file, "<host ip='192.168.150.7'><hostname>seven</hostname></host>\n").unwrap();
     let k = run(sb.knet().args(["net-update", "knetnat", "add-first", "dns-host"]).arg(&file).arg("--config")).ok();
@@ -232,7 +248,6 @@ fn net_update_matches_virsh_on_a_real_network() {
     same(&sb, &["net-update", "knetnat", "add", "bridge", "<bridge name='x'/>"]).code(1);
     same(&sb, &["net-update", "knetnat", "add", "ip-dhcp-host", host, "--current", "--config"]).code(1);
     same(&sb, &["-r", "net-update", "knetnat", "add", "ip-dhcp-host", host]).code(1);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -240,7 +255,8 @@ fn bad_input_is_refused_and_changes_nothing() {
     let sb = sandbox_with_nat();
     run(sb.knet().args(["net-start", "knetnat"])).ok();
     let before = state(&sb);
-    let dir = tempdir_short("knet-bad");
+    let scratch = Scratch::new("knet-bad");
+    let dir = scratch.0.clone();
     let private = dir.join("private.xml");
     std::fs::copy(fixture("net-nat.xml"), &private).unwrap();
     let private = private.display().to_string();
@@ -276,7 +292,6 @@ fn bad_input_is_refused_and_changes_nothing() {
     let out = run(sb.knet().args(["net-define"])).code(2);
     assert!(out.stderr.contains("FILE"), "{}", out.stderr);
     assert_eq!(state(&sb), before);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -286,14 +301,14 @@ fn redefine_keeps_the_uuid() {
     // the fixture has no <uuid>: virsh would refuse ("already exists with uuid")
     let v = run(sb.virsh().args(["net-define", &fixture("net-nat.xml")])).code(1);
     assert!(v.stderr.contains("already exists with uuid"), "{}", v.stderr);
-    let dir = tempdir_short("knet-redef");
+    let scratch = Scratch::new("knet-redef");
+    let dir = scratch.0.clone();
     let f = dir.join("nat.xml");
     std::fs::write(&f, std::fs::read_to_string(fixture("net-nat.xml")).unwrap().replace("delay='0'", "delay='3'")).unwrap();
     let out = run(sb.knet().arg("net-define").arg(&f)).ok();
     assert_eq!(out.stdout, format!("Network knetnat defined from {}\n\n", f.display()));
     assert_eq!(run(sb.knet().args(["net-uuid", "knetnat"])).ok().stdout, uuid);
     assert_eq!(run(sb.knet().args(["net-dumpxml", "--inactive", "knetnat", "--xpath", "string(//bridge/@delay)"])).ok().stdout, "3\n\n");
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// A tiny editor: a shell script the test writes, run by knet directly.
@@ -307,7 +322,8 @@ fn editor(dir: &std::path::Path, body: &str) -> PathBuf {
 #[test]
 fn net_edit_edits_refuses_bad_xml_and_concurrent_changes() {
     let sb = sandbox_with_nat();
-    let dir = tempdir_short("knet-edit");
+    let scratch = Scratch::new("knet-edit");
+    let dir = scratch.0.clone();
     // unchanged: virsh's message, byte for byte
     let k = run(sb.knet().env("EDITOR", "true").args(["net-edit", "knetnat"])).ok();
     let v = run(sb.virsh().env("EDITOR", "true").args(["net-edit", "knetnat"])).ok();
@@ -344,7 +360,6 @@ fn net_edit_edits_refuses_bad_xml_and_concurrent_changes() {
     // an editor that fails changes nothing either
     let k = run(sb.knet().env("EDITOR", "false").args(["net-edit", "knetnat"])).code(1);
     assert!(k.stderr.contains("editor 'false' failed"), "{}", k.stderr);
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 /// Poll a tmux pane until it shows `what` (bounded: ~20 s).
@@ -363,7 +378,8 @@ fn wait_pane(sock: &str, what: &str) -> String {
 #[test]
 fn net_edit_on_a_terminal_asks_virshs_question() {
     let sb = sandbox_with_nat();
-    let dir = tempdir_short("knet-tty");
+    let scratch = Scratch::new("knet-tty");
+    let dir = scratch.0.clone();
     // first run breaks the XML, the second (after 'y') makes a valid change
     let ed = editor(
         &dir,
@@ -381,6 +397,14 @@ fn net_edit_on_a_terminal_asks_virshs_question() {
         sb.uri
     );
     run(std::process::Command::new("tmux").args(["-L", &sock, "new-session", "-d", "-s", "edit", "-x", "150", "-y", "40", &script])).ok();
+    // our own tmux server (own socket), ended however the test ends
+    struct Server(String);
+    impl Drop for Server {
+        fn drop(&mut self) {
+            let _ = std::process::Command::new("tmux").args(["-L", &self.0, "kill-server"]).output();
+        }
+    }
+    let _server = Server(sock.clone());
     let tmux = |keys: &str| run(std::process::Command::new("tmux").args(["-L", &sock, "send-keys", "-t", "edit", keys]));
     let pane = wait_pane(&sock, "Failed. Try again? [y,n,f,?]:");
     assert!(pane.contains("error:"), "{pane}");
@@ -388,10 +412,8 @@ fn net_edit_on_a_terminal_asks_virshs_question() {
     wait_pane(&sock, "f - force, try to redefine again");
     tmux("y");
     let pane = wait_pane(&sock, "EXIT=");
-    let _ = run(std::process::Command::new("tmux").args(["-L", &sock, "kill-server"]));
     assert!(pane.contains("Network knetnat XML configuration edited.") && pane.contains("EXIT=0"), "{pane}");
     assert!(run(sb.virsh().args(["net-dumpxml", "--inactive", "knetnat"])).ok().stdout.contains("delay='6'"));
-    let _ = std::fs::remove_dir_all(dir);
 }
 
 #[test]
@@ -428,7 +450,8 @@ fn daemon_down_is_a_clear_error_and_changes_nothing() {
     };
     let before = persistent(&sb);
     sb.stop_daemon();
-    let dir = tempdir_short("knet-down");
+    let scratch = Scratch::new("knet-down");
+    let dir = scratch.0.clone();
     let f = dir.join("other.xml");
     std::fs::write(&f, std::fs::read_to_string(fixture("net-nat.xml")).unwrap().replace("knetnat", "other").replace("virbr9", "virbr8")).unwrap();
     for args in [vec!["net-define".to_string(), f.display().to_string()], vec!["net-start".into(), "knetnat".into()], vec!["net-undefine".into(), "knetnat".into()]] {
@@ -438,5 +461,4 @@ fn daemon_down_is_a_clear_error_and_changes_nothing() {
     }
     sb.restart_daemon();
     assert_eq!(persistent(&sb), before);
-    let _ = std::fs::remove_dir_all(dir);
 }
