@@ -40,6 +40,7 @@ pub enum Action {
 pub struct Args {
     /// Network name or UUID
     pub network: String,
+    /// What to do
     pub action: Action,
     /// The guest NIC's MAC address (required by add and remove; filters list)
     #[arg(long)]
