@@ -1,20 +1,28 @@
-//! MAC addresses of guest NICs: parsing as libvirt does, the set already in
-//! use on a host, and collision-free generation in QEMU's 52:54:00 prefix.
+//! MAC addresses of guest NICs: parsing as libvirt does, every MAC already in
+//! use (and by whom), and collision-free allocation under a prefix.
 //!
-//! Shared by attach-interface and mac-gen. virsh and virt-xml accept a MAC
-//! that another guest already has; two guests on one L2 segment with the same
-//! MAC silently steal each other's traffic, so knet checks every defined
-//! guest (live and persistent config) first.
+//! Shared by attach-interface, mac-gen and doctor. virsh and virt-xml accept
+//! a MAC that another guest already has; two guests on one L2 segment with the
+//! same MAC silently steal each other's traffic, so knet checks every defined
+//! guest (live and persistent config), every network's static DHCP hosts and,
+//! when the hypervisor is this machine, the host's neighbours and interfaces.
+//!
+//! Never allocates a multicast address: the first octet's low bit set makes a
+//! NIC that the kernel bridge floods and guests drop (virMacAddrIsMulticast).
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::io::Read;
 use std::str::FromStr;
 
-use crate::libvirt::{DomainApi, VirtResult};
+use anyhow::{bail, Context, Result};
+
+use crate::libvirt::Conn;
 use crate::xml::edit;
 
-/// QEMU/KVM's locally administered prefix (what libvirt itself generates).
-pub const QEMU_OUI: [u8; 3] = [0x52, 0x54, 0x00];
+/// QEMU/KVM's locally administered prefix (what libvirt itself generates,
+/// virMacAddrGenerate).
+pub const QEMU_PREFIX: &str = "52:54:00";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Mac(pub [u8; 6]);
@@ -72,55 +80,131 @@ pub fn parse_unicast(s: &str) -> Result<Mac, MacError> {
     Ok(m)
 }
 
-/// Every MAC of every guest on the connection, with the guests using it.
-/// Both the live and the persistent definition count: a running guest's
-/// NICs and the ones it gets at next boot can differ.
-pub fn macs_in_use(conn: &dyn DomainApi) -> VirtResult<BTreeMap<Mac, Vec<String>>> {
-    let mut used: BTreeMap<Mac, Vec<String>> = BTreeMap::new();
-    for d in conn.list_domains()? {
-        let mut xmls = vec![conn.domain_xml(&d.name, false)?];
-        if d.active && d.persistent {
-            xmls.push(conn.domain_xml(&d.name, true)?);
+fn parse_octets(s: &str) -> Result<Vec<u8>, String> {
+    s.split([':', '-'])
+        .map(|o| if o.len() == 2 || o.len() == 1 { u8::from_str_radix(o, 16).ok() } else { None })
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(|| format!("'{s}' is not a MAC address or prefix (hex octets separated by ':')"))
+}
+
+/// The leading octets every allocated MAC shares (one to five).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prefix(Vec<u8>);
+
+impl std::str::FromStr for Prefix {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Prefix, String> {
+        let o = parse_octets(s)?;
+        if o.is_empty() || o.len() > 5 {
+            return Err(format!("'{s}': a MAC prefix has one to five octets"));
         }
-        for xml in xmls {
-            for ifc in edit::interfaces(&xml).unwrap_or_default() {
-                if let Some(m) = ifc.mac.as_deref().and_then(|m| m.parse::<Mac>().ok()) {
-                    let users = used.entry(m).or_default();
-                    if !users.contains(&d.name) {
-                        users.push(d.name.clone());
-                    }
+        if o[0] & 1 == 1 {
+            return Err(format!("'{s}' is a multicast prefix (first octet is odd): guest NICs need a unicast address"));
+        }
+        Ok(Prefix(o))
+    }
+}
+
+impl Default for Prefix {
+    fn default() -> Self {
+        QEMU_PREFIX.parse().expect("valid")
+    }
+}
+
+/// Who uses a MAC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum User {
+    /// A NIC of this guest (live or persistent config).
+    Guest(String),
+    /// A static DHCP host of this network: a reservation, which a guest NIC
+    /// is meant to take, so it is no collision for attach-interface.
+    DhcpHost(String),
+    HostNeighbour,
+    HostInterface(String),
+}
+
+impl fmt::Display for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            User::Guest(d) => write!(f, "guest '{d}'"),
+            User::DhcpHost(n) => write!(f, "network '{n}' (DHCP host)"),
+            User::HostNeighbour => f.write_str("a host neighbour"),
+            User::HostInterface(i) => write!(f, "host interface '{i}'"),
+        }
+    }
+}
+
+/// Every MAC defined on the connection, each with who uses it; the host's own
+/// neighbours and interfaces only when `local` (the connection's hypervisor
+/// is this machine, in this network namespace).
+pub fn used_macs(conn: &dyn Conn, local: bool) -> Result<BTreeMap<Mac, Vec<User>>> {
+    let mut used: BTreeMap<Mac, Vec<User>> = BTreeMap::new();
+    let mut add = |m: &str, who: User| {
+        if let Ok(m) = m.parse::<Mac>() {
+            let users = used.entry(m).or_default();
+            if !users.contains(&who) {
+                users.push(who);
+            }
+        }
+    };
+    for d in conn.list_domains().context("failed to list domains")? {
+        // the live XML may carry hot-plugged NICs the config lacks, and the
+        // config NICs that are not plugged in yet
+        let mut xmls = vec![conn.domain_xml(&d.name, true)];
+        if d.active {
+            xmls.push(conn.domain_xml(&d.name, false));
+        }
+        for x in xmls.into_iter().flatten() {
+            for ifc in edit::interfaces(&x).unwrap_or_default() {
+                if let Some(m) = ifc.mac.as_deref() {
+                    add(m, User::Guest(d.name.clone()));
                 }
+            }
+        }
+    }
+    for n in conn.list_networks().context("failed to list networks")? {
+        let x = conn.network_xml(&n.name, false).with_context(|| format!("failed to get network '{}'", n.name))?;
+        for ip in crate::facts::network(&x).ipv4 {
+            ip.hosts.iter().filter_map(|h| h.mac.as_deref()).for_each(|m| add(m, User::DhcpHost(n.name.clone())));
+        }
+    }
+    if local {
+        crate::host::neighbour_macs().iter().for_each(|m| add(m, User::HostNeighbour));
+        for i in crate::host::interfaces() {
+            if let Some(m) = crate::host::mac_of(&i) {
+                add(&m, User::HostInterface(i.clone()));
             }
         }
     }
     Ok(used)
 }
 
-/// Random bytes from the kernel (no crate needed for six of them).
-fn random_bytes(buf: &mut [u8]) {
-    use std::io::Read;
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        if f.read_exact(buf).is_ok() {
-            return;
+/// `count` random unicast MACs under `prefix`, none in `used`, all distinct.
+pub fn allocate<V>(used: &BTreeMap<Mac, V>, prefix: &Prefix, count: usize) -> Result<Vec<Mac>> {
+    let free_bits = 8 * (6 - prefix.0.len()) as u32;
+    let space = 1u64 << free_bits;
+    let taken = used.keys().filter(|m| m.0.starts_with(&prefix.0)).count() as u64;
+    if (count as u64) > space.saturating_sub(taken) {
+        bail!("only {} free addresses under prefix {} ({} taken)", space.saturating_sub(taken), fmt_prefix(&prefix.0), taken);
+    }
+    let mut rng = std::fs::File::open("/dev/urandom").context("cannot open /dev/urandom")?;
+    let mut out: Vec<Mac> = Vec::with_capacity(count);
+    while out.len() < count {
+        let mut b = [0u8; 6];
+        rng.read_exact(&mut b).context("cannot read /dev/urandom")?;
+        b[..prefix.0.len()].copy_from_slice(&prefix.0);
+        let m = Mac(b);
+        // a nearly full prefix is refused by the count check above; random
+        // draws then still terminate because free addresses remain
+        if !m.is_multicast() && !used.contains_key(&m) && !out.contains(&m) {
+            out.push(m);
         }
     }
-    // /dev/urandom missing (odd containers): time and pid still differ per call
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()) ^ std::process::id() as u128;
-    for (i, b) in buf.iter_mut().enumerate() {
-        *b = (seed >> (i * 8)) as u8;
-    }
+    Ok(out)
 }
 
-/// A random 52:54:00:xx:xx:xx not in `taken`.
-pub fn generate(taken: &dyn Fn(&Mac) -> bool) -> Mac {
-    loop {
-        let mut tail = [0u8; 3];
-        random_bytes(&mut tail);
-        let m = Mac([QEMU_OUI[0], QEMU_OUI[1], QEMU_OUI[2], tail[0], tail[1], tail[2]]);
-        if !taken(&m) {
-            return m;
-        }
-    }
+fn fmt_prefix(p: &[u8]) -> String {
+    p.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
 }
 
 #[cfg(test)]
@@ -138,13 +222,26 @@ mod tests {
     }
 
     #[test]
-    fn generated_macs_avoid_taken_ones() {
-        let mut seen = std::collections::HashSet::new();
-        for _ in 0..2000 {
-            let m = generate(&|m| seen.contains(m));
-            assert_eq!(&m.0[..3], &QEMU_OUI);
-            assert!(!m.is_multicast());
-            assert!(seen.insert(m));
-        }
+    fn prefixes() {
+        assert!("52:54:00".parse::<Prefix>().is_ok());
+        assert!("01:00:5e".parse::<Prefix>().unwrap_err().contains("multicast"));
+        assert!("52:54:00:00:00:00".parse::<Prefix>().is_err());
+        assert!("zz".parse::<Prefix>().is_err());
+    }
+
+    #[test]
+    fn allocation_avoids_used_and_fills_a_tiny_space() {
+        let p: Prefix = "52:54:00:12:34".parse().unwrap();
+        let used: BTreeMap<Mac, ()> = (0..=255u8).filter(|b| *b != 7).map(|b| (Mac([0x52, 0x54, 0, 0x12, 0x34, b]), ())).collect();
+        assert_eq!(allocate(&used, &p, 1).unwrap(), vec![Mac([0x52, 0x54, 0, 0x12, 0x34, 7])]);
+        assert!(allocate(&used, &p, 2).is_err());
+    }
+
+    #[test]
+    fn allocations_are_distinct_unicast_and_in_prefix() {
+        let macs = allocate(&BTreeMap::<Mac, ()>::new(), &Prefix::default(), 2000).unwrap();
+        let set: std::collections::BTreeSet<_> = macs.iter().collect();
+        assert_eq!(set.len(), 2000);
+        assert!(macs.iter().all(|m| m.0[..3] == [0x52, 0x54, 0] && !m.is_multicast()));
     }
 }

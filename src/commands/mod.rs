@@ -31,6 +31,13 @@ pub mod net_undefine;
 pub mod net_update;
 pub mod net_uuid;
 
+// host help (issue 6)
+pub mod mac_gen;
+pub mod net_new;
+pub mod bridge_config;
+pub mod doctor;
+pub mod port_forward;
+
 pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
     match cmd {
         Command::NetList(args) => net_list::run(args, ctx),
@@ -55,5 +62,14 @@ pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
         Command::DetachInterface(args) => detach_interface::run(args, ctx),
         Command::DomifConvert(args) => domif_convert::run(args, ctx),
         Command::DomifRollback(args) => domif_rollback::run(args, ctx),
+        Command::MacGen(args) => mac_gen::run(args, ctx),
+        Command::NetNew(args) => net_new::run(args, ctx),
+        Command::BridgeConfig(args) => bridge_config::run(args, ctx),
+        Command::Doctor(args) => doctor::run(args, ctx),
+        Command::PortForward(args) => port_forward::run(args, ctx),
+        // cli::main opens the shell itself; this is `shell` typed inside it
+        Command::Shell(_) => Err(crate::exit::Exit::usage("already in the knet shell")),
+        Command::CompleteNames(args) => crate::complete::names(args, ctx),
+        Command::GenerateAssets(args) => crate::assets::run(args),
     }
 }

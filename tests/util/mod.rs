@@ -105,6 +105,21 @@ impl Sandbox {
         run(Command::new(sandbox_sh()).arg("exec").arg(&self.dir).args(args))
     }
 
+    /// `knet -c URI ARGS...` run inside the sandbox's network namespace, so
+    /// host-side facts (bridges, routes, sysctls, firewall) are the sandbox's.
+    pub fn knet_in_ns(&self, args: &[&str]) -> Out {
+        self.knet_in_ns_env(&[], args)
+    }
+
+    /// [`Sandbox::knet_in_ns`] with extra `VAR=value` environment entries.
+    pub fn knet_in_ns_env(&self, env: &[&str], args: &[&str]) -> Out {
+        let mut v = vec!["env", "LC_ALL=C", concat!("KNET_LIBVIRT_BIN=", env!("CARGO_BIN_EXE_knet-libvirt"))];
+        v.extend_from_slice(env);
+        v.extend_from_slice(&[env!("CARGO_BIN_EXE_knet"), "-c", &self.uri]);
+        v.extend_from_slice(args);
+        self.exec(&v)
+    }
+
     /// `knet -c URI ...`
     pub fn knet(&self) -> Command {
         let mut c = knet();
