@@ -13,16 +13,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
 
-/// `$XDG_STATE_HOME/knet/backups`, else `~/.local/state/knet/backups`.
+/// `$XDG_STATE_HOME/knet/backups`, else `~/.local/state/knet/backups`
+/// (knet's state directory is shared with the shell's history and URIs).
 pub fn root() -> Result<PathBuf> {
-    let state = match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
-        Some(s) => PathBuf::from(s),
-        None => {
-            let home = std::env::var_os("HOME").filter(|v| !v.is_empty()).ok_or_else(|| anyhow!("neither XDG_STATE_HOME nor HOME is set: nowhere to keep backups"))?;
-            PathBuf::from(home).join(".local/state")
-        }
-    };
-    Ok(state.join("knet/backups"))
+    let state = crate::complete::state_dir().ok_or_else(|| anyhow!("neither XDG_STATE_HOME nor HOME is set: nowhere to keep backups"))?;
+    Ok(state.join("backups"))
 }
 
 fn guest_dir(guest: &str) -> Result<PathBuf> {

@@ -250,7 +250,7 @@ fn refuses_impossible_targets_and_unconfirmed_runs_without_touching_guests() {
     assert!(d.stdout.contains("-    <interface type='network'>\n+    <interface type='bridge'>\n"), "{}", d.stdout);
     assert!(d.stdout.contains("+      <source bridge='br0'/>"), "{}", d.stdout);
     unchanged();
-    assert!(!state.join("knet").exists(), "a refused run wrote backups");
+    assert!(!state.join("knet/backups").exists(), "a refused run wrote backups");
 
     // one bad guest among good ones: the others are converted, exit 1
     let out = run(knet_in(&sb, &state).args(["domif-convert", "g00", "nosuch", "g01", "--to-bridge", "br0", "--yes"])).code(1);
