@@ -97,6 +97,13 @@ fn live_conversion_moves_the_tap_and_back() {
     let again = run(knet_in(&sb, &state).args(["domif-convert", "vm1", "--to-bridge", "br0", "--live", "--yes"])).ok();
     assert!(again.stdout.contains("nothing to convert"), "{}", again.stdout);
 
+    // rollback --live: config and running NIC back from the backup
+    run(knet_in(&sb, &state).args(["domif-rollback", "vm1", "--live"])).ok();
+    assert!(ports(&sb, "virbr0").contains("vnet0"), "rollback --live left the tap on br0");
+    assert_eq!(inactive_xml(&sb, "vm1"), original);
+    run(knet_in(&sb, &state).args(["domif-convert", "vm1", "--to-bridge", "br0", "--live", "--yes"])).ok();
+    assert!(ports(&sb, "br0").contains("vnet0"));
+
     // and back to the NAT network
     run(knet_in(&sb, &state).args(["domif-convert", "vm1", "--to-network", "default", "--live", "--yes"])).ok();
     assert!(ports(&sb, "virbr0").contains("vnet0"), "tap not back on virbr0");

@@ -5,7 +5,9 @@
 //! plan everything first (read-only), confirm, then per guest: re-read the
 //! persistent XML and skip the guest if it changed since the plan, save a
 //! backup (0600), define the edited XML (an atomic replace in libvirt), and
-//! only then touch the running guest. A failed live update re-defines the
+//! only then touch the running guest. With `--yes` there is no pause between
+//! reading and defining, so each guest is read, planned and applied in one
+//! go (the read is the one "just before define"). A failed live update re-defines the
 //! original, so a failure leaves that guest exactly as it was. The XML edit is
 //! [`crate::xml::edit::retarget_interface`]: only the NIC's type and source
 //! change; every other byte is the guest's own.
@@ -27,7 +29,7 @@ use crate::backup;
 use crate::context::Ctx;
 use crate::exit::Exit;
 use crate::guest;
-use crate::libvirt::{affect, code, Conn};
+use crate::libvirt::{affect, code, Conn, DomainInfo};
 use crate::mac::Mac;
 use crate::output;
 use crate::xml::edit::{self, Target};
@@ -270,6 +272,25 @@ fn plan_guest(guest: &str, xml: String, args: &Args, target: &Target, mac: Optio
     Ok(Some(Plan { guest: guest.to_string(), active: false, original: xml, converted, nics }))
 }
 
+/// Read one guest's persistent XML and plan it; a report when there is
+/// nothing to do or it cannot be planned.
+fn plan_one(conn: &dyn Conn, name: &str, info: Option<DomainInfo>, args: &Args, target: &Target, mac: Option<Mac>) -> Result<Plan, GuestReport> {
+    if info.as_ref().is_some_and(|i| !i.persistent) {
+        // its "inactive" XML is the live one: defining it would make a
+        // transient guest persistent behind the admin's back
+        return Err(GuestReport::new(name, Status::Failed, Some("transient guest: no persistent config to convert (use update-device)".into())));
+    }
+    let xml = guest::domain_xml(conn, name, true).map_err(|e| GuestReport::new(name, Status::Failed, Some(format!("{e:#}"))))?;
+    match plan_guest(name, xml, args, target, mac) {
+        Ok(Some(mut p)) => {
+            p.active = info.is_some_and(|i| i.active);
+            Ok(p)
+        }
+        Ok(None) => Err(GuestReport::new(name, Status::NothingToConvert, None)),
+        Err(e) => Err(GuestReport::new(name, Status::Failed, Some(format!("{e:#}")))),
+    }
+}
+
 /// The live interface element of the NIC with `mac`, retargeted, for
 /// update-device; `None` when the running guest lacks that NIC (one added
 /// with --config only: it gets the new target at its next boot).
@@ -316,20 +337,25 @@ fn wait_shutdown(conn: &dyn Conn, guest: &str, timeout: Duration) -> Result<()> 
 
 /// Apply one plan over `conn`. Never leaves the guest half-changed: every
 /// failure after the define puts the original back.
-fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target) -> GuestReport {
+/// With `reread`, the persistent XML is read again first and the guest
+/// skipped if it differs from the plan's (the plan was made before a
+/// confirmation prompt; without a prompt the plan was read just now).
+fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target, reread: bool) -> GuestReport {
     let mut rep = GuestReport::new(&plan.guest, Status::Failed, None);
     rep.nics = plan.nics.clone();
-    let now = match conn.domain_xml(&plan.guest, true) {
-        Ok(x) => x,
-        Err(e) => {
-            rep.detail = Some(format!("cannot re-read its XML: {e}"));
+    if reread {
+        let now = match conn.domain_xml(&plan.guest, true) {
+            Ok(x) => x,
+            Err(e) => {
+                rep.detail = Some(format!("cannot re-read its XML: {e}"));
+                return rep;
+            }
+        };
+        if now != plan.original {
+            rep.status = Status::Skipped;
+            rep.detail = Some("its XML changed since knet read it (someone else edited it); not touched".into());
             return rep;
         }
-    };
-    if now != plan.original {
-        rep.status = Status::Skipped;
-        rep.detail = Some("its XML changed since knet read it (someone else edited it); not touched".into());
-        return rep;
     }
     match backup::save(&plan.guest, &plan.original) {
         Ok(p) => rep.backup = Some(p.display().to_string()),
@@ -503,30 +529,20 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     } else {
         args.domains.clone()
     };
+    let info_of = |name: &str| infos.iter().find(|d| d.name == name || d.uuid == name).cloned();
     let mut reports: Vec<GuestReport> = Vec::new();
     let mut plans = Vec::new();
-    for name in &names {
-        let info = infos.iter().find(|d| &d.name == name || &d.uuid == name);
-        if info.is_some_and(|i| !i.persistent) {
-            // its "inactive" XML is the live one: defining it would make a
-            // transient guest persistent behind the admin's back
-            reports.push(GuestReport::new(name, Status::Failed, Some("transient guest: no persistent config to convert (use update-device)".into())));
-            continue;
-        }
-        let xml = match guest::domain_xml(conn, name, true) {
-            Ok(x) => x,
-            Err(e) => {
-                reports.push(GuestReport::new(name, Status::Failed, Some(format!("{e:#}"))));
-                continue;
+    // With --yes nothing waits between reading a guest and defining it, so
+    // each worker plans and applies guest by guest (one read per guest, and
+    // the reads run in parallel with --jobs). Otherwise everything is planned
+    // first, shown, confirmed, and re-read before define.
+    let one_pass = args.yes && !args.dry_run;
+    if !one_pass {
+        for name in &names {
+            match plan_one(conn, name, info_of(name), &args, &target, mac) {
+                Ok(p) => plans.push(p),
+                Err(r) => reports.push(r),
             }
-        };
-        match plan_guest(name, xml, &args, &target, mac) {
-            Ok(Some(mut p)) => {
-                p.active = info.is_some_and(|i| i.active);
-                plans.push(p)
-            }
-            Ok(None) => reports.push(GuestReport::new(name, Status::NothingToConvert, None)),
-            Err(e) => reports.push(GuestReport::new(name, Status::Failed, Some(format!("{e:#}")))),
         }
     }
 
@@ -552,8 +568,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     }
 
     // apply: `jobs` workers, each over its own connection, pulling guests in order
+    let total = if one_pass { names.len() } else { plans.len() };
     let bar = if std::io::stderr().is_terminal() && !ctx.quiet() && !ctx.json() {
-        let b = indicatif::ProgressBar::new(plans.len() as u64);
+        let b = indicatif::ProgressBar::new(total as u64);
         b.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
         b
     } else {
@@ -563,13 +580,22 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let done: Mutex<Vec<(usize, GuestReport)>> = Mutex::new(Vec::new());
     let work = |c: &dyn Conn| loop {
         let i = next.fetch_add(1, Ordering::SeqCst);
-        let Some(p) = plans.get(i) else { break };
-        bar.set_message(p.guest.clone());
-        let r = apply(c, p, &args, &target);
+        let r = if one_pass {
+            let Some(name) = names.get(i) else { break };
+            bar.set_message(name.clone());
+            match plan_one(c, name, info_of(name), &args, &target, mac) {
+                Ok(p) => apply(c, &p, &args, &target, false),
+                Err(r) => r,
+            }
+        } else {
+            let Some(p) = plans.get(i) else { break };
+            bar.set_message(p.guest.clone());
+            apply(c, p, &args, &target, true)
+        };
         bar.inc(1);
         done.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
     };
-    let jobs = usize::from(args.jobs).min(plans.len().max(1));
+    let jobs = usize::from(args.jobs).min(total.max(1));
     let mut extra = Vec::new();
     for _ in 1..jobs {
         extra.push(ctx.open_conn()?);
@@ -596,7 +622,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         output::print_json(&reports)?;
     } else {
         let mut s = summary(&reports, ctx.quiet());
-        if plans.is_empty() && reports.iter().all(GuestReport::ok) {
+        if reports.iter().all(|r| r.status == Status::NothingToConvert) {
             s.push_str("nothing to convert\n");
         }
         output::print(&s)?;
