@@ -275,6 +275,9 @@ fn plan_guest(guest: &str, xml: String, args: &Args, target: &Target, mac: Optio
 /// Read one guest's persistent XML and plan it; a report when there is
 /// nothing to do or it cannot be planned.
 fn plan_one(conn: &dyn Conn, name: &str, info: Option<DomainInfo>, args: &Args, target: &Target, mac: Option<Mac>) -> Result<Plan, GuestReport> {
+    // a guest given by UUID is reported and backed up under its name
+    let canonical = info.as_ref().map_or_else(|| name.to_string(), |i| i.name.clone());
+    let name = canonical.as_str();
     if info.as_ref().is_some_and(|i| !i.persistent) {
         // its "inactive" XML is the live one: defining it would make a
         // transient guest persistent behind the admin's back
@@ -616,7 +619,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let mut applied = done.into_inner().unwrap_or_else(|e| e.into_inner());
     applied.sort_by_key(|(i, _)| *i);
     reports.extend(applied.into_iter().map(|(_, r)| r));
-    reports.sort_by(|a, b| names.iter().position(|n| n == &a.guest).cmp(&names.iter().position(|n| n == &b.guest)));
+    let order: std::collections::HashMap<String, usize> = names.iter().enumerate().map(|(k, n)| (info_of(n).map_or_else(|| n.clone(), |i| i.name), k)).collect();
+    reports.sort_by_key(|r| order.get(&r.guest).copied().unwrap_or(usize::MAX));
 
     if ctx.json() {
         output::print_json(&reports)?;
@@ -631,5 +635,26 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         Ok(())
     } else {
         Err(Exit::silent(1))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn which_uris_are_this_host() {
+        assert_eq!(uri_scheme_and_local("qemu:///system"), ("qemu".into(), true));
+        assert_eq!(uri_scheme_and_local("qemu:///system?socket=/tmp/x/sock"), ("qemu".into(), true));
+        assert_eq!(uri_scheme_and_local("qemu+unix:///system"), ("qemu".into(), true));
+        assert_eq!(uri_scheme_and_local("qemu+ssh://root@kvm1/system"), ("qemu".into(), false));
+        assert_eq!(uri_scheme_and_local("qemu+tcp://127.0.0.1:16509/system"), ("qemu".into(), false));
+        assert_eq!(uri_scheme_and_local("test:///default"), ("test".into(), true));
+    }
+
+    #[test]
+    fn a_moved_nic_knows_where_it_came_from() {
+        let n = NicChange { index: 0, mac: None, from: "network default".into(), to: "bridge br0".into() };
+        assert_eq!(plan_from_target(&n), Some(Target::Network("default".into())));
     }
 }
