@@ -298,11 +298,11 @@ fn restart_applies_by_shutdown_destroy_define_start() {
     std::fs::write(&f, guest_xml("vm1", "52:54:00:aa:bb:01")).unwrap();
     run(sb.virsh().args(["define", f.to_str().unwrap()])).ok();
     run(sb.virsh().args(["start", "--paused", "vm1"])).ok();
-    // a paused guest without an OS ignores ACPI: knet must fall back to destroy
+    // a paused guest cannot act on ACPI: knet must fall back to destroy
     let out = run(knet_in(&sb, &state).args(["domif-convert", "vm1", "--to-bridge", "br0", "--restart", "--shutdown-timeout", "1", "--yes"])).ok();
     assert!(out.stdout.contains("config+restart") && out.stdout.contains("converted"), "{}", out.stdout);
     let state_now = run(sb.virsh().args(["domstate", "vm1"])).ok().stdout;
-    assert!(state_now.starts_with("running"), "{state_now}");
+    assert!(state_now.starts_with("paused"), "a paused guest must come back paused: {state_now}");
     assert!(ports(&sb, "br0").contains("vnet"), "restarted guest's tap is not on br0");
     run(sb.virsh().args(["destroy", "vm1"])).ok();
 }

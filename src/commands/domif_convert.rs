@@ -73,7 +73,7 @@ pub struct Args {
     /// Change the persistent config (always done; accepted for virsh habits)
     #[arg(long)]
     pub config: bool,
-    /// Restart running guests to apply: ACPI shutdown, destroy after the timeout, start
+    /// Restart running guests to apply: ACPI shutdown, destroy after the timeout, start (paused ones paused)
     #[arg(long)]
     pub restart: bool,
     /// Seconds to wait for an ACPI shutdown with --restart before destroying
@@ -414,7 +414,9 @@ fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target, reread: boo
         }
     } else if active && args.restart {
         let timeout = Duration::from_secs(args.shutdown_timeout);
-        if let Err(e) = wait_shutdown(conn, &plan.guest, timeout).and_then(|_| Ok(conn.start_domain(&plan.guest, false)?)) {
+        // a guest paused before comes back paused: it was stopped on purpose
+        let paused = conn.is_paused(&plan.guest).unwrap_or(false);
+        if let Err(e) = wait_shutdown(conn, &plan.guest, timeout).and_then(|_| Ok(conn.start_domain(&plan.guest, paused)?)) {
             rep.detail = Some(format!("config converted, but the restart failed: {e:#}"));
             return rep;
         }

@@ -97,6 +97,11 @@ impl DomainWriteApi for VirtConn {
         self.domain(name)?.destroy().map_err(err)
     }
 
+    fn is_paused(&self, name: &str) -> VirtResult<bool> {
+        let (state, _) = self.domain(name)?.state().map_err(err)?;
+        Ok(state.to_raw() == sys::VIR_DOMAIN_PAUSED)
+    }
+
     fn start_domain(&self, name: &str, paused: bool) -> VirtResult<()> {
         let flags = if paused { sys::VIR_DOMAIN_START_PAUSED } else { 0 };
         self.domain(name)?.create_with_flags(flags).map(|_| ()).map_err(err)
