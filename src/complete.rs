@@ -89,16 +89,31 @@ pub fn domains(state: State) -> Provider {
     }
 }
 
-/// MAC addresses of guest NICs: of the guest named by the `domain` argument
-/// earlier on the line; without one, of the guests on the `network`
-/// argument's network; without either, of every guest.
+/// MAC addresses of guest NICs: of the guest(s) named by the `domain` (or
+/// `domains`) argument earlier on the line; without one, of the guests on
+/// the `network` argument's network; without either, of every guest.
 pub fn macs() -> Provider {
     || {
-        let (domain, network) = match line_matches() {
-            Some(m) => (sub_value(&m, "domain"), sub_value(&m, "network")),
-            None => (None, None),
+        let (domains, network) = match line_matches() {
+            Some(m) => {
+                let mut d = sub_values(&m, "domain");
+                d.extend(sub_values(&m, "domains"));
+                (d, sub_values(&m, "network").pop())
+            }
+            None => (Vec::new(), None),
         };
-        live(&Query::Macs { domain, network })
+        live(&Query::Macs { domains, network })
+    }
+}
+
+/// The source of a new guest NIC (`attach-interface DOM TYPE SOURCE`):
+/// networks when TYPE (argument id `kind`) is `network`, the host's bridges
+/// when it is `bridge`, nothing otherwise.
+pub fn iface_sources() -> Provider {
+    || match line_matches().and_then(|m| sub_values(&m, "kind").pop()).as_deref() {
+        Some("network") => live(&Query::Networks(State::All)),
+        Some("bridge") => bridges()(),
+        _ => Vec::new(),
     }
 }
 
@@ -181,10 +196,14 @@ fn line_matches() -> Option<ArgMatches> {
     Cli::command().ignore_errors(true).try_get_matches_from(words).ok()
 }
 
-/// A string argument of the subcommand on the line, by id.
-fn sub_value(m: &ArgMatches, id: &str) -> Option<String> {
-    let (_, sub) = m.subcommand()?;
-    sub.try_get_one::<String>(id).ok().flatten().cloned()
+/// The string value(s) of an argument of the subcommand on the line, by id
+/// (none when the command has no such argument or it is not a string).
+fn sub_values(m: &ArgMatches, id: &str) -> Vec<String> {
+    let Some((_, sub)) = m.subcommand() else { return Vec::new() };
+    match sub.try_get_many::<String>(id) {
+        Ok(Some(v)) => v.cloned().collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// `-c URI` and `-r` as given on the line (global: before or after the command).
@@ -326,7 +345,7 @@ impl clap_complete::env::EnvCompleter for Shell {
 enum Query {
     Networks(State),
     Domains(State),
-    Macs { domain: Option<String>, network: Option<String> },
+    Macs { domains: Vec<String>, network: Option<String> },
 }
 
 impl Query {
@@ -335,9 +354,9 @@ impl Query {
         match self {
             Query::Networks(s) => vec!["networks".into(), state(s)],
             Query::Domains(s) => vec!["domains".into(), state(s)],
-            Query::Macs { domain, network } => {
+            Query::Macs { domains, network } => {
                 let mut v = vec!["macs".to_string()];
-                v.extend(domain.iter().map(|d| format!("--domain={d}")));
+                v.extend(domains.iter().map(|d| format!("--domain={d}")));
                 v.extend(network.iter().map(|n| format!("--network={n}")));
                 v
             }
@@ -445,16 +464,14 @@ fn answer(conn: &dyn Conn, q: &Query) -> Vec<(String, Option<String>)> {
             .filter(|d| s.keeps(d.active))
             .map(|d| (d.name, None))
             .collect(),
-        Query::Macs { domain, network } => {
-            let doms = match domain {
-                Some(d) => vec![d.clone()],
-                None => conn.list_domains().unwrap_or_default().into_iter().map(|d| d.name).collect(),
-            };
+        Query::Macs { domains, network } => {
+            let named = !domains.is_empty();
+            let doms = if named { domains.clone() } else { conn.list_domains().unwrap_or_default().into_iter().map(|d| d.name).collect() };
             let mut v = Vec::new();
             for d in doms {
                 let Ok(xml) = conn.domain_xml(&d, false) else { continue };
                 for (mac, net) in domain_macs(&xml) {
-                    if domain.is_none() && network.is_some() && net.as_deref() != network.as_deref() {
+                    if !named && network.is_some() && net.as_deref() != network.as_deref() {
                         continue;
                     }
                     v.push((mac, Some(d.clone())));
@@ -491,7 +508,7 @@ pub struct NamesArgs {
     #[arg(long, value_enum, default_value = "all")]
     pub state: State,
     #[arg(long)]
-    pub domain: Option<String>,
+    pub domain: Vec<String>,
     #[arg(long)]
     pub network: Option<String>,
 }
@@ -502,7 +519,7 @@ pub fn names(args: NamesArgs, ctx: &Ctx) -> Result<()> {
     let q = match args.kind.as_str() {
         "networks" => Query::Networks(args.state),
         "domains" => Query::Domains(args.state),
-        _ => Query::Macs { domain: args.domain, network: args.network },
+        _ => Query::Macs { domains: args.domain, network: args.network },
     };
     let mut s = String::new();
     for (v, h) in answer(conn, &q) {

@@ -7,6 +7,12 @@ use anyhow::Result;
 use crate::cli::Command;
 use crate::context::Ctx;
 
+pub mod attach_interface;
+pub mod detach_interface;
+pub mod domif_convert;
+pub mod domif_rollback;
+pub mod domifaddr;
+pub mod domiflist;
 pub mod net_list;
 pub mod validate;
 pub mod net_autostart;
@@ -24,6 +30,13 @@ pub mod net_start;
 pub mod net_undefine;
 pub mod net_update;
 pub mod net_uuid;
+
+// host help (issue 6)
+pub mod mac_gen;
+pub mod net_new;
+pub mod bridge_config;
+pub mod doctor;
+pub mod port_forward;
 
 pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
     match cmd {
@@ -43,6 +56,17 @@ pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
         Command::NetUpdate(args) => net_update::run(args, ctx),
         Command::NetDhcpHost(args) => net_dhcp_host::run(args, ctx),
         Command::NetDhcpLeases(args) => net_dhcp_leases::run(args, ctx),
+        Command::Domiflist(args) => domiflist::run(args, ctx),
+        Command::Domifaddr(args) => domifaddr::run(args, ctx),
+        Command::AttachInterface(args) => attach_interface::run(args, ctx),
+        Command::DetachInterface(args) => detach_interface::run(args, ctx),
+        Command::DomifConvert(args) => domif_convert::run(args, ctx),
+        Command::DomifRollback(args) => domif_rollback::run(args, ctx),
+        Command::MacGen(args) => mac_gen::run(args, ctx),
+        Command::NetNew(args) => net_new::run(args, ctx),
+        Command::BridgeConfig(args) => bridge_config::run(args, ctx),
+        Command::Doctor(args) => doctor::run(args, ctx),
+        Command::PortForward(args) => port_forward::run(args, ctx),
         // cli::main opens the shell itself; this is `shell` typed inside it
         Command::Shell(_) => Err(crate::exit::Exit::usage("already in the knet shell")),
         Command::CompleteNames(args) => crate::complete::names(args, ctx),
