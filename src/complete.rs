@@ -26,12 +26,15 @@
 //! pub network: String,
 //! ```
 //!
-//! Providers: [`networks`], [`domains`], [`macs`] (of the guest given as the
-//! argument with id `domain` earlier on the line, else of the guests on the
-//! argument with id `network`, else of every guest), [`bridges`] (the host's
-//! bridges from /sys/class/net), [`update_commands`] and [`update_sections`]
-//! (`net-update`), [`uris`] (recently used `--connect` URIs). A provider never
-//! fails: no libvirt, no file, no candidates.
+//! Providers: [`networks`] and [`domains`] by [`State`]; [`macs`] (of the
+//! guest(s) given as the argument with id `domain` or `domains` earlier on
+//! the line, else of the guests on the `network` argument's network, else of
+//! every guest); [`bridges`] (the host's, from /sys/class/net);
+//! [`iface_sources`] (networks or bridges by the `kind` argument);
+//! [`update_commands`] and [`update_sections`] (`net-update`); [`uris`]
+//! (recently used `--connect` URIs). A provider never fails: no libvirt, no
+//! file, no candidates. File arguments need no provider: give them
+//! `value_hint = clap::ValueHint::FilePath`.
 //!
 //! Never call `ctx.conn()` here outside [`names`] (the `complete-names`
 //! command): static completion must stay in the light binary.

@@ -195,4 +195,14 @@ fn real_daemon_names_by_state_and_guest_macs() {
     let out = fish(&format!("{c} net-dhcp-host default add --mac "), &[], &st).ok();
     assert_eq!(out.stdout, "52:54:00:aa:bb:01\tvm1\n52:54:00:aa:bb:02\tvm2\n");
     assert_eq!(values(&fish(&format!("{c} net-dhcp-host isolated add --mac "), &[], &st).ok()), Vec::<String>::new());
+    // guest names; --mac after a guest: that guest's NICs only
+    assert_eq!(values(&bash(&["knet", "-c", &sb.uri, "domiflist", ""], &[], &st).ok()), ["vm1", "vm2"]);
+    assert_eq!(values(&bash(&["knet", "-c", &sb.uri, "domif-convert", "vm2", "--mac", ""], &[], &st).ok()), ["52:54:00:aa:bb:02"]);
+
+    // --to-bridge: the bridges of the host knet runs on, here the sandbox's
+    // namespace, where `default` made virbr0 (a plain veth is not offered)
+    sb.exec(&["ip", "link", "add", "knv0", "type", "veth", "peer", "name", "knv1"]).ok();
+    let line = format!("{c} domif-convert vm1 --to-bridge ");
+    let out = sb.exec(&["env", &format!("PATH={}", path()), &format!("XDG_STATE_HOME={}", st.display()), "fish", "--no-config", "-c", "source $argv[1]; complete -C $argv[2]", &script("knet.fish"), &line]).ok();
+    assert_eq!(values(&out), ["virbr0"]);
 }
