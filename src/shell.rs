@@ -272,7 +272,10 @@ impl<'a> Session<'a> {
         if let Some(h) = &history {
             let _ = rl.load_history(h);
         }
-        println!("{BANNER}");
+        // -q: no banner, as virsh -q
+        if !self.ctx.opts.quiet {
+            println!("{BANNER}");
+        }
         loop {
             let prompt = self.prompt();
             let line = match self.ctx.connected() {

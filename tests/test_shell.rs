@@ -55,8 +55,9 @@ fn piped_errors_are_printed_and_the_session_goes_on_with_the_last_status() {
 
     let out = run_stdin(knet_in(&st).args(["-c", "test:///default"]), "net-list --name\nnet-list --name --uuid\n");
     assert_eq!(out.code, 1, "exit status is the last command's");
-    let out = run_stdin(knet_in(&st).args(["-c", "test:///default"]), "net-list --name\nquit\nnet-frob\n").ok();
+    let out = run_stdin(knet_in(&st).args(["-c", "test:///default", "shell"]), "net-list --name\nquit\nnet-frob\n").ok();
     assert_eq!(out.stderr, "", "quit stops reading");
+    assert_eq!(out.stdout, names("test:///default"));
 }
 
 #[test]
@@ -257,7 +258,8 @@ fn terminal_readonly_prompt_and_history_recall() {
     let st = tempdir_short("knet-st");
     std::fs::create_dir_all(st.join("knet")).unwrap();
     std::fs::write(st.join("knet/history"), "#V2\nnet-list --all --uuid\n").unwrap();
-    let t = interactive(&["-r", "-c", "test:///default"], &st);
+    let t = interactive(&["-q", "-r", "-c", "test:///default"], &st);
+    assert!(!t.screen().contains("Welcome"), "-q shows no banner");
     t.keys(&["Up"]);
     t.wait_for("history recalled", |s| prompt_line(s) == "knet > net-list --all --uuid");
     t.keys(&["C-u", "C-d"]);
