@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::test_shell::Term;
+use crate::test_shell::{state_dir, Term};
 use crate::util::*;
 
 fn bin_dir() -> PathBuf {
@@ -54,7 +54,7 @@ fn values(out: &Out) -> Vec<String> {
 
 #[test]
 fn bash_completes_commands_and_flags() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let out = bash(&["knet", "net-l"], &[], &st).ok();
     assert_eq!(values(&out), ["net-list"]);
     let out = bash(&["knet", "net-list", "--a"], &[], &st).ok();
@@ -64,7 +64,7 @@ fn bash_completes_commands_and_flags() {
 
 #[test]
 fn fish_completes_commands_with_their_help() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let out = fish("knet net-", &[], &st).ok();
     assert!(out.stdout.lines().any(|l| l == "net-list\tList networks"), "{}", out.stdout);
     assert!(!out.stdout.contains("complete-names") && !out.stdout.contains("generate-assets"), "hidden commands offered:\n{}", out.stdout);
@@ -75,14 +75,14 @@ fn fish_completes_commands_with_their_help() {
 #[test]
 fn static_completion_never_needs_libvirt() {
     // subcommands and flags come from the light binary alone
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let out = bash(&["knet", "net-l"], &[("KNET_LIBVIRT_BIN", "/nonexistent/knet-libvirt")], &st).ok();
     assert_eq!(values(&out), ["net-list"]);
 }
 
 #[test]
 fn connect_offers_recently_used_uris_first() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let node = test_uri("shell-node.xml");
     run(knet().env("XDG_STATE_HOME", &st).args(["-c", &node, "net-list"])).ok();
     let out = fish("knet -c test:", &[], &st).ok();
@@ -93,7 +93,7 @@ fn connect_offers_recently_used_uris_first() {
 
 #[test]
 fn zsh_completes_in_a_real_terminal() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let p = path();
     let stp = st.to_str().unwrap().to_string();
     let t = Term::start(&["zsh", "-f"], &[("PATH", &p), ("XDG_STATE_HOME", &stp), ("PS1", "zsh%% ")]);
@@ -110,7 +110,7 @@ fn zsh_completes_in_a_real_terminal() {
 
 #[test]
 fn live_network_names_follow_their_state_and_the_line_connection() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     // test:///default: one network, `default`, active
     let out = bash(&["knet", "-c", "test:///default", "net-destroy", ""], &[], &st).ok();
     assert_eq!(values(&out), ["default"]);
@@ -128,7 +128,7 @@ fn live_network_names_follow_their_state_and_the_line_connection() {
 
 #[test]
 fn net_update_completes_its_commands_and_sections() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let out = bash(&["knet", "-c", "test:///default", "net-update", "default", "add-"], &[], &st).ok();
     assert_eq!(values(&out), ["add-first", "add-last"]);
     let out = fish("knet -c test:///default net-update default add ip-dhcp-", &[], &st).ok();
@@ -137,7 +137,7 @@ fn net_update_completes_its_commands_and_sections() {
 
 #[test]
 fn unreachable_libvirt_gives_no_names_and_no_noise() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     // fails at once: libvirt's XML error must not reach the terminal
     let out = bash(&["knet", "-c", "test:///nonexistent.xml", "net-info", "d"], &[], &st).ok();
     assert_eq!(values(&out), Vec::<String>::new());
@@ -151,7 +151,7 @@ fn unreachable_libvirt_gives_no_names_and_no_noise() {
 fn a_hanging_libvirt_costs_one_deadline_not_a_hung_prompt() {
     // a socket that accepts and never answers: libvirt would wait for its
     // hello forever; completion gives up after KNET_COMPLETE_TIMEOUT_MS
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let sock = st.join("hang.sock");
     let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -184,7 +184,7 @@ fn real_daemon_names_by_state_and_guest_macs() {
     for vm in ["vm1.xml", "vm2.xml"] {
         run(sb.virsh().arg("define").arg(sandbox_xml(vm))).ok();
     }
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let c = format!("knet -c {}", sb.uri);
     assert_eq!(values(&fish(&format!("{c} net-start "), &[], &st).ok()), ["isolated"]);
     assert_eq!(values(&fish(&format!("{c} net-destroy "), &[], &st).ok()), ["default"]);

@@ -9,6 +9,32 @@ use std::time::{Duration, Instant};
 
 use crate::util::*;
 
+/// A fresh state directory (XDG_STATE_HOME) for one test, removed after it.
+pub(crate) struct StateDir(PathBuf);
+
+pub(crate) fn state_dir() -> StateDir {
+    StateDir(tempdir_short("knet-st"))
+}
+
+impl std::ops::Deref for StateDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for StateDir {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for StateDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// `knet` with its state (history, recent URIs) in a fresh directory.
 fn knet_in(state: &Path) -> Command {
     let mut c = knet();
@@ -31,7 +57,7 @@ fn names(uri: &str) -> String {
 
 #[test]
 fn piped_commands_share_one_session_and_connect_switches_it() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let node = test_uri("shell-node.xml");
     let out = run_stdin(knet_in(&st).args(["-c", "test:///default"]), &format!("net-list --name\nconnect {node}\nnet-list --all --name\n")).ok();
     assert_eq!(out.stdout, format!("{}{}", names("test:///default"), names(&node)));
@@ -45,7 +71,7 @@ fn piped_commands_share_one_session_and_connect_switches_it() {
 
 #[test]
 fn piped_errors_are_printed_and_the_session_goes_on_with_the_last_status() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let out = run_stdin(knet_in(&st).args(["-c", "test:///default"]), "net-frob\nnet-list --name --uuid\nnet-list --name\n");
     assert_eq!(out.code, 0, "{}", out.stderr);
     // a failed virsh command's stdout is a lone newline (see cli::VIRSH_COMMANDS)
@@ -62,7 +88,7 @@ fn piped_errors_are_printed_and_the_session_goes_on_with_the_last_status() {
 
 #[test]
 fn a_failed_connect_keeps_the_current_connection() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let out = run_stdin(knet_in(&st).args(["-c", "test:///default"]), "connect test:///nonexistent.xml\nnet-list --name\n").ok();
     assert_eq!(out.stdout, names("test:///default"));
     assert!(out.stderr.contains("error: failed to connect to the hypervisor"), "{}", out.stderr);
@@ -70,7 +96,7 @@ fn a_failed_connect_keeps_the_current_connection() {
 
 #[test]
 fn sequence_runs_in_order_with_the_last_status() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let node = test_uri("shell-node.xml");
     let out = run(knet_in(&st).args(["-c", "test:///default", &format!("net-list --name; connect {node}; net-list --name")])).ok();
     assert_eq!(out.stdout, format!("{}{}", names("test:///default"), names(&node)));
@@ -86,7 +112,7 @@ fn sequence_runs_in_order_with_the_last_status() {
 #[test]
 fn sequence_and_pipe_keep_the_test_drivers_state_for_the_session() {
     // test:///default's state lasts one connection: only a session keeps it
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let out = run(knet_in(&st).args(["-c", "test:///default", "net-destroy default; net-list --all"])).ok();
     assert!(out.stdout.contains(" default   inactive "), "{}", out.stdout);
     let out = run_stdin(knet_in(&st).args(["-c", "test:///default"]), "net-destroy default\nnet-list --inactive --name\nnet-start default\nnet-list --inactive --name\n").ok();
@@ -96,7 +122,7 @@ fn sequence_and_pipe_keep_the_test_drivers_state_for_the_session() {
 #[test]
 fn sequence_with_a_bad_command_runs_nothing() {
     // virsh parses the whole sequence first (vshCommandStringParse)
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let out = run(knet_in(&st).args(["-c", "test:///default", "net-list; net-frob"]));
     assert_eq!(out.code, 2);
     assert_eq!(out.stdout, "");
@@ -199,7 +225,7 @@ fn prompt_line(screen: &str) -> String {
 
 #[test]
 fn terminal_banner_tab_completion_and_session() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let t = interactive(&["-c", "test:///default"], &st);
     let s = t.screen();
     assert!(s.contains("Welcome to knet, the libvirt networking interactive terminal."), "{s}");
@@ -255,7 +281,7 @@ fn terminal_banner_tab_completion_and_session() {
 
 #[test]
 fn terminal_readonly_prompt_and_history_recall() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     std::fs::create_dir_all(st.join("knet")).unwrap();
     std::fs::write(st.join("knet/history"), "#V2\nnet-list --all --uuid\n").unwrap();
     let t = interactive(&["-q", "-r", "-c", "test:///default"], &st);
@@ -268,7 +294,7 @@ fn terminal_readonly_prompt_and_history_recall() {
 
 #[test]
 fn terminal_completes_connect_uris_from_history() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let node = test_uri("shell-node.xml");
     // a successful connection remembers its URI...
     run(knet_in(&st).args(["-c", &node, "net-list"])).ok();
