@@ -148,38 +148,44 @@ fn shell_help_needs_no_libvirt() {
 // ---------------------------------------------------------------------------
 // In a real terminal (tmux).
 
-/// A private tmux server (its own socket) running one command in an
-/// 120x40 window; killed on drop.
+/// A private tmux server (its own socket file) running one command in an
+/// 120x40 window; the server is killed and its socket removed on drop.
 pub(crate) struct Term {
-    socket: String,
+    socket: PathBuf,
 }
 
 impl Term {
     pub(crate) fn start(cmd: &[&str], env: &[(&str, &str)]) -> Term {
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let socket = format!("knet-test-{}-{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+        let socket = std::env::temp_dir().join(format!("knet-tmux-{}-{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)));
         let mut line: Vec<String> = vec!["env".into(), "LC_ALL=C".into(), "TERM=xterm".into()];
         line.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
         line.extend(cmd.iter().map(|s| s.to_string()));
         // keep the pane open after knet exits, so its last screen can be read
         let shell = format!("{}; echo '[exited '$?']'; sleep 600", line.iter().map(|s| shell_quote(s)).collect::<Vec<_>>().join(" "));
         let t = Term { socket };
-        let out = run(Command::new("tmux").args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", &shell]));
+        let out = run(t.tmux().args(["-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", &shell]));
         assert_eq!(out.code, 0, "tmux: {}", out.stderr);
         t
+    }
+
+    fn tmux(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.arg("-S").arg(&self.socket);
+        c
     }
 
     pub(crate) fn keys(&self, keys: &[&str]) {
         const NAMED: &[&str] = &["Tab", "Enter", "Up", "C-u", "C-c", "C-d"];
         for k in keys {
             let lit: &[&str] = if NAMED.contains(k) { &[] } else { &["-l", "--"] };
-            run(Command::new("tmux").args(["-L", &self.socket, "send-keys"]).args(lit).arg(k)).ok();
+            run(self.tmux().arg("send-keys").args(lit).arg(k)).ok();
             std::thread::sleep(Duration::from_millis(150));
         }
     }
 
     pub(crate) fn screen(&self) -> String {
-        run(Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p", "-S", "-200"])).ok().stdout
+        run(self.tmux().args(["capture-pane", "-p", "-S", "-200"])).ok().stdout
     }
 
     /// Wait until the screen satisfies `pred` (knet is a separate process
@@ -200,7 +206,8 @@ impl Term {
 
 impl Drop for Term {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).output();
+        let _ = self.tmux().arg("kill-server").output();
+        let _ = std::fs::remove_file(&self.socket);
     }
 }
 
