@@ -185,7 +185,8 @@ pub fn run_command(name: Option<&str>, cmd: Command, ctx: &crate::context::Ctx) 
 /// vshCommandRun), success or failure, unless `-q`; on failure that lone
 /// newline is all stdout gets. Commands print their own trailing blank line
 /// on success; this list decides who gets it on failure. A command that
-/// never reached its body (bad usage, no connection) gets none, as in virsh.
+/// never reached its body (bad usage, no connection) gets none, as in virsh;
+/// nor does `--json` output, which must stay parseable.
 /// knet-only commands (validate, net-dhcp-host, ...) are not listed.
 pub const VIRSH_COMMANDS: &[&str] = &[
     "net-autostart",

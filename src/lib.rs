@@ -12,17 +12,17 @@
 //!   `commands/net_list.rs`), using the layers above;
 //! - [`cli`] and [`output`]: what the user types and what they see.
 
-pub mod assets;
 pub mod backup;
+pub mod assets;
 pub mod cli;
 pub mod complete;
 pub mod commands;
 pub mod context;
 pub mod exit;
-pub mod interrupt;
 pub mod guest;
 pub mod facts;
 pub mod host;
+pub mod interrupt;
 pub mod libvirt;
 pub mod mac;
 pub mod output;
