@@ -95,6 +95,15 @@ fn a_failed_connect_keeps_the_current_connection() {
 }
 
 #[test]
+fn a_session_that_could_not_connect_starts_anyway_and_connect_fixes_it() {
+    // as virsh: the error is printed, then `connect` opens a working session
+    let st = state_dir();
+    let out = run_stdin(knet_in(&st).args(["-c", "test:///nonexistent.xml"]), "net-list --name\nconnect test:///default\nnet-list --name\n").ok();
+    assert_eq!(out.stdout, names("test:///default"));
+    assert!(out.stderr.contains("error: failed to connect to the hypervisor\n"), "{}", out.stderr);
+}
+
+#[test]
 fn sequence_runs_in_order_with_the_last_status() {
     let st = state_dir();
     let node = test_uri("shell-node.xml");
