@@ -264,6 +264,75 @@ pub fn candidates(cmd: &mut clap::Command, args: Vec<std::ffi::OsString>, index:
     c
 }
 
+/// The registration scripts completions/ holds: (file name as each shell's
+/// completion directory expects it, script).
+pub fn registrations() -> Vec<(&'static str, String)> {
+    [("knet.bash", Shell::Bash), ("_knet", Shell::Zsh), ("knet.fish", Shell::Fish)]
+        .into_iter()
+        .map(|(file, sh)| {
+            let mut v = Vec::new();
+            let _ = clap_complete::env::EnvCompleter::write_registration(&sh, "COMPLETE", "knet", "knet", "knet", &mut v);
+            (file, String::from_utf8_lossy(&v).into_owned())
+        })
+        .collect()
+}
+
+/// bash splits the line into COMP_WORDS at every COMP_WORDBREAKS character,
+/// `:` and `=` included, so clap's script would hand knet `test` `:`
+/// `///default` for a URI and `52` `:` `54` ... for a MAC. This one re-splits
+/// the line up to the cursor on blanks only, so `-c URI` and MACs reach knet
+/// whole, then strips from each candidate the part of the word bash does not
+/// replace (up to its last wordbreak), as bash-completion's
+/// __ltrim_colon_completions does. Protocol otherwise clap_complete's.
+const BASH_REGISTRATION: &str = r#"
+_knet() {
+    local line=${COMP_LINE:0:COMP_POINT}
+    local -a words
+    IFS=$' \t\n' read -r -a words <<< "$line"
+    [[ -z $line || $line == *[[:blank:]] ]] && words+=("")
+    local cur=${words[${#words[@]}-1]}
+    local IFS=$'\013'
+    COMPREPLY=( $( \
+        _CLAP_IFS="$IFS" \
+        _CLAP_COMPLETE_INDEX=$(( ${#words[@]} - 1 )) \
+        VAR="bash" \
+        COMPLETER -- "${words[@]}" 2>/dev/null \
+    ) )
+    if [[ $? != 0 ]]; then
+        unset COMPREPLY
+        return
+    fi
+    local i prefix=
+    for (( i = ${#cur} - 1; i >= 0; i-- )); do
+        if [[ $COMP_WORDBREAKS == *"${cur:i:1}"* ]]; then
+            prefix=${cur:0:i+1}
+            break
+        fi
+    done
+    [[ -n $prefix ]] && COMPREPLY=( "${COMPREPLY[@]#"$prefix"}" )
+    # a value ending in = or / goes on being typed: no space after it
+    [[ ${#COMPREPLY[@]} == 1 && ${COMPREPLY[0]} == *[=/] ]] && compopt -o nospace
+}
+complete -o bashdefault -o nosort -F _knet BIN
+"#;
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=+@%,".contains(c)) {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// clap's zsh registration is made to be sourced; installed in `$fpath` it
+/// is autoloaded as `_knet` on the first Tab, which would only register the
+/// completer and offer nothing. Completing at once when autoloaded (zsh's own
+/// `$funcstack` idiom, as clap's static zsh scripts do) makes the first Tab work.
+fn zsh_autoloadable(script: &str) -> String {
+    let reg = "compdef _clap_dynamic_completer_knet knet";
+    let idiom = "if [ \"$funcstack[1]\" = \"_knet\" ]; then\n    _clap_dynamic_completer_knet \"$@\"\nelse\n    compdef _clap_dynamic_completer_knet knet\nfi";
+    script.replacen(reg, idiom, 1)
+}
+
 /// bash, zsh and fish as clap_complete speaks to them (same registration
 /// scripts, same answer formats, clap_complete/src/env/shells.rs), with
 /// knet's [`candidates`] in between.
@@ -292,7 +361,19 @@ impl clap_complete::env::EnvCompleter for Shell {
         self.clap().is(name)
     }
     fn write_registration(&self, var: &str, name: &str, bin: &str, completer: &str, buf: &mut dyn std::io::Write) -> std::io::Result<()> {
-        self.clap().write_registration(var, name, bin, completer, buf)
+        match self {
+            Shell::Bash => {
+                let completer = shell_quote(completer);
+                let script = BASH_REGISTRATION.replace("VAR", var).replace("COMPLETER", &completer).replace("BIN", &shell_quote(bin));
+                buf.write_all(script.as_bytes())
+            }
+            Shell::Zsh => {
+                let mut v = Vec::new();
+                self.clap().write_registration(var, name, bin, completer, &mut v)?;
+                buf.write_all(zsh_autoloadable(&String::from_utf8_lossy(&v)).as_bytes())
+            }
+            Shell::Fish => self.clap().write_registration(var, name, bin, completer, buf),
+        }
     }
     fn write_complete(&self, cmd: &mut clap::Command, mut args: Vec<std::ffi::OsString>, _: Option<&std::path::Path>, buf: &mut dyn std::io::Write) -> std::io::Result<()> {
         let env_index = std::env::var("_CLAP_COMPLETE_INDEX").ok().and_then(|i| i.parse::<usize>().ok()).unwrap_or_default();

@@ -35,10 +35,11 @@ fn script(name: &str) -> String {
 }
 
 /// Bash's answer (COMPREPLY) for `words`, the last being the word under the
-/// cursor, the way bash calls a `complete -F` function.
+/// cursor, the way bash calls a `complete -F` function (COMP_LINE up to the
+/// cursor at the end).
 pub(crate) fn bash(words: &[&str], env: &[(&str, &str)], state: &Path) -> Out {
-    let prog = r#"source "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_TYPE=9; COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
-_clap_complete_knet knet "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+    let prog = r#"source "$0"; COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_TYPE=9
+_knet knet "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 printf '%s\n' "${COMPREPLY[@]}""#;
     run(shell("bash", state).envs(env.iter().copied()).arg("-c").arg(prog).arg(script("knet.bash")).args(words))
 }
@@ -205,4 +206,25 @@ fn real_daemon_names_by_state_and_guest_macs() {
     let line = format!("{c} domif-convert vm1 --to-bridge ");
     let out = sb.exec(&["env", &format!("PATH={}", path()), &format!("XDG_STATE_HOME={}", st.display()), "fish", "--no-config", "-c", "source $argv[1]; complete -C $argv[2]", &script("knet.fish"), &line]).ok();
     assert_eq!(values(&out), ["virbr0"]);
+}
+
+#[test]
+fn bash_in_a_real_terminal_keeps_uris_and_macs_whole() {
+    // bash splits words at ':' and '=' (COMP_WORDBREAKS): the URI after -c
+    // and a MAC being typed must still reach knet whole, and the candidates
+    // must replace only what bash replaces
+    let st = state_dir();
+    let p = path();
+    let stp = st.to_str().unwrap().to_string();
+    let t = Term::start(&["bash", "--norc", "--noprofile"], &[("PATH", &p), ("XDG_STATE_HOME", &stp), ("PS1", "bash$ ")]);
+    t.wait_for("bash", |s| s.contains("bash$"));
+    t.keys(&[&format!("source {}; echo RE''ADY", script("knet.bash")), "Enter"]);
+    t.wait_for("sourced", |s| s.lines().any(|l| l == "READY"));
+    let last = |s: &str| s.lines().filter(|l| l.starts_with("bash$")).last().unwrap_or_default().trim_end().to_string();
+    t.keys(&["knet -c test:///default net-destroy ", "Tab"]);
+    t.wait_for("the active network", |s| last(s) == "bash$ knet -c test:///default net-destroy default");
+    t.keys(&["C-u", "knet --connect=test:///default domif-convert test --mac aa:bb", "Tab"]);
+    t.wait_for("the MAC", |s| last(s) == "bash$ knet --connect=test:///default domif-convert test --mac aa:bb:cc:dd:ee:ff");
+    t.keys(&["C-u", "knet net-li", "Tab"]);
+    t.wait_for("the command", |s| last(s) == "bash$ knet net-list");
 }
