@@ -471,9 +471,9 @@ pub fn with_live_conn<R>(conn: &dyn Conn, f: impl FnOnce() -> R) -> R {
 }
 
 fn live(q: &Query) -> Vec<CompletionCandidate> {
-    // a line with its own -c/-r asks that connection, not the shell's
+    // a line with its own -c asks that libvirt, not the shell's
     let pairs = match LIVE.with(|l| l.get()) {
-        Some(conn) if line_connection() == (None, false) => answer(conn, q),
+        Some(conn) if line_connection().0.is_none() => answer(conn, q),
         _ => ask_child(q),
     };
     pairs.into_iter().map(|(v, h)| CompletionCandidate::new(v).help(h.map(Into::into))).collect()
