@@ -92,6 +92,24 @@ pub enum Command {
     /// Show a network's DHCP leases
     #[command(name = "net-dhcp-leases")]
     NetDhcpLeases(commands::net_dhcp_leases::Args),
+    /// List a guest's network interfaces
+    #[command(name = "domiflist")]
+    Domiflist(commands::domiflist::Args),
+    /// Show a guest's interface addresses
+    #[command(name = "domifaddr")]
+    Domifaddr(commands::domifaddr::Args),
+    /// Attach a network interface to a guest (refuses duplicate MACs)
+    #[command(name = "attach-interface")]
+    AttachInterface(commands::attach_interface::Args),
+    /// Detach a network interface from a guest
+    #[command(name = "detach-interface")]
+    DetachInterface(commands::detach_interface::Args),
+    /// Convert guest NICs between a libvirt network and a host bridge
+    #[command(name = "domif-convert")]
+    DomifConvert(commands::domif_convert::Args),
+    /// Restore a guest's XML from a domif-convert backup
+    #[command(name = "domif-rollback")]
+    DomifRollback(commands::domif_rollback::Args),
 
     // --- host help (issue 6) ---
     #[command(name = "mac-gen")]

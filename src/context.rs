@@ -42,6 +42,15 @@ impl<'a> Ctx<'a> {
         self.connect_failed.get()
     }
 
+    /// One more connection to the same URI, for commands that work over
+    /// several connections in parallel (`domif-convert --jobs`). Call
+    /// [`Ctx::conn`] first: in the light binary that is what execs
+    /// knet-libvirt.
+    pub fn open_conn(&self) -> Result<Box<dyn Conn>> {
+        let uri = self.opts.connect.first().map(String::as_str);
+        self.connector.open(uri, self.opts.readonly)
+    }
+
     pub fn json(&self) -> bool {
         self.opts.json
     }

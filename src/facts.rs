@@ -2,6 +2,10 @@
 //! (mac-gen, net-new, doctor, port-forward): a guest's NICs, a network's
 //! forward mode, bridge, addresses and static DHCP hosts.
 //!
+//! [`crate::xml::edit::interfaces`] is the editing view of a NIC (byte
+//! ranges, domiflist's single "Source"); doctor needs a running guest's
+//! network and bridge apart, hence [`Nic`].
+//!
 //! Deliberately small and forgiving: unknown or malformed parts are skipped,
 //! never reported (reporting is `knet validate`'s job), and nothing here
 //! writes XML.

@@ -12,10 +12,12 @@
 //!   `commands/net_list.rs`), using the layers above;
 //! - [`cli`] and [`output`]: what the user types and what they see.
 
+pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod context;
 pub mod exit;
+pub mod guest;
 pub mod facts;
 pub mod host;
 pub mod libvirt;

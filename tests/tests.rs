@@ -3,6 +3,10 @@
 
 mod util;
 
+mod test_attach;
+mod test_domif_convert;
+mod test_domif_virtxml;
+mod test_domiflist;
 mod test_net_list;
 mod test_host_bridge_config;
 mod test_host_doctor;

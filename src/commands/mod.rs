@@ -7,6 +7,12 @@ use anyhow::Result;
 use crate::cli::Command;
 use crate::context::Ctx;
 
+pub mod attach_interface;
+pub mod detach_interface;
+pub mod domif_convert;
+pub mod domif_rollback;
+pub mod domifaddr;
+pub mod domiflist;
 pub mod net_list;
 pub mod validate;
 pub mod net_autostart;
@@ -50,6 +56,12 @@ pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
         Command::NetUpdate(args) => net_update::run(args, ctx),
         Command::NetDhcpHost(args) => net_dhcp_host::run(args, ctx),
         Command::NetDhcpLeases(args) => net_dhcp_leases::run(args, ctx),
+        Command::Domiflist(args) => domiflist::run(args, ctx),
+        Command::Domifaddr(args) => domifaddr::run(args, ctx),
+        Command::AttachInterface(args) => attach_interface::run(args, ctx),
+        Command::DetachInterface(args) => detach_interface::run(args, ctx),
+        Command::DomifConvert(args) => domif_convert::run(args, ctx),
+        Command::DomifRollback(args) => domif_rollback::run(args, ctx),
         Command::MacGen(args) => mac_gen::run(args, ctx),
         Command::NetNew(args) => net_new::run(args, ctx),
         Command::BridgeConfig(args) => bridge_config::run(args, ctx),

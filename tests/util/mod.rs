@@ -64,9 +64,13 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared/corpus` beside the checkout (CI clones main with shared/ beside it).
+/// `../shared/corpus` beside the checkout (CI clones main with shared/ beside it);
+/// `$KNET_CORPUS` overrides it (a worktree elsewhere).
 pub fn corpus() -> PathBuf {
-    repo().join("../shared/corpus")
+    match std::env::var_os("KNET_CORPUS") {
+        Some(p) => PathBuf::from(p),
+        None => repo().join("../shared/corpus"),
+    }
 }
 
 /// A `test:///ABS/PATH` URI for a node fixture under tests/fixtures.
