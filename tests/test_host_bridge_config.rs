@@ -115,6 +115,13 @@ fn networkmanager_script_adds_bridge_and_port() {
 }
 
 #[test]
+fn never_needs_libvirt() {
+    // knet execs knet-libvirt only when a command opens a connection
+    let o = run(knet().env("KNET_LIBVIRT_BIN", "/nonexistent/knet-libvirt").args(["bridge-config", "--uplink", "eth7", "--bridge", "br0", "--format", "ifupdown"])).ok();
+    assert!(o.stdout.contains("bridge_ports eth7"), "{}", o.stdout);
+}
+
+#[test]
 fn bad_input_is_a_usage_error() {
     for args in [
         &["--stp", "on", "--forward-delay", "0"][..],

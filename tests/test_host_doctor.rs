@@ -95,6 +95,7 @@ fn guest_config_problems_are_found_and_scoped() {
     let vm3 = "<domain type='qemu'><name>vm3</name><memory unit='MiB'>128</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices>\
                <interface type='network'><mac address='52:54:00:aa:bb:01'/><source network='default'/><model type='virtio'/></interface>\
                <interface type='network'><mac address='52:54:00:aa:bb:33'/><source network='isolated'/><model type='e1000'/></interface>\
+               <interface type='bridge'><mac address='52:54:00:aa:bb:34'/><source bridge='br7'/><model type='virtio'/></interface>\
                </devices></domain>";
     let f = sb.dir.join("vm3.xml");
     std::fs::write(&f, vm3).unwrap();
@@ -106,6 +107,7 @@ fn guest_config_problems_are_found_and_scoped() {
     assert_finding(&checks, "nic-model", "warn", "NIC 52:54:00:aa:bb:33 uses model e1000");
     assert_finding(&checks, "nic-network", "fail", "uses network isolated, which is inactive");
     assert_finding(&checks, "network-active", "fail", "inactive");
+    assert_finding(&checks, "nic-bridge", "fail", "NIC 52:54:00:aa:bb:34 uses host bridge br7, which does not exist");
     // scoped to vm3 and its networks: vm2 is not looked at
     assert!(!checks.iter().any(|c| c["subject"] == "domain vm2"), "{checks:#?}");
 

@@ -26,7 +26,7 @@ use crate::output;
 /// MASQUERADE rules present; net.bridge.bridge-nf-call-* sysctls; a physical
 /// NIC enslaved to a libvirt-managed bridge such as virbr0; a wireless NIC in
 /// any bridge; guests whose tap is not on the bridge their XML names; guests
-/// on a missing or inactive network; duplicate and multicast MAC addresses;
+/// on a missing or inactive network or a missing host bridge; duplicate and multicast MAC addresses;
 /// NIC models other than virtio.
 ///
 /// With NETWORK or DOM only that network (and its guests) or that guest (and
@@ -292,6 +292,17 @@ fn domain_checks(r: &mut Report, d: &Dom, nets: &[Net], local: bool, owners: &BT
                 format!("NIC {mac_s} uses {}: emulated NICs are much slower than virtio", m.map_or("the hypervisor's default model (rtl8139 on x86 QEMU)".to_string(), |m| format!("model {m}"))),
                 Some(format!("virt-xml {name} --edit mac.address={mac_s} --network model.type=virtio (the guest needs virtio-net drivers)")),
             ),
+        }
+        if let (true, "bridge", Some(br)) = (local, nic.kind.as_str(), nic.bridge.as_deref()) {
+            if !host::is_bridge(br) {
+                r.add(
+                    "nic-bridge",
+                    &subj,
+                    Status::Fail,
+                    format!("NIC {mac_s} uses host bridge {br}, which {}: the guest cannot start", if host::iface_exists(br) { "is not a bridge" } else { "does not exist" }),
+                    Some(format!("create it (knet bridge-config --uplink NIC --bridge {br} ...) or point the NIC at another bridge or network")),
+                );
+            }
         }
         if let Some(net) = nic.network.as_deref() {
             match nets.iter().find(|n| n.info.name == net) {
