@@ -102,16 +102,42 @@ fn ifcfg_files_are_shell_and_bridge_the_port() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Each `nmcli connection add` of the script, run through `nmcli --offline`
+/// (NetworkManager >= 1.42 builds the keyfile and validates every property
+/// without a daemon); returns the keyfiles.
+fn nmcli_offline(script: &str) -> Vec<String> {
+    run(std::process::Command::new("sh").arg("-n").arg("-c").arg(script)).ok();
+    let adds: Vec<&str> = script.lines().filter(|l| l.starts_with("nmcli connection add ")).collect();
+    assert_eq!(adds.len(), 2, "{script}");
+    adds.iter()
+        .map(|l| {
+            let o = run(std::process::Command::new("sh").arg("-c").arg(l.replacen("nmcli ", "nmcli --offline ", 1))).ok();
+            o.stdout
+        })
+        .collect()
+}
+
 #[test]
-fn networkmanager_script_adds_bridge_and_port() {
+fn networkmanager_commands_are_accepted_by_nmcli_offline() {
     let o = run(knet().args(["--json", "bridge-config", "--uplink", "eth7", "--bridge", "br0", "--format", "networkmanager", "--stp", "on", "--forward-delay", "2"])).ok();
     let files: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     let script = files[0]["content"].as_str().unwrap();
-    run(std::process::Command::new("sh").arg("-n").arg("-c").arg(script)).ok();
-    assert!(script.contains("nmcli connection add type bridge con-name br0 ifname br0 bridge.stp yes bridge.forward-delay 2 ipv4.method auto"), "{script}");
-    assert!(script.contains("nmcli connection add type bridge-slave con-name br0-port-eth7 ifname eth7 master br0"), "{script}");
+    assert!(script.contains("\nnmcli connection up br0\n"), "{script}");
+    let kf = nmcli_offline(script);
+    // NetworkManager leaves its defaults (stp=true) out of the keyfile
+    assert!(kf[0].contains("type=bridge\ninterface-name=br0") && !kf[0].contains("stp=false") && kf[0].contains("forward-delay=2") && kf[0].contains("[ipv4]\nmethod=auto"), "{}", kf[0]);
+    assert!(kf[1].contains("interface-name=eth7") && kf[1].contains("master=br0") && kf[1].contains("slave-type=bridge"), "{}", kf[1]);
     assert_eq!(files[1]["path"], "/etc/sysctl.d/99-knet-bridge-nf.conf");
     assert!(files[1]["content"].as_str().unwrap().contains("net.bridge.bridge-nf-call-iptables = 0"));
+
+    let o = run(knet().args(["--json", "bridge-config", "--uplink", "lo", "--bridge", "br0", "--format", "networkmanager", "--pin-mac"]).args(STATIC)).ok();
+    let files: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let kf = nmcli_offline(files[0]["content"].as_str().unwrap());
+    for want in ["stp=false", "mac-address=00:00:00:00:00:00", "method=manual", "address1=192.168.1.10/24,192.168.1.1", "dns=1.1.1.1;9.9.9.9;"] {
+        assert!(kf[0].contains(want), "missing {want:?} in\n{}", kf[0]);
+    }
+    // the check can fail: nmcli refuses what NetworkManager would
+    assert_ne!(run(std::process::Command::new("nmcli").args(["--offline", "connection", "add", "type", "bridge", "ifname", "br0", "bridge.stp", "yes", "bridge.forward-delay", "0"])).code, 0);
 }
 
 #[test]
