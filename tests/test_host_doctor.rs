@@ -116,6 +116,16 @@ fn guest_config_problems_are_found_and_scoped() {
     let (o, checks) = doctor(&sb, &["vm2"]);
     assert_eq!(o.code, 0, "{checks:#?}");
 
+    // a forward mode='bridge' network whose host bridge was never built
+    std::fs::write(sb.dir.join("lan.xml"), "<network><name>lan</name><forward mode='bridge'/><bridge name='br7'/></network>").unwrap();
+    run(sb.virsh().arg("net-define").arg(sb.dir.join("lan.xml"))).ok();
+    run(sb.virsh().args(["net-start", "lan"])).ok();
+    let (o, checks) = doctor(&sb, &["lan"]);
+    assert_eq!(o.code, 1);
+    assert_finding(&checks, "bridge-up", "fail", "host bridge br7 of network lan does not exist");
+    sb.exec(&["ip", "link", "add", "br7", "type", "bridge"]).ok();
+    assert_finding(&doctor(&sb, &["lan"]).1, "bridge-up", "ok", "host bridge of network lan exists");
+
     let o = sb.knet_in_ns(&["doctor", "nosuch"]).code(1);
     assert!(o.stderr.contains("error: no network or domain named 'nosuch'"), "{}", o.stderr);
 }

@@ -125,7 +125,22 @@ fn network_checks(r: &mut Report, n: &Net, local: bool, doms: &[Dom]) {
     } else if n.info.persistent {
         r.add("network-autostart", &subj, Status::Warn, "autostart is off: after a reboot its guests fail to start", Some(format!("virsh net-autostart {name}")));
     }
-    if !local || !n.info.active || !managed(&n.facts) {
+    if !local || !n.info.active {
+        return;
+    }
+    if n.facts.forward.as_deref() == Some("bridge") {
+        // libvirt does not create (nor check) the host bridge of such a
+        // network: guests on it fail to start until the admin builds it
+        if let Some(br) = &n.facts.bridge {
+            if host::is_bridge(br) {
+                r.ok("bridge-up", format!("bridge {br}"), format!("host bridge of network {name} exists"));
+            } else {
+                r.add("bridge-up", format!("bridge {br}"), Status::Fail, format!("host bridge {br} of network {name} does not exist: its guests cannot start"), Some(format!("build it (knet bridge-config --uplink NIC --bridge {br} ...)")));
+            }
+        }
+        return;
+    }
+    if !managed(&n.facts) {
         return;
     }
     let Some(br) = n.facts.bridge.clone().or_else(|| n.info.bridge.clone()) else { return };
