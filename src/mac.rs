@@ -1,31 +1,28 @@
-//! MAC addresses of guest NICs: parsing as libvirt does, what is already
-//! taken, and collision-free generation.
+//! MAC addresses of guest NICs: parsing as libvirt does, every MAC already in
+//! use (and by whom), and collision-free allocation under a prefix.
 //!
-//! Shared by attach-interface, the domif commands and mac-gen. virsh and
-//! virt-xml accept a MAC that another guest already has; two guests on one L2
-//! segment with the same MAC silently steal each other's traffic, so knet
-//! checks first:
-//! - [`macs_in_use`]: every guest's MACs (live and persistent config), with
-//!   the guests using each, for conflict messages;
-//! - [`used_macs`]: that, plus every network's static DHCP hosts and, when
-//!   the hypervisor is this machine, the neighbour tables and interfaces of
-//!   the network namespace knet runs in;
-//! - [`generate`] / [`allocate`]: random unicast addresses avoiding them.
+//! Shared by attach-interface, mac-gen and doctor. virsh and virt-xml accept
+//! a MAC that another guest already has; two guests on one L2 segment with the
+//! same MAC silently steal each other's traffic, so knet checks every defined
+//! guest (live and persistent config), every network's static DHCP hosts and,
+//! when the hypervisor is this machine, the host's neighbours and interfaces.
 //!
-//! Never produces a multicast address: the first octet's low bit set makes a
-//! NIC the bridge floods and guests drop (libvirt refuses them at define).
+//! Never allocates a multicast address: the first octet's low bit set makes a
+//! NIC that the kernel bridge floods and guests drop (virMacAddrIsMulticast).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt;
+use std::io::Read;
 use std::str::FromStr;
 
 use anyhow::{bail, Context, Result};
 
-use crate::libvirt::{Conn, DomainApi, VirtResult};
+use crate::libvirt::Conn;
 use crate::xml::edit;
 
-/// QEMU/KVM's locally administered prefix (what libvirt itself generates).
-pub const QEMU_OUI: [u8; 3] = [0x52, 0x54, 0x00];
+/// QEMU/KVM's locally administered prefix (what libvirt itself generates,
+/// virMacAddrGenerate).
+pub const QEMU_PREFIX: &str = "52:54:00";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Mac(pub [u8; 6]);
@@ -52,18 +49,25 @@ pub enum MacError {
     Multicast(String),
 }
 
-/// `:`-separated groups of one or two hex digits (virMacAddrParse accepts
-/// `1:2:3:4:5:6`), case-insensitive; `None` on any other shape.
-fn octets(s: &str) -> Option<Vec<u8>> {
-    s.split(':')
-        .map(|p| if !p.is_empty() && p.len() <= 2 && p.bytes().all(|c| c.is_ascii_hexdigit()) { u8::from_str_radix(p, 16).ok() } else { None })
-        .collect()
-}
-
 impl FromStr for Mac {
     type Err = MacError;
+    /// Six `:`-separated groups of one or two hex digits (virMacAddrParse
+    /// accepts `1:2:3:4:5:6`), case-insensitive.
     fn from_str(s: &str) -> Result<Mac, MacError> {
-        octets(s).and_then(|o| <[u8; 6]>::try_from(o).ok()).map(Mac).ok_or_else(|| MacError::Syntax(s.to_string()))
+        let bad = || MacError::Syntax(s.to_string());
+        let mut out = [0u8; 6];
+        let mut parts = s.split(':');
+        for b in out.iter_mut() {
+            let p = parts.next().ok_or_else(bad)?;
+            if p.is_empty() || p.len() > 2 || !p.bytes().all(|c| c.is_ascii_hexdigit()) {
+                return Err(bad());
+            }
+            *b = u8::from_str_radix(p, 16).map_err(|_| bad())?;
+        }
+        if parts.next().is_some() {
+            return Err(bad());
+        }
+        Ok(Mac(out))
     }
 }
 
@@ -76,14 +80,21 @@ pub fn parse_unicast(s: &str) -> Result<Mac, MacError> {
     Ok(m)
 }
 
-/// The leading octets every generated MAC shares (one to five, unicast).
+fn parse_octets(s: &str) -> Result<Vec<u8>, String> {
+    s.split([':', '-'])
+        .map(|o| if o.len() == 2 || o.len() == 1 { u8::from_str_radix(o, 16).ok() } else { None })
+        .collect::<Option<Vec<u8>>>()
+        .ok_or_else(|| format!("'{s}' is not a MAC address or prefix (hex octets separated by ':')"))
+}
+
+/// The leading octets every allocated MAC shares (one to five).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Prefix(Vec<u8>);
 
-impl FromStr for Prefix {
+impl std::str::FromStr for Prefix {
     type Err = String;
     fn from_str(s: &str) -> Result<Prefix, String> {
-        let o = octets(s).ok_or_else(|| format!("'{s}' is not a MAC prefix (hex octets separated by ':')"))?;
+        let o = parse_octets(s)?;
         if o.is_empty() || o.len() > 5 {
             return Err(format!("'{s}': a MAC prefix has one to five octets"));
         }
@@ -96,109 +107,104 @@ impl FromStr for Prefix {
 
 impl Default for Prefix {
     fn default() -> Self {
-        Prefix(QEMU_OUI.to_vec())
+        QEMU_PREFIX.parse().expect("valid")
     }
 }
 
-impl fmt::Display for Prefix {
+/// Who uses a MAC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum User {
+    /// A NIC of this guest (live or persistent config).
+    Guest(String),
+    /// A static DHCP host of this network: a reservation, which a guest NIC
+    /// is meant to take, so it is no collision for attach-interface.
+    DhcpHost(String),
+    HostNeighbour,
+    HostInterface(String),
+}
+
+impl fmt::Display for User {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":"))
+        match self {
+            User::Guest(d) => write!(f, "guest '{d}'"),
+            User::DhcpHost(n) => write!(f, "network '{n}' (DHCP host)"),
+            User::HostNeighbour => f.write_str("a host neighbour"),
+            User::HostInterface(i) => write!(f, "host interface '{i}'"),
+        }
     }
 }
 
-/// Every MAC of every guest on the connection, with the guests using it.
-/// Both the live and the persistent definition count: a running guest's
-/// NICs and the ones it gets at next boot can differ.
-pub fn macs_in_use(conn: &dyn DomainApi) -> VirtResult<BTreeMap<Mac, Vec<String>>> {
-    let mut used: BTreeMap<Mac, Vec<String>> = BTreeMap::new();
-    for d in conn.list_domains()? {
-        let mut xmls = vec![conn.domain_xml(&d.name, false)?];
-        if d.active && d.persistent {
-            xmls.push(conn.domain_xml(&d.name, true)?);
+/// Every MAC defined on the connection, each with who uses it; the host's own
+/// neighbours and interfaces only when `local` (the connection's hypervisor
+/// is this machine, in this network namespace).
+pub fn used_macs(conn: &dyn Conn, local: bool) -> Result<BTreeMap<Mac, Vec<User>>> {
+    let mut used: BTreeMap<Mac, Vec<User>> = BTreeMap::new();
+    let mut add = |m: &str, who: User| {
+        if let Ok(m) = m.parse::<Mac>() {
+            let users = used.entry(m).or_default();
+            if !users.contains(&who) {
+                users.push(who);
+            }
         }
-        for xml in xmls {
-            for ifc in edit::interfaces(&xml).unwrap_or_default() {
-                if let Some(m) = ifc.mac.as_deref().and_then(|m| m.parse::<Mac>().ok()) {
-                    let users = used.entry(m).or_default();
-                    if !users.contains(&d.name) {
-                        users.push(d.name.clone());
-                    }
+    };
+    for d in conn.list_domains().context("failed to list domains")? {
+        // the live XML may carry hot-plugged NICs the config lacks, and the
+        // config NICs that are not plugged in yet
+        let mut xmls = vec![conn.domain_xml(&d.name, true)];
+        if d.active {
+            xmls.push(conn.domain_xml(&d.name, false));
+        }
+        for x in xmls.into_iter().flatten() {
+            for ifc in edit::interfaces(&x).unwrap_or_default() {
+                if let Some(m) = ifc.mac.as_deref() {
+                    add(m, User::Guest(d.name.clone()));
                 }
+            }
+        }
+    }
+    for n in conn.list_networks().context("failed to list networks")? {
+        let x = conn.network_xml(&n.name, false).with_context(|| format!("failed to get network '{}'", n.name))?;
+        for ip in crate::facts::network(&x).ipv4 {
+            ip.hosts.iter().filter_map(|h| h.mac.as_deref()).for_each(|m| add(m, User::DhcpHost(n.name.clone())));
+        }
+    }
+    if local {
+        crate::host::neighbour_macs().iter().for_each(|m| add(m, User::HostNeighbour));
+        for i in crate::host::interfaces() {
+            if let Some(m) = crate::host::mac_of(&i) {
+                add(&m, User::HostInterface(i.clone()));
             }
         }
     }
     Ok(used)
 }
 
-/// [`macs_in_use`] plus every network's static DHCP hosts, plus the
-/// neighbour tables and interfaces of this namespace when `local` (the
-/// connection's hypervisor is this machine).
-pub fn used_macs(conn: &dyn Conn, local: bool) -> Result<BTreeSet<Mac>> {
-    let mut used: BTreeSet<Mac> = macs_in_use(conn).context("failed to list the guests' MAC addresses")?.into_keys().collect();
-    for n in conn.list_networks().context("failed to list networks")? {
-        let x = conn.network_xml(&n.name, false).with_context(|| format!("failed to get network '{}'", n.name))?;
-        for ip in crate::facts::network(&x).ipv4 {
-            used.extend(ip.hosts.iter().filter_map(|h| h.mac.as_deref()?.parse::<Mac>().ok()));
-        }
+/// `count` random unicast MACs under `prefix`, none in `used`, all distinct.
+pub fn allocate<V>(used: &BTreeMap<Mac, V>, prefix: &Prefix, count: usize) -> Result<Vec<Mac>> {
+    let free_bits = 8 * (6 - prefix.0.len()) as u32;
+    let space = 1u64 << free_bits;
+    let taken = used.keys().filter(|m| m.0.starts_with(&prefix.0)).count() as u64;
+    if (count as u64) > space.saturating_sub(taken) {
+        bail!("only {} free addresses under prefix {} ({} taken)", space.saturating_sub(taken), fmt_prefix(&prefix.0), taken);
     }
-    if local {
-        used.extend(crate::host::neighbour_macs().iter().filter_map(|m| m.parse::<Mac>().ok()));
-        used.extend(crate::host::interfaces().iter().filter_map(|i| crate::host::mac_of(i)?.parse::<Mac>().ok()));
-    }
-    Ok(used)
-}
-
-/// Random bytes from the kernel (no crate needed for six of them).
-fn random_bytes(buf: &mut [u8]) {
-    use std::io::Read;
-    if let Ok(mut f) = std::fs::File::open("/dev/urandom") {
-        if f.read_exact(buf).is_ok() {
-            return;
-        }
-    }
-    // /dev/urandom missing (odd containers): time and pid still differ per call
-    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos()) ^ std::process::id() as u128;
-    for (i, b) in buf.iter_mut().enumerate() {
-        *b = (seed >> (i * 8)) as u8;
-    }
-}
-
-fn random_under(prefix: &Prefix) -> Mac {
-    let mut b = [0u8; 6];
-    random_bytes(&mut b);
-    b[..prefix.0.len()].copy_from_slice(&prefix.0);
-    Mac(b)
-}
-
-/// A random 52:54:00:xx:xx:xx not in `taken`.
-pub fn generate(taken: &dyn Fn(&Mac) -> bool) -> Mac {
-    let qemu = Prefix::default();
-    loop {
-        let m = random_under(&qemu);
-        if !taken(&m) {
-            return m;
-        }
-    }
-}
-
-/// `count` random MACs under `prefix`, none in `used`, all distinct; an
-/// error when the prefix has fewer free addresses than that.
-pub fn allocate(used: &BTreeSet<Mac>, prefix: &Prefix, count: usize) -> Result<Vec<Mac>> {
-    let space = 1u64 << (8 * (6 - prefix.0.len()) as u32);
-    let taken = used.iter().filter(|m| m.0.starts_with(&prefix.0)).count() as u64;
-    if count as u64 > space - taken {
-        bail!("only {} free addresses under prefix {prefix} ({taken} taken)", space - taken);
-    }
+    let mut rng = std::fs::File::open("/dev/urandom").context("cannot open /dev/urandom")?;
     let mut out: Vec<Mac> = Vec::with_capacity(count);
     while out.len() < count {
-        // the prefix is unicast, so every draw is; the count check above
-        // guarantees free addresses remain, so the loop ends
-        let m = random_under(prefix);
-        if !used.contains(&m) && !out.contains(&m) {
+        let mut b = [0u8; 6];
+        rng.read_exact(&mut b).context("cannot read /dev/urandom")?;
+        b[..prefix.0.len()].copy_from_slice(&prefix.0);
+        let m = Mac(b);
+        // a nearly full prefix is refused by the count check above; random
+        // draws then still terminate because free addresses remain
+        if !m.is_multicast() && !used.contains_key(&m) && !out.contains(&m) {
             out.push(m);
         }
     }
     Ok(out)
+}
+
+fn fmt_prefix(p: &[u8]) -> String {
+    p.iter().map(|b| format!("{b:02x}")).collect::<Vec<_>>().join(":")
 }
 
 #[cfg(test)]
@@ -216,29 +222,26 @@ mod tests {
     }
 
     #[test]
-    fn generated_macs_avoid_taken_ones() {
-        let mut seen = std::collections::HashSet::new();
-        for _ in 0..2000 {
-            let m = generate(&|m| seen.contains(m));
-            assert_eq!(&m.0[..3], &QEMU_OUI);
-            assert!(!m.is_multicast());
-            assert!(seen.insert(m));
-        }
-    }
-
-    #[test]
     fn prefixes() {
-        assert_eq!("52:54:00".parse::<Prefix>().unwrap(), Prefix::default());
+        assert!("52:54:00".parse::<Prefix>().is_ok());
         assert!("01:00:5e".parse::<Prefix>().unwrap_err().contains("multicast"));
         assert!("52:54:00:00:00:00".parse::<Prefix>().is_err());
         assert!("zz".parse::<Prefix>().is_err());
     }
 
     #[test]
-    fn allocation_fills_a_tiny_space_exactly() {
+    fn allocation_avoids_used_and_fills_a_tiny_space() {
         let p: Prefix = "52:54:00:12:34".parse().unwrap();
-        let used: BTreeSet<Mac> = (0..=255u8).filter(|b| *b != 7).map(|b| Mac([0x52, 0x54, 0, 0x12, 0x34, b])).collect();
+        let used: BTreeMap<Mac, ()> = (0..=255u8).filter(|b| *b != 7).map(|b| (Mac([0x52, 0x54, 0, 0x12, 0x34, b]), ())).collect();
         assert_eq!(allocate(&used, &p, 1).unwrap(), vec![Mac([0x52, 0x54, 0, 0x12, 0x34, 7])]);
-        assert_eq!(allocate(&used, &p, 2).unwrap_err().to_string(), "only 1 free addresses under prefix 52:54:00:12:34 (255 taken)");
+        assert!(allocate(&used, &p, 2).is_err());
+    }
+
+    #[test]
+    fn allocations_are_distinct_unicast_and_in_prefix() {
+        let macs = allocate(&BTreeMap::<Mac, ()>::new(), &Prefix::default(), 2000).unwrap();
+        let set: std::collections::BTreeSet<_> = macs.iter().collect();
+        assert_eq!(set.len(), 2000);
+        assert!(macs.iter().all(|m| m.0[..3] == [0x52, 0x54, 0] && !m.is_multicast()));
     }
 }

@@ -118,16 +118,17 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let fail = |e: anyhow::Error| e.context("Failed to attach interface");
     // the domain must exist before anything else is said about it
     conn.lookup_domain(&args.domain).map_err(|e| guest::lookup_error(&args.domain, e))?;
-    let used = mac::macs_in_use(conn)?;
+    let used = mac::used_macs(conn, false)?;
     let mac = match &args.mac {
         Some(s) => {
             let m = mac::parse_unicast(s).map_err(|e| fail(anyhow!("XML error: {e}")))?;
-            if let Some(users) = used.get(&m) {
-                return Err(fail(anyhow!("MAC address {m} is already used by guest '{}'; pick another or omit --mac for a free one", users.join("', '"))));
+            let guests: Vec<String> = used.get(&m).into_iter().flatten().filter(|u| matches!(u, mac::User::Guest(_))).map(|u| u.to_string()).collect();
+            if !guests.is_empty() {
+                return Err(fail(anyhow!("MAC address {m} is already used by {}; pick another or omit --mac for a free one", guests.join(", "))));
             }
             m
         }
-        None => mac::generate(&|m| used.contains_key(m)),
+        None => mac::allocate(&used, &mac::Prefix::default(), 1)?[0],
     };
     let xml = interface_xml(&args, Some(mac))?;
     if args.print_xml {

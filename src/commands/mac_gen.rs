@@ -24,7 +24,7 @@ pub struct Args {
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=65536))]
     pub count: u32,
     /// Leading octets of every address (one to five, unicast)
-    #[arg(long, default_value = "52:54:00", value_name = "OCTETS")]
+    #[arg(long, default_value = mac::QEMU_PREFIX, value_name = "OCTETS")]
     pub prefix: Prefix,
 }
 
