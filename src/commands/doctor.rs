@@ -152,7 +152,10 @@ fn network_checks(r: &mut Report, n: &Net, local: bool, doms: &[Dom]) {
     } else {
         r.ok("bridge-up", format!("bridge {br}"), "exists and is up");
     }
-    if !n.facts.ipv4.is_empty() {
+    // libvirt runs dnsmasq for a network with an address unless it has
+    // neither DNS nor DHCP to serve (bridge_driver.c, networkStartDhcpDaemon)
+    let dhcp = n.facts.ipv4.iter().any(|ip| !ip.ranges.is_empty() || !ip.hosts.is_empty());
+    if !n.facts.ipv4.is_empty() && (n.facts.dns_enabled || dhcp) {
         dnsmasq_check(r, n, &restart);
     }
     if n.facts.forward.as_deref() == Some("nat") {
@@ -168,7 +171,11 @@ fn network_checks(r: &mut Report, n: &Net, local: bool, doms: &[Dom]) {
 fn dnsmasq_check(r: &mut Report, n: &Net, restart: &str) {
     let conf = format!("--conf-file=/var/lib/libvirt/dnsmasq/{}.conf", n.info.name);
     let me = host::netns_of(std::process::id());
-    let found = host::processes().into_iter().find(|(pid, argv)| argv[0].ends_with("dnsmasq") && argv.iter().any(|a| *a == conf) && host::netns_of(*pid) == me);
+    // a process whose namespace cannot be read (hidepid, ptrace rules) is
+    // given the benefit of the doubt rather than reported missing
+    let found = host::processes()
+        .into_iter()
+        .find(|(pid, argv)| argv[0].ends_with("dnsmasq") && argv.iter().any(|a| *a == conf) && host::netns_of(*pid).map_or(true, |ns| Some(ns) == me));
     let subj = format!("network {}", n.info.name);
     match found {
         Some((pid, _)) => r.ok("dnsmasq", subj, format!("dnsmasq runs (pid {pid})")),
