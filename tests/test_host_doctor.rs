@@ -85,6 +85,14 @@ fn dead_dnsmasq_and_down_bridge_are_found() {
     assert_finding(&checks, "bridge-up", "fail", "bridge virbr0 of network default is down");
     // scoped to the network: its guests are in, nothing else
     assert!(checks.iter().any(|c| c["subject"] == "domain vm2"));
+
+    // no DNS and no DHCP to serve: libvirt starts no dnsmasq, doctor expects none
+    std::fs::write(sb.dir.join("quiet.xml"), "<network><name>quiet</name><bridge name='virbr5'/><dns enable='no'/><ip address='10.5.0.1' prefix='24'/></network>").unwrap();
+    run(sb.virsh().arg("net-define").arg(sb.dir.join("quiet.xml"))).ok();
+    run(sb.virsh().args(["net-start", "quiet"])).ok();
+    let (_, checks) = doctor(&sb, &["quiet"]);
+    assert!(!checks.iter().any(|c| c["check"] == "dnsmasq"), "{checks:#?}");
+    assert_finding(&checks, "bridge-up", "ok", "exists and is up");
 }
 
 #[test]
