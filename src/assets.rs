@@ -47,6 +47,11 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
         "knet domif-convert vm1 --to-bridge br0 --live --yes",
     ),
     ("validate", "Check a network definition before defining it:", "knet validate net.xml"),
+    ("mac-gen", "Three fresh MACs for new guest NICs:", "knet mac-gen --count 3"),
+    ("net-new", "A NAT network on a free subnet and bridge, started now and at every boot:", "knet net-new lab --nat --autostart --start"),
+    ("bridge-config", "Netplan config making enp1s0 the port of br0 (the bridge keeps the host's DHCP address):", "knet bridge-config --uplink enp1s0 --bridge br0 --format netplan"),
+    ("doctor", "Only the problems of the default network and its guests:", "knet -q doctor default"),
+    ("port-forward", "Reach a NAT guest's web server on the host's port 8080:", "knet port-forward web1 --host-port 8080 --guest-port 80"),
     ("shell", "Open the interactive terminal on the system hypervisor:", "knet -c qemu:///system"),
     (
         "shell",
