@@ -29,7 +29,8 @@
 //! Providers: [`networks`] and [`domains`] by [`State`]; [`macs`] (of the
 //! guest(s) given as the argument with id `domain` or `domains` earlier on
 //! the line, else of the guests on the `network` argument's network, else of
-//! every guest); [`bridges`] (the host's, from /sys/class/net);
+//! every guest); [`bridges`] and [`uplinks`] (the host's, from
+//! /sys/class/net); [`networks_and_domains`];
 //! [`iface_sources`] (networks or bridges by the `kind` argument);
 //! [`update_commands`] and [`update_sections`] (`net-update`); [`uris`]
 //! (recently used `--connect` URIs). A provider never fails: no libvirt, no
@@ -134,6 +135,33 @@ pub fn bridges() -> Provider {
             .collect();
         names.sort();
         names.into_iter().map(CompletionCandidate::new).collect()
+    }
+}
+
+/// NICs that can become a bridge's port (`bridge-config --uplink`): the
+/// host's interfaces that are not bridges, not loopback and not a guest's
+/// tap (vnet*, tap*, macvtap*), from /sys/class/net.
+pub fn uplinks() -> Provider {
+    || {
+        let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| !e.path().join("bridge").is_dir())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n != "lo" && !["vnet", "tap", "macvtap"].iter().any(|p| n.starts_with(p)))
+            .collect();
+        names.sort();
+        names.into_iter().map(CompletionCandidate::new).collect()
+    }
+}
+
+/// Networks and guests together, for commands that take either (`doctor`).
+pub fn networks_and_domains() -> Provider {
+    || {
+        let mut v = live(&Query::Networks(State::All));
+        v.extend(live(&Query::Domains(State::All)));
+        v
     }
 }
 

@@ -206,6 +206,16 @@ fn real_daemon_names_by_state_and_guest_macs() {
     let line = format!("{c} domif-convert vm1 --to-bridge ");
     let out = sb.exec(&["env", &format!("PATH={}", path()), &format!("XDG_STATE_HOME={}", st.display()), "fish", "--no-config", "-c", "source $argv[1]; complete -C $argv[2]", &script("knet.fish"), &line]).ok();
     assert_eq!(values(&out), ["virbr0"]);
+    // --uplink: the namespace's NICs that are not bridges (nor lo)
+    let line = format!("{c} bridge-config --uplink ");
+    let out = sb.exec(&["env", &format!("PATH={}", path()), &format!("XDG_STATE_HOME={}", st.display()), "fish", "--no-config", "-c", "source $argv[1]; complete -C $argv[2]", &script("knet.fish"), &line]).ok();
+    let up = values(&out);
+    assert!(up.contains(&"knv0".to_string()) && up.contains(&"knv1".to_string()), "{up:?}");
+    assert!(!up.iter().any(|u| u == "virbr0" || u == "lo"), "{up:?}");
+    // doctor takes a network or a guest
+    let mut both = values(&fish(&format!("{c} doctor "), &[], &st).ok());
+    both.sort();
+    assert_eq!(both, ["default", "isolated", "vm1", "vm2"]);
 }
 
 #[test]

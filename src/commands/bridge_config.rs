@@ -68,7 +68,7 @@ pub enum OnOff {
 #[command(after_long_help = "Examples:\n  knet bridge-config --uplink enp1s0 --bridge br0 --format netplan\n  knet bridge-config --uplink eno1 --bridge br0 --address 192.168.1.10/24 --gateway 192.168.1.1 \\\n      --dns 192.168.1.1 --pin-mac --format systemd-networkd --output-dir /tmp/br0\n  ip netns exec lab knet bridge-config --uplink eth1 --bridge br0 --dhcp --format ifupdown --apply")]
 pub struct Args {
     /// The NIC that becomes the bridge's port
-    #[arg(long, value_name = "IFACE")]
+    #[arg(long, value_name = "IFACE", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::uplinks()))]
     pub uplink: String,
     /// Name of the bridge to create
     #[arg(long, value_name = "BR")]
