@@ -322,6 +322,40 @@ fn terminal_completes_connect_uris_from_history() {
     t.wait_for("the new connection's networks", |s| s.lines().any(|l| l == "alpha"));
 }
 
+#[test]
+fn terminal_ctrl_c_during_a_command_ends_the_command_not_the_session() {
+    // net-edit waits for an editor that sleeps; Ctrl-C reaches the whole
+    // foreground group: the editor dies, knet (holding the interrupt guard)
+    // reports it, and the session and its connection go on
+    let sb = Sandbox::start();
+    run(sb.virsh().arg("net-define").arg(sandbox_xml("default.xml"))).ok();
+    let st = state_dir();
+    let editor = st.join("sleepy-editor");
+    let started = st.join("editor-started");
+    std::fs::write(&editor, format!("#!/bin/sh\ntouch {}\nsleep 60\n", started.display())).unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let stp = st.to_str().unwrap().to_string();
+    let ed = editor.to_str().unwrap().to_string();
+    let t = Term::start(
+        &[env!("CARGO_BIN_EXE_knet"), "-c", &sb.uri],
+        &[("XDG_STATE_HOME", &stp), ("KNET_LIBVIRT_BIN", env!("CARGO_BIN_EXE_knet-libvirt")), ("EDITOR", &ed)],
+    );
+    t.wait_for("the prompt", |s| !prompt_line(s).is_empty());
+    t.keys(&["net-edit default", "Enter"]);
+    let t0 = Instant::now();
+    while !started.exists() {
+        assert!(t0.elapsed() < Duration::from_secs(20), "the editor never started:\n{}", t.screen());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    t.keys(&["C-c"]);
+    t.wait_for("the prompt again", |s| prompt_line(s) == "knet #");
+    t.keys(&["net-list --all --name", "Enter"]);
+    let s = t.wait_for("the session still works", |s| s.lines().any(|l| l == "default"));
+    assert!(!s.contains("[exited"), "knet died:\n{s}");
+    // libvirt left as it was
+    assert_eq!(run(sb.virsh().args(["net-list", "--all", "--name"])).ok().stdout, "default\n\n");
+}
+
 // ---------------------------------------------------------------------------
 // Generated files.
 
