@@ -273,7 +273,9 @@ fn plan_guest(guest: &str, xml: String, args: &Args, target: &Target, mac: Optio
 }
 
 /// Read one guest's persistent XML and plan it; a report when there is
-/// nothing to do or it cannot be planned.
+/// nothing to do or it cannot be planned (the report is the result, not an
+/// error to propagate, hence its size in `Err`).
+#[allow(clippy::result_large_err)]
 fn plan_one(conn: &dyn Conn, name: &str, info: Option<DomainInfo>, args: &Args, target: &Target, mac: Option<Mac>) -> Result<Plan, GuestReport> {
     // a guest given by UUID is reported and backed up under its name
     let canonical = info.as_ref().map_or_else(|| name.to_string(), |i| i.name.clone());
