@@ -124,6 +124,8 @@ enum Status {
     NothingToConvert,
     Skipped,
     Failed,
+    /// Ctrl-C came before knet got to it: untouched.
+    NotStarted,
 }
 
 #[derive(Debug, Serialize)]
@@ -475,6 +477,7 @@ fn summary(reports: &[GuestReport], quiet: bool) -> String {
             (Status::NothingToConvert, _) => "nothing to convert".to_string(),
             (Status::Skipped, d) => format!("skipped: {}", d.as_deref().unwrap_or("")),
             (Status::Failed, d) => format!("failed: {}", d.as_deref().unwrap_or("")),
+            (Status::NotStarted, _) => "not started (Ctrl-C)".to_string(),
         };
         let applied = r.applied.clone().filter(|_| r.status == Status::Converted).unwrap_or_else(|| "-".into());
         if r.nics.is_empty() {
@@ -585,7 +588,13 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     };
     let next = AtomicUsize::new(0);
     let done: Mutex<Vec<(usize, GuestReport)>> = Mutex::new(Vec::new());
+    // Ctrl-C from here on only raises a flag, read between two guests: a
+    // guest is converted (backup, define, live move or restart) or untouched
+    let interrupt = crate::interrupt::Guard::new();
     let work = |c: &dyn Conn| loop {
+        if crate::interrupt::requested() {
+            break;
+        }
         let i = next.fetch_add(1, Ordering::SeqCst);
         let r = if one_pass {
             let Some(name) = names.get(i) else { break };
@@ -621,6 +630,19 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         }
     }
     let mut applied = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    let interrupted = crate::interrupt::requested();
+    drop(interrupt);
+    if interrupted {
+        let started: std::collections::HashSet<usize> = applied.iter().map(|(i, _)| *i).collect();
+        for i in (0..total).filter(|i| !started.contains(i)) {
+            let guest = if one_pass { info_of(&names[i]).map_or_else(|| names[i].clone(), |d| d.name) } else { plans[i].guest.clone() };
+            let mut r = GuestReport::new(&guest, Status::NotStarted, None);
+            if !one_pass {
+                r.nics = plans[i].nics.clone();
+            }
+            applied.push((i, r));
+        }
+    }
     applied.sort_by_key(|(i, _)| *i);
     reports.extend(applied.into_iter().map(|(_, r)| r));
     let order: std::collections::HashMap<String, usize> = names.iter().enumerate().map(|(k, n)| (info_of(n).map_or_else(|| n.clone(), |i| i.name), k)).collect();
@@ -634,6 +656,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             s.push_str("nothing to convert\n");
         }
         output::print(&s)?;
+    }
+    if interrupted {
+        let converted = reports.iter().filter(|r| r.status == Status::Converted).count();
+        let left = reports.iter().filter(|r| r.status == Status::NotStarted).count();
+        eprintln!("Interrupted: {converted} guest(s) converted, {left} not started; run the same command again to finish (converted guests are skipped)");
+        return Err(crate::interrupt::cancelled());
     }
     if reports.iter().all(GuestReport::ok) {
         Ok(())

@@ -78,7 +78,14 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     ctx.conn()?;
     let mut failed = false;
     let mut out = String::new();
-    for d in &args.domains {
+    // Ctrl-C stops between two guests, never inside one's define + live move
+    let _interrupt = crate::interrupt::Guard::new();
+    for (k, d) in args.domains.iter().enumerate() {
+        if crate::interrupt::requested() {
+            output::print(&out)?;
+            eprintln!("Interrupted: {k} of {} guest(s) handled; not started: {}", args.domains.len(), args.domains[k..].join(" "));
+            return Err(crate::interrupt::cancelled());
+        }
         match restore(ctx, d, &args) {
             Ok(p) => {
                 if !ctx.quiet() {
