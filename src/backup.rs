@@ -20,8 +20,27 @@ pub fn root() -> Result<PathBuf> {
     Ok(state.join("backups"))
 }
 
+/// The guest's backup directory. A guest name comes from libvirt (or a
+/// remote host) and may hold `/`, be `..` or start with `.`: it is encoded
+/// into one plain path component so a backup never lands outside
+/// `backups/` (`%` is encoded too, which keeps the mapping one-to-one).
 fn guest_dir(guest: &str) -> Result<PathBuf> {
-    Ok(root()?.join(guest))
+    Ok(root()?.join(dir_name(guest)))
+}
+
+fn dir_name(guest: &str) -> String {
+    let mut s = String::with_capacity(guest.len());
+    for (i, c) in guest.chars().enumerate() {
+        match c {
+            '/' | '%' | '\0' => s.push_str(&format!("%{:02X}", c as u32)),
+            '.' if i == 0 => s.push_str("%2E"),
+            c => s.push(c),
+        }
+    }
+    if s.is_empty() {
+        s.push_str("%00");
+    }
+    s
 }
 
 /// Create `dir` (parents too) as 0700 and make sure the directories knet
@@ -67,7 +86,11 @@ pub fn save(guest: &str, xml: &str) -> Result<PathBuf> {
                 // no fsync per file: it would double the cost of a bulk run
                 // (libvirt already syncs each define); commands call sync()
                 // once when their batch is done
-                f.write_all(xml.as_bytes()).with_context(|| format!("cannot write backup {}", path.display()))?;
+                if let Err(e) = f.write_all(xml.as_bytes()).and_then(|_| f.flush()) {
+                    // a truncated backup must never be found as "the newest" by rollback
+                    let _ = fs::remove_file(&path);
+                    return Err(anyhow::Error::new(e).context(format!("cannot write backup {}", path.display())));
+                }
                 return Ok(path);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
@@ -103,9 +126,13 @@ pub fn list(guest: &str) -> Result<Vec<PathBuf>> {
 
 /// `--to` as given: a path (contains `/`) or a file name in the guest's
 /// backup directory; without it, the newest backup.
+/// A bare name is a file of that directory only: `.`/`..` are refused. An
+/// explicit path is the admin's own choice; rollback still checks that the
+/// file is a backup of that very guest before defining it.
 pub fn resolve(guest: &str, to: Option<&str>) -> Result<PathBuf> {
     match to {
         Some(t) if t.contains('/') => Ok(PathBuf::from(t)),
+        Some(t @ ("." | ".." | "")) => Err(anyhow!("'{t}' is not a backup file name")),
         Some(t) => Ok(guest_dir(guest)?.join(t)),
         None => list(guest)?.pop().ok_or_else(|| anyhow!("no backup of guest '{guest}' in {}", guest_dir(guest).map(|d| d.display().to_string()).unwrap_or_default())),
     }
@@ -113,6 +140,18 @@ pub fn resolve(guest: &str, to: Option<&str>) -> Result<PathBuf> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn guest_names_never_leave_the_backup_directory() {
+        for (name, dir) in [("vm1", "vm1"), ("a/b", "a%2Fb"), ("..", "%2E."), (".", "%2E"), ("../../etc", "%2E.%2F..%2Fetc"), ("50%", "50%25"), ("", "%00"), ("a.b", "a.b")] {
+            assert_eq!(super::dir_name(name), dir);
+            let p = std::path::Path::new(&super::dir_name(name)).components().count();
+            assert_eq!(p, 1, "{name}");
+        }
+        // one-to-one: distinct names, distinct directories
+        assert_ne!(super::dir_name("a/b"), super::dir_name("a%2Fb"));
+        assert!(super::resolve("vm1", Some("..")).is_err());
+    }
+
     #[test]
     fn stamp_sorts_and_has_the_right_shape() {
         let a = super::stamp();

@@ -14,8 +14,11 @@
 //!   another user.`).
 //! - On any failure, on a terminal: virsh's `Failed. Try again? [y,n,f,?]:`
 //!   (y edit again, n discard, f force the define). Off a terminal: exit 1
-//!   and nothing changed (virsh prints "Network (null) XML configuration
-//!   edited." and exits 0 there, a bug not copied).
+//!   and nothing changed; an edit that could not be defined (daemon gone,
+//!   invalid XML) is kept in its private file and the error names it, so
+//!   the admin's work is never lost (virsh deletes it). virsh prints
+//!   "Network (null) XML configuration edited." and exits 0 off a terminal,
+//!   a bug not copied.
 
 use std::io::{IsTerminal, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -90,6 +93,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
                     Some(Choice::Again) => force = false,
                     Some(Choice::Force) => force = true,
                     Some(Choice::Discard) => return Err(Exit::silent(crate::exit::FAILURE)),
+                    // the admin's work survives: the file stays (0600 in its 0700 directory)
+                    None if edited != original => {
+                        let kept = dir.keep().join(path.file_name().unwrap_or_default());
+                        anyhow::bail!("Failed. Network {name} left unchanged; your edited XML is kept in {}", kept.display())
+                    }
                     None => anyhow::bail!("Failed. Network {name} left unchanged"),
                 }
             }
