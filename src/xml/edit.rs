@@ -77,17 +77,27 @@ impl std::fmt::Display for Target {
 
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
+    /// Not well-formed, or refused by knet's parser limits (size, depth,
+    /// node count, DTDs): message with line:column.
     #[error("malformed domain XML: {0}")]
-    Parse(#[from] roxmltree::Error),
+    Parse(String),
     #[error("the domain has no interface number {0}")]
     NoSuchInterface(usize),
     #[error("interface {0} has no type attribute")]
     NoType(usize),
 }
 
-fn parse(xml: &str) -> Result<roxmltree::Document<'_>, roxmltree::Error> {
-    let opt = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
-    roxmltree::Document::parse_with_options(xml, opt)
+/// Through knet's one hostile-input gate ([`crate::xml::parse`]): a guest's
+/// XML comes from libvirt, a remote host or a user's file, so DTDs (entity
+/// expansion), huge and deeply nested documents are refused here too.
+fn parse(xml: &str) -> Result<roxmltree::Document<'_>, EditError> {
+    crate::xml::parse(xml).map_err(|e| {
+        let (line, col) = match e.at {
+            crate::xml::ParseAt::Offset(o) => crate::xml::LineIndex::new(xml).line_col(o),
+            crate::xml::ParseAt::LineCol(l, c) => (l, c),
+        };
+        EditError::Parse(format!("{} at {line}:{col}", e.message))
+    })
 }
 
 /// The `<interface>` elements directly under `<domain>/<devices>`.
