@@ -144,3 +144,28 @@ fn net_edit_hands_the_editor_a_private_file() {
     assert_eq!(&lines[..2], &["600 root", "700 root"], "{seen}");
     assert!(!Path::new(lines[2]).exists(), "temporary file left behind: {}", lines[2]);
 }
+
+/// bridge-config's NetworkManager script (run by the admin as root) keeps
+/// each interface name one word, whatever characters the kernel allowed in it.
+#[test]
+fn bridge_config_script_quotes_interface_names() {
+    let dir = tempdir_short("knet-nmcli");
+    let (uplink, bridge) = ("e;touch${IFS}p", "`touch${IFS}q`"); // 15 bytes at most
+    let out = run(knet().args(["bridge-config", "--uplink", uplink, "--bridge", bridge, "--format", "networkmanager", "--json"])).ok();
+    let files: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let script = files.as_array().unwrap().iter().find(|f| f["path"].as_str().unwrap().ends_with("-nmcli.sh")).expect("nmcli script")["content"].as_str().unwrap().to_string();
+    // a stand-in nmcli that records its arguments, one per line
+    let bin = dir.join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    std::fs::write(bin.join("nmcli"), format!("#!/bin/sh\nfor a in \"$@\"; do echo \"$a\"; done >> '{}'\n", dir.join("args").display())).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(bin.join("nmcli"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::write(dir.join("script.sh"), &script).unwrap();
+    let o = run(Command::new("/bin/sh").arg("script.sh").current_dir(&dir).env("PATH", format!("{}:/usr/bin:/bin", bin.display()))).ok();
+    assert!(o.stderr.is_empty(), "{}", o.stderr);
+    assert!(!dir.join("p").exists() && !dir.join("q").exists(), "an interface name ran as code:\n{script}");
+    let args = std::fs::read_to_string(dir.join("args")).unwrap();
+    assert!(args.lines().any(|l| l == uplink) && args.lines().any(|l| l == bridge), "{args}");
+    assert!(args.lines().any(|l| l == format!("{bridge}-port-{uplink}")), "{args}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
