@@ -21,6 +21,8 @@ pub mod context;
 pub mod exit;
 pub mod guest;
 pub mod facts;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod host;
 pub mod interrupt;
 pub mod libvirt;
