@@ -8,7 +8,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
@@ -47,11 +47,10 @@ fn dir_name(guest: &str) -> String {
 /// owns (`knet/`, `knet/backups/`, the guest's) are 0700 even if they
 /// existed looser; never touch the user's state directory itself.
 fn private_dir(dir: &Path) -> Result<()> {
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let root = root()?;
     let knet = root.parent().map(Path::to_path_buf).unwrap_or_else(|| root.clone());
     for d in [knet.as_path(), root.as_path(), dir] {
-        fs::set_permissions(d, fs::Permissions::from_mode(0o700)).with_context(|| format!("cannot restrict {}", d.display()))?;
+        crate::complete::create_private_dir(d).with_context(|| format!("cannot create {} as a private (0700) directory", d.display()))?;
     }
     Ok(())
 }

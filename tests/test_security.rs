@@ -169,3 +169,20 @@ fn bridge_config_script_quotes_interface_names() {
     assert!(args.lines().any(|l| l == format!("{bridge}-port-{uplink}")), "{args}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// knet's state directory (recent URIs, shell history, backups) is the
+/// user's alone: 0700, files 0600, even when it existed looser.
+#[test]
+fn state_directory_and_remembered_uris_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let state = tempdir_short("knet-state");
+    let knet_dir = state.join("knet");
+    std::fs::create_dir_all(&knet_dir).unwrap();
+    std::fs::set_permissions(&knet_dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+    run(knet().args(["-c", "test:///default", "net-list"]).env("XDG_STATE_HOME", &state)).ok();
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&knet_dir), 0o700);
+    assert_eq!(mode(&knet_dir.join("uris")), 0o600);
+    assert_eq!(std::fs::read_to_string(knet_dir.join("uris")).unwrap(), "test:///default\n");
+    std::fs::remove_dir_all(&state).unwrap();
+}
