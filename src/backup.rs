@@ -123,18 +123,26 @@ pub fn list(guest: &str) -> Result<Vec<PathBuf>> {
     Ok(v)
 }
 
-/// `--to` as given: a path (contains `/`) or a file name in the guest's
-/// backup directory; without it, the newest backup.
-/// A bare name is a file of that directory only: `.`/`..` are refused. An
-/// explicit path is the admin's own choice; rollback still checks that the
-/// file is a backup of that very guest before defining it.
+/// `--to` as given: a file name in the guest's backup directory, or a path
+/// to such a file; without it, the newest backup.
+///
+/// Anything that does not resolve (symlinks followed) to a file directly in
+/// that directory is refused: rollback defines what it reads, so under sudo
+/// a path of the caller's choosing would define any guest they wrote (host
+/// disks, devices). A backup kept elsewhere is restored with `virsh define`.
 pub fn resolve(guest: &str, to: Option<&str>) -> Result<PathBuf> {
-    match to {
-        Some(t) if t.contains('/') => Ok(PathBuf::from(t)),
-        Some(t @ ("." | ".." | "")) => Err(anyhow!("'{t}' is not a backup file name")),
-        Some(t) => Ok(guest_dir(guest)?.join(t)),
-        None => list(guest)?.pop().ok_or_else(|| anyhow!("no backup of guest '{guest}' in {}", guest_dir(guest).map(|d| d.display().to_string()).unwrap_or_default())),
+    let dir = guest_dir(guest)?;
+    let Some(t) = to else {
+        return list(guest)?.pop().ok_or_else(|| anyhow!("no backup of guest '{guest}' in {}", dir.display()));
+    };
+    let given = if t.contains('/') { PathBuf::from(t) } else { dir.join(t) };
+    let refuse = || anyhow!("'{t}' is not a backup of guest '{guest}': --to takes a file of {} (restore other files with virsh define)", dir.display());
+    let real = given.canonicalize().with_context(|| format!("cannot open backup {}", given.display()))?;
+    let real_dir = dir.canonicalize().map_err(|_| refuse())?;
+    if real.parent() != Some(real_dir.as_path()) || !real.is_file() {
+        return Err(refuse());
     }
+    Ok(real)
 }
 
 #[cfg(test)]
@@ -148,7 +156,6 @@ mod tests {
         }
         // one-to-one: distinct names, distinct directories
         assert_ne!(super::dir_name("a/b"), super::dir_name("a%2Fb"));
-        assert!(super::resolve("vm1", Some("..")).is_err());
     }
 
     #[test]

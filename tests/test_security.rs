@@ -186,3 +186,32 @@ fn state_directory_and_remembered_uris_are_private() {
     assert_eq!(std::fs::read_to_string(knet_dir.join("uris")).unwrap(), "test:///default\n");
     std::fs::remove_dir_all(&state).unwrap();
 }
+
+/// domif-rollback defines what it reads: `--to` reaches only the guest's
+/// own backups, whatever path, `..` or symlink it is given.
+#[test]
+fn rollback_reads_only_the_guests_own_backups() {
+    let state = tempdir_short("knet-rb");
+    let dir = state.join("knet/backups/test");
+    std::fs::create_dir_all(&dir).unwrap();
+    let outside = state.join("evil.xml");
+    std::fs::write(&outside, "<domain type='test'><name>test</name><memory>1</memory><os><type>hvm</type></os><devices><disk type='block'><source dev='/dev/sda'/><target dev='vda'/></disk></devices></domain>").unwrap();
+    std::os::unix::fs::symlink(&outside, dir.join("link.xml")).unwrap();
+    std::fs::create_dir_all(state.join("knet/backups/other")).unwrap();
+    std::fs::copy(&outside, state.join("knet/backups/other/x.xml")).unwrap();
+    let o = outside.to_str().unwrap().to_string();
+    let sibling = dir.join("../other/x.xml").to_str().unwrap().to_string();
+    for to in [o.as_str(), "link.xml", "../other/x.xml", sibling.as_str(), "..", "/etc/passwd"] {
+        let out = run(knet().args(["-c", "test:///default", "domif-rollback", "test", "--to", to]).env("XDG_STATE_HOME", &state)).code(1);
+        assert!(out.stderr.contains("is not a backup of guest 'test'") || out.stderr.contains("cannot open backup"), "--to {to}: {}", out.stderr);
+        assert!(!out.stdout.contains("restored"), "{}", out.stdout);
+    }
+    // a real backup of the guest, by name or by path, is accepted
+    let xml = run(virsh().args(["-c", "test:///default", "dumpxml", "test"])).ok().stdout;
+    std::fs::write(dir.join("b.xml"), &xml).unwrap();
+    for to in ["b.xml", dir.join("b.xml").to_str().unwrap()] {
+        let out = run(knet().args(["-c", "test:///default", "domif-rollback", "test", "--to", to]).env("XDG_STATE_HOME", &state)).ok();
+        assert!(out.stdout.contains("Domain 'test' restored from "), "{}", out.stdout);
+    }
+    std::fs::remove_dir_all(&state).unwrap();
+}

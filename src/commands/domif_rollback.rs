@@ -21,7 +21,7 @@ pub struct Args {
     /// Guests to restore
     #[arg(value_name = "DOMAIN", required = true, add = clap_complete::engine::ArgValueCandidates::new(crate::complete::domains(crate::complete::State::All)))]
     pub domains: Vec<String>,
-    /// Backup to restore: a file name in the guest's backup directory or a path
+    /// Backup to restore: a file name in the guest's backup directory, or a path to one of its files (nothing outside it)
     #[arg(long, value_name = "BACKUP")]
     pub to: Option<String>,
     /// Also move the running guest's NICs back (update-device)
