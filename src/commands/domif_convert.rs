@@ -43,6 +43,10 @@ use crate::xml::edit::{self, Target};
 /// moves running guests without downtime, --restart shuts them down (ACPI,
 /// then destroy after the timeout) and starts them again. The original XML is
 /// saved first under $XDG_STATE_HOME/knet/backups (see domif-rollback).
+///
+/// Ctrl-C stops the run between two guests, never inside one: the guests
+/// done are converted, the rest untouched and listed as "not started";
+/// exit status 130. Running the same command again finishes the job.
 #[derive(Debug, clap::Args)]
 #[command(group(ArgGroup::new("to").required(true).args(["to_bridge", "to_network"])))]
 pub struct Args {
