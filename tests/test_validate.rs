@@ -305,3 +305,47 @@ fn interface_rng_agrees_with_knet_structure() {
     }
     assert!(disagree.is_empty(), "{} files where xml-schemas/interface.rng and knet disagree:\n{}", disagree.len(), disagree.join("\n"));
 }
+
+/// xml-schemas/*.rng are generated from knet's grammar; a stale copy fails.
+/// `KNET_UPDATE_SCHEMAS=1 cargo test --test tests rng_files_are_current` rewrites them.
+#[test]
+fn rng_files_are_current() {
+    for (file, text) in [("xml-schemas/network.rng", knet::validate::rng::network_rng()), ("xml-schemas/interface.rng", knet::validate::rng::interface_rng())] {
+        let path = repo().join(file);
+        if std::env::var_os("KNET_UPDATE_SCHEMAS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &text).unwrap();
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(on_disk == text, "{file} is stale: run KNET_UPDATE_SCHEMAS=1 cargo test --test tests rng_files_are_current");
+        let lint = run(Command::new("xmllint").args(["--noout", "--relaxng"]).arg(&path).arg(repo().join("tests/fixtures/validate/minimal-network.xml")));
+        assert!(!lint.stderr.contains("Relax-NG parser error") && !lint.stderr.contains("failed to compile"), "{file} does not compile: {}", lint.stderr);
+    }
+}
+
+/// knet's structural verdict (any error with a structural rule id) equals
+/// what libvirt's own RelaxNG schema said (labels.tsv `schema_valid`, from
+/// virt-xml-validate) for every corpus file.
+#[test]
+fn structural_verdict_matches_libvirt_schema_labels() {
+    let mut disagree = Vec::new();
+    for folder in ["networks/valid", "networks/invalid", "interfaces/mixed", "domains"] {
+        let dir = corpus().join(folder);
+        let labels = std::fs::read_to_string(dir.join("labels.tsv")).unwrap();
+        let rows: Vec<(String, bool)> = labels.lines().skip(1).filter(|l| !l.is_empty()).map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            (cols[0].to_string(), cols[1] == "1")
+        }).collect();
+        let paths: Vec<PathBuf> = rows.iter().map(|(f, _)| dir.join(f)).collect();
+        let out = run(knet().arg("--json").arg("validate").args(&paths));
+        for ((file, schema_ok), report) in rows.iter().zip(json_reports(&out)) {
+            let structural: Vec<String> = report["diagnostics"].as_array().unwrap().iter()
+                .filter(|d| d["severity"] == "error" && knet::validate::is_structural(d["rule"].as_str().unwrap()))
+                .map(|d| format!("[{}] {}", d["rule"], d["message"])).collect();
+            if *schema_ok != structural.is_empty() {
+                disagree.push(format!("{folder}/{file}: libvirt schema {} / knet structural {:?}", if *schema_ok { "accepts" } else { "rejects" }, structural));
+            }
+        }
+    }
+    assert!(disagree.is_empty(), "{} files where knet's structure disagrees with libvirt's schema:\n{}", disagree.len(), disagree.join("\n"));
+}

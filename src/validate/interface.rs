@@ -65,8 +65,10 @@ fn hostdev_source_incomplete(i: &Interface, sink: &mut Sink) {
         sink.error("hostdev-source-incomplete", s.at, "a USB hostdev <source> needs both <vendor> and <product>".into(), None);
     } else if !usb && s.address.is_none() {
         sink.error("hostdev-source-incomplete", s.at, "a hostdev <source> needs an <address> (or USB <vendor> and <product>)".into(), None);
-    } else if usb && s.address.as_ref().is_some_and(|a| a.kind.is_some_and(|k| k.text != "usb")) {
-        sink.error("hostdev-source-incomplete", s.at, "a USB hostdev <source> can only have a USB <address>".into(), None);
+    } else if usb && s.address.as_ref().is_some_and(|a| a.kind.is_some()) {
+        sink.error("hostdev-source-incomplete", s.at, "the <address> after <vendor>/<product> is a USB bus/device pair without type=".into(), None);
+    } else if !usb && s.address.as_ref().is_some_and(|a| a.kind.is_none()) {
+        sink.error("hostdev-source-incomplete", s.at, "a hostdev <address> needs type='pci' or type='usb'".into(), None);
     }
 }
 

@@ -13,7 +13,8 @@
 //!   [`structure`] over the data in [`schema`] and [`types`];
 //! - everything about `<network>`: [`network`] (one fn per rule, named after it);
 //! - domain `<interface>` and `<domain>`: [`interface`];
-//! - address arithmetic: [`ip`].
+//! - address arithmetic: [`ip`];
+//! - the same grammar as RelaxNG for xml-schemas/: [`rng`].
 //!
 //! Rules never see the command line; the document kind comes from the root
 //! element unless the caller forces it.
@@ -21,6 +22,7 @@
 pub mod interface;
 pub mod ip;
 pub mod network;
+pub mod rng;
 pub mod schema;
 pub mod structure;
 pub mod types;

@@ -200,7 +200,7 @@ fn allowed_list(what: &str, names: &[&str], open: &str) -> Option<String> {
 fn expected_help(ty: Ty) -> Option<String> {
     match ty {
         Ty::Enum(v) => Some(format!("allowed values: {}", v.join(", "))),
-        Ty::Check(_, what) => Some(format!("expected {what}")),
+        Ty::Check(_, what, _) => Some(format!("expected {what}")),
     }
 }
 
@@ -216,7 +216,7 @@ pub fn describe_bad_value(what: &str, v: &str, ty: Ty) -> (String, Option<String
             (msg, Some(help))
         }
         Ty::Enum(_) => (format!("invalid value {:?} for {what}", ellipsize(v)), None),
-        Ty::Check(_, desc) => {
+        Ty::Check(_, desc, _) => {
             let mut help = format!("expected {desc}");
             if ip::is_short_ipv4(v) {
                 help = format!("'{v}' is a short IPv4 form that libvirt would read as a different address; write all four parts (e.g. 192.168.1.0)");
