@@ -62,8 +62,8 @@ impl Gen {
         *count += 1;
         let name = if *count == 1 { base } else { format!("{base}-{count}") };
         self.names.insert(key(el), name.clone());
-        let body = self.element(el);
-        self.defines.push(format!("  <define name=\"{name}\">\n    {body}\n  </define>\n"));
+        let body = pretty(&self.element(el), 2);
+        self.defines.push(format!("  <define name=\"{name}\">\n{body}  </define>\n"));
         format!("<ref name=\"{name}\"/>")
     }
 
@@ -207,6 +207,39 @@ impl Gen {
     }
 }
 
+/// One tag per line, indented; `<x>text</x>` stays on one line. The input
+/// is this module's own output: tags and short texts, no comments.
+fn pretty(xml: &str, depth: usize) -> String {
+    let mut tokens: Vec<&str> = Vec::new();
+    let mut rest = xml;
+    while !rest.is_empty() {
+        let end = if rest.starts_with('<') { rest.find('>').map_or(rest.len(), |i| i + 1) } else { rest.find('<').unwrap_or(rest.len()) };
+        tokens.push(&rest[..end]);
+        rest = &rest[end..];
+    }
+    let mut out = String::new();
+    let mut d = depth;
+    let mut i = 0;
+    while i < tokens.len() {
+        let t = tokens[i];
+        let pad = "  ".repeat(d);
+        if t.starts_with("</") {
+            d = d.saturating_sub(1);
+            let _ = writeln!(out, "{}{t}", "  ".repeat(d));
+        } else if t.ends_with("/>") {
+            let _ = writeln!(out, "{pad}{t}");
+        } else if i + 2 < tokens.len() && !tokens[i + 1].starts_with('<') && tokens[i + 2].starts_with("</") {
+            let _ = writeln!(out, "{pad}{t}{}{}", tokens[i + 1], tokens[i + 2]);
+            i += 2;
+        } else {
+            let _ = writeln!(out, "{pad}{t}");
+            d += 1;
+        }
+        i += 1;
+    }
+    out
+}
+
 /// The RelaxNG grammar whose start is `root`.
 pub fn grammar(root: &El, title: &str) -> String {
     let mut g = Gen::new();
@@ -219,7 +252,9 @@ pub fn grammar(root: &El, title: &str) -> String {
     for d in &g.defines {
         out.push_str(d);
     }
-    out.push_str("  <define name=\"any-element\">\n    <element><anyName/><zeroOrMore><choice><attribute><anyName/></attribute><text/><ref name=\"any-element\"/></choice></zeroOrMore></element>\n  </define>\n");
+    out.push_str("  <define name=\"any-element\">\n");
+    out.push_str(&pretty("<element><anyName/><zeroOrMore><choice><attribute><anyName/></attribute><text/><ref name=\"any-element\"/></choice></zeroOrMore></element>", 2));
+    out.push_str("  </define>\n");
     out.push_str("</grammar>\n");
     out
 }
