@@ -4,7 +4,7 @@
 //! `src/commands/<command>.rs`, as `pub struct Args`; its `///` comments are
 //! the help text (and the man page).
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::commands;
 
@@ -50,14 +50,86 @@ pub enum Command {
     /// Check network, domain or domain <interface> XML offline
     #[command(name = "validate")]
     Validate(commands::validate::Args),
+    /// Show basic information about a network
+    #[command(name = "net-info")]
+    NetInfo(commands::net_info::Args),
+    /// Print a network's UUID
+    #[command(name = "net-uuid")]
+    NetUuid(commands::net_uuid::Args),
+    /// Print the name of the network with this UUID
+    #[command(name = "net-name")]
+    NetName(commands::net_name::Args),
+    /// Print a network's XML (live, or --inactive), optionally filtered by XPath
+    #[command(name = "net-dumpxml")]
+    NetDumpxml(commands::net_dumpxml::Args),
+    /// Define (or redefine) a persistent network from an XML file, validated first
+    #[command(name = "net-define")]
+    NetDefine(commands::net_define::Args),
+    /// Create and start a transient network from an XML file, validated first
+    #[command(name = "net-create")]
+    NetCreate(commands::net_create::Args),
+    /// Start an inactive network
+    #[command(name = "net-start")]
+    NetStart(commands::net_start::Args),
+    /// Stop an active network
+    #[command(name = "net-destroy")]
+    NetDestroy(commands::net_destroy::Args),
+    /// Remove a network's persistent definition
+    #[command(name = "net-undefine")]
+    NetUndefine(commands::net_undefine::Args),
+    /// Start a network when libvirt starts (--disable: don't)
+    #[command(name = "net-autostart")]
+    NetAutostart(commands::net_autostart::Args),
+    /// Edit a network's persistent XML in $VISUAL/$EDITOR
+    #[command(name = "net-edit")]
+    NetEdit(commands::net_edit::Args),
+    /// Change one part of a network, live and/or persistent (virsh net-update)
+    #[command(name = "net-update")]
+    NetUpdate(commands::net_update::Args),
+    /// Add, remove or list static DHCP hosts, idempotently and with conflict checks
+    #[command(name = "net-dhcp-host")]
+    NetDhcpHost(commands::net_dhcp_host::Args),
+    /// Show a network's DHCP leases
+    #[command(name = "net-dhcp-leases")]
+    NetDhcpLeases(commands::net_dhcp_leases::Args),
+    /// List a guest's network interfaces
+    #[command(name = "domiflist")]
+    Domiflist(commands::domiflist::Args),
+    /// Show a guest's interface addresses
+    #[command(name = "domifaddr")]
+    Domifaddr(commands::domifaddr::Args),
+    /// Attach a network interface to a guest (refuses duplicate MACs)
+    #[command(name = "attach-interface")]
+    AttachInterface(commands::attach_interface::Args),
+    /// Detach a network interface from a guest
+    #[command(name = "detach-interface")]
+    DetachInterface(commands::detach_interface::Args),
+    /// Convert guest NICs between a libvirt network and a host bridge
+    #[command(name = "domif-convert")]
+    DomifConvert(commands::domif_convert::Args),
+    /// Restore a guest's XML from a domif-convert backup
+    #[command(name = "domif-rollback")]
+    DomifRollback(commands::domif_rollback::Args),
+
+    // --- host help (issue 6) ---
+    #[command(name = "mac-gen")]
+    MacGen(commands::mac_gen::Args),
+    #[command(name = "net-new")]
+    NetNew(commands::net_new::Args),
+    #[command(name = "bridge-config")]
+    BridgeConfig(commands::bridge_config::Args),
+    Doctor(commands::doctor::Args),
+    #[command(name = "port-forward")]
+    PortForward(commands::port_forward::Args),
 }
 
 /// Parse the command line, run the command, return the exit code.
 ///
 /// Shared by both binaries; `connector` decides how libvirt is reached.
 pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
+    let parsed = Cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
+    let (matches, cli) = match parsed {
+        Ok(p) => p,
         Err(e) => {
             let _ = e.print();
             return e.exit_code();
@@ -70,6 +142,56 @@ pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
     };
     match result {
         Ok(()) => crate::exit::SUCCESS,
-        Err(e) => crate::exit::report(&e),
+        Err(e) => {
+            let code = crate::exit::report(&e);
+            if code == crate::exit::FAILURE && matches.subcommand_name().is_some_and(is_virsh_command) && !ctx.opts.quiet && !ctx.opts.json && !ctx.connect_failed() {
+                error_newline();
+            }
+            code
+        }
     }
+}
+
+/// Commands that carry virsh's name and so owe virsh's exact stdout.
+///
+/// virsh ends every command it ran with `vshPrintExtra("\n")` (tools/vsh.c,
+/// vshCommandRun), success or failure, unless `-q`; on failure that lone
+/// newline is all stdout gets. Commands print their own trailing blank line
+/// on success; this list decides who gets it on failure. A command that
+/// never reached its body (bad usage, no connection) gets none, as in virsh.
+/// knet-only commands (validate, net-dhcp-host, ...) are not listed.
+pub const VIRSH_COMMANDS: &[&str] = &[
+    "net-autostart",
+    "net-create",
+    "net-define",
+    "net-destroy",
+    "net-dhcp-leases",
+    "net-dumpxml",
+    "net-edit",
+    "net-info",
+    "net-list",
+    "net-name",
+    "net-start",
+    "net-undefine",
+    "net-update",
+    "net-uuid",
+    "attach-interface",
+    "detach-interface",
+    "update-device",
+    "domiflist",
+    "domifaddr",
+    "domif-getlink",
+    "domif-setlink",
+    "iface-list",
+    "list",
+];
+
+pub fn is_virsh_command(name: &str) -> bool {
+    VIRSH_COMMANDS.contains(&name)
+}
+
+fn error_newline() {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = out.write_all(b"\n").and_then(|()| out.flush());
 }

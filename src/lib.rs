@@ -12,14 +12,20 @@
 //!   `commands/net_list.rs`), using the layers above;
 //! - [`cli`] and [`output`]: what the user types and what they see.
 
+pub mod backup;
 pub mod cli;
 pub mod commands;
 pub mod context;
 pub mod exit;
+pub mod guest;
+pub mod facts;
+pub mod host;
 pub mod libvirt;
+pub mod mac;
 pub mod output;
 pub mod validate;
 pub mod xml;
+pub mod xpath;
 
 /// Where `knet-libvirt` lives: `$KNET_LIBVIRT_BIN`, else next to the running
 /// executable (both binaries are always installed together).

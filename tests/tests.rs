@@ -3,6 +3,16 @@
 
 mod util;
 
+mod test_attach;
+mod test_domif_convert;
+mod test_domif_virtxml;
+mod test_domiflist;
 mod test_net_list;
+mod test_host_bridge_config;
+mod test_host_doctor;
+mod test_host_mac_net_new;
+mod test_host_port_forward;
+mod test_net_daemon;
+mod test_net_parity;
 mod test_startup;
 mod test_validate;

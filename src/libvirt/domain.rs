@@ -19,3 +19,61 @@ pub trait DomainApi {
     /// `virDomainGetXMLDesc`; `inactive` asks for the persistent config.
     fn domain_xml(&self, name: &str, inactive: bool) -> VirtResult<String>;
 }
+
+/// Which definition a device or lifecycle change affects
+/// (`virDomainModificationImpact`): virsh's --current/--live/--config.
+pub mod affect {
+    pub const CURRENT: u32 = 0;
+    pub const LIVE: u32 = 1;
+    pub const CONFIG: u32 = 2;
+}
+
+/// Where `domifaddr` gets its addresses (`virDomainInterfaceAddressesSource`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AddrSource {
+    /// DHCP leases of libvirt's own dnsmasq
+    Lease,
+    /// The QEMU guest agent inside the guest
+    Agent,
+    /// The host's ARP table
+    Arp,
+}
+
+/// One guest NIC as `virDomainInterfaceAddresses` reports it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct IfaceAddrs {
+    pub name: String,
+    pub hwaddr: Option<String>,
+    pub addrs: Vec<IpAddr>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct IpAddr {
+    /// "ipv4" or "ipv6", as virsh prints the protocol.
+    pub protocol: String,
+    pub addr: String,
+    pub prefix: u32,
+}
+
+/// Guest changes: definitions, devices, lifecycle. Kept apart from
+/// [`DomainApi`]'s reads so a reader sees at a glance what can write.
+pub trait DomainWriteApi {
+    /// `virDomainDefineXML`; returns the domain's name.
+    fn define_domain(&self, xml: &str) -> VirtResult<String>;
+    /// `virDomainUpdateDeviceFlags` with [`affect`] flags.
+    fn update_device(&self, name: &str, xml: &str, flags: u32) -> VirtResult<()>;
+    /// `virDomainAttachDeviceFlags`.
+    fn attach_device(&self, name: &str, xml: &str, flags: u32) -> VirtResult<()>;
+    /// `virDomainDetachDeviceFlags`.
+    fn detach_device(&self, name: &str, xml: &str, flags: u32) -> VirtResult<()>;
+    /// One domain's state.
+    fn lookup_domain(&self, name: &str) -> VirtResult<DomainInfo>;
+    /// ACPI shutdown request (`virDomainShutdown`); returns at once.
+    fn shutdown_domain(&self, name: &str) -> VirtResult<()>;
+    /// Hard power-off (`virDomainDestroy`).
+    fn destroy_domain(&self, name: &str) -> VirtResult<()>;
+    /// Start a defined domain, optionally paused (`virDomainCreateWithFlags`).
+    fn start_domain(&self, name: &str, paused: bool) -> VirtResult<()>;
+    /// `virDomainInterfaceAddresses`.
+    fn interface_addresses(&self, name: &str, source: AddrSource) -> VirtResult<Vec<IfaceAddrs>>;
+}

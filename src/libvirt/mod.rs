@@ -56,6 +56,7 @@ pub mod code {
     pub const NO_NETWORK: i32 = 43;
     pub const OPERATION_INVALID: i32 = 55;
     pub const NO_NETWORK_PORT: i32 = 104;
+    pub const NO_INTERFACE: i32 = 57;
     pub const OPERATION_DENIED: i32 = 66;
     pub const OPERATION_UNSUPPORTED: i32 = 84;
     pub const XML_INVALID_SCHEMA: i32 = 92;
@@ -65,15 +66,18 @@ pub mod code {
 pub type VirtResult<T> = Result<T, VirtError>;
 
 mod domain;
+mod host;
 mod network;
 
 pub use domain::*;
+pub use host::*;
 pub use network::*;
 
 /// One open connection to one libvirt URI: the union of the per-object APIs,
 /// each in its own file (network.rs, domain.rs) and implemented in the same
-/// file name under src/bin/knet-libvirt/.
-pub trait Conn: NetworkApi + DomainApi {
+/// file name under src/bin/knet-libvirt/. `Send` so bulk commands can run
+/// one connection per worker thread (`--jobs`).
+pub trait Conn: NetworkApi + DomainApi + DomainWriteApi + HostApi + Send {
     /// The canonical URI libvirt reports for this connection.
     fn uri(&self) -> VirtResult<String>;
 }

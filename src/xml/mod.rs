@@ -7,6 +7,7 @@
 //! knows nothing of rules or of the command line; positions are byte offsets
 //! until [`LineIndex`] turns one into a 1-based line and character column.
 
+pub mod edit;
 pub mod interface;
 pub mod network;
 

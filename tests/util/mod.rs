@@ -64,9 +64,13 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared/corpus` beside the checkout (CI clones main with shared/ beside it).
+/// `../shared/corpus` beside the checkout (CI clones main with shared/ beside it);
+/// `$KNET_CORPUS` overrides it (a worktree elsewhere).
 pub fn corpus() -> PathBuf {
-    repo().join("../shared/corpus")
+    match std::env::var_os("KNET_CORPUS") {
+        Some(p) => PathBuf::from(p),
+        None => repo().join("../shared/corpus"),
+    }
 }
 
 /// A `test:///ABS/PATH` URI for a node fixture under tests/fixtures.
@@ -99,6 +103,21 @@ impl Sandbox {
     /// Run a command inside the sandbox's network namespace.
     pub fn exec(&self, args: &[&str]) -> Out {
         run(Command::new(sandbox_sh()).arg("exec").arg(&self.dir).args(args))
+    }
+
+    /// `knet -c URI ARGS...` run inside the sandbox's network namespace, so
+    /// host-side facts (bridges, routes, sysctls, firewall) are the sandbox's.
+    pub fn knet_in_ns(&self, args: &[&str]) -> Out {
+        self.knet_in_ns_env(&[], args)
+    }
+
+    /// [`Sandbox::knet_in_ns`] with extra `VAR=value` environment entries.
+    pub fn knet_in_ns_env(&self, env: &[&str], args: &[&str]) -> Out {
+        let mut v = vec!["env", "LC_ALL=C", concat!("KNET_LIBVIRT_BIN=", env!("CARGO_BIN_EXE_knet-libvirt"))];
+        v.extend_from_slice(env);
+        v.extend_from_slice(&[env!("CARGO_BIN_EXE_knet"), "-c", &self.uri]);
+        v.extend_from_slice(args);
+        self.exec(&v)
     }
 
     /// `knet -c URI ...`

@@ -1,6 +1,6 @@
 //! `DomainApi` over virt's `Domain`.
 
-use knet::libvirt::{DomainApi, DomainInfo, VirtResult};
+use knet::libvirt::{AddrSource, DomainApi, DomainInfo, DomainWriteApi, IfaceAddrs, IpAddr, VirtResult};
 use virt::domain::Domain;
 use virt::sys;
 
@@ -44,5 +44,68 @@ impl DomainApi for VirtConn {
     fn domain_xml(&self, name: &str, inactive: bool) -> VirtResult<String> {
         let flags = if inactive { sys::VIR_DOMAIN_XML_INACTIVE } else { 0 };
         self.domain(name)?.xml_desc(flags).map_err(err)
+    }
+}
+
+impl DomainWriteApi for VirtConn {
+    fn define_domain(&self, xml: &str) -> VirtResult<String> {
+        let d = self.c.define_domain_xml(xml).map_err(err)?;
+        let name = d.name().map_err(err)?;
+        self.doms.borrow_mut().insert(name.clone(), d);
+        Ok(name)
+    }
+
+    fn update_device(&self, name: &str, xml: &str, flags: u32) -> VirtResult<()> {
+        self.domain(name)?.update_device_flags(xml, flags).map_err(err)
+    }
+
+    fn attach_device(&self, name: &str, xml: &str, flags: u32) -> VirtResult<()> {
+        self.domain(name)?.attach_device_flags(xml, flags).map_err(err)
+    }
+
+    fn detach_device(&self, name: &str, xml: &str, flags: u32) -> VirtResult<()> {
+        self.domain(name)?.detach_device_flags(xml, flags).map_err(err)
+    }
+
+    fn lookup_domain(&self, name: &str) -> VirtResult<DomainInfo> {
+        dom_info(&self.domain(name)?)
+    }
+
+    fn shutdown_domain(&self, name: &str) -> VirtResult<()> {
+        self.domain(name)?.shutdown().map_err(err)
+    }
+
+    fn destroy_domain(&self, name: &str) -> VirtResult<()> {
+        self.domain(name)?.destroy().map_err(err)
+    }
+
+    fn start_domain(&self, name: &str, paused: bool) -> VirtResult<()> {
+        let flags = if paused { sys::VIR_DOMAIN_START_PAUSED } else { 0 };
+        self.domain(name)?.create_with_flags(flags).map(|_| ()).map_err(err)
+    }
+
+    fn interface_addresses(&self, name: &str, source: AddrSource) -> VirtResult<Vec<IfaceAddrs>> {
+        let src = match source {
+            AddrSource::Lease => sys::VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_LEASE,
+            AddrSource::Agent => sys::VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_AGENT,
+            AddrSource::Arp => sys::VIR_DOMAIN_INTERFACE_ADDRESSES_SRC_ARP,
+        };
+        let ifaces = self.domain(name)?.interface_addresses(src, 0).map_err(err)?;
+        Ok(ifaces
+            .into_iter()
+            .map(|i| IfaceAddrs {
+                name: i.name,
+                hwaddr: i.hwaddr,
+                addrs: i
+                    .addrs
+                    .into_iter()
+                    .map(|a| IpAddr {
+                        protocol: if a.typed == sys::VIR_IP_ADDR_TYPE_IPV6 as i64 { "ipv6" } else { "ipv4" }.to_string(),
+                        addr: a.addr,
+                        prefix: a.prefix as u32,
+                    })
+                    .collect(),
+            })
+            .collect())
     }
 }

@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
-use knet::libvirt::{Conn, Connector, VirtError, VirtResult};
+use knet::libvirt::{code, Conn, Connector, HostApi, VirtError, VirtResult};
 use virt::connect::Connect;
 use virt::domain::Domain;
 use virt::network::Network;
@@ -38,5 +38,21 @@ pub fn err(e: virt::error::Error) -> VirtError {
 impl Conn for VirtConn {
     fn uri(&self) -> VirtResult<String> {
         self.c.uri().map_err(err)
+    }
+}
+
+impl HostApi for VirtConn {
+    fn host_interface_type(&self, name: &str) -> VirtResult<Option<String>> {
+        let i = match self.c.lookup_interface_by_name(name) {
+            Ok(i) => i,
+            Err(e) => {
+                let e = err(e);
+                // VIR_ERR_NO_INTERFACE
+                return if e.code == code::NO_INTERFACE { Ok(None) } else { Err(e) };
+            }
+        };
+        let xml = i.xml_desc(0).map_err(err)?;
+        let doc = roxmltree::Document::parse(&xml).map_err(|e| VirtError::new(code::XML_ERROR, e.to_string()))?;
+        Ok(doc.root_element().attribute("type").map(str::to_string))
     }
 }

@@ -1,6 +1,12 @@
-//! `NetworkApi` over virt's `Network`.
+//! `NetworkApi` over virt's `Network`, plus the few raw `virt::sys` calls the
+//! crate has no safe wrapper for (define/create with flags, DHCP leases),
+//! each in one small documented function below.
 
-use knet::libvirt::{NetworkApi, NetworkInfo, VirtResult};
+use std::ffi::{CStr, CString};
+use std::os::raw::c_char;
+
+use knet::libvirt::{code, DhcpLease, NetworkApi, NetworkInfo, UpdateCommand, VirtError, VirtResult};
+use virt::connect::Connect;
 use virt::network::Network;
 use virt::sys;
 
@@ -17,21 +23,115 @@ fn net_info(n: &Network) -> VirtResult<NetworkInfo> {
     })
 }
 
+/// libvirt's virUUIDIsValid: 32 hex digits, dashes and spaces ignored.
+fn looks_like_uuid(s: &str) -> bool {
+    let hex: Vec<char> = s.chars().filter(|c| *c != '-' && *c != ' ').collect();
+    hex.len() == 32 && hex.iter().all(|c| c.is_ascii_hexdigit())
+}
+
+fn c_string(s: &str) -> VirtResult<CString> {
+    CString::new(s).map_err(|_| VirtError::new(code::XML_ERROR, "XML error: the document contains a NUL byte"))
+}
+
+/// `virNetworkDefineXMLFlags` / `virNetworkCreateXMLFlags` (libvirt >= 7.8):
+/// the virt crate only wraps the flagless calls, which cannot ask libvirt to
+/// validate against its schema. `create` picks the call; `flags` is
+/// `VIR_NETWORK_{DEFINE,CREATE}_VALIDATE` or 0 (both are 1).
+fn network_from_xml(c: &Connect, xml: &str, flags: u32, create: bool) -> VirtResult<Network> {
+    let xml = c_string(xml)?;
+    // SAFETY: the connection pointer is valid for the borrow of `c`; `xml`
+    // outlives the call; libvirt returns a new reference or NULL.
+    let ptr = unsafe {
+        if create {
+            sys::virNetworkCreateXMLFlags(c.as_ptr(), xml.as_ptr(), flags)
+        } else {
+            sys::virNetworkDefineXMLFlags(c.as_ptr(), xml.as_ptr(), flags)
+        }
+    };
+    if ptr.is_null() {
+        return Err(err(virt::error::Error::last_error()));
+    }
+    // SAFETY: non-null pointer we own one reference to; Network frees it.
+    Ok(unsafe { Network::from_ptr(ptr) })
+}
+
+fn opt_string(p: *const c_char) -> Option<String> {
+    if p.is_null() {
+        None
+    } else {
+        // SAFETY: libvirt gives NUL-terminated strings that live until the
+        // lease is freed, which happens after this copy.
+        Some(unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned())
+    }
+}
+
+/// `virNetworkGetDHCPLeases` (not wrapped by the virt crate): copies every
+/// lease out, then frees libvirt's array and each element.
+fn dhcp_leases(n: &Network, mac: Option<&str>) -> VirtResult<Vec<DhcpLease>> {
+    let mac = mac.map(c_string).transpose()?;
+    let mut arr: *mut sys::virNetworkDHCPLeasePtr = std::ptr::null_mut();
+    // SAFETY: valid network handle; `arr` receives a malloc'ed array of
+    // `count` lease pointers that we free below.
+    let count = unsafe { sys::virNetworkGetDHCPLeases(n.as_ptr(), mac.as_ref().map_or(std::ptr::null(), |m| m.as_ptr()), &mut arr, 0) };
+    if count < 0 {
+        return Err(err(virt::error::Error::last_error()));
+    }
+    let mut out = Vec::with_capacity(count as usize);
+    for i in 0..count as usize {
+        // SAFETY: i < count, each element is a valid lease until freed.
+        unsafe {
+            let l = *arr.add(i);
+            let r = &*l;
+            out.push(DhcpLease {
+                iface: opt_string(r.iface).unwrap_or_default(),
+                expiry_time: r.expirytime,
+                protocol: match r.type_ as u32 {
+                    sys::VIR_IP_ADDR_TYPE_IPV4 => "ipv4",
+                    sys::VIR_IP_ADDR_TYPE_IPV6 => "ipv6",
+                    _ => "",
+                }
+                .to_string(),
+                mac: opt_string(r.mac),
+                iaid: opt_string(r.iaid),
+                ip: opt_string(r.ipaddr).unwrap_or_default(),
+                prefix: r.prefix,
+                hostname: opt_string(r.hostname),
+                client_id: opt_string(r.clientid),
+            });
+            sys::virNetworkDHCPLeaseFree(l);
+        }
+    }
+    if !arr.is_null() {
+        // SAFETY: the array itself was allocated by libvirt with malloc.
+        unsafe { libc::free(arr.cast()) };
+    }
+    Ok(out)
+}
+
 impl VirtConn {
     pub(super) fn network(&self, name_or_uuid: &str) -> VirtResult<Network> {
         if let Some(n) = self.nets.borrow().get(name_or_uuid) {
             return Ok(n.clone());
         }
-        // virsh (virshCommandOptNetworkBy): by name, then by UUID
-        let n = match self.c.lookup_network_by_name(name_or_uuid) {
-            Ok(n) => n,
-            Err(e) => match self.c.lookup_network_by_uuid_string(name_or_uuid) {
-                Ok(n) => n,
-                Err(_) => return Err(err(e)),
-            },
-        };
-        self.nets.borrow_mut().insert(name_or_uuid.to_string(), n.clone());
-        Ok(n)
+        // virsh (virshCommandOptNetworkBy): by UUID when it parses as one,
+        // then by name; the error reported is the last lookup's.
+        if looks_like_uuid(name_or_uuid) {
+            if let Ok(n) = self.c.lookup_network_by_uuid_string(name_or_uuid) {
+                return Ok(self.remember(name_or_uuid, n));
+            }
+        }
+        let n = self.c.lookup_network_by_name(name_or_uuid).map_err(err)?;
+        Ok(self.remember(name_or_uuid, n))
+    }
+
+    fn remember(&self, key: &str, n: Network) -> Network {
+        self.nets.borrow_mut().insert(key.to_string(), n.clone());
+        n
+    }
+
+    /// Handles of undefined or destroyed transient networks are dead.
+    fn forget_networks(&self) {
+        self.nets.borrow_mut().clear();
     }
 }
 
@@ -45,8 +145,58 @@ impl NetworkApi for VirtConn {
         net_info(&self.network(name_or_uuid)?)
     }
 
+    fn lookup_network_by_uuid(&self, uuid: &str) -> VirtResult<NetworkInfo> {
+        net_info(&self.c.lookup_network_by_uuid_string(uuid).map_err(err)?)
+    }
+
+    fn lookup_network_by_name(&self, name: &str) -> VirtResult<NetworkInfo> {
+        net_info(&self.c.lookup_network_by_name(name).map_err(err)?)
+    }
+
+    fn resolve_network(&self, name_or_uuid: &str) -> VirtResult<String> {
+        self.network(name_or_uuid)?.name().map_err(err)
+    }
+
     fn network_xml(&self, name: &str, inactive: bool) -> VirtResult<String> {
         let flags = if inactive { sys::VIR_NETWORK_XML_INACTIVE } else { 0 };
         self.network(name)?.xml_desc(flags).map_err(err)
+    }
+
+    fn define_network(&self, xml: &str, validate: bool) -> VirtResult<String> {
+        let flags = if validate { sys::VIR_NETWORK_DEFINE_VALIDATE } else { 0 };
+        network_from_xml(&self.c, xml, flags, false)?.name().map_err(err)
+    }
+
+    fn create_network(&self, xml: &str, validate: bool) -> VirtResult<String> {
+        let flags = if validate { sys::VIR_NETWORK_CREATE_VALIDATE } else { 0 };
+        network_from_xml(&self.c, xml, flags, true)?.name().map_err(err)
+    }
+
+    fn start_network(&self, name: &str) -> VirtResult<()> {
+        self.network(name)?.create().map_err(err)
+    }
+
+    fn destroy_network(&self, name: &str) -> VirtResult<()> {
+        let r = self.network(name)?.destroy().map_err(err);
+        self.forget_networks();
+        r
+    }
+
+    fn undefine_network(&self, name: &str) -> VirtResult<()> {
+        let r = self.network(name)?.undefine().map_err(err);
+        self.forget_networks();
+        r
+    }
+
+    fn set_network_autostart(&self, name: &str, autostart: bool) -> VirtResult<()> {
+        self.network(name)?.set_autostart(autostart).map_err(err)
+    }
+
+    fn update_network(&self, name: &str, command: UpdateCommand, section: u32, parent_index: i32, xml: &str, flags: u32) -> VirtResult<()> {
+        self.network(name)?.update(command as u32, section, parent_index, xml, flags).map_err(err)
+    }
+
+    fn network_dhcp_leases(&self, name: &str, mac: Option<&str>) -> VirtResult<Vec<DhcpLease>> {
+        dhcp_leases(&self.network(name)?, mac)
     }
 }

@@ -1,0 +1,600 @@
+//! `knet domif-convert`: move guest NICs between a libvirt network (NAT) and
+//! a host bridge, offline, live or by restart, one guest or hundreds.
+//!
+//! The order of work per guest is what makes it safe to run unattended:
+//! plan everything first (read-only), confirm, then per guest: re-read the
+//! persistent XML and skip the guest if it changed since the plan, save a
+//! backup (0600), define the edited XML (an atomic replace in libvirt), and
+//! only then touch the running guest. A failed live update re-defines the
+//! original, so a failure leaves that guest exactly as it was. The XML edit is
+//! [`crate::xml::edit::retarget_interface`]: only the NIC's type and source
+//! change; every other byte is the guest's own.
+//!
+//! virt-xml (virtxml.py) is the closest tool: one guest per call, no backup,
+//! no concurrent-change check, no bulk. This command never prints before the
+//! connection is open (see `Ctx::conn`).
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use anyhow::{anyhow, bail, Result};
+use clap::ArgGroup;
+use serde::Serialize;
+
+use crate::backup;
+use crate::context::Ctx;
+use crate::exit::Exit;
+use crate::guest;
+use crate::libvirt::{affect, code, Conn};
+use crate::mac::Mac;
+use crate::output;
+use crate::xml::edit::{self, Target};
+
+/// Convert guest NICs between a libvirt network and a host bridge.
+///
+/// Rewrites `<interface type='network'><source network='default'/>` into
+/// `<interface type='bridge'><source bridge='br0'/>` (or back, or to another
+/// libvirt network), keeping the MAC, model, target, PCI address, boot order
+/// and everything else. The persistent config is always changed; --live also
+/// moves running guests without downtime, --restart shuts them down (ACPI,
+/// then destroy after the timeout) and starts them again. The original XML is
+/// saved first under $XDG_STATE_HOME/knet/backups (see domif-rollback).
+#[derive(Debug, clap::Args)]
+#[command(group(ArgGroup::new("to").required(true).args(["to_bridge", "to_network"])))]
+pub struct Args {
+    /// Guests to convert (name or UUID)
+    #[arg(value_name = "DOMAIN")]
+    pub domains: Vec<String>,
+    /// Every defined guest
+    #[arg(long)]
+    pub all: bool,
+    /// Only NICs now on this libvirt network (alone: every guest using it)
+    #[arg(long, value_name = "NET", conflicts_with = "from_bridge")]
+    pub from_network: Option<String>,
+    /// Only NICs now on this host bridge (alone: every guest using it)
+    #[arg(long, value_name = "BR")]
+    pub from_bridge: Option<String>,
+    /// Only the NIC with this MAC address
+    #[arg(long)]
+    pub mac: Option<String>,
+    /// Put the NICs on this host bridge
+    #[arg(long, value_name = "BR")]
+    pub to_bridge: Option<String>,
+    /// Put the NICs on this libvirt network
+    #[arg(long, value_name = "NET")]
+    pub to_network: Option<String>,
+    /// Also move running guests now (update-device: the tap moves, no downtime)
+    #[arg(long, conflicts_with = "restart")]
+    pub live: bool,
+    /// Change the persistent config (always done; accepted for virsh habits)
+    #[arg(long)]
+    pub config: bool,
+    /// Restart running guests to apply: ACPI shutdown, destroy after the timeout, start
+    #[arg(long)]
+    pub restart: bool,
+    /// Seconds to wait for an ACPI shutdown with --restart before destroying
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub shutdown_timeout: u64,
+    /// Print a unified diff per guest and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+    /// Work over N connections in parallel
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: u16,
+    /// Convert even to a bridge the host does not have (yet)
+    #[arg(long)]
+    pub force: bool,
+    /// Offline: convert the domain XML in FILE (`-`: stdin) and print the
+    /// result (with --dry-run: the diff); no connection, nothing checked
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["domains", "all", "live", "restart", "jobs"])]
+    pub file: Option<String>,
+}
+
+/// One NIC to move.
+#[derive(Debug, Clone, Serialize)]
+struct NicChange {
+    index: usize,
+    mac: Option<String>,
+    from: String,
+    to: String,
+}
+
+/// One guest's planned change.
+#[derive(Debug)]
+struct Plan {
+    guest: String,
+    /// Running when planned (re-checked at apply time for --live/--restart).
+    active: bool,
+    original: String,
+    converted: String,
+    nics: Vec<NicChange>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+enum Status {
+    Converted,
+    NothingToConvert,
+    Skipped,
+    Failed,
+}
+
+#[derive(Debug, Serialize)]
+struct GuestReport {
+    guest: String,
+    status: Status,
+    /// live+config, config, config+restart, config (next boot)
+    applied: Option<String>,
+    detail: Option<String>,
+    backup: Option<String>,
+    nics: Vec<NicChange>,
+}
+
+impl GuestReport {
+    fn new(guest: &str, status: Status, detail: Option<String>) -> Self {
+        GuestReport { guest: guest.to_string(), status, applied: None, detail, backup: None, nics: Vec::new() }
+    }
+    fn ok(&self) -> bool {
+        matches!(self.status, Status::Converted | Status::NothingToConvert)
+    }
+}
+
+fn describe(t: &Target) -> String {
+    t.to_string()
+}
+
+impl Args {
+    fn target(&self) -> Target {
+        match (&self.to_bridge, &self.to_network) {
+            (Some(b), _) => Target::Bridge(b.clone()),
+            (_, Some(n)) => Target::Network(n.clone()),
+            _ => unreachable!("clap group 'to' is required"),
+        }
+    }
+
+    fn from(&self) -> Option<Target> {
+        self.from_network.clone().map(Target::Network).or_else(|| self.from_bridge.clone().map(Target::Bridge))
+    }
+}
+
+/// libvirt's `scheme://host/...`: local when there is no host part.
+fn uri_scheme_and_local(uri: &str) -> (String, bool) {
+    let (scheme, rest) = uri.split_once("://").unwrap_or((uri, ""));
+    let host = rest.split(['/', '?']).next().unwrap_or("");
+    let transport_remote = scheme.contains('+') && !scheme.ends_with("+unix");
+    (scheme.split('+').next().unwrap_or(scheme).to_string(), host.is_empty() && !transport_remote)
+}
+
+fn is_wireless(dev: &str) -> bool {
+    let base = std::path::Path::new("/sys/class/net").join(dev);
+    base.join("wireless").exists() || base.join("phy80211").exists()
+}
+
+/// Refuse targets that cannot work (see the list): a libvirt
+/// network's own bridge used as a host bridge, a bridge the host lacks
+/// (unless --force), something that is not a bridge, a wireless uplink.
+fn check_target(conn: &dyn Conn, target: &Target, force: bool) -> Result<()> {
+    match target {
+        Target::Network(net) => {
+            conn.lookup_network(net).map_err(|e| anyhow::Error::new(e).context(format!("failed to get network '{net}'")))?;
+        }
+        Target::Bridge(br) => {
+            for n in conn.list_networks()? {
+                if n.bridge.as_deref() != Some(br.as_str()) {
+                    continue;
+                }
+                let xml = conn.network_xml(&n.name, false)?;
+                let mode = roxmltree::Document::parse(&xml)
+                    .ok()
+                    .and_then(|d| d.root_element().children().find(|c| c.has_tag_name("forward")).map(|f| f.attribute("mode").unwrap_or("nat").to_string()));
+                // a forward mode='bridge' network merely names a host bridge
+                if mode.as_deref() != Some("bridge") {
+                    bail!(
+                        "'{br}' is the bridge of libvirt network '{}' ({}): guests plugged into it directly bypass libvirt's DHCP and firewall set-up; use --to-network {} or a host bridge",
+                        n.name,
+                        mode.map_or("isolated".to_string(), |m| format!("forward mode {m}")),
+                        n.name
+                    );
+                }
+            }
+            let uri = conn.uri()?;
+            let (scheme, local) = uri_scheme_and_local(&uri);
+            // the test driver has no host: nothing to check against
+            if scheme == "test" {
+                return Ok(());
+            }
+            let kind = match conn.host_interface_type(br) {
+                Ok(k) => k,
+                Err(e) if e.is(code::NO_SUPPORT) && local => {
+                    std::path::Path::new("/sys/class/net").join(br).exists().then(|| {
+                        if std::path::Path::new("/sys/class/net").join(br).join("bridge").exists() { "bridge" } else { "ethernet" }.to_string()
+                    })
+                }
+                Err(e) if e.is(code::NO_SUPPORT) => return Ok(()),
+                Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot check host interface '{br}'"))),
+            };
+            if local && is_wireless(br) {
+                bail!("'{br}' is a wireless interface: Wi-Fi links cannot be bridged (access points drop frames from guest MACs); keep such guests on NAT or use a routed network");
+            }
+            if local {
+                let ports = std::path::Path::new("/sys/class/net").join(br).join("brif");
+                if let Ok(rd) = std::fs::read_dir(ports) {
+                    for p in rd.flatten() {
+                        let port = p.file_name().to_string_lossy().into_owned();
+                        if is_wireless(&port) {
+                            bail!("bridge '{br}' has the wireless uplink '{port}': Wi-Fi links cannot be bridged (access points drop frames from guest MACs)");
+                        }
+                    }
+                }
+            }
+            match kind.as_deref() {
+                Some("bridge") => {}
+                Some(other) if !force => bail!("host interface '{br}' is a {other} interface, not a bridge (use --force to convert anyway)"),
+                None if !force => bail!("the host has no bridge '{br}' (create it first, or use --force to convert anyway)"),
+                _ => {}
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Which NICs of this XML to move, and the converted XML.
+fn plan_guest(guest: &str, xml: String, args: &Args, target: &Target, mac: Option<Mac>) -> Result<Option<Plan>> {
+    let from = args.from();
+    let mut converted = xml.clone();
+    let mut nics = Vec::new();
+    for ifc in edit::interfaces(&xml)? {
+        let Some(now) = Target::of(&ifc) else { continue };
+        if from.as_ref().is_some_and(|f| f != &now) {
+            continue;
+        }
+        if let Some(m) = mac {
+            if ifc.mac.as_deref().and_then(|x| x.parse::<Mac>().ok()) != Some(m) {
+                continue;
+            }
+        }
+        if &now == target {
+            continue;
+        }
+        converted = edit::retarget_interface(&converted, ifc.index, target)?;
+        nics.push(NicChange { index: ifc.index, mac: ifc.mac.clone(), from: describe(&now), to: describe(target) });
+    }
+    if nics.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(Plan { guest: guest.to_string(), active: false, original: xml, converted, nics }))
+}
+
+/// The live interface element of the NIC with `mac`, retargeted, for
+/// update-device; `None` when the running guest lacks that NIC (one added
+/// with --config only: it gets the new target at its next boot).
+fn live_element(live_xml: &str, mac: &str, target: &Target) -> Result<Option<String>> {
+    let want = mac.parse::<Mac>().ok();
+    let Some(ifc) = edit::interfaces(live_xml)?.into_iter().find(|i| want.is_some() && i.mac.as_deref().and_then(|x| x.parse::<Mac>().ok()) == want) else {
+        return Ok(None);
+    };
+    if Target::of(&ifc).as_ref() == Some(target) {
+        return Ok(None);
+    }
+    let doc = edit::retarget_interface(live_xml, ifc.index, target)?;
+    let new = edit::interfaces(&doc)?.into_iter().nth(ifc.index).ok_or_else(|| anyhow!("lost interface {}", ifc.index))?;
+    Ok(Some(edit::interface_xml(&doc, &new)))
+}
+
+/// Move one running NIC (if the running guest has it).
+fn move_live(conn: &dyn Conn, guest: &str, live_xml: &str, mac: &str, target: &Target) -> Result<()> {
+    if let Some(el) = live_element(live_xml, mac, target)? {
+        conn.update_device(guest, &el, affect::LIVE)?;
+    }
+    Ok(())
+}
+
+fn wait_shutdown(conn: &dyn Conn, guest: &str, timeout: Duration) -> Result<()> {
+    match conn.shutdown_domain(guest) {
+        // a paused guest cannot act on ACPI: libvirt says "not running"
+        Err(e) if e.is(code::OPERATION_INVALID) => return Ok(conn.destroy_domain(guest)?),
+        r => r?,
+    }
+    let start = Instant::now();
+    while start.elapsed() < timeout {
+        if !conn.lookup_domain(guest)?.active {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // the classic procedure's last resort: ACPI ignored (no guest OS, hung)
+    match conn.destroy_domain(guest) {
+        Err(e) if e.is(code::OPERATION_INVALID) => Ok(()),
+        r => Ok(r?),
+    }
+}
+
+/// Apply one plan over `conn`. Never leaves the guest half-changed: every
+/// failure after the define puts the original back.
+fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target) -> GuestReport {
+    let mut rep = GuestReport::new(&plan.guest, Status::Failed, None);
+    rep.nics = plan.nics.clone();
+    let now = match conn.domain_xml(&plan.guest, true) {
+        Ok(x) => x,
+        Err(e) => {
+            rep.detail = Some(format!("cannot re-read its XML: {e}"));
+            return rep;
+        }
+    };
+    if now != plan.original {
+        rep.status = Status::Skipped;
+        rep.detail = Some("its XML changed since knet read it (someone else edited it); not touched".into());
+        return rep;
+    }
+    match backup::save(&plan.guest, &plan.original) {
+        Ok(p) => rep.backup = Some(p.display().to_string()),
+        Err(e) => {
+            rep.detail = Some(format!("{e:#}; not touched"));
+            return rep;
+        }
+    }
+    // the running state decides what is done only for --live/--restart;
+    // otherwise the planned one labels the result (one RPC less per guest)
+    let active = if args.live || args.restart {
+        match conn.lookup_domain(&plan.guest) {
+            Ok(i) => i.active,
+            Err(e) => {
+                rep.detail = Some(format!("{e}; not touched"));
+                return rep;
+            }
+        }
+    } else {
+        plan.active
+    };
+    if let Err(e) = conn.define_domain(&plan.converted) {
+        rep.detail = Some(format!("define refused: {e}; not touched"));
+        return rep;
+    }
+    let restore = |why: String| -> String {
+        match conn.define_domain(&plan.original) {
+            Ok(_) => format!("{why}; persistent config restored"),
+            Err(e) => format!("{why}; restoring the persistent config ALSO failed ({e}): use domif-rollback"),
+        }
+    };
+    rep.applied = Some(if !active { "config" } else if args.live { "live+config" } else if args.restart { "config+restart" } else { "config (next boot)" }.into());
+    if active && args.live {
+        let live_xml = match conn.domain_xml(&plan.guest, false) {
+            Ok(x) => x,
+            Err(e) => {
+                rep.detail = Some(restore(format!("cannot read the running guest: {e}")));
+                return rep;
+            }
+        };
+        for (k, nic) in plan.nics.iter().enumerate() {
+            let mac = nic.mac.clone().unwrap_or_default();
+            if let Err(e) = move_live(conn, &plan.guest, &live_xml, &mac, target) {
+                // move back the NICs already moved, then the config
+                for done in &plan.nics[..k] {
+                    if let Some(from) = plan_from_target(done) {
+                        let _ = move_back(conn, &plan.guest, done.mac.as_deref().unwrap_or_default(), &from);
+                    }
+                }
+                rep.detail = Some(restore(format!("live update of NIC {mac} refused: {e:#}")));
+                return rep;
+            }
+        }
+    } else if active && args.restart {
+        let timeout = Duration::from_secs(args.shutdown_timeout);
+        if let Err(e) = wait_shutdown(conn, &plan.guest, timeout).and_then(|_| Ok(conn.start_domain(&plan.guest, false)?)) {
+            rep.detail = Some(format!("config converted, but the restart failed: {e:#}"));
+            return rep;
+        }
+    }
+    rep.status = Status::Converted;
+    rep
+}
+
+/// Move a NIC of the running guest back to `from`, reading its current live XML.
+fn move_back(conn: &dyn Conn, guest: &str, mac: &str, from: &Target) -> Result<()> {
+    let live = conn.domain_xml(guest, false)?;
+    move_live(conn, guest, &live, mac, from)
+}
+
+/// The target a NIC came from, to move it back.
+fn plan_from_target(n: &NicChange) -> Option<Target> {
+    let (kind, name) = n.from.split_once(' ')?;
+    match kind {
+        "bridge" => Some(Target::Bridge(name.into())),
+        "network" => Some(Target::Network(name.into())),
+        _ => None,
+    }
+}
+
+fn confirm(plans: &[Plan], target: &Target) -> Result<bool> {
+    if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+        return Err(Exit::usage(format!(
+            "refusing to convert {} guest(s) without confirmation: no terminal to ask on (pass --yes, or --dry-run to see the changes)",
+            plans.len()
+        )));
+    }
+    let mut list = String::new();
+    for p in plans {
+        for n in &p.nics {
+            list.push_str(&format!("  {}  {}  {} -> {}\n", p.guest, n.mac.as_deref().unwrap_or("-"), n.from, n.to));
+        }
+    }
+    eprint!("{list}");
+    Ok(dialoguer::Confirm::new()
+        .with_prompt(format!("Convert {} guest(s) to {target}?", plans.len()))
+        .default(false)
+        .interact()?)
+}
+
+fn summary(reports: &[GuestReport], quiet: bool) -> String {
+    let mut rows = Vec::new();
+    for r in reports {
+        let result = match (r.status, &r.detail) {
+            (Status::Converted, _) => "converted".to_string(),
+            (Status::NothingToConvert, _) => "nothing to convert".to_string(),
+            (Status::Skipped, d) => format!("skipped: {}", d.as_deref().unwrap_or("")),
+            (Status::Failed, d) => format!("failed: {}", d.as_deref().unwrap_or("")),
+        };
+        let applied = r.applied.clone().filter(|_| r.status == Status::Converted).unwrap_or_else(|| "-".into());
+        if r.nics.is_empty() {
+            rows.push(vec![r.guest.clone(), "-".into(), "-".into(), "-".into(), applied.clone(), result.clone()]);
+        }
+        for n in &r.nics {
+            rows.push(vec![r.guest.clone(), n.mac.clone().unwrap_or_else(|| "-".into()), n.from.clone(), n.to.clone(), applied.clone(), result.clone()]);
+        }
+    }
+    output::table(&["Guest", "MAC", "From", "To", "Applied", "Result"], &rows, quiet)
+}
+
+/// `--file`: the same edit on a document, no libvirt involved.
+fn run_offline(args: &Args, file: &str) -> Result<()> {
+    let xml = if file == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(file).map_err(|e| anyhow!("cannot read {file}: {e}"))?
+    };
+    let mac = args.mac.as_deref().map(|m| m.parse::<Mac>()).transpose().map_err(|e| Exit::usage(format!("--mac: {e}")))?;
+    let plan = plan_guest(file, xml.clone(), args, &args.target(), mac)?;
+    let out = match (&plan, args.dry_run) {
+        (Some(p), true) => diff(p),
+        (Some(p), false) => p.converted.clone(),
+        (None, true) => "nothing to convert\n".to_string(),
+        (None, false) => xml,
+    };
+    output::print(&out)?;
+    Ok(())
+}
+
+fn diff(p: &Plan) -> String {
+    let d = similar::TextDiff::from_lines(&p.original, &p.converted);
+    let s = d.unified_diff().context_radius(3).header(&format!("{} (persistent config)", p.guest), &format!("{} (converted)", p.guest)).to_string();
+    s
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    if let Some(f) = &args.file {
+        return run_offline(&args, f);
+    }
+    let conn = ctx.conn()?;
+    if args.domains.is_empty() && !args.all && args.from().is_none() {
+        return Err(Exit::usage("name the guests to convert, or select them with --all, --from-network or --from-bridge"));
+    }
+    if !args.domains.is_empty() && args.all {
+        return Err(Exit::usage("give guest names or --all, not both"));
+    }
+    let mac = args.mac.as_deref().map(|m| m.parse::<Mac>()).transpose().map_err(|e| Exit::usage(format!("--mac: {e}")))?;
+    let target = args.target();
+    check_target(conn, &target, args.force)?;
+
+    // plan: read-only
+    let infos = conn.list_domains()?;
+    let names: Vec<String> = if args.domains.is_empty() {
+        let mut all: Vec<_> = infos.iter().filter(|d| d.persistent).map(|d| d.name.clone()).collect();
+        all.sort();
+        all
+    } else {
+        args.domains.clone()
+    };
+    let mut reports: Vec<GuestReport> = Vec::new();
+    let mut plans = Vec::new();
+    for name in &names {
+        let info = infos.iter().find(|d| &d.name == name || &d.uuid == name);
+        if info.is_some_and(|i| !i.persistent) {
+            // its "inactive" XML is the live one: defining it would make a
+            // transient guest persistent behind the admin's back
+            reports.push(GuestReport::new(name, Status::Failed, Some("transient guest: no persistent config to convert (use update-device)".into())));
+            continue;
+        }
+        let xml = match guest::domain_xml(conn, name, true) {
+            Ok(x) => x,
+            Err(e) => {
+                reports.push(GuestReport::new(name, Status::Failed, Some(format!("{e:#}"))));
+                continue;
+            }
+        };
+        match plan_guest(name, xml, &args, &target, mac) {
+            Ok(Some(mut p)) => {
+                p.active = info.is_some_and(|i| i.active);
+                plans.push(p)
+            }
+            Ok(None) => reports.push(GuestReport::new(name, Status::NothingToConvert, None)),
+            Err(e) => reports.push(GuestReport::new(name, Status::Failed, Some(format!("{e:#}")))),
+        }
+    }
+
+    if args.dry_run {
+        let mut s = String::new();
+        for p in &plans {
+            s.push_str(&diff(p));
+        }
+        if ctx.json() {
+            let v: Vec<_> = plans.iter().map(|p| serde_json::json!({"guest": p.guest, "nics": p.nics, "diff": diff(p)})).collect();
+            return output::print_json(&v);
+        }
+        if plans.is_empty() {
+            s.push_str("nothing to convert\n");
+        }
+        output::print(&s)?;
+        return if reports.iter().all(GuestReport::ok) { Ok(()) } else { Err(Exit::silent(1)) };
+    }
+
+    if !plans.is_empty() && !args.yes && !confirm(&plans, &target)? {
+        eprintln!("Aborted: no guest was changed.");
+        return Err(Exit::silent(1));
+    }
+
+    // apply: `jobs` workers, each over its own connection, pulling guests in order
+    let bar = if std::io::stderr().is_terminal() && !ctx.quiet() && !ctx.json() {
+        let b = indicatif::ProgressBar::new(plans.len() as u64);
+        b.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
+        b
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let next = AtomicUsize::new(0);
+    let done: Mutex<Vec<(usize, GuestReport)>> = Mutex::new(Vec::new());
+    let work = |c: &dyn Conn| loop {
+        let i = next.fetch_add(1, Ordering::SeqCst);
+        let Some(p) = plans.get(i) else { break };
+        bar.set_message(p.guest.clone());
+        let r = apply(c, p, &args, &target);
+        bar.inc(1);
+        done.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
+    };
+    let jobs = usize::from(args.jobs).min(plans.len().max(1));
+    let mut extra = Vec::new();
+    for _ in 1..jobs {
+        extra.push(ctx.open_conn()?);
+    }
+    std::thread::scope(|s| {
+        for c in extra {
+            let work = &work;
+            s.spawn(move || work(c.as_ref()));
+        }
+        work(conn);
+    });
+    bar.finish_and_clear();
+    let mut applied = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    applied.sort_by_key(|(i, _)| *i);
+    reports.extend(applied.into_iter().map(|(_, r)| r));
+    reports.sort_by(|a, b| names.iter().position(|n| n == &a.guest).cmp(&names.iter().position(|n| n == &b.guest)));
+
+    if ctx.json() {
+        output::print_json(&reports)?;
+    } else {
+        let mut s = summary(&reports, ctx.quiet());
+        if plans.is_empty() && reports.iter().all(GuestReport::ok) {
+            s.push_str("nothing to convert\n");
+        }
+        output::print(&s)?;
+    }
+    if reports.iter().all(GuestReport::ok) {
+        Ok(())
+    } else {
+        Err(Exit::silent(1))
+    }
+}

@@ -1,0 +1,105 @@
+//! `knet domif-rollback`: put back the XML a guest had before
+//! `domif-convert` changed it (the backups of [`crate::backup`]).
+
+use anyhow::{anyhow, Context, Result};
+
+use crate::backup;
+use crate::context::Ctx;
+use crate::exit::Exit;
+use crate::guest;
+use crate::libvirt::affect;
+use crate::mac::Mac;
+use crate::output;
+use crate::xml::edit::{self, Target};
+
+/// Restore a guest's persistent XML from a domif-convert backup.
+///
+/// Without --to the newest backup of each guest is used. With --live, NICs of
+/// a running guest are also moved back to where the backup has them.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Guests to restore
+    #[arg(value_name = "DOMAIN", required = true)]
+    pub domains: Vec<String>,
+    /// Backup to restore: a file name in the guest's backup directory or a path
+    #[arg(long, value_name = "BACKUP")]
+    pub to: Option<String>,
+    /// Also move the running guest's NICs back (update-device)
+    #[arg(long)]
+    pub live: bool,
+    /// List the guest's backups (oldest first) instead of restoring
+    #[arg(long)]
+    pub list: bool,
+}
+
+fn restore(ctx: &Ctx, dom: &str, args: &Args) -> Result<String> {
+    let conn = ctx.conn()?;
+    let path = backup::resolve(dom, args.to.as_deref())?;
+    let xml = std::fs::read_to_string(&path).with_context(|| format!("cannot read backup {}", path.display()))?;
+    let doc = roxmltree::Document::parse(&xml).with_context(|| format!("backup {} is not valid XML", path.display()))?;
+    let name = doc.root_element().children().find(|c| c.has_tag_name("name")).and_then(|n| n.text()).unwrap_or("");
+    if name != dom {
+        return Err(anyhow!("backup {} is of guest '{name}', not '{dom}'", path.display()));
+    }
+    let info = conn.lookup_domain(dom).map_err(|e| guest::lookup_error(dom, e))?;
+    conn.define_domain(&xml).map_err(|e| anyhow::Error::new(e).context(format!("cannot restore guest '{dom}' from {}", path.display())))?;
+    if args.live && info.active {
+        let live = guest::domain_xml(conn, dom, false)?;
+        let live_ifaces = edit::interfaces(&live)?;
+        for want in edit::interfaces(&xml)? {
+            let Some(target) = Target::of(&want) else { continue };
+            let m = want.mac.as_deref().and_then(|x| x.parse::<Mac>().ok());
+            let Some(now) = live_ifaces.iter().find(|i| m.is_some() && i.mac.as_deref().and_then(|x| x.parse::<Mac>().ok()) == m) else { continue };
+            if Target::of(now).as_ref() == Some(&target) {
+                continue;
+            }
+            let doc = edit::retarget_interface(&live, now.index, &target)?;
+            let el = edit::interface_xml(&doc, &edit::interfaces(&doc)?[now.index]);
+            conn.update_device(dom, &el, affect::LIVE).map_err(|e| anyhow::Error::new(e).context(format!("config restored, but moving the running NIC {} back failed", want.mac.as_deref().unwrap_or("-"))))?;
+        }
+    }
+    Ok(path.display().to_string())
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    if args.to.is_some() && args.domains.len() > 1 {
+        return Err(Exit::usage("--to names one backup: give a single guest with it"));
+    }
+    if args.list {
+        let mut s = String::new();
+        for d in &args.domains {
+            for p in backup::list(d)? {
+                s.push_str(&format!("{d}\t{}\n", p.display()));
+            }
+        }
+        output::print(&s)?;
+        return Ok(());
+    }
+    ctx.conn()?;
+    let mut failed = false;
+    let mut out = String::new();
+    for d in &args.domains {
+        match restore(ctx, d, &args) {
+            Ok(p) => {
+                if !ctx.quiet() {
+                    out.push_str(&format!("Domain '{d}' restored from {p}\n"));
+                }
+            }
+            Err(e) => {
+                output::print(&out)?;
+                out.clear();
+                crate::exit::report(&e);
+                failed = true;
+            }
+        }
+    }
+    if !out.is_empty() {
+        out.push('\n');
+    }
+    output::print(&out)?;
+    if failed {
+        Err(Exit::silent(1))
+    } else {
+        Ok(())
+    }
+}

@@ -1,0 +1,59 @@
+//! `knet domifaddr`: virsh's `domifaddr` (tools/virsh-domain-monitor.c,
+//! cmdDomIfAddr), including its fixed printf widths, which are not the table
+//! layout of the other listings.
+
+use anyhow::Result;
+
+use crate::context::Ctx;
+use crate::guest;
+use crate::libvirt::AddrSource;
+use crate::output;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Domain name or UUID
+    pub domain: String,
+    /// Only this guest interface (its host-side name, e.g. vnet0)
+    #[arg(long)]
+    pub interface: Option<String>,
+    /// Repeat the name and MAC on every address line
+    #[arg(long)]
+    pub full: bool,
+    /// Where the addresses come from
+    #[arg(long, value_enum, default_value = "lease")]
+    pub source: AddrSource,
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    let conn = ctx.conn()?;
+    conn.lookup_domain(&args.domain).map_err(|e| guest::lookup_error(&args.domain, e))?;
+    let mut ifaces = conn
+        .interface_addresses(&args.domain, args.source)
+        .map_err(|e| anyhow::Error::new(e).context("Failed to query for interfaces addresses"))?;
+    if let Some(only) = &args.interface {
+        ifaces.retain(|i| &i.name == only);
+    }
+    if ctx.json() {
+        return output::print_json(&ifaces);
+    }
+    let mut s = String::new();
+    if !ctx.quiet() {
+        s.push_str(&format!(" {:<10} {:<20} {:<8}     {}\n{}\n", "Name", "MAC address", "Protocol", "Address", "-".repeat(79)));
+    }
+    for i in &ifaces {
+        let hw = i.hwaddr.as_deref().unwrap_or("");
+        if i.addrs.is_empty() {
+            s.push_str(&format!(" {:<10} {:<17}    {:<12} {}\n", i.name, i.hwaddr.as_deref().unwrap_or("N/A"), "N/A", "N/A"));
+            continue;
+        }
+        for (j, a) in i.addrs.iter().enumerate() {
+            let addr = format!("{:<12} {}/{}", a.protocol, a.addr, a.prefix);
+            // virsh prints the name and MAC on the first address line only
+            let (n, m) = if args.full || j == 0 { (i.name.as_str(), hw) } else { ("-", "-") };
+            s.push_str(&format!(" {n:<10} {m:<17}    {addr}\n"));
+        }
+    }
+    s.push('\n');
+    output::print(&s)?;
+    Ok(())
+}

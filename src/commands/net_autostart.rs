@@ -1,0 +1,23 @@
+//! `knet net-autostart`: virsh's `net-autostart` (cmdNetworkAutostart).
+
+use anyhow::{Context as _, Result};
+
+use super::net_shared;
+use crate::context::Ctx;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Network name or UUID
+    pub network: String,
+    /// Disable autostarting
+    #[arg(long)]
+    pub disable: bool,
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    let name = net_shared::resolve(ctx, &args.network)?;
+    let on = !args.disable;
+    let un = if on { "" } else { "un" };
+    ctx.conn()?.set_network_autostart(&name, on).with_context(|| format!("failed to {un}mark network {} as autostarted", args.network))?;
+    net_shared::done(ctx, &format!("Network {} {un}marked as autostarted", args.network))
+}

@@ -1,0 +1,280 @@
+//! `knet net-dhcp-host`: static DHCP hosts for scripts (knet's own; virsh
+//! only has the raw, non-idempotent `net-update ... ip-dhcp-host`).
+//!
+//! - `add` is idempotent: the same entry again is a no-op (exit 0).
+//! - A conflict (the MAC already has another IP or name, the IP belongs to
+//!   another MAC) is an error unless `--replace`, which removes the
+//!   conflicting entries first. An IP outside every IPv4 subnet of the
+//!   network, or inside a dynamic `<range>` (dnsmasq could lease it to
+//!   someone else first), is always an error.
+//! - An active persistent network gets the change in its live state and
+//!   its persistent config; an inactive one in its config; a transient one
+//!   live. Each side is checked and changed on its own, so a host present
+//!   on one side only is completed, not duplicated.
+//!
+//! All changes go through `virNetworkUpdate` (section ip-dhcp-host), so
+//! libvirt rewrites dnsmasq's hosts file and signals it, exactly as
+//! `virsh net-update` would.
+
+use std::net::Ipv4Addr;
+
+use anyhow::{Context as _, Result};
+
+use super::net_shared;
+use crate::context::Ctx;
+use crate::exit::Exit;
+use crate::libvirt::{update_flags, update_section, UpdateCommand};
+use crate::output;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Action {
+    /// Add (or keep) a static host
+    Add,
+    /// Remove the host with this MAC (no-op when absent)
+    Remove,
+    /// Print the static hosts (table, or JSON with --json)
+    List,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Network name or UUID
+    pub network: String,
+    pub action: Action,
+    /// The guest NIC's MAC address (required by add and remove; filters list)
+    #[arg(long)]
+    pub mac: Option<String>,
+    /// The fixed IPv4 address to hand out
+    #[arg(long)]
+    pub ip: Option<String>,
+    /// The host name dnsmasq gives the guest
+    #[arg(long)]
+    pub name: Option<String>,
+    /// Remove entries that conflict with the new one instead of failing
+    #[arg(long)]
+    pub replace: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Host {
+    pub mac: Option<String>,
+    pub ip: Option<String>,
+    pub name: Option<String>,
+    /// Index of the `<ip>` element holding it (net-update's --parent-index).
+    #[serde(skip)]
+    pub parent: usize,
+}
+
+/// One IPv4 `<ip>` element with DHCP: its subnet and dynamic ranges.
+struct Subnet {
+    index: usize,
+    network: u32,
+    mask: u32,
+    ranges: Vec<(Ipv4Addr, Ipv4Addr)>,
+}
+
+impl Subnet {
+    fn contains(&self, ip: Ipv4Addr) -> bool {
+        u32::from(ip) & self.mask == self.network
+    }
+    fn cidr(&self) -> String {
+        format!("{}/{}", Ipv4Addr::from(self.network), self.mask.count_ones())
+    }
+}
+
+struct Doc {
+    hosts: Vec<Host>,
+    subnets: Vec<Subnet>,
+}
+
+fn parse(xml: &str) -> Result<Doc> {
+    let doc = roxmltree::Document::parse(xml).context("libvirt returned XML knet cannot parse")?;
+    let (mut hosts, mut subnets) = (Vec::new(), Vec::new());
+    for (index, ip) in doc.root_element().children().filter(|c| c.has_tag_name("ip")).enumerate() {
+        for host in ip.descendants().filter(|n| n.has_tag_name("host") && n.parent().is_some_and(|p| p.has_tag_name("dhcp"))) {
+            hosts.push(Host {
+                mac: host.attribute("mac").map(str::to_ascii_lowercase),
+                ip: host.attribute("ip").map(str::to_string),
+                name: host.attribute("name").map(str::to_string),
+                parent: index,
+            });
+        }
+        let Some(addr) = ip.attribute("address").and_then(|a| a.parse::<Ipv4Addr>().ok()) else { continue };
+        let mask = match (ip.attribute("netmask"), ip.attribute("prefix")) {
+            (Some(m), _) => m.parse::<Ipv4Addr>().map(u32::from).ok(),
+            (None, Some(p)) => p.parse::<u32>().ok().filter(|p| *p <= 32).map(|p| if p == 0 { 0 } else { u32::MAX << (32 - p) }),
+            // libvirt's classful default when neither is given
+            (None, None) => Some(u32::MAX << 8),
+        };
+        let Some(mask) = mask else { continue };
+        let ranges = ip
+            .descendants()
+            .filter(|n| n.has_tag_name("range"))
+            .filter_map(|r| Some((r.attribute("start")?.parse().ok()?, r.attribute("end")?.parse().ok()?)))
+            .collect();
+        subnets.push(Subnet { index, network: u32::from(addr) & mask, mask, ranges });
+    }
+    Ok(Doc { hosts, subnets })
+}
+
+/// virsh's MAC rule (virMacAddrParse plus the unicast check libvirt applies
+/// to guest NICs); returns the lower-case form libvirt stores.
+fn check_mac(mac: &str) -> Result<String> {
+    let parts: Vec<&str> = mac.split(':').collect();
+    let ok = parts.len() == 6 && parts.iter().all(|p| (1..=2).contains(&p.len()) && p.chars().all(|c| c.is_ascii_hexdigit()));
+    if !ok {
+        return Err(Exit::usage(format!("invalid MAC address '{mac}' (expected six hex pairs like 52:54:00:12:34:56)")));
+    }
+    let first = u8::from_str_radix(parts[0], 16).unwrap_or(0);
+    if first & 1 == 1 {
+        return Err(Exit::usage(format!("expected unicast mac address, found multicast '{mac}'")));
+    }
+    Ok(parts.iter().map(|p| format!("{:0>2}", p.to_ascii_lowercase())).collect::<Vec<_>>().join(":"))
+}
+
+fn host_xml(h: &Host) -> String {
+    let mut s = String::from("<host");
+    for (k, v) in [("mac", &h.mac), ("name", &h.name), ("ip", &h.ip)] {
+        if let Some(v) = v {
+            s.push_str(&format!(" {k}='{}'", xml_escape(v)));
+        }
+    }
+    s.push_str("/>");
+    s
+}
+
+fn xml_escape(v: &str) -> String {
+    v.replace('&', "&amp;").replace('<', "&lt;").replace('\'', "&apos;").replace('"', "&quot;")
+}
+
+/// What one side (live or config) needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Plan {
+    delete: Vec<Host>,
+    add: Option<Host>,
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    let mac = match (&args.mac, args.action) {
+        (Some(m), _) => Some(check_mac(m)?),
+        (None, Action::List) => None,
+        (None, _) => return Err(Exit::usage("--mac is required for add and remove")),
+    };
+    let ip = args.ip.as_deref().map(|s| s.parse::<Ipv4Addr>().map_err(|_| Exit::usage(format!("invalid IPv4 address '{s}'")))).transpose()?;
+    if args.action == Action::Add && ip.is_none() && args.name.is_none() {
+        return Err(Exit::usage("add needs --ip and/or --name"));
+    }
+    let info = net_shared::lookup(ctx, &args.network)?;
+    let conn = ctx.conn()?;
+    let name = info.name.clone();
+
+    // The sides to keep in step: (flag, label, document)
+    let mut sides = Vec::new();
+    if info.active {
+        sides.push((update_flags::LIVE, "live state", parse(&conn.network_xml(&name, false)?)?));
+    }
+    if info.persistent {
+        sides.push((update_flags::CONFIG, "persistent config", parse(&conn.network_xml(&name, true)?)?));
+    }
+
+    if args.action == Action::List {
+        let hosts: Vec<&Host> = sides[0].2.hosts.iter().filter(|h| mac.is_none() || h.mac == mac).collect();
+        if ctx.json() {
+            return output::print_json(&hosts);
+        }
+        let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+        let rows: Vec<Vec<String>> = hosts.iter().map(|h| vec![opt(&h.mac), opt(&h.ip), opt(&h.name)]).collect();
+        output::print(&output::table(&["MAC", "IP", "Name"], &rows, ctx.quiet()))?;
+        return Ok(());
+    }
+
+    let mut plans = Vec::new();
+    for (flag, label, doc) in &sides {
+        let plan = match args.action {
+            Action::Remove => Plan { delete: doc.hosts.iter().filter(|h| h.mac == mac).cloned().collect(), add: None },
+            _ => plan_add(&args, &name, label, doc, mac.clone(), ip)?,
+        };
+        plans.push((*flag, plan));
+    }
+
+    // One call for both sides when they need the same change (libvirt then
+    // applies it to both at once), else side by side.
+    let same = plans.windows(2).all(|w| w[0].1 == w[1].1);
+    let batches: Vec<(u32, &Plan)> = if same && !plans.is_empty() { vec![(plans.iter().fold(0, |f, p| f | p.0), &plans[0].1)] } else { plans.iter().map(|(f, p)| (*f, p)).collect() };
+    let section = update_section("ip-dhcp-host").expect("known section");
+    let mut changed = false;
+    for (flags, plan) in batches {
+        for h in &plan.delete {
+            // libvirt matches a delete on the MAC alone
+            let key = Host { mac: h.mac.clone(), ip: None, name: None, parent: h.parent };
+            let key = if h.mac.is_some() { key } else { h.clone() };
+            conn.update_network(&name, UpdateCommand::Delete, section, h.parent as i32, &host_xml(&key), flags)
+                .with_context(|| format!("Failed to update network {name}"))?;
+            changed = true;
+        }
+        if let Some(h) = &plan.add {
+            conn.update_network(&name, UpdateCommand::AddLast, section, h.parent as i32, &host_xml(h), flags)
+                .with_context(|| format!("Failed to update network {name}"))?;
+            changed = true;
+        }
+    }
+    let where_ = sides.iter().map(|s| s.1).collect::<Vec<_>>().join(" and ");
+    let mac = mac.unwrap_or_default();
+    let msg = match (args.action, changed) {
+        (Action::Add, true) => format!("DHCP host {mac} added to network {name} ({where_})"),
+        (Action::Add, false) => format!("DHCP host {mac} already in network {name}, nothing to do"),
+        (_, true) => format!("DHCP host {mac} removed from network {name} ({where_})"),
+        (_, false) => format!("DHCP host {mac} not in network {name}, nothing to do"),
+    };
+    net_shared::done(ctx, &msg)
+}
+
+fn plan_add(args: &Args, net: &str, side: &str, doc: &Doc, mac: Option<String>, ip: Option<Ipv4Addr>) -> Result<Plan> {
+    let subnet = match ip {
+        Some(ip) => {
+            let all: Vec<String> = doc.subnets.iter().map(Subnet::cidr).collect();
+            let s = doc.subnets.iter().find(|s| s.contains(ip)).ok_or_else(|| {
+                anyhow::anyhow!("IP {ip} is outside network {net}'s subnets ({})", if all.is_empty() { "none with IPv4".into() } else { all.join(", ") })
+            })?;
+            if let Some((a, b)) = s.ranges.iter().find(|(a, b)| (u32::from(*a)..=u32::from(*b)).contains(&u32::from(ip))) {
+                anyhow::bail!(
+                    "IP {ip} is inside the dynamic DHCP range {a}-{b} of network {net}: dnsmasq may lease it to another guest; \
+                     pick an address outside the range, or shrink it (knet net-update {net} modify ip-dhcp-range ...)"
+                );
+            }
+            Some(s)
+        }
+        None => doc.subnets.first(),
+    };
+    let parent = subnet.map_or(0, |s| s.index);
+    let want = Host { mac, ip: ip.map(|i| i.to_string()), name: args.name.clone(), parent };
+    let mut delete = Vec::new();
+    for h in &doc.hosts {
+        let same_mac = h.mac.is_some() && h.mac == want.mac;
+        let same_ip = want.ip.is_some() && h.ip == want.ip;
+        let same_name = want.name.is_some() && h.name == want.name;
+        if same_mac && h.ip == want.ip && h.name == want.name {
+            return Ok(Plan { delete: Vec::new(), add: None });
+        }
+        let conflict = if same_mac {
+            Some(format!("MAC {} already has a DHCP host entry ({}) in the {side} of network {net}", h.mac.as_deref().unwrap_or(""), describe(h)))
+        } else if same_ip {
+            Some(format!("IP {} is already given to {} in the {side} of network {net}", h.ip.as_deref().unwrap_or(""), describe(h)))
+        } else if same_name {
+            Some(format!("name {} is already used by {} in the {side} of network {net}", h.name.as_deref().unwrap_or(""), describe(h)))
+        } else {
+            None
+        };
+        if let Some(c) = conflict {
+            if !args.replace {
+                anyhow::bail!("{c}; use --replace to overwrite it");
+            }
+            delete.push(h.clone());
+        }
+    }
+    Ok(Plan { delete, add: Some(want) })
+}
+
+fn describe(h: &Host) -> String {
+    host_xml(h)
+}

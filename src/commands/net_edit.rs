@@ -1,0 +1,147 @@
+//! `knet net-edit`: virsh's `net-edit` (cmdNetworkEdit + tools/virsh-edit.c),
+//! without its sharp edges.
+//!
+//! - The inactive XML goes into a file of mode 0600 inside a fresh private
+//!   directory (0700), so other local users never read or swap it.
+//! - `$VISUAL`, then `$EDITOR`, then `vi`, run directly (no shell): the
+//!   variable is split into words with shell quoting rules, the file name
+//!   is the last argument.
+//! - knet's validator checks the result, and libvirt defines it with its
+//!   own schema check on.
+//! - Before defining, the network's XML is read again; if it differs from
+//!   what was opened, someone else changed it meanwhile and knet refuses
+//!   to overwrite that change (`The XML configuration was changed by
+//!   another user.`).
+//! - On any failure, on a terminal: virsh's `Failed. Try again? [y,n,f,?]:`
+//!   (y edit again, n discard, f force the define). Off a terminal: exit 1
+//!   and nothing changed (virsh prints "Network (null) XML configuration
+//!   edited." and exits 0 there, a bug not copied).
+
+use std::io::{IsTerminal, Write};
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+use std::path::Path;
+
+use anyhow::{Context as _, Result};
+
+use super::net_shared;
+use crate::context::Ctx;
+use crate::exit::Exit;
+use crate::validate::{validate, DocKind};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Network name or UUID
+    pub network: String,
+}
+
+enum Choice {
+    Again,
+    Discard,
+    Force,
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    let name = net_shared::resolve(ctx, &args.network)?;
+    let conn = ctx.conn()?;
+    let mut original = conn.network_xml(&name, true)?;
+
+    let dir = tempfile::Builder::new()
+        .prefix("knet-edit-")
+        .permissions(std::fs::Permissions::from_mode(0o700))
+        .tempdir()
+        .context("cannot create a private temporary directory")?;
+    let path = dir.path().join(format!("{}.xml", safe_file_name(&name)));
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&path)
+        .and_then(|mut f| f.write_all(original.as_bytes()))
+        .with_context(|| format!("cannot write {}", path.display()))?;
+
+    let mut force = false;
+    loop {
+        if !force {
+            run_editor(&path)?;
+        }
+        let edited = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        if edited == original && !force {
+            return net_shared::done(ctx, &format!("Network {name} XML configuration not changed."));
+        }
+        let attempt = (|| -> Result<String> {
+            let report = validate(&edited, &path.display().to_string(), Some(DocKind::Network));
+            if !report.render().is_empty() {
+                eprint!("{}", report.render());
+            }
+            if report.has_errors() {
+                anyhow::bail!("the edited XML is not a valid network definition");
+            }
+            let current = conn.network_xml(&name, true)?;
+            if current != original && !force {
+                original = current;
+                anyhow::bail!("The XML configuration was changed by another user.");
+            }
+            Ok(conn.define_network(&edited, true)?)
+        })();
+        match attempt {
+            Ok(new_name) => return net_shared::done(ctx, &format!("Network {new_name} XML configuration edited.")),
+            Err(e) => {
+                crate::exit::report(&e);
+                match ask_reedit()? {
+                    Some(Choice::Again) => force = false,
+                    Some(Choice::Force) => force = true,
+                    Some(Choice::Discard) => return Err(Exit::silent(crate::exit::FAILURE)),
+                    None => anyhow::bail!("Failed. Network {name} left unchanged"),
+                }
+            }
+        }
+    }
+}
+
+/// The network name as a file name (libvirt names may hold '/').
+fn safe_file_name(name: &str) -> String {
+    name.chars().map(|c| if c == '/' || c.is_control() { '_' } else { c }).collect()
+}
+
+fn editor_words() -> Result<Vec<String>> {
+    let raw = ["VISUAL", "EDITOR"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty())).unwrap_or_else(|| "vi".into());
+    let words = shell_words::split(&raw).map_err(|e| anyhow::anyhow!("cannot parse editor command '{raw}': {e}"))?;
+    if words.is_empty() {
+        anyhow::bail!("empty editor command");
+    }
+    Ok(words)
+}
+
+fn run_editor(path: &Path) -> Result<()> {
+    let words = editor_words()?;
+    let status = std::process::Command::new(&words[0])
+        .args(&words[1..])
+        .arg(path)
+        .status()
+        .with_context(|| format!("cannot run editor '{}'", words[0]))?;
+    if !status.success() {
+        anyhow::bail!("editor '{}' failed ({status}); nothing was changed", words.join(" "));
+    }
+    Ok(())
+}
+
+/// virsh's vshAskReedit; `None` off a terminal.
+fn ask_reedit() -> Result<Option<Choice>> {
+    if !std::io::stdin().is_terminal() || !std::io::stdout().is_terminal() {
+        return Ok(None);
+    }
+    let term = dialoguer::console::Term::stdout();
+    loop {
+        term.write_str("Failed. Try again? [y,n,f,?]:")?;
+        let c = term.read_char()?;
+        term.write_line("")?;
+        match c {
+            'y' | 'Y' => return Ok(Some(Choice::Again)),
+            'n' | 'N' => return Ok(Some(Choice::Discard)),
+            'f' | 'F' => return Ok(Some(Choice::Force)),
+            _ => term.write_line(
+                "y - yes, start editor again\nn - no, throw away my changes\nf - force, try to redefine again\n? - print this help",
+            )?,
+        }
+    }
+}

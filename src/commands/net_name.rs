@@ -1,0 +1,17 @@
+//! `knet net-name`: virsh's `net-name` (UUID to name; by UUID only, as virsh).
+
+use anyhow::{Context as _, Result};
+
+use super::net_shared;
+use crate::context::Ctx;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Network UUID
+    pub network: String,
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    let n = ctx.conn()?.lookup_network_by_uuid(&args.network).with_context(|| net_shared::not_found(&args.network))?;
+    net_shared::print_then_blank(ctx, &format!("{}\n", n.name))
+}

@@ -1,0 +1,73 @@
+//! What the `net-*` commands share: virsh's network lookup with its error
+//! line, virsh's success message plus blank line, and reading an XML file
+//! with virsh's error text. Never prints before the connection is open.
+
+use anyhow::{Context as _, Result};
+
+use crate::context::Ctx;
+use crate::libvirt::NetworkInfo;
+use crate::output;
+
+/// virsh's `vshCommandOptNetwork`: by UUID, then by name; on failure
+/// `error: failed to get network 'X'` then libvirt's reason.
+pub fn lookup(ctx: &Ctx, name: &str) -> Result<NetworkInfo> {
+    ctx.conn()?.lookup_network(name).with_context(|| not_found(name))
+}
+
+/// Like [`lookup`] but only resolves the name (one RPC); returns the
+/// network's own name.
+pub fn resolve(ctx: &Ctx, name: &str) -> Result<String> {
+    ctx.conn()?.resolve_network(name).with_context(|| not_found(name))
+}
+
+pub fn not_found(name: &str) -> String {
+    format!("failed to get network '{name}'")
+}
+
+/// A success message the way virsh prints it (`vshPrintExtra`): the line,
+/// then the blank line virsh ends every command with; nothing with `-q`.
+pub fn done(ctx: &Ctx, msg: &str) -> Result<()> {
+    if ctx.quiet() {
+        return Ok(());
+    }
+    output::print(&format!("{msg}\n\n"))?;
+    Ok(())
+}
+
+/// Command output (always printed) followed by virsh's closing blank line
+/// unless `-q`.
+pub fn print_then_blank(ctx: &Ctx, body: &str) -> Result<()> {
+    let mut s = body.to_string();
+    if !ctx.quiet() {
+        s.push('\n');
+    }
+    output::print(&s)?;
+    Ok(())
+}
+
+/// Read an XML file; errors read like virsh's (virFileReadAll):
+/// `Failed to open file 'X': No such file or directory`.
+pub fn read_file(path: &str) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| {
+        let reason = std::io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(libc::EIO));
+        let what = if e.raw_os_error() == Some(libc::EISDIR) { "read" } else { "open" };
+        anyhow::anyhow!("Failed to {what} file '{path}': {}", strip_os_suffix(&reason.to_string()))
+    })?;
+    String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("file '{path}' is not UTF-8 text"))
+}
+
+/// Rust's io::Error text ends with " (os error N)"; virsh prints strerror.
+fn strip_os_suffix(s: &str) -> &str {
+    s.rfind(" (os error ").map_or(s, |i| &s[..i])
+}
+
+/// `--live/--config/--current` as virsh checks them: `--current` excludes
+/// the other two (tools/virsh-network.c, VSH_EXCLUSIVE_OPTIONS).
+pub fn check_current_exclusive(current: bool, live: bool, config: bool) -> Result<()> {
+    for (set, other) in [(live, "--live"), (config, "--config")] {
+        if current && set {
+            anyhow::bail!("Options --current and {other} are mutually exclusive");
+        }
+    }
+    Ok(())
+}

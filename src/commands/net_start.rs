@@ -1,0 +1,19 @@
+//! `knet net-start`: virsh's `net-start` (cmdNetworkStart).
+
+use anyhow::{Context as _, Result};
+
+use super::net_shared;
+use crate::context::Ctx;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Network name or UUID
+    pub network: String,
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    let name = net_shared::resolve(ctx, &args.network)?;
+    // virsh names the network as the user typed it in these messages
+    ctx.conn()?.start_network(&name).with_context(|| format!("Failed to start network {}", args.network))?;
+    net_shared::done(ctx, &format!("Network {} started", args.network))
+}

@@ -1,0 +1,338 @@
+//! `knet port-forward`: reach a service of a NAT guest from outside the host,
+//! the libvirt wiki's "Forwarding Incoming Connections" recipe: a qemu hook
+//! that adds DNAT and FORWARD rules when the guest starts (or libvirtd
+//! reconnects to it) and removes them when it stops.
+//!
+//! The hook is knet's own file in libvirt's hooks.d-style directory
+//! (`qemu.d/`, libvirt >= 6.5), so an admin's existing `qemu` hook is never
+//! rewritten; both run. knet edits only the rule table inside its file.
+//! Never runs iptables itself: rules change when libvirt runs the hook.
+
+use std::fmt::Write as _;
+use std::net::Ipv4Addr;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+
+use crate::context::Ctx;
+use crate::facts::{self, NetIp};
+use crate::host;
+use crate::libvirt::{update_flags, update_section, Conn, UpdateCommand};
+use crate::output;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Proto {
+    Tcp,
+    Udp,
+}
+
+impl Proto {
+    fn as_str(self) -> &'static str {
+        match self {
+            Proto::Tcp => "tcp",
+            Proto::Udp => "udp",
+        }
+    }
+}
+
+/// Forward a host port to a NAT guest, through a libvirt qemu hook
+///
+/// Installs (or updates) the hook script HOOKS_DIR/qemu.d/knet-port-forward,
+/// which libvirt runs on every guest start, stop and daemon reconnect. For
+/// DOM it inserts, while DOM runs:
+///
+///   iptables -t nat -I PREROUTING -p PROTO --dport HP -j DNAT --to-destination GUEST_IP:GP
+///   iptables -I FORWARD -d GUEST_IP/32 -o BRIDGE -p PROTO --dport GP -j ACCEPT
+///
+/// and deletes them when DOM stops. An existing HOOKS_DIR/qemu script is left
+/// as it is: libvirt runs it and the qemu.d scripts alike.
+///
+/// The guest's address must not change, so its NIC on the NAT network needs a
+/// static DHCP lease: knet uses the one the network has, or adds one (a free
+/// address of the subnet, outside the DHCP range when possible) with the
+/// equivalent of `virsh net-update NET add-last ip-dhcp-host --live --config`.
+/// The guest picks it up at its next DHCP renewal.
+///
+/// libvirt looks for hook scripts when it starts or reloads: after the first
+/// forward is installed, reload libvirtd (or virtqemud) once, e.g.
+/// `systemctl reload libvirtd`. Rules apply at the guest's next start.
+/// Connections from the host itself are not forwarded (they do not pass
+/// PREROUTING): reach the guest's address directly.
+///
+/// The hook lives on the hypervisor: for a remote connection, use --print and
+/// install the script there.
+#[derive(Debug, clap::Args)]
+#[command(after_long_help = "Examples:\n  knet port-forward web1 --host-port 8080 --guest-port 80\n  knet port-forward dns1 --host-port 5353 --guest-port 53 --proto udp --print\n  knet port-forward web1 --host-port 8080 --remove")]
+pub struct Args {
+    /// The guest (name or UUID)
+    #[arg(value_name = "DOM")]
+    pub domain: String,
+    /// Port on the host that is forwarded
+    #[arg(long, value_name = "HP", value_parser = clap::value_parser!(u16).range(1..))]
+    pub host_port: u16,
+    /// Port on the guest (default: the host port)
+    #[arg(long, value_name = "GP", value_parser = clap::value_parser!(u16).range(1..), conflicts_with = "remove")]
+    pub guest_port: Option<u16>,
+    /// Protocol
+    #[arg(long, value_enum, default_value_t = Proto::Tcp)]
+    pub proto: Proto,
+    /// Remove the forward instead of adding it
+    #[arg(long)]
+    pub remove: bool,
+    /// Print the resulting hook script; install nothing, change nothing
+    #[arg(long)]
+    pub print: bool,
+    /// libvirt's hooks directory
+    #[arg(long, value_name = "DIR", default_value = "/etc/libvirt/hooks")]
+    pub hooks_dir: PathBuf,
+}
+
+/// One forward, as stored in the hook's rule table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Rule {
+    domain: String,
+    proto: String,
+    host_port: u16,
+    guest_ip: Ipv4Addr,
+    guest_port: u16,
+    bridge: String,
+}
+
+impl Rule {
+    fn line(&self) -> String {
+        format!("{} {} {} {} {} {}", self.domain, self.proto, self.host_port, self.guest_ip, self.guest_port, self.bridge)
+    }
+    fn parse(l: &str) -> Option<Rule> {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.len() != 6 {
+            return None;
+        }
+        Some(Rule { domain: f[0].into(), proto: f[1].into(), host_port: f[2].parse().ok()?, guest_ip: f[3].parse().ok()?, guest_port: f[4].parse().ok()?, bridge: f[5].into() })
+    }
+    /// The iptables commands the hook runs, with `action` `-I` or `-D`.
+    fn iptables(&self, action: &str) -> [String; 2] {
+        [
+            format!("iptables -w -t nat {action} PREROUTING -p {p} --dport {} -j DNAT --to-destination {}:{}", self.host_port, self.guest_ip, self.guest_port, p = self.proto),
+            format!("iptables -w {action} FORWARD -d {}/32 -o {} -p {p} --dport {} -j ACCEPT", self.guest_ip, self.bridge, self.guest_port, p = self.proto),
+        ]
+    }
+}
+
+const BEGIN: &str = "# --- knet rules: DOMAIN PROTO HOST_PORT GUEST_IP GUEST_PORT BRIDGE ---";
+const END: &str = "# --- end of knet rules ---";
+
+fn hook_path(dir: &Path) -> PathBuf {
+    dir.join("qemu.d/knet-port-forward")
+}
+
+fn read_rules(text: &str) -> Result<Vec<Rule>> {
+    let (Some(b), Some(e)) = (text.find(BEGIN), text.find(END)) else { bail!("the hook has no knet rule table (was it edited by hand?)") };
+    Ok(text[b + BEGIN.len()..e].lines().filter_map(|l| Rule::parse(l.trim())).collect())
+}
+
+/// The whole hook. Domain names cannot contain whitespace-free shell
+/// trouble here: the table is data read with `read`, never evaluated.
+fn script(rules: &[Rule]) -> String {
+    let mut table = String::new();
+    for r in rules {
+        let _ = writeln!(table, "{}", r.line());
+    }
+    format!(
+        r#"#!/bin/sh
+# libvirt qemu hook installed by `knet port-forward`: forwards host ports to
+# NAT guests (libvirt wiki, "Forwarding Incoming Connections"). Change the
+# table with knet port-forward [--remove]; other hooks in this directory and
+# ../qemu run as before.
+#   $1 guest name, $2 operation (prepare start started stopped release reconnect ...)
+PATH=/usr/sbin:/usr/bin:/sbin:/bin
+RULES='
+{BEGIN}
+{table}{END}
+'
+guest=$1
+op=$2
+
+rules() {{ # $1: -I or -D
+    echo "$RULES" | while read -r g proto hport ip gport br; do
+        case "$g" in ''|'#') continue ;; esac
+        [ "$g" = "$guest" ] || continue
+        iptables -w -t nat "$1" PREROUTING -p "$proto" --dport "$hport" -j DNAT --to-destination "$ip:$gport"
+        iptables -w "$1" FORWARD -d "$ip/32" -o "$br" -p "$proto" --dport "$gport" -j ACCEPT
+    done
+}}
+
+case "$op" in
+    # delete first so a restart or reconnect never leaves duplicates
+    start|reconnect) rules -D 2>/dev/null; rules -I ;;
+    stopped) rules -D 2>/dev/null ;;
+esac
+exit 0
+"#
+    )
+}
+
+/// A guest's NIC on a NAT network.
+struct NatNic {
+    domain: String,
+    network: String,
+    ip: NetIp,
+    mac: String,
+    bridge: String,
+}
+
+fn nat_nic(conn: &dyn Conn, dom: &str) -> Result<NatNic> {
+    let info = conn.list_domains().context("failed to list domains")?.into_iter().find(|d| d.name == dom || d.uuid == dom);
+    let Some(info) = info else { bail!("failed to get domain '{dom}': no such domain") };
+    if info.name.contains(char::is_whitespace) {
+        bail!("domain name '{}' contains whitespace, which the hook's rule table cannot hold", info.name);
+    }
+    let xml = conn.domain_xml(&info.name, info.persistent).with_context(|| format!("failed to get domain '{dom}'"))?;
+    for nic in facts::nics(&xml) {
+        let (Some(network), Some(mac)) = (nic.network, nic.mac) else { continue };
+        let Ok(nx) = conn.network_xml(&network, false) else { continue };
+        let f = facts::network(&nx);
+        if f.forward.as_deref() != Some("nat") {
+            continue;
+        }
+        if let (Some(ip), Some(bridge)) = (f.ipv4.into_iter().next(), f.bridge) {
+            return Ok(NatNic { domain: info.name, network, ip, mac, bridge });
+        }
+    }
+    bail!("domain '{}' has no NIC on a NAT network: port forwarding is for NAT guests (a bridged guest is reachable on the LAN directly)", info.name)
+}
+
+/// `virsh net-update NET add-last ip-dhcp-host XML --config`, plus `--live`
+/// when the network runs so dnsmasq knows the host at once.
+fn add_dhcp_host(conn: &dyn Conn, net: &str, host_xml: &str) -> Result<()> {
+    let mut flags = update_flags::CONFIG;
+    if conn.lookup_network(net)?.active {
+        flags |= update_flags::LIVE;
+    }
+    let section = update_section("ip-dhcp-host").expect("libvirt section");
+    conn.update_network(net, UpdateCommand::AddLast, section, -1, host_xml, flags)?;
+    Ok(())
+}
+
+/// A free address for a new static lease: outside the DHCP range first
+/// (dnsmasq may have leased any address inside it), then from the top of it.
+fn free_ip(ip: &NetIp) -> Option<Ipv4Addr> {
+    let s = ip.subnet();
+    let taken = |a: Ipv4Addr| a == ip.address || ip.hosts.iter().any(|h| h.ip == Some(a));
+    let in_range = |a: Ipv4Addr| ip.ranges.iter().any(|(x, y)| u32::from(*x) <= u32::from(a) && u32::from(a) <= u32::from(*y));
+    let all: Vec<Ipv4Addr> = (1..s.size().saturating_sub(1) as u32).map(|n| s.nth(n)).filter(|a| !taken(*a)).collect();
+    all.iter().find(|a| !in_range(**a)).or_else(|| all.iter().rev().find(|a| in_range(**a))).copied()
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    let conn = ctx.conn()?;
+    let uri = conn.uri()?;
+    if !args.print && !host::is_local_uri(&uri) {
+        bail!("{uri} is not this machine: the hook must be installed on the hypervisor; use --print and install the script there");
+    }
+    let path = hook_path(&args.hooks_dir);
+    let existing = match std::fs::read_to_string(&path) {
+        Ok(t) => Some(t),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot read {}", path.display()))),
+    };
+    let mut rules = match &existing {
+        Some(t) => read_rules(t).with_context(|| format!("cannot update {}", path.display()))?,
+        None => Vec::new(),
+    };
+    let proto = args.proto.as_str();
+    let mut notes = String::new();
+    let (dom_name, running, changed);
+    if args.remove {
+        let before = rules.len();
+        let info = conn.list_domains().context("failed to list domains")?.into_iter().find(|d| d.name == args.domain || d.uuid == args.domain);
+        dom_name = info.as_ref().map_or(args.domain.clone(), |d| d.name.clone());
+        running = info.is_some_and(|d| d.active);
+        let (gone, kept): (Vec<Rule>, Vec<Rule>) = rules.into_iter().partition(|r| r.domain == dom_name && r.proto == proto && r.host_port == args.host_port);
+        rules = kept;
+        changed = gone.into_iter().next();
+        if rules.len() == before {
+            bail!("no forward of host port {}/{proto} to '{dom_name}' in {}", args.host_port, path.display());
+        }
+    } else {
+        let NatNic { domain: name, network: net, ip, mac, bridge } = nat_nic(conn, &args.domain)?;
+        let guest_ip = match ip.hosts.iter().find(|h| h.mac.as_deref() == Some(mac.as_str())).and_then(|h| h.ip) {
+            Some(a) => a,
+            None => {
+                let a = free_ip(&ip).with_context(|| format!("network '{net}' has no free address for a static lease"))?;
+                // dnsmasq hands the name out as the guest's hostname: only a valid one
+                let hostname_ok = !name.is_empty() && name.len() <= 63 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && !name.starts_with('-');
+                let host_xml = if hostname_ok { format!("<host mac='{mac}' name='{name}' ip='{a}'/>") } else { format!("<host mac='{mac}' ip='{a}'/>") };
+                if args.print {
+                    let _ = writeln!(notes, "note: {name} ({mac}) has no static lease on '{net}'; without --print knet adds {host_xml}");
+                } else {
+                    add_dhcp_host(conn, &net, &host_xml).with_context(|| format!("failed to add a static DHCP lease for {name} to network '{net}'"))?;
+                    let _ = writeln!(notes, "Static DHCP lease {a} added for {name} ({mac}) on network {net}; the guest takes it at its next DHCP renewal");
+                }
+                a
+            }
+        };
+        if let Some(other) = rules.iter().find(|r| r.proto == proto && r.host_port == args.host_port && r.domain != name) {
+            bail!("host port {}/{proto} is already forwarded to '{}' ({}:{})", args.host_port, other.domain, other.guest_ip, other.guest_port);
+        }
+        rules.retain(|r| !(r.domain == name && r.proto == proto && r.host_port == args.host_port));
+        let rule = Rule { domain: name.clone(), proto: proto.into(), host_port: args.host_port, guest_ip, guest_port: args.guest_port.unwrap_or(args.host_port), bridge };
+        rules.push(rule.clone());
+        changed = Some(rule);
+        running = conn.list_domains()?.iter().any(|d| d.name == name && d.active);
+        dom_name = name;
+    }
+    let text = script(&rules);
+    if args.print {
+        eprint!("{notes}");
+        return output::print(&text).map_err(Into::into);
+    }
+    if rules.is_empty() {
+        std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+    } else {
+        let dir = path.parent().expect("has a parent");
+        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        // write then rename: libvirt may run the hook at any moment
+        let tmp = dir.join(".knet-port-forward.tmp");
+        std::fs::write(&tmp, &text).with_context(|| format!("cannot write {}", tmp.display()))?;
+        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))?;
+        std::fs::rename(&tmp, &path).with_context(|| format!("cannot install {}", path.display()))?;
+    }
+    if ctx.quiet() {
+        return Ok(());
+    }
+    let what = if args.remove { "removed from" } else { "installed in" };
+    let _ = writeln!(notes, "Forward of host port {}/{proto} to {dom_name} {what} {}", args.host_port, path.display());
+    if existing.is_none() {
+        notes.push_str("note: libvirt looks for hook scripts when it starts or reloads: run `systemctl reload libvirtd` (virtqemud with modular daemons) once\n");
+    }
+    if let (true, Some(rule)) = (running, changed) {
+        let _ = writeln!(notes, "note: {dom_name} is running: the change applies at its next start (or when libvirtd reconnects to it); to apply it now:");
+        for c in rule.iptables(if args.remove { "-D" } else { "-I" }) {
+            let _ = writeln!(notes, "  {c}");
+        }
+    }
+    output::print(&notes)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rule_table_round_trips_through_the_script() {
+        let r = Rule { domain: "web".into(), proto: "tcp".into(), host_port: 8080, guest_ip: Ipv4Addr::new(192, 168, 122, 10), guest_port: 80, bridge: "virbr0".into() };
+        assert_eq!(read_rules(&script(&[r.clone()])).unwrap(), vec![r]);
+        assert!(read_rules(&script(&[])).unwrap().is_empty());
+        assert!(read_rules("#!/bin/sh\n").is_err());
+    }
+
+    #[test]
+    fn lease_address_prefers_outside_the_range() {
+        let n = facts::network("<network><ip address='10.0.0.1' prefix='24'><dhcp><range start='10.0.0.2' end='10.0.0.100'/><host mac='52:54:00:00:00:01' ip='10.0.0.101'/></dhcp></ip></network>");
+        assert_eq!(free_ip(&n.ipv4[0]), Some(Ipv4Addr::new(10, 0, 0, 102)));
+        let n = facts::network("<network><ip address='10.0.0.1' prefix='30'><dhcp><range start='10.0.0.2' end='10.0.0.2'/></dhcp></ip></network>");
+        assert_eq!(free_ip(&n.ipv4[0]), Some(Ipv4Addr::new(10, 0, 0, 2)));
+    }
+}

@@ -1,0 +1,249 @@
+//! Facts about the machine knet runs on, read from /proc, /sys and iproute2:
+//! interfaces, bridges, routes, neighbours, sysctls, network namespaces.
+//!
+//! Everything here reads the *current* network namespace (so a test running
+//! knet inside the private daemon's namespace sees that namespace), and
+//! nothing here changes anything. Commands decide themselves whether a fact
+//! applies ([`is_local_uri`]): host facts say nothing about a remote
+//! hypervisor.
+//!
+//! `KNET_SYSFS_ROOT` replaces `/sys` for interface facts. It exists for what a
+//! namespace cannot fake, a Wi-Fi NIC (cfg80211 devices cannot be created
+//! without loading a kernel module on the host), and is documented as such.
+
+use std::collections::BTreeSet;
+use std::net::Ipv4Addr;
+use std::path::PathBuf;
+use std::process::Command;
+
+/// True when `uri` names a hypervisor on this machine: no host part and not
+/// libvirt's fake `test` driver (whose objects exist nowhere).
+pub fn is_local_uri(uri: &str) -> bool {
+    let Some((scheme, rest)) = uri.split_once("://") else { return false };
+    let driver = scheme.split('+').next().unwrap_or("");
+    let transport = scheme.split_once('+').map(|(_, t)| t);
+    if driver == "test" || matches!(transport, Some("ssh" | "libssh" | "libssh2" | "tcp" | "tls")) {
+        return false;
+    }
+    let host = rest.split(['/', '?']).next().unwrap_or("");
+    host.is_empty() || host == "localhost"
+}
+
+fn sysfs() -> PathBuf {
+    std::env::var_os("KNET_SYSFS_ROOT").map_or_else(|| PathBuf::from("/sys"), PathBuf::from)
+}
+
+fn net_dir(iface: &str) -> PathBuf {
+    sysfs().join("class/net").join(iface)
+}
+
+fn read_trim(p: impl AsRef<std::path::Path>) -> Option<String> {
+    std::fs::read_to_string(p).ok().map(|s| s.trim().to_string())
+}
+
+pub fn iface_exists(iface: &str) -> bool {
+    !iface.is_empty() && !iface.contains('/') && net_dir(iface).exists()
+}
+
+/// Every interface name in the current namespace.
+pub fn interfaces() -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(sysfs().join("class/net"))
+        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// An 802.11 interface: cfg80211 gives it `wireless/` or `phy80211`.
+pub fn is_wireless(iface: &str) -> bool {
+    let d = net_dir(iface);
+    d.join("wireless").exists() || d.join("phy80211").exists()
+}
+
+pub fn is_bridge(iface: &str) -> bool {
+    net_dir(iface).join("bridge").exists()
+}
+
+/// A tun/tap device (what libvirt creates for guest NICs on a bridge).
+pub fn is_tap(iface: &str) -> bool {
+    net_dir(iface).join("tun_flags").exists()
+}
+
+/// Administratively up (IFF_UP in `flags`).
+pub fn is_up(iface: &str) -> bool {
+    read_trim(net_dir(iface).join("flags"))
+        .and_then(|f| u32::from_str_radix(f.trim_start_matches("0x"), 16).ok())
+        .is_some_and(|f| f & 1 != 0)
+}
+
+pub fn mac_of(iface: &str) -> Option<String> {
+    read_trim(net_dir(iface).join("address"))
+}
+
+/// The bridge (or bond...) `iface` is enslaved to.
+pub fn master_of(iface: &str) -> Option<String> {
+    std::fs::read_link(net_dir(iface).join("master")).ok().and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+}
+
+/// The ports of bridge `br`.
+pub fn bridge_ports(br: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(net_dir(br).join("brif"))
+        .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).collect())
+        .unwrap_or_default();
+    v.sort();
+    v
+}
+
+/// A sysctl value by its dotted name (`net.ipv4.ip_forward`); `None` when it
+/// does not exist (e.g. `net.bridge.*` without br_netfilter loaded).
+pub fn sysctl(name: &str) -> Option<String> {
+    read_trim(PathBuf::from("/proc/sys").join(name.replace('.', "/")))
+}
+
+/// One IPv4 route of the main table (/proc/net/route).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Route4 {
+    pub iface: String,
+    pub dest: Ipv4Addr,
+    pub prefix: u8,
+    pub gateway: Option<Ipv4Addr>,
+}
+
+pub fn routes4() -> Vec<Route4> {
+    let Ok(text) = std::fs::read_to_string("/proc/net/route") else { return Vec::new() };
+    parse_proc_route(&text)
+}
+
+fn parse_proc_route(text: &str) -> Vec<Route4> {
+    // /proc/net/route prints each network-order address as a native u32 in
+    // hex, so on little-endian machines the bytes come out reversed
+    let le = |h: &str| u32::from_str_radix(h, 16).ok().map(|v| Ipv4Addr::from(v.to_ne_bytes()));
+    text.lines()
+        .skip(1)
+        .filter_map(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            if f.len() < 8 {
+                return None;
+            }
+            let dest = le(f[1])?;
+            let gw = le(f[2])?;
+            let mask = le(f[7])?;
+            Some(Route4 { iface: f[0].to_string(), dest, prefix: u32::from(mask).count_ones() as u8, gateway: (!gw.is_unspecified()).then_some(gw) })
+        })
+        .collect()
+}
+
+/// Interfaces carrying a default route (IPv4 main table, IPv6 too).
+pub fn default_route_ifaces() -> BTreeSet<String> {
+    let mut s: BTreeSet<String> = routes4().into_iter().filter(|r| r.prefix == 0).map(|r| r.iface).collect();
+    if let Ok(text) = std::fs::read_to_string("/proc/net/ipv6_route") {
+        for l in text.lines() {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            if f.len() >= 10 && f[0].chars().all(|c| c == '0') && f[1] == "00" && f[9] != "lo" {
+                s.insert(f[9].to_string());
+            }
+        }
+    }
+    s
+}
+
+/// MAC addresses in the neighbour tables (ARP and NDP) of this namespace.
+pub fn neighbour_macs() -> Vec<String> {
+    let mut v = Vec::new();
+    if let Ok(text) = std::fs::read_to_string("/proc/net/arp") {
+        // IP address  HW type  Flags  HW address  Mask  Device
+        v.extend(text.lines().skip(1).filter_map(|l| l.split_whitespace().nth(3).map(str::to_string)));
+    }
+    // /proc/net/arp has no IPv6 neighbours; `ip neigh` has both
+    if let Ok(o) = Command::new("ip").args(["neigh", "show"]).output() {
+        v.extend(parse_ip_neigh(&String::from_utf8_lossy(&o.stdout)));
+    }
+    v
+}
+
+fn parse_ip_neigh(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| {
+            let mut it = l.split_whitespace();
+            while let Some(w) = it.next() {
+                if w == "lladdr" {
+                    return it.next().map(str::to_string);
+                }
+            }
+            None
+        })
+        .collect()
+}
+
+/// True when this process runs in a network namespace other than init's:
+/// the only place knet applies network changes itself.
+///
+/// PID 1's namespace is the authority when it can be read; inside some
+/// containers it cannot (ptrace rules hide /proc/1/ns), and then only a
+/// namespace that `ip netns add` created (bound under /run/netns) counts.
+pub fn in_private_netns() -> bool {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(me) = std::fs::metadata("/proc/self/ns/net") else { return false };
+    if let Ok(init) = std::fs::metadata("/proc/1/ns/net") {
+        return (me.dev(), me.ino()) != (init.dev(), init.ino());
+    }
+    std::fs::read_dir("/run/netns")
+        .map(|d| d.flatten().any(|e| std::fs::metadata(e.path()).is_ok_and(|m| (m.dev(), m.ino()) == (me.dev(), me.ino()))))
+        .unwrap_or(false)
+}
+
+/// The network-namespace identity of a process (`net:[4026531840]`).
+pub fn netns_of(pid: u32) -> Option<PathBuf> {
+    std::fs::read_link(format!("/proc/{pid}/ns/net")).ok()
+}
+
+/// Processes as (pid, argv), for finding libvirt's dnsmasq instances.
+pub fn processes() -> Vec<(u32, Vec<String>)> {
+    let Ok(d) = std::fs::read_dir("/proc") else { return Vec::new() };
+    d.flatten()
+        .filter_map(|e| {
+            let pid: u32 = e.file_name().to_str()?.parse().ok()?;
+            let raw = std::fs::read(e.path().join("cmdline")).ok()?;
+            let argv: Vec<String> = raw.split(|b| *b == 0).filter(|a| !a.is_empty()).map(|a| String::from_utf8_lossy(a).into_owned()).collect();
+            (!argv.is_empty()).then_some((pid, argv))
+        })
+        .collect()
+}
+
+/// Run a program and return its stdout when it succeeded.
+pub fn output_of(prog: &str, args: &[&str]) -> Option<String> {
+    let o = Command::new(prog).args(args).output().ok()?;
+    o.status.success().then(|| String::from_utf8_lossy(&o.stdout).into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_uris() {
+        assert!(is_local_uri("qemu:///system"));
+        assert!(is_local_uri("qemu:///system?socket=/tmp/x/sock"));
+        assert!(is_local_uri("qemu+unix:///session"));
+        assert!(!is_local_uri("qemu+ssh://root@kvm1/system"));
+        assert!(!is_local_uri("qemu://kvm1/system"));
+        assert!(!is_local_uri("test:///default"));
+    }
+
+    #[test]
+    fn proc_route_is_little_endian_hex() {
+        let t = "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT\n\
+                 eth0\t00000000\t0101A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n\
+                 eth0\t0001A8C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0\n";
+        let r = parse_proc_route(t);
+        assert_eq!(r[0], Route4 { iface: "eth0".into(), dest: Ipv4Addr::UNSPECIFIED, prefix: 0, gateway: Some(Ipv4Addr::new(192, 168, 1, 1)) });
+        assert_eq!(r[1].dest, Ipv4Addr::new(192, 168, 1, 0));
+        assert_eq!(r[1].prefix, 24);
+    }
+
+    #[test]
+    fn ip_neigh_lladdr() {
+        let t = "192.168.1.1 dev eth0 lladdr 00:11:22:33:44:55 REACHABLE\nfe80::1 dev eth0 lladdr 66:77:88:99:aa:bb router STALE\n10.0.0.9 dev eth0 FAILED\n";
+        assert_eq!(parse_ip_neigh(t), vec!["00:11:22:33:44:55", "66:77:88:99:aa:bb"]);
+    }
+}

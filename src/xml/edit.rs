@@ -1,0 +1,364 @@
+//! Lossless editing of domain XML: find the `<devices>/<interface>` elements
+//! and rewrite one of them by splicing bytes.
+//!
+//! The document is never re-serialised. roxmltree gives the byte range of
+//! every element and attribute value; an edit replaces exactly those ranges,
+//! so comments, attribute order and quoting, whitespace, unknown elements and
+//! every other device stay byte-identical. This is what `domif-convert` and
+//! `domif-rollback` rely on: the only difference between a guest's XML
+//! before and after is the NIC that was asked to change.
+//!
+//! This module knows nothing of libvirt connections or the command line.
+
+use std::ops::Range;
+
+use serde::Serialize;
+
+/// One `<interface>` of a domain, as domiflist and selection see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Interface {
+    /// Position among the domain's `<devices>/<interface>` elements.
+    pub index: usize,
+    /// The `type` attribute (network, bridge, direct, ...).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// What virsh's domiflist shows as Source: the first, in document order,
+    /// of the source's bridge, dev, network, name and path attributes
+    /// (virsh-domain-monitor.c, cmdDomiflist, evaluates that XPath union).
+    pub source: Option<String>,
+    pub mac: Option<String>,
+    pub model: Option<String>,
+    /// `<target dev=.../>`: the host-side tap (vnetN) of a running guest.
+    pub target: Option<String>,
+    pub alias: Option<String>,
+    /// Byte range of the whole element in the document.
+    #[serde(skip)]
+    pub range: Range<usize>,
+}
+
+/// Where a converted NIC goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// `<interface type='bridge'><source bridge='BR'/>`: a host bridge.
+    Bridge(String),
+    /// `<interface type='network'><source network='NET'/>`: a libvirt network.
+    Network(String),
+}
+
+impl Target {
+    /// The interface `type` attribute for this target.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Target::Bridge(_) => "bridge",
+            Target::Network(_) => "network",
+        }
+    }
+    pub fn name(&self) -> &str {
+        match self {
+            Target::Bridge(n) | Target::Network(n) => n,
+        }
+    }
+    /// The target an existing NIC of type network or bridge points at.
+    pub fn of(iface: &Interface) -> Option<Target> {
+        let src = iface.source.clone()?;
+        match iface.kind.as_str() {
+            "bridge" => Some(Target::Bridge(src)),
+            "network" => Some(Target::Network(src)),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.kind(), self.name())
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum EditError {
+    #[error("malformed domain XML: {0}")]
+    Parse(#[from] roxmltree::Error),
+    #[error("the domain has no interface number {0}")]
+    NoSuchInterface(usize),
+    #[error("interface {0} has no type attribute")]
+    NoType(usize),
+}
+
+fn parse(xml: &str) -> Result<roxmltree::Document<'_>, roxmltree::Error> {
+    let opt = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
+    roxmltree::Document::parse_with_options(xml, opt)
+}
+
+/// The `<interface>` elements directly under `<domain>/<devices>`.
+fn interface_nodes<'a, 'i>(doc: &'a roxmltree::Document<'i>) -> impl Iterator<Item = roxmltree::Node<'a, 'i>> {
+    let root = doc.root_element();
+    root.children()
+        .filter(|n| n.has_tag_name("devices"))
+        .flat_map(|d| d.children())
+        .filter(|n| n.has_tag_name("interface"))
+}
+
+fn child<'a, 'i>(n: roxmltree::Node<'a, 'i>, tag: &str) -> Option<roxmltree::Node<'a, 'i>> {
+    n.children().find(|c| c.has_tag_name(tag))
+}
+
+fn child_attr(n: roxmltree::Node, tag: &str, attr: &str) -> Option<String> {
+    child(n, tag).and_then(|c| c.attribute(attr)).map(str::to_string)
+}
+
+fn read_interface(index: usize, n: roxmltree::Node) -> Interface {
+    let source = child(n, "source").and_then(|s| {
+        s.attributes()
+            .find(|a| a.namespace().is_none() && matches!(a.name(), "bridge" | "dev" | "network" | "name" | "path"))
+            .map(|a| a.value().to_string())
+    });
+    Interface {
+        index,
+        kind: n.attribute("type").unwrap_or_default().to_string(),
+        source,
+        mac: child_attr(n, "mac", "address"),
+        model: child_attr(n, "model", "type"),
+        target: child_attr(n, "target", "dev"),
+        alias: child_attr(n, "alias", "name"),
+        range: n.range(),
+    }
+}
+
+/// Every `<devices>/<interface>` of a domain document, in document order.
+pub fn interfaces(xml: &str) -> Result<Vec<Interface>, EditError> {
+    let doc = parse(xml)?;
+    let v = interface_nodes(&doc).enumerate().map(|(i, n)| read_interface(i, n)).collect();
+    Ok(v)
+}
+
+/// Replace byte ranges of `src`; ranges must not overlap.
+pub fn splice(src: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
+    edits.sort_by_key(|(r, _)| r.start);
+    let mut out = String::with_capacity(src.len() + 64);
+    let mut at = 0;
+    for (r, text) in edits {
+        out.push_str(&src[at..r.start]);
+        out.push_str(&text);
+        at = r.end;
+    }
+    out.push_str(&src[at..]);
+    out
+}
+
+/// Escape an attribute value for either quote style.
+pub fn escape_attr(v: &str) -> String {
+    let mut s = String::with_capacity(v.len());
+    for c in v.chars() {
+        match c {
+            '&' => s.push_str("&amp;"),
+            '<' => s.push_str("&lt;"),
+            '>' => s.push_str("&gt;"),
+            '"' => s.push_str("&quot;"),
+            '\'' => s.push_str("&apos;"),
+            c => s.push(c),
+        }
+    }
+    s
+}
+
+/// The whitespace that precedes `pos` on its line (the element's indent).
+fn indent_before(src: &str, pos: usize) -> &str {
+    let line_start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
+    let ind = &src[line_start..pos];
+    if ind.chars().all(|c| c == ' ' || c == '\t') {
+        ind
+    } else {
+        ""
+    }
+}
+
+/// Point interface number `index` at `target`: its `type` attribute becomes
+/// the target's kind and its `<source>` becomes `<source bridge|network=.../>`.
+/// Everything else (mac, model, target dev, PCI address, boot order,
+/// bandwidth, filterref, comments...) is kept byte for byte, as is every
+/// byte outside that element.
+///
+/// The old `<source>` is replaced whole: its other attributes (portgroup,
+/// portid, the live `bridge=` of a network NIC) belong to the old kind and
+/// would be dropped or misread by libvirt under the new one.
+pub fn retarget_interface(xml: &str, index: usize, target: &Target) -> Result<String, EditError> {
+    let doc = parse(xml)?;
+    let n = interface_nodes(&doc).nth(index).ok_or(EditError::NoSuchInterface(index))?;
+    let ty = n.attributes().find(|a| a.name() == "type" && a.namespace().is_none()).ok_or(EditError::NoType(index))?;
+    let vr = ty.range_value();
+    // keep the document's quoting style: the byte before the value is its quote
+    let q = xml.as_bytes().get(vr.start.wrapping_sub(1)).copied().filter(|b| *b == b'"' || *b == b'\'').unwrap_or(b'\'') as char;
+    let new_source = format!("<source {}={q}{}{q}/>", target.kind(), escape_attr(target.name()));
+    let mut edits = vec![(vr, target.kind().to_string())];
+    let sources: Vec<_> = n.children().filter(|c| c.has_tag_name("source")).collect();
+    if let Some(first) = sources.first() {
+        edits.push((first.range(), new_source));
+    } else {
+        // no <source> yet (e.g. a bare NIC): put it after <mac>, as libvirt
+        // formats it, or first in the element, with the sibling's indent
+        let (pos, indent) = match child(n, "mac") {
+            Some(m) => (m.range().end, indent_before(xml, m.range().start).to_string()),
+            None => {
+                let start_tag_end = xml[n.range()].find('>').map_or(n.range().end, |i| n.range().start + i + 1);
+                let first_el = n.children().find(|c| c.is_element());
+                let ind = first_el.map(|c| indent_before(xml, c.range().start).to_string()).unwrap_or_default();
+                (start_tag_end, ind)
+            }
+        };
+        let sep = if indent.is_empty() { String::new() } else { format!("\n{indent}") };
+        edits.push((pos..pos, format!("{sep}{new_source}")));
+    }
+    Ok(splice(xml, edits))
+}
+
+/// The text of one interface element, e.g. for `update-device`.
+pub fn interface_xml(xml: &str, iface: &Interface) -> String {
+    xml[iface.range.clone()].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOM: &str = "<domain type='kvm'>\n  <!-- keep me -->\n  <name>vm1</name>\n  <devices>\n    <disk type=\"file\" device='disk'><source file='/x'/></disk>\n    <interface type='network'>\n      <mac address='52:54:00:aa:bb:01'/>\n      <source network='default' portgroup='web'/>\n      <model type='virtio'/>\n      <boot order='1'/>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>\n      <frob z='1' a='2'/>\n    </interface>\n    <interface type=\"bridge\"><mac address=\"52:54:00:aa:bb:02\"/><source dev='ignored' bridge=\"br1\"/><target dev='vnet3'/><alias name='ua-x'/></interface>\n    <interface type='user'>\n      <mac address='52:54:00:aa:bb:03'/>\n    </interface>\n  </devices>\n</domain>\n";
+
+    #[test]
+    fn reads_interfaces_like_domiflist() {
+        let v = interfaces(DOM).unwrap();
+        assert_eq!(v.len(), 3);
+        assert_eq!(v[0].kind, "network");
+        assert_eq!(v[0].source.as_deref(), Some("default"));
+        assert_eq!(v[0].model.as_deref(), Some("virtio"));
+        assert_eq!(v[0].target, None);
+        // first attribute in document order wins, as virsh's XPath union
+        assert_eq!(v[1].source.as_deref(), Some("ignored"));
+        assert_eq!(v[1].target.as_deref(), Some("vnet3"));
+        assert_eq!(v[1].alias.as_deref(), Some("ua-x"));
+        assert_eq!(v[2].source, None);
+        assert_eq!(v[2].mac.as_deref(), Some("52:54:00:aa:bb:03"));
+    }
+
+    #[test]
+    fn retarget_changes_only_type_and_source() {
+        let out = retarget_interface(DOM, 0, &Target::Bridge("br0".into())).unwrap();
+        let expect = DOM
+            .replacen("<interface type='network'>", "<interface type='bridge'>", 1)
+            .replacen("<source network='default' portgroup='web'/>", "<source bridge='br0'/>", 1);
+        assert_eq!(out, expect);
+    }
+
+    #[test]
+    fn retarget_keeps_double_quotes() {
+        let out = retarget_interface(DOM, 1, &Target::Network("default".into())).unwrap();
+        assert!(out.contains("<interface type=\"network\"><mac address=\"52:54:00:aa:bb:02\"/><source network=\"default\"/><target dev='vnet3'/>"), "{out}");
+    }
+
+    #[test]
+    fn retarget_inserts_missing_source_after_mac() {
+        let out = retarget_interface(DOM, 2, &Target::Bridge("br0".into())).unwrap();
+        assert!(out.contains("<interface type='bridge'>\n      <mac address='52:54:00:aa:bb:03'/>\n      <source bridge='br0'/>\n    </interface>"), "{out}");
+        let v = interfaces(&out).unwrap();
+        assert_eq!(Target::of(&v[2]), Some(Target::Bridge("br0".into())));
+    }
+
+    #[test]
+    fn escapes_names() {
+        let out = retarget_interface(DOM, 0, &Target::Bridge("a'b&".into())).unwrap();
+        assert!(out.contains("<source bridge='a&apos;b&amp;'/>"));
+        assert_eq!(interfaces(&out).unwrap()[0].source.as_deref(), Some("a'b&"));
+    }
+
+    #[test]
+    fn missing_interface_is_an_error() {
+        assert!(matches!(retarget_interface(DOM, 9, &Target::Bridge("b".into())), Err(EditError::NoSuchInterface(9))));
+        assert!(matches!(retarget_interface("<domain", 0, &Target::Bridge("b".into())), Err(EditError::Parse(_))));
+    }
+
+    /// Tiny deterministic generator (xorshift), so the property test needs no crate.
+    struct Rng(u64);
+    impl Rng {
+        fn next(&mut self) -> u64 {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            self.0
+        }
+        fn pick<'a>(&mut self, v: &[&'a str]) -> &'a str {
+            v[(self.next() % v.len() as u64) as usize]
+        }
+    }
+
+    /// A random domain document: random devices, comments, quoting and
+    /// whitespace around interfaces of random kinds.
+    fn random_domain(r: &mut Rng) -> String {
+        let ws = ["", " ", "\n  ", "\n\t\t", "  \n    "];
+        let q = ["'", "\""];
+        let mut s = String::from("<?xml version='1.0'?>\n<!-- head -->\n<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>");
+        s.push_str(r.pick(&ws));
+        s.push_str("<name>g</name><unknown a='1'><deep/></unknown><devices>");
+        for i in 0..(r.next() % 6) {
+            s.push_str(r.pick(&ws));
+            match r.next() % 4 {
+                0 => s.push_str("<!-- <interface type='network'/> -->"),
+                1 => s.push_str("<disk type='file'><source file='/d'/></disk>"),
+                _ => {
+                    let qq = r.pick(&q);
+                    let kind = r.pick(&["network", "bridge", "user", "direct"]);
+                    s.push_str(&format!("<interface  type={qq}{kind}{qq} x='y'>"));
+                    s.push_str(r.pick(&ws));
+                    s.push_str(&format!("<mac address={qq}52:54:00:00:00:{i:02x}{qq}/>"));
+                    if r.next() % 3 != 0 {
+                        s.push_str(r.pick(&ws));
+                        let attr = r.pick(&["network", "bridge", "dev"]);
+                        s.push_str(&format!("<source {attr}={qq}s{i}{qq} portgroup='p'/>"));
+                    }
+                    s.push_str(r.pick(&ws));
+                    s.push_str("<model type='virtio'/><!-- c --><address type='pci' slot='0x03'/><boot order='2'/>");
+                    s.push_str(r.pick(&ws));
+                    s.push_str("</interface>");
+                }
+            }
+        }
+        s.push_str(r.pick(&ws));
+        s.push_str("</devices><qemu:commandline/></domain>\n");
+        s
+    }
+
+    #[test]
+    fn property_edit_keeps_every_byte_outside_the_interface() {
+        let mut r = Rng(0x9e37_79b9_7f4a_7c15);
+        let mut edited = 0;
+        for _ in 0..3000 {
+            let doc = random_domain(&mut r);
+            let before = interfaces(&doc).unwrap();
+            for ifc in &before {
+                let t = if r.next() % 2 == 0 { Target::Bridge(format!("br{}", r.next() % 9)) } else { Target::Network("net&1".into()) };
+                let out = retarget_interface(&doc, ifc.index, &t).unwrap();
+                edited += 1;
+                // bytes before and after the element are untouched
+                assert_eq!(&out[..ifc.range.start], &doc[..ifc.range.start]);
+                let tail = doc.len() - ifc.range.end;
+                assert_eq!(&out[out.len() - tail..], &doc[ifc.range.end..]);
+                // the result parses, and only that interface changed
+                let after = interfaces(&out).unwrap();
+                assert_eq!(after.len(), before.len());
+                for (a, b) in after.iter().zip(&before) {
+                    if a.index == ifc.index {
+                        assert_eq!(Target::of(a).as_ref(), Some(&t));
+                        assert_eq!((&a.mac, &a.model, &a.target, &a.alias), (&b.mac, &b.model, &b.target, &b.alias));
+                        let new_el = &out[a.range.clone()];
+                        for keep in ["<model type='virtio'/><!-- c --><address type='pci' slot='0x03'/><boot order='2'/>", " x='y'>"] {
+                            assert!(new_el.contains(keep), "{new_el}");
+                        }
+                    } else {
+                        assert_eq!(&out[a.range.clone()], &doc[b.range.clone()]);
+                    }
+                }
+                // converting again to the same target changes nothing more
+                assert_eq!(retarget_interface(&out, ifc.index, &t).unwrap(), out);
+            }
+        }
+        assert!(edited > 1000, "generator produced too few interfaces: {edited}");
+    }
+}

@@ -1,0 +1,315 @@
+//! domif-convert and domif-rollback against a real libvirtd in its own
+//! network namespace: live moves of a running guest's tap, bulk conversion,
+//! rollback, a daemon killed mid-run, a concurrent edit, refusals.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::util::*;
+
+/// A disk-less TCG guest on the NAT network `default`.
+fn guest_xml(name: &str, mac: &str) -> String {
+    format!(
+        "<domain type='qemu'>\n  <name>{name}</name>\n  <memory unit='MiB'>128</memory>\n  <vcpu>1</vcpu>\n  <os><type arch='x86_64' machine='pc'>hvm</type></os>\n  <devices>\n    <interface type='network'>\n      <mac address='{mac}'/>\n      <source network='default'/>\n      <model type='virtio'/>\n    </interface>\n  </devices>\n</domain>\n"
+    )
+}
+
+/// Sandbox with the NAT network `default` running and a host bridge br0.
+fn host() -> Sandbox {
+    let sb = Sandbox::start();
+    run(sb.virsh().args(["net-define", sandbox_xml("default.xml").to_str().unwrap()])).ok();
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    sb.exec(&["ip", "link", "add", "br0", "type", "bridge"]).ok();
+    sb.exec(&["ip", "link", "set", "br0", "up"]).ok();
+    sb
+}
+
+/// Define guests `g00..` (inactive) in one virsh session.
+fn define_guests(sb: &Sandbox, n: usize) -> Vec<String> {
+    let dir = sb.dir.join("guests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cmds = Vec::new();
+    let mut names = Vec::new();
+    for i in 0..n {
+        let name = format!("g{i:02}");
+        let f = dir.join(format!("{name}.xml"));
+        std::fs::write(&f, guest_xml(&name, &format!("52:54:00:10:00:{i:02x}"))).unwrap();
+        cmds.push(format!("define {}", f.display()));
+        names.push(name);
+    }
+    run(sb.virsh().arg(cmds.join(" ; "))).ok();
+    names
+}
+
+fn inactive_xml(sb: &Sandbox, name: &str) -> String {
+    run(sb.virsh().args(["dumpxml", "--inactive", name])).ok().stdout
+}
+
+/// What libvirt's XML of a converted guest must be: the original with only
+/// the NIC's type and source changed.
+fn converted(original: &str) -> String {
+    original
+        .replacen("<interface type='network'>", "<interface type='bridge'>", 1)
+        .replacen("<source network='default'/>", "<source bridge='br0'/>", 1)
+}
+
+/// `knet -c URI` with its backups in a state dir of the test's own.
+fn knet_in(sb: &Sandbox, state: &Path) -> Command {
+    let mut c = sb.knet();
+    c.env("XDG_STATE_HOME", state);
+    c
+}
+
+fn state_dir(sb: &Sandbox) -> PathBuf {
+    let d = sb.dir.join("state");
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn ports(sb: &Sandbox, br: &str) -> String {
+    sb.exec(&["ip", "-br", "link", "show", "master", br]).ok().stdout
+}
+
+#[test]
+fn live_conversion_moves_the_tap_and_back() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let f = sb.dir.join("vm1.xml");
+    std::fs::write(&f, guest_xml("vm1", "52:54:00:aa:bb:01")).unwrap();
+    run(sb.virsh().args(["define", f.to_str().unwrap()])).ok();
+    run(sb.virsh().args(["start", "--paused", "vm1"])).ok();
+    let original = inactive_xml(&sb, "vm1");
+    assert!(ports(&sb, "virbr0").contains("vnet"), "guest tap not on virbr0 before");
+
+    let out = run(knet_in(&sb, &state).args(["domif-convert", "vm1", "--to-bridge", "br0", "--live", "--yes"])).ok();
+    assert!(out.stdout.contains("live+config") && out.stdout.contains("converted"), "{}", out.stdout);
+    let on_br0 = ports(&sb, "br0");
+    assert!(on_br0.contains("vnet0"), "tap not moved to br0: {on_br0:?}");
+    assert!(!ports(&sb, "virbr0").contains("vnet"), "tap still on virbr0");
+    let k = run(sb.knet().args(["domiflist", "vm1"])).ok();
+    let v = run(sb.virsh().args(["domiflist", "vm1"])).ok();
+    assert_eq!(k.stdout, v.stdout);
+    assert!(k.stdout.contains(" vnet0       bridge   br0      virtio   52:54:00:aa:bb:01\n"), "{}", k.stdout);
+    assert_eq!(inactive_xml(&sb, "vm1"), converted(&original), "persistent XML is not the original with only the NIC changed");
+
+    // idempotent
+    let again = run(knet_in(&sb, &state).args(["domif-convert", "vm1", "--to-bridge", "br0", "--live", "--yes"])).ok();
+    assert!(again.stdout.contains("nothing to convert"), "{}", again.stdout);
+
+    // and back to the NAT network
+    run(knet_in(&sb, &state).args(["domif-convert", "vm1", "--to-network", "default", "--live", "--yes"])).ok();
+    assert!(ports(&sb, "virbr0").contains("vnet0"), "tap not back on virbr0");
+    assert!(!ports(&sb, "br0").contains("vnet"));
+    assert_eq!(inactive_xml(&sb, "vm1"), original, "reverse conversion is not byte-identical to the original");
+}
+
+#[test]
+fn bulk_conversion_of_50_guests_and_rollback() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let names = define_guests(&sb, 50);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+
+    let out = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes", "--jobs", "4"])).ok();
+    assert_eq!(out.stdout.matches(" converted\n").count(), 50, "{}", out.stdout);
+    for (n, b) in names.iter().zip(&before) {
+        assert_eq!(&inactive_xml(&sb, n), &converted(b), "{n} not converted exactly");
+    }
+    // every guest has one backup, private to the user
+    for n in &names {
+        let dir = state.join("knet/backups").join(n);
+        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+        assert_eq!(files.len(), 1, "{n}");
+        use std::os::unix::fs::PermissionsExt;
+        let meta = files[0].as_ref().unwrap().metadata().unwrap();
+        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
+    }
+    let again = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"])).ok();
+    assert!(again.stdout.contains("nothing to convert"), "{}", again.stdout);
+
+    let mut rb = knet_in(&sb, &state);
+    rb.arg("domif-rollback").args(&names);
+    run(&mut rb).ok();
+    for (n, b) in names.iter().zip(&before) {
+        assert_eq!(&inactive_xml(&sb, n), b, "{n}: rollback is not byte-identical");
+    }
+}
+
+#[test]
+fn daemon_killed_mid_bulk_leaves_every_guest_whole_and_a_rerun_finishes() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let names = define_guests(&sb, 50);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+    let pid = sb.daemon_pid();
+
+    // kill the daemon once a few guests have been backed up (= are being converted)
+    let backups = state.join("knet/backups");
+    let watcher = std::thread::spawn(move || loop {
+        let n = std::fs::read_dir(&backups).map(|d| d.count()).unwrap_or(0);
+        if n >= 3 {
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    });
+    let out = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"]));
+    watcher.join().unwrap();
+    assert_ne!(out.code, 0, "knet did not notice the daemon dying:\n{}", out.stdout);
+    let done = out.stdout.matches(" converted\n").count();
+    assert!(done >= 2 && done < 50, "report should name the guests done before the kill ({done}):\n{}", out.stdout);
+    assert!(out.stdout.contains("failed: "), "{}", out.stdout);
+
+    sb.restart_daemon();
+    let mut converted_now = 0;
+    for (n, b) in names.iter().zip(&before) {
+        let now = inactive_xml(&sb, n);
+        if now == converted(b) {
+            converted_now += 1;
+        } else {
+            assert_eq!(&now, b, "{n}: neither original nor converted");
+        }
+    }
+    assert!(converted_now >= done, "a guest reported converted is not");
+
+    // a restart after a crash is a fresh namespace: the bridges come back as a host's would
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    sb.exec(&["ip", "link", "add", "br0", "type", "bridge"]).ok();
+    let rerun = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"])).ok();
+    assert_eq!(rerun.stdout.matches(" converted\n").count(), 50 - converted_now, "{}", rerun.stdout);
+    for (n, b) in names.iter().zip(&before) {
+        assert_eq!(inactive_xml(&sb, n), converted(b), "{n}");
+    }
+}
+
+#[test]
+fn a_guest_edited_during_the_run_is_skipped_not_overwritten() {
+    let sb = host();
+    let state = state_dir(&sb);
+    define_guests(&sb, 2);
+    // a terminal, so knet asks; the edit happens while it waits for the answer
+    let cmd = format!("{} -c '{}' domif-convert g00 g01 --to-bridge br0", env!("CARGO_BIN_EXE_knet"), sb.uri);
+    let mut child = Command::new("script")
+        .args(["-qfec", &cmd, "/dev/null"])
+        .env("XDG_STATE_HOME", &state)
+        .env("KNET_LIBVIRT_BIN", env!("CARGO_BIN_EXE_knet-libvirt"))
+        .env("LC_ALL", "C")
+        .env("TERM", "xterm")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 512];
+    while !String::from_utf8_lossy(&seen).contains("Convert 2 guest(s)") {
+        let n = stdout.read(&mut buf).unwrap();
+        assert!(n > 0, "knet ended without asking:\n{}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
+    run(sb.virsh().args(["desc", "g01", "--config", "edited by someone else"])).ok();
+    let edited = inactive_xml(&sb, "g01");
+    child.stdin.as_mut().unwrap().write_all(b"y").unwrap();
+    let mut rest = String::new();
+    stdout.read_to_string(&mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(1), "{rest}");
+    assert!(rest.contains("skipped: its XML changed"), "{rest}");
+    assert_eq!(inactive_xml(&sb, "g01"), edited, "the other user's edit was overwritten");
+    assert!(inactive_xml(&sb, "g00").contains("<source bridge='br0'/>"));
+}
+
+#[test]
+fn refuses_impossible_targets_and_unconfirmed_runs_without_touching_guests() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let names = define_guests(&sb, 2);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+    let unchanged = || {
+        for (n, b) in names.iter().zip(&before) {
+            assert_eq!(&inactive_xml(&sb, n), b, "{n} changed");
+        }
+    };
+
+    let e = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "virbr0", "--yes"])).code(1);
+    assert!(e.stderr.contains("'virbr0' is the bridge of libvirt network 'default'"), "{}", e.stderr);
+    let e = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "brnope", "--yes"])).code(1);
+    assert!(e.stderr.contains("the host has no bridge 'brnope'"), "{}", e.stderr);
+    let e = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "lo", "--yes"])).code(1);
+    assert!(e.stderr.contains("not a bridge"), "{}", e.stderr);
+    let e = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-network", "nonet", "--yes"])).code(1);
+    assert!(e.stderr.contains("failed to get network 'nonet'"), "{}", e.stderr);
+    // no terminal, no --yes: refuse instead of hanging
+    let e = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0"])).code(2);
+    assert!(e.stderr.contains("without confirmation"), "{}", e.stderr);
+    // dry run: a diff, no change
+    let d = run(knet_in(&sb, &state).args(["domif-convert", "g00", "--to-bridge", "br0", "--dry-run"])).ok();
+    assert!(d.stdout.contains("-    <interface type='network'>\n+    <interface type='bridge'>\n"), "{}", d.stdout);
+    assert!(d.stdout.contains("+      <source bridge='br0'/>"), "{}", d.stdout);
+    unchanged();
+    assert!(!state.join("knet").exists(), "a refused run wrote backups");
+
+    // one bad guest among good ones: the others are converted, exit 1
+    let out = run(knet_in(&sb, &state).args(["domif-convert", "g00", "nosuch", "g01", "--to-bridge", "br0", "--yes"])).code(1);
+    assert_eq!(out.stdout.matches(" converted\n").count(), 2, "{}", out.stdout);
+    assert!(out.stdout.contains("failed: failed to get domain 'nosuch'"), "{}", out.stdout);
+}
+
+#[test]
+fn selects_by_current_network_and_by_mac() {
+    let sb = host();
+    let state = state_dir(&sb);
+    define_guests(&sb, 3);
+    // g02 gets a second NIC, already on br0
+    run(sb.virsh().args(["attach-interface", "g02", "bridge", "br0", "--mac", "52:54:00:20:00:01", "--config"])).ok();
+    let out = run(knet_in(&sb, &state).args(["--json", "domif-convert", "--from-network", "default", "--mac", "52:54:00:10:00:01", "--to-bridge", "br0", "--yes"])).ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let by_guest = |g: &str| v.as_array().unwrap().iter().find(|r| r["guest"] == g).unwrap().clone();
+    assert_eq!(by_guest("g01")["status"], "converted");
+    assert_eq!(by_guest("g01")["nics"][0]["mac"], "52:54:00:10:00:01");
+    assert_eq!(by_guest("g00")["status"], "nothing-to-convert");
+    assert!(inactive_xml(&sb, "g00").contains("<source network='default'/>"));
+    // --from-bridge selects g02's second NIC only
+    let out = run(knet_in(&sb, &state).args(["--json", "domif-convert", "--from-bridge", "br0", "--to-network", "default", "--yes"])).ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let by_guest = |g: &str| v.as_array().unwrap().iter().find(|r| r["guest"] == g).unwrap().clone();
+    assert_eq!(by_guest("g02")["nics"].as_array().unwrap().len(), 1);
+    assert_eq!(by_guest("g02")["nics"][0]["mac"], "52:54:00:20:00:01");
+    assert_eq!(by_guest("g02")["nics"][0]["from"], "bridge br0");
+    assert_eq!(by_guest("g01")["status"], "converted");
+    assert_eq!(by_guest("g00")["status"], "nothing-to-convert");
+}
+
+#[test]
+fn restart_applies_by_shutdown_destroy_define_start() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let f = sb.dir.join("vm1.xml");
+    std::fs::write(&f, guest_xml("vm1", "52:54:00:aa:bb:01")).unwrap();
+    run(sb.virsh().args(["define", f.to_str().unwrap()])).ok();
+    run(sb.virsh().args(["start", "--paused", "vm1"])).ok();
+    // a paused guest without an OS ignores ACPI: knet must fall back to destroy
+    let out = run(knet_in(&sb, &state).args(["domif-convert", "vm1", "--to-bridge", "br0", "--restart", "--shutdown-timeout", "1", "--yes"])).ok();
+    assert!(out.stdout.contains("config+restart") && out.stdout.contains("converted"), "{}", out.stdout);
+    let state_now = run(sb.virsh().args(["domstate", "vm1"])).ok().stdout;
+    assert!(state_now.starts_with("running"), "{state_now}");
+    assert!(ports(&sb, "br0").contains("vnet"), "restarted guest's tap is not on br0");
+    run(sb.virsh().args(["destroy", "vm1"])).ok();
+}
+
+#[test]
+fn a_transient_guest_is_not_made_persistent() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let f = sb.dir.join("t1.xml");
+    std::fs::write(&f, guest_xml("t1", "52:54:00:aa:bb:09")).unwrap();
+    run(sb.virsh().args(["create", f.to_str().unwrap(), "--paused"])).ok();
+    let out = run(knet_in(&sb, &state).args(["domif-convert", "t1", "--to-bridge", "br0", "--yes"])).code(1);
+    assert!(out.stdout.contains("transient guest"), "{}", out.stdout);
+    let info = run(sb.virsh().args(["dominfo", "t1"])).ok().stdout;
+    assert!(info.lines().any(|l| l.starts_with("Persistent:") && l.ends_with("no")), "{info}");
+    assert!(ports(&sb, "virbr0").contains("vnet"));
+}

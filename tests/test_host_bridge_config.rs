@@ -1,0 +1,185 @@
+//! bridge-config: every generator's output is accepted by the real tool
+//! where Debian has one, the refusals and warnings admins rely on, and
+//! --apply inside the private namespace (never on the host).
+
+use std::path::Path;
+
+use crate::util::*;
+
+const STATIC: &[&str] = &["--address", "192.168.1.10/24", "--gateway", "192.168.1.1", "--dns", "1.1.1.1", "--dns", "9.9.9.9"];
+
+fn generate(format: &str, extra: &[&str]) -> std::path::PathBuf {
+    let dir = tempdir_short("knet-bc");
+    run(knet().args(["bridge-config", "--uplink", "lo", "--bridge", "br0", "--format", format, "--output-dir"]).arg(&dir).args(extra)).ok();
+    dir
+}
+
+fn read(p: impl AsRef<Path>) -> String {
+    std::fs::read_to_string(p.as_ref()).unwrap_or_else(|e| panic!("{}: {e}", p.as_ref().display()))
+}
+
+#[test]
+fn netplan_generate_accepts_the_yaml_and_renders_the_bridge() {
+    for extra in [&["--dhcp"][..], &[STATIC, &["--stp", "on", "--forward-delay", "4", "--pin-mac"]].concat()] {
+        let dir = generate("netplan", extra);
+        let yaml = dir.join("etc/netplan/60-knet-br0.yaml");
+        std::fs::set_permissions(&yaml, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        run(std::process::Command::new("netplan").arg("generate").arg("--root-dir").arg(&dir)).ok();
+        let netdev = read(dir.join("run/systemd/network/10-netplan-br0.netdev"));
+        assert!(netdev.contains("Kind=bridge"), "{netdev}");
+        let port = read(dir.join("run/systemd/network/10-netplan-lo.network"));
+        assert!(port.contains("Bridge=br0"), "{port}");
+        if extra.contains(&"--pin-mac") {
+            assert!(netdev.contains("STP=true") && netdev.contains("ForwardDelaySec=4"), "{netdev}");
+            assert!(netdev.contains("MACAddress=00:00:00:00:00:00"), "{netdev}");
+            let br = read(dir.join("run/systemd/network/10-netplan-br0.network"));
+            assert!(br.contains("Address=192.168.1.10/24") && br.contains("Gateway=192.168.1.1") && br.contains("DNS=9.9.9.9"), "{br}");
+        }
+        // the check can fail: netplan rejects a key it does not know
+        std::fs::write(&yaml, read(&yaml).replace("forward-delay", "forward-dely")).unwrap();
+        assert_ne!(run(std::process::Command::new("netplan").arg("generate").arg("--root-dir").arg(&dir)).code, 0);
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn ifupdown_parses_the_stanza() {
+    let dir = generate("ifupdown", &[STATIC, &["--stp", "on", "--pin-mac"]].concat());
+    let file = dir.join("etc/network/interfaces.d/br0");
+    let q = run(std::process::Command::new("ifquery").arg("-i").arg(&file).arg("br0")).ok();
+    for line in ["address: 192.168.1.10", "gateway: 192.168.1.1", "bridge_ports: lo", "bridge_stp: on", "bridge_fd: 15", "bridge_maxwait: 0", "dns-nameservers: 1.1.1.1 9.9.9.9", "hwaddress: 00:00:00:00:00:00"] {
+        assert!(q.stdout.contains(line), "missing {line:?} in\n{}", q.stdout);
+    }
+    assert!(run(std::process::Command::new("ifquery").arg("-i").arg(&file).arg("lo")).ok().stdout.is_empty());
+    let state = dir.join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let o = run(std::process::Command::new("ifup").arg("--no-act").arg("-i").arg(&file).arg(format!("--state-dir={}", state.display())).arg("br0")).ok();
+    assert!(o.stdout.contains("ip route add default via 192.168.1.1") || o.stderr.contains("ip route add default via 192.168.1.1"), "{o:?}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn networkd_keys_are_ones_systemd_networkd_parses() {
+    // systemd-analyze verify does not take .netdev/.network files (systemd 252),
+    // so each Section.Key is looked up in networkd's own parser table
+    let networkd = std::fs::read("/lib/systemd/systemd-networkd").expect("systemd-networkd (package systemd)");
+    let has = |needle: &str| networkd.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(!has("Bridge.NoSuchKeyAtAll"));
+    for extra in [&["--dhcp"][..], &[STATIC, &["--pin-mac", "--stp", "on"]].concat()] {
+        let dir = generate("systemd-networkd", extra);
+        let netdir = dir.join("etc/systemd/network");
+        let mut seen = 0;
+        for f in std::fs::read_dir(&netdir).unwrap() {
+            let text = read(f.unwrap().path());
+            let mut section = String::new();
+            for l in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+                if let Some(s) = l.strip_prefix('[') {
+                    section = s.trim_end_matches(']').to_string();
+                } else {
+                    let key = l.split('=').next().unwrap();
+                    assert!(has(&format!("{section}.{key}")), "{section}.{key} unknown to systemd-networkd");
+                    seen += 1;
+                }
+            }
+        }
+        assert!(seen >= 7, "too few keys checked: {seen}");
+        let port = read(netdir.join("60-knet-br0-port-lo.network"));
+        assert!(port.contains("Name=lo") && port.contains("Bridge=br0"), "{port}");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn ifcfg_files_are_shell_and_bridge_the_port() {
+    let dir = generate("ifcfg", &[STATIC, &["--pin-mac"]].concat());
+    let scripts = dir.join("etc/sysconfig/network-scripts");
+    let show = |f: &str, vars: &str| {
+        let o = run(std::process::Command::new("bash").arg("-c").arg(format!("set -eu; . '{}/{f}'; echo {vars}", scripts.display()))).ok();
+        o.stdout.trim().to_string()
+    };
+    assert_eq!(show("ifcfg-br0", "$DEVICE $TYPE $BOOTPROTO $IPADDR $PREFIX $GATEWAY $DNS1 $DNS2 $STP $DELAY $NM_CONTROLLED $MACADDR"), "br0 Bridge none 192.168.1.10 24 192.168.1.1 1.1.1.1 9.9.9.9 off 0 no 00:00:00:00:00:00");
+    assert_eq!(show("ifcfg-lo", "$DEVICE $BRIDGE $NM_CONTROLLED"), "lo br0 no");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn networkmanager_script_adds_bridge_and_port() {
+    let o = run(knet().args(["--json", "bridge-config", "--uplink", "eth7", "--bridge", "br0", "--format", "networkmanager", "--stp", "on", "--forward-delay", "2"])).ok();
+    let files: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let script = files[0]["content"].as_str().unwrap();
+    run(std::process::Command::new("sh").arg("-n").arg("-c").arg(script)).ok();
+    assert!(script.contains("nmcli connection add type bridge con-name br0 ifname br0 bridge.stp yes bridge.forward-delay 2 ipv4.method auto"), "{script}");
+    assert!(script.contains("nmcli connection add type bridge-slave con-name br0-port-eth7 ifname eth7 master br0"), "{script}");
+    assert_eq!(files[1]["path"], "/etc/sysctl.d/99-knet-bridge-nf.conf");
+    assert!(files[1]["content"].as_str().unwrap().contains("net.bridge.bridge-nf-call-iptables = 0"));
+}
+
+#[test]
+fn bad_input_is_a_usage_error() {
+    for args in [
+        &["--stp", "on", "--forward-delay", "0"][..],
+        &["--address", "192.168.1.0/24", "--gateway", "192.168.1.1"],
+        &["--address", "192.168.1.5/24", "--gateway", "10.0.0.1"],
+        &["--gateway", "10.0.0.1"],
+        &["--dhcp", "--address", "192.168.1.5/24", "--gateway", "192.168.1.1"],
+    ] {
+        let o = run(knet().args(["bridge-config", "--uplink", "eth7", "--bridge", "br0", "--format", "ifupdown"]).args(args));
+        assert_eq!(o.code, 2, "{args:?}: {o:?}");
+        assert!(o.stdout.is_empty());
+    }
+}
+
+#[test]
+fn wireless_uplink_is_refused_with_the_reason() {
+    // a cfg80211 device cannot be created without a kernel module on the
+    // host, so a fake sysfs stands in for it
+    let sys = tempdir_short("knet-sys");
+    std::fs::create_dir_all(sys.join("class/net/wlan0/wireless")).unwrap();
+    std::fs::create_dir_all(sys.join("class/net/wlp2s0/phy80211")).unwrap();
+    for nic in ["wlan0", "wlp2s0"] {
+        let o = run(knet().env("KNET_SYSFS_ROOT", &sys).args(["bridge-config", "--uplink", nic, "--bridge", "br0", "--format", "netplan"])).code(1);
+        assert!(o.stderr.contains(&format!("{nic} is a wireless interface: bridging does not work over Wi-Fi")), "{}", o.stderr);
+        assert!(o.stdout.is_empty());
+    }
+    std::fs::remove_dir_all(sys).unwrap();
+}
+
+fn dummy_uplink(sb: &Sandbox) {
+    for c in [&["ip", "link", "add", "eth9", "type", "veth", "peer", "name", "eth9p"][..], &["ip", "addr", "add", "10.9.0.2/24", "dev", "eth9"], &["ip", "link", "set", "eth9", "up"], &["ip", "route", "add", "default", "via", "10.9.0.1"]] {
+        sb.exec(c).ok();
+    }
+}
+
+#[test]
+fn default_route_uplink_warns_and_apply_builds_the_bridge_in_the_namespace() {
+    let sb = Sandbox::start();
+    dummy_uplink(&sb);
+    let o = sb.knet_in_ns(&["bridge-config", "--uplink", "eth9", "--bridge", "br9", "--format", "ifupdown"]).ok();
+    assert!(o.stderr.contains("warning: eth9 carries this host's default route"), "{}", o.stderr);
+    assert!(o.stdout.contains("bridge_ports eth9"));
+
+    let o = sb.knet_in_ns(&["bridge-config", "--uplink", "eth9", "--bridge", "br9", "--address", "10.9.0.2/24", "--gateway", "10.9.0.1", "--stp", "on", "--forward-delay", "4", "--pin-mac", "--apply"]).ok();
+    assert!(o.stdout.contains("Bridge br9 created with port eth9"), "{o:?}");
+    let link: serde_json::Value = serde_json::from_str(&sb.exec(&["ip", "-d", "-j", "link", "show", "br9"]).ok().stdout).unwrap();
+    let info = &link[0]["linkinfo"]["info_data"];
+    assert_eq!(info["stp_state"], 1, "{link}");
+    assert_eq!(info["forward_delay"], 400, "{link}");
+    let eth9: serde_json::Value = serde_json::from_str(&sb.exec(&["ip", "-j", "link", "show", "eth9"]).ok().stdout).unwrap();
+    assert_eq!(eth9[0]["master"], "br9");
+    assert_eq!(link[0]["address"], eth9[0]["address"], "--pin-mac");
+    assert!(sb.exec(&["ip", "-4", "-o", "addr", "show", "dev", "br9"]).ok().stdout.contains("10.9.0.2/24"));
+    assert!(sb.exec(&["ip", "-4", "-o", "addr", "show", "dev", "eth9"]).ok().stdout.trim().is_empty());
+    assert!(sb.exec(&["ip", "route", "show", "default"]).ok().stdout.contains("via 10.9.0.1 dev br9"));
+
+    // a second run finds the uplink taken and changes nothing
+    let o = sb.knet_in_ns(&["bridge-config", "--uplink", "eth9", "--bridge", "br10", "--apply"]).code(1);
+    assert!(o.stderr.contains("eth9 is already a port of br9"), "{}", o.stderr);
+    assert!(sb.exec(&["ip", "link", "show", "br10"]).code != 0);
+}
+
+#[test]
+fn apply_is_refused_in_the_hosts_namespace() {
+    let o = run(knet().args(["bridge-config", "--uplink", "lo", "--bridge", "knetnever0", "--apply"])).code(1);
+    assert!(o.stderr.contains("--apply only works inside a network namespace of its own"), "{}", o.stderr);
+    assert!(!Path::new("/sys/class/net/knetnever0").exists());
+}

@@ -1,0 +1,127 @@
+//! mac-gen and net-new: what they avoid is read from the connection and from
+//! the namespace knet runs in (neighbours, routes, interfaces).
+
+use crate::util::*;
+
+fn macs(o: &Out) -> Vec<String> {
+    o.stdout.lines().map(str::to_string).collect()
+}
+
+#[test]
+fn mac_gen_avoids_domains_dhcp_hosts_and_neighbours() {
+    let sb = Sandbox::start();
+    run(sb.virsh().arg("net-define").arg(sandbox_xml("default.xml"))).ok(); // host 52:54:00:aa:bb:01
+    run(sb.virsh().arg("define").arg(sandbox_xml("vm2.xml"))).ok(); // 52:54:00:aa:bb:02, inactive
+    let net = "<network><name>lab</name><bridge name='virbr7'/><ip address='10.7.0.1' prefix='24'><dhcp><host mac='52:54:00:77:00:01' ip='10.7.0.9'/></dhcp></ip></network>";
+    std::fs::write(sb.dir.join("lab.xml"), net).unwrap();
+    run(sb.virsh().arg("net-define").arg(sb.dir.join("lab.xml"))).ok();
+    for c in [&["ip", "link", "add", "eth9", "type", "veth", "peer", "name", "eth9p"][..], &["ip", "addr", "add", "10.9.0.2/24", "dev", "eth9"], &["ip", "link", "set", "eth9", "up"], &["ip", "neigh", "add", "10.9.0.5", "lladdr", "52:54:00:99:00:05", "dev", "eth9", "nud", "permanent"]] {
+        sb.exec(c).ok();
+    }
+
+    // 256 addresses under a 5-octet prefix, minus the taken ones
+    let o = sb.knet_in_ns(&["mac-gen", "--prefix", "52:54:00:aa:bb", "--count", "254"]).ok();
+    let all = macs(&o);
+    assert_eq!(all.len(), 254);
+    assert!(!all.contains(&"52:54:00:aa:bb:01".to_string()) && !all.contains(&"52:54:00:aa:bb:02".to_string()));
+    let mut uniq = all.clone();
+    uniq.sort();
+    uniq.dedup();
+    assert_eq!(uniq.len(), 254);
+    let o = sb.knet_in_ns(&["mac-gen", "--prefix", "52:54:00:aa:bb", "--count", "255"]).code(1);
+    assert!(o.stderr.contains("only 254 free addresses under prefix 52:54:00:aa:bb (2 taken)"), "{}", o.stderr);
+    assert!(o.stdout.is_empty());
+
+    let o = sb.knet_in_ns(&["mac-gen", "--prefix", "52:54:00:77:00", "--count", "256"]).code(1);
+    assert!(o.stderr.contains("only 255 free"), "network DHCP host: {}", o.stderr);
+    let o = sb.knet_in_ns(&["mac-gen", "--prefix", "52:54:00:99:00", "--count", "256"]).code(1);
+    assert!(o.stderr.contains("only 255 free"), "neighbour: {}", o.stderr);
+    // the neighbour lives in the sandbox's namespace only: from the host's
+    // namespace the same connection does not see it
+    run(sb.knet().args(["mac-gen", "--prefix", "52:54:00:99:00", "--count", "256"])).ok();
+
+    let o = sb.knet_in_ns(&["--json", "mac-gen", "--count", "3"]).ok();
+    let v: Vec<String> = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v.len(), 3);
+    assert!(v.iter().all(|m| m.starts_with("52:54:00:") && m.len() == 17), "{v:?}");
+}
+
+#[test]
+fn mac_gen_input_errors() {
+    for (args, needle) in [(&["--prefix", "01:00:5e"][..], "multicast prefix"), (&["--prefix", "52:54:00:00:00:00"], "one to five octets"), (&["--count", "0"], "0 is not in 1..=65536")] {
+        let o = run(knet().args(["-c", "test:///default", "mac-gen"]).args(args)).code(2);
+        assert!(o.stderr.contains(needle), "{args:?}: {}", o.stderr);
+    }
+    let o = run(knet().args(["-c", "test:///default", "mac-gen", "--prefix", "02", "--count", "4"])).ok();
+    assert!(macs(&o).iter().all(|m| m.starts_with("02:")), "{}", o.stdout);
+}
+
+fn validate_with_libvirt_schema(sb: &Sandbox, xml: &str) {
+    let f = sb.dir.join("new-net.xml");
+    std::fs::write(&f, xml).unwrap();
+    run(std::process::Command::new("virt-xml-validate").arg(&f).arg("network")).ok();
+}
+
+#[test]
+fn net_new_picks_free_subnet_and_bridge_then_defines_and_starts() {
+    let sb = Sandbox::start();
+    run(sb.virsh().arg("net-define").arg(sandbox_xml("default.xml"))).ok(); // 192.168.122.0/24 on virbr0
+    // the namespace's own routes and interfaces count too
+    sb.exec(&["ip", "link", "add", "eth9", "type", "veth", "peer", "name", "eth9p"]).ok();
+    sb.exec(&["ip", "addr", "add", "192.168.100.7/24", "dev", "eth9"]).ok();
+    sb.exec(&["ip", "link", "set", "eth9", "up"]).ok();
+    sb.exec(&["ip", "link", "add", "virbr1", "type", "bridge"]).ok();
+
+    let o = sb.knet_in_ns(&["net-new", "lab", "--nat", "--print-xml"]).ok();
+    assert_eq!(
+        o.stdout,
+        "<network>\n  <name>lab</name>\n  <forward mode='nat'/>\n  <bridge name='virbr2' stp='on' delay='0'/>\n  <ip address='192.168.101.1' netmask='255.255.255.0'>\n    <dhcp>\n      <range start='192.168.101.2' end='192.168.101.254'/>\n    </dhcp>\n  </ip>\n</network>\n"
+    );
+    validate_with_libvirt_schema(&sb, &o.stdout);
+    assert!(!run(sb.virsh().args(["net-list", "--all", "--name"])).ok().stdout.contains("lab"), "--print-xml defines nothing");
+
+    let o = sb.knet_in_ns(&["net-new", "lab", "--nat", "--autostart", "--start"]).ok();
+    assert_eq!(o.stdout, "Network lab defined\nNetwork lab marked as autostarted\nNetwork lab started\n");
+    let info = run(sb.virsh().args(["net-info", "lab"])).ok().stdout;
+    assert!(info.contains("Active:         yes") && info.contains("Autostart:      yes") && info.contains("Bridge:         virbr2"), "{info}");
+    assert!(sb.exec(&["ip", "-4", "addr", "show", "virbr2"]).ok().stdout.contains("192.168.101.1/24"));
+
+    // the next one avoids lab too
+    let o = sb.knet_in_ns(&["net-new", "lab2", "--routed", "--print-xml"]).ok();
+    assert!(o.stdout.contains("<forward mode='route'/>") && o.stdout.contains("virbr3") && o.stdout.contains("192.168.102.1"), "{}", o.stdout);
+    validate_with_libvirt_schema(&sb, &o.stdout);
+}
+
+#[test]
+fn net_new_kinds_and_refusals() {
+    let sb = Sandbox::start();
+    run(sb.virsh().arg("net-define").arg(sandbox_xml("default.xml"))).ok();
+    let list = || run(sb.virsh().args(["net-list", "--all", "--name"])).ok().stdout;
+    let before = list();
+
+    let o = sb.knet_in_ns(&["net-new", "backend", "--isolated", "--subnet", "10.20.0.0/24", "--dhcp-range", "10.20.0.100-10.20.0.199", "--print-xml"]).ok();
+    assert!(!o.stdout.contains("<forward"), "{}", o.stdout);
+    assert!(o.stdout.contains("<ip address='10.20.0.1' netmask='255.255.255.0'>") && o.stdout.contains("<range start='10.20.0.100' end='10.20.0.199'/>"), "{}", o.stdout);
+    validate_with_libvirt_schema(&sb, &o.stdout);
+
+    let o = sb.knet_in_ns(&["net-new", "lan", "--bridge", "br0"]).ok();
+    assert!(o.stderr.contains("warning: br0 is not a bridge on this host yet"), "{}", o.stderr);
+    let x = run(sb.virsh().args(["net-dumpxml", "lan"])).ok().stdout;
+    assert!(x.contains("<forward mode='bridge'/>") && x.contains("<bridge name='br0'/>"), "{x}");
+    run(sb.virsh().args(["net-undefine", "lan"])).ok();
+
+    for (args, code, needle) in [
+        (&["net-new", "x", "--nat", "--subnet", "192.168.122.128/25"][..], 1, "subnet 192.168.122.128/25 overlaps 192.168.122.0/24"),
+        (&["net-new", "default", "--nat"], 1, "network 'default' already exists"),
+        (&["net-new", "x", "--nat", "--subnet", "10.1.0.0/24", "--dhcp-range", "10.1.0.1-10.1.0.9"], 2, "contains the host's own address 10.1.0.1"),
+        (&["net-new", "x", "--nat", "--subnet", "10.1.0.0/24", "--dhcp-range", "10.2.0.5-10.2.0.9"], 2, "expected START-END"),
+        (&["net-new", "x", "--nat", "--isolated"], 2, "cannot be used with"),
+        (&["net-new", "x"], 2, "required"),
+        (&["net-new", "x", "--bridge", "br0", "--subnet", "10.0.0.0/24"], 2, "cannot be used with"),
+    ] {
+        let o = sb.knet_in_ns(args);
+        assert_eq!(o.code, code, "{args:?}: {o:?}");
+        assert!(o.stderr.contains(needle), "{args:?}: {}", o.stderr);
+    }
+    assert_eq!(list(), before, "refusals defined nothing");
+}

@@ -1,0 +1,109 @@
+//! port-forward: the hook really adds the DNAT/FORWARD rules in the private
+//! daemon's namespace when the guest starts and removes them when it stops,
+//! leaves an existing hook alone, and gives the guest a static lease.
+
+use crate::util::*;
+
+fn rules(sb: &Sandbox) -> String {
+    let nat = sb.exec(&["iptables", "-w", "-t", "nat", "-S", "PREROUTING"]).ok().stdout;
+    let fwd = sb.exec(&["iptables", "-w", "-S", "FORWARD"]).ok().stdout;
+    nat + &fwd
+}
+
+#[test]
+fn hook_adds_rules_on_start_and_removes_them_on_stop() {
+    let sb = Sandbox::start();
+    run(sb.virsh().arg("net-define").arg(sandbox_xml("default.xml"))).ok();
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    run(sb.virsh().arg("define").arg(sandbox_xml("vm2.xml"))).ok();
+    let hooks = sb.dir.join("etc/hooks");
+    let hooks_s = hooks.to_str().unwrap();
+    // the admin's own qemu hook, which knet must keep (and libvirt keep running)
+    std::fs::create_dir_all(&hooks).unwrap();
+    let log = sb.dir.join("admin-hook.log");
+    let admin = format!("#!/bin/sh\necho \"$1 $2\" >> {}\n", log.display());
+    std::fs::write(hooks.join("qemu"), &admin).unwrap();
+    std::fs::set_permissions(hooks.join("qemu"), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+
+    // --print changes nothing: no hook, no lease
+    let p = sb.knet_in_ns(&["port-forward", "vm2", "--host-port", "8080", "--guest-port", "80", "--hooks-dir", hooks_s, "--print"]).ok();
+    assert!(p.stdout.contains("vm2 tcp 8080 192.168.122.254 80 virbr0"), "{}", p.stdout);
+    assert!(p.stderr.contains("has no static lease"), "{}", p.stderr);
+    assert!(!hooks.join("qemu.d").exists());
+    let net = run(sb.virsh().args(["net-dumpxml", "default"])).ok().stdout;
+    assert!(!net.contains("52:54:00:aa:bb:02"), "{net}");
+
+    let o = sb.knet_in_ns(&["port-forward", "vm2", "--host-port", "8080", "--guest-port", "80", "--hooks-dir", hooks_s]).ok();
+    assert!(o.stdout.contains("Static DHCP lease 192.168.122.254 added for vm2"), "{}", o.stdout);
+    assert!(o.stdout.contains("systemctl reload libvirtd"), "{}", o.stdout);
+    for flags in [&["net-dumpxml", "default"][..], &["net-dumpxml", "--inactive", "default"]] {
+        let net = run(sb.virsh().args(flags)).ok().stdout;
+        assert!(net.contains("<host mac='52:54:00:aa:bb:02' name='vm2' ip='192.168.122.254'/>"), "{flags:?}: {net}");
+    }
+    sb.knet_in_ns(&["port-forward", "vm2", "--host-port", "5353", "--guest-port", "53", "--proto", "udp", "--hooks-dir", hooks_s]).ok();
+    assert_eq!(std::fs::read_to_string(hooks.join("qemu")).unwrap(), admin);
+
+    // libvirt looks for hooks when it starts or reloads (SIGHUP)
+    sb.exec(&["kill", "-HUP", &sb.daemon_pid().to_string()]).ok();
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(!rules(&sb).contains("DNAT"));
+    run(sb.virsh().args(["start", "--paused", "vm2"])).ok();
+    let r = rules(&sb);
+    assert!(r.contains("-A PREROUTING -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.168.122.254:80"), "{r}");
+    assert!(r.contains("-A PREROUTING -p udp -m udp --dport 5353 -j DNAT --to-destination 192.168.122.254:53"), "{r}");
+    assert!(r.contains("-A FORWARD -d 192.168.122.254/32 -o virbr0 -p tcp -m tcp --dport 80 -j ACCEPT"), "{r}");
+    assert!(std::fs::read_to_string(&log).unwrap().contains("vm2 start"), "the admin's hook ran too");
+
+    run(sb.virsh().args(["destroy", "vm2"])).ok();
+    let r = rules(&sb);
+    assert!(!r.contains("DNAT") && !r.contains("192.168.122.254"), "{r}");
+
+    // removing one forward keeps the other; removing the last deletes knet's file only
+    sb.knet_in_ns(&["port-forward", "vm2", "--host-port", "8080", "--hooks-dir", hooks_s, "--remove"]).ok();
+    run(sb.virsh().args(["start", "--paused", "vm2"])).ok();
+    let r = rules(&sb);
+    assert!(!r.contains("--dport 8080") && r.contains("--dport 5353"), "{r}");
+    run(sb.virsh().args(["destroy", "vm2"])).ok();
+    sb.knet_in_ns(&["port-forward", "vm2", "--host-port", "5353", "--proto", "udp", "--hooks-dir", hooks_s, "--remove"]).ok();
+    assert!(!hooks.join("qemu.d/knet-port-forward").exists());
+    assert_eq!(std::fs::read_to_string(hooks.join("qemu")).unwrap(), admin);
+}
+
+#[test]
+fn refusals_change_nothing() {
+    let sb = Sandbox::start();
+    run(sb.virsh().arg("net-define").arg(sandbox_xml("default.xml"))).ok();
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    run(sb.virsh().arg("net-define").arg(sandbox_xml("isolated.xml"))).ok();
+    run(sb.virsh().arg("define").arg(sandbox_xml("vm1.xml"))).ok();
+    let iso = "<domain type='qemu'><name>iso</name><memory unit='MiB'>128</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices><interface type='network'><mac address='52:54:00:aa:bb:44'/><source network='isolated'/></interface></devices></domain>";
+    std::fs::write(sb.dir.join("iso.xml"), iso).unwrap();
+    run(sb.virsh().arg("define").arg(sb.dir.join("iso.xml"))).ok();
+    let hooks = sb.dir.join("etc/hooks");
+    let h = hooks.to_str().unwrap();
+    let before = run(sb.virsh().args(["net-dumpxml", "default"])).ok().stdout;
+
+    let o = sb.knet_in_ns(&["port-forward", "iso", "--host-port", "80", "--hooks-dir", h]).code(1);
+    assert!(o.stderr.contains("has no NIC on a NAT network"), "{}", o.stderr);
+    let o = sb.knet_in_ns(&["port-forward", "nosuch", "--host-port", "80", "--hooks-dir", h]).code(1);
+    assert!(o.stderr.contains("failed to get domain 'nosuch'"), "{}", o.stderr);
+    let o = sb.knet_in_ns(&["port-forward", "vm1", "--host-port", "80", "--hooks-dir", h, "--remove"]).code(1);
+    assert!(o.stderr.contains("no forward of host port 80/tcp to 'vm1'"), "{}", o.stderr);
+    assert!(!hooks.join("qemu.d").exists());
+
+    // vm1 has a static lease already: it is used, not duplicated
+    let o = sb.knet_in_ns(&["port-forward", "vm1", "--host-port", "2222", "--guest-port", "22", "--hooks-dir", h]).ok();
+    assert!(!o.stdout.contains("lease"), "{}", o.stdout);
+    assert_eq!(run(sb.virsh().args(["net-dumpxml", "default"])).ok().stdout, before);
+    let script = std::fs::read_to_string(hooks.join("qemu.d/knet-port-forward")).unwrap();
+    assert!(script.contains("\nvm1 tcp 2222 192.168.122.10 22 virbr0\n"), "{script}");
+    // the same host port for another guest is refused
+    run(sb.virsh().arg("define").arg(sandbox_xml("vm2.xml"))).ok();
+    let o = sb.knet_in_ns(&["port-forward", "vm2", "--host-port", "2222", "--hooks-dir", h]).code(1);
+    assert!(o.stderr.contains("host port 2222/tcp is already forwarded to 'vm1'"), "{}", o.stderr);
+    assert_eq!(std::fs::read_to_string(hooks.join("qemu.d/knet-port-forward")).unwrap(), script);
+
+    // not this machine: refuse to install, --print still works
+    let o = run(knet().args(["-c", "test:///default", "port-forward", "test", "--host-port", "80", "--hooks-dir", h])).code(1);
+    assert!(o.stderr.contains("is not this machine"), "{}", o.stderr);
+}

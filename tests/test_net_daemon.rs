@@ -1,0 +1,337 @@
+//! net-* commands against a real, private libvirtd (tests/sandbox): what
+//! only a real daemon does (bridges, dnsmasq, NAT rules, autostart across a
+//! restart, DHCP host files, real leases), virsh parity there, and bad input
+//! leaving libvirt exactly as it was.
+
+use std::path::PathBuf;
+
+use crate::util::*;
+
+fn fixture(name: &str) -> String {
+    repo().join("tests/fixtures").join(name).display().to_string()
+}
+
+/// The sandbox with tests/fixtures/net-nat.xml (network `knetnat`, bridge
+/// virbr9, 192.168.150.0/24, dynamic range .100-.200) defined by knet.
+fn sandbox_with_nat() -> Sandbox {
+    let sb = Sandbox::start();
+    run(sb.knet().args(["net-define", &fixture("net-nat.xml")])).ok();
+    sb
+}
+
+/// Everything an admin could see of the daemon's networks: the list and
+/// every network's live and persistent XML.
+fn state(sb: &Sandbox) -> String {
+    let list = run(sb.virsh().args(["net-list", "--all", "--name"])).ok().stdout;
+    let mut s = run(sb.virsh().args(["net-list", "--all"])).ok().stdout;
+    for name in list.lines().filter(|l| !l.is_empty()) {
+        s += &run(sb.virsh().args(["net-dumpxml", name])).ok().stdout;
+        s += &run(sb.virsh().args(["net-dumpxml", "--inactive", name])).ok().stdout;
+    }
+    s
+}
+
+#[track_caller]
+fn same(sb: &Sandbox, args: &[&str]) -> Out {
+    let k = run(sb.knet().args(args));
+    let v = run(sb.virsh().args(args));
+    assert_eq!(k.stdout, v.stdout, "stdout differs for {args:?}\nknet stderr: {}\nvirsh stderr: {}", k.stderr, v.stderr);
+    assert_eq!(k.code, v.code, "exit code differs for {args:?}\nknet stderr: {}\nvirsh stderr: {}", k.stderr, v.stderr);
+    k
+}
+
+#[test]
+fn start_brings_up_bridge_dnsmasq_and_nat() {
+    let sb = sandbox_with_nat();
+    let out = run(sb.knet().args(["net-start", "knetnat"])).ok();
+    assert_eq!(out.stdout, "Network knetnat started\n\n");
+
+    let links = sb.exec(&["ip", "-br", "link", "show", "virbr9"]).ok().stdout;
+    let flags = links.split_whitespace().find(|w| w.starts_with('<')).unwrap_or("");
+    assert!(flags.trim_matches(['<', '>']).split(',').any(|f| f == "UP"), "virbr9 not up: {links}");
+    let addrs = sb.exec(&["ip", "-br", "addr", "show", "virbr9"]).ok().stdout;
+    assert!(addrs.contains("192.168.150.1/24"), "{addrs}");
+
+    // dnsmasq, started by libvirt for this network, is alive
+    let pid = std::fs::read_to_string(sb.dir.join("run/network/knetnat.pid")).expect("dnsmasq pid file").trim().to_string();
+    let cmdline = std::fs::read_to_string(format!("/proc/{pid}/cmdline")).expect("dnsmasq is running").replace('\0', " ");
+    assert!(cmdline.contains("dnsmasq") && cmdline.contains("knetnat.conf"), "{cmdline}");
+
+    // NAT: masquerading of the subnet, in whichever backend libvirt used
+    let rules = sb.exec(&["iptables-save"]).stdout + &sb.exec(&["nft", "list", "ruleset"]).stdout;
+    assert!(rules.lines().any(|l| l.contains("192.168.150.0/24") && l.to_lowercase().contains("masquerade")), "no NAT rule:\n{rules}");
+
+    // the same views as virsh, now that it runs
+    for args in [&["net-list"][..], &["net-list", "--all"], &["net-info", "knetnat"], &["net-dumpxml", "knetnat"], &["net-dumpxml", "--inactive", "knetnat"], &["net-dumpxml", "knetnat", "--xpath", "//ip", "--wrap"]] {
+        same(&sb, args).ok();
+    }
+    // starting it again fails as in virsh
+    let again = same(&sb, &["net-start", "knetnat"]).code(1);
+    assert!(again.stderr.contains("already"), "{}", again.stderr);
+    // a real daemon lets a running network be undefined: it lives on, transient
+    let out = run(sb.knet().args(["net-undefine", "knetnat"])).ok();
+    assert_eq!(out.stdout, "Network knetnat has been undefined\n\n");
+    same(&sb, &["net-list", "--transient"]).ok();
+    assert!(run(sb.knet().args(["net-info", "knetnat"])).ok().stdout.contains("Persistent:     no\n"));
+    let out = run(sb.knet().args(["net-destroy", "knetnat"])).ok();
+    assert_eq!(out.stdout, "Network knetnat destroyed\n\n");
+    assert!(sb.exec(&["ip", "link", "show", "virbr9"]).code != 0, "bridge left behind");
+    same(&sb, &["net-info", "knetnat"]).code(1);
+    assert_eq!(run(sb.virsh().args(["net-list", "--all", "--name"])).ok().stdout, "\n");
+}
+
+#[test]
+fn autostart_survives_daemon_restart() {
+    let sb = sandbox_with_nat();
+    run(sb.knet().args(["net-start", "knetnat"])).ok();
+    let out = run(sb.knet().args(["net-autostart", "knetnat"])).ok();
+    assert_eq!(out.stdout, "Network knetnat marked as autostarted\n\n");
+    sb.stop_daemon();
+    // daemon down: a clear connection error, nothing on stdout
+    let down = run(sb.knet().args(["net-list"])).code(1);
+    assert!(down.stderr.starts_with("error: failed to connect to the hypervisor\n"), "{}", down.stderr);
+    assert_eq!(down.stdout, "");
+    sb.restart_daemon();
+    let info = run(sb.knet().args(["--json", "net-info", "knetnat"])).ok();
+    let v: serde_json::Value = serde_json::from_str(&info.stdout).unwrap();
+    assert_eq!(v["active"], true, "{}", info.stdout);
+    assert_eq!(v["autostart"], true);
+    same(&sb, &["net-list", "--autostart"]).ok();
+    assert!(sb.exec(&["ip", "-br", "link", "show", "virbr9"]).ok().stdout.contains("virbr9"));
+
+    let out = run(sb.knet().args(["net-autostart", "knetnat", "--disable"])).ok();
+    assert_eq!(out.stdout, "Network knetnat unmarked as autostarted\n\n");
+    sb.stop_daemon();
+    sb.restart_daemon();
+    let info = run(sb.knet().args(["--json", "net-info", "knetnat"])).ok();
+    let v: serde_json::Value = serde_json::from_str(&info.stdout).unwrap();
+    assert_eq!(v["active"], false, "{}", info.stdout);
+}
+
+#[test]
+fn dhcp_host_reaches_dnsmasq_and_both_configs_and_a_real_guest() {
+    let sb = sandbox_with_nat();
+    run(sb.knet().args(["net-start", "knetnat"])).ok();
+    let add = ["net-dhcp-host", "knetnat", "add", "--mac", "52:54:00:AA:BB:42", "--ip", "192.168.150.42", "--name", "knetvm"];
+    let out = run(sb.knet().args(add)).ok();
+    assert!(out.stdout.contains("added to network knetnat (live state and persistent config)"), "{}", out.stdout);
+
+    let hosts = std::fs::read_to_string(sb.dir.join("lib/dnsmasq/knetnat.hostsfile")).unwrap();
+    assert!(hosts.lines().any(|l| l == "52:54:00:aa:bb:42,192.168.150.42,knetvm"), "{hosts}");
+    let want = "<host mac=\"52:54:00:aa:bb:42\" name=\"knetvm\" ip=\"192.168.150.42\"/>\n\n";
+    assert_eq!(run(sb.knet().args(["net-dumpxml", "knetnat", "--xpath", "//dhcp/host"])).ok().stdout, want);
+    assert_eq!(run(sb.knet().args(["net-dumpxml", "--inactive", "knetnat", "--xpath", "//dhcp/host"])).ok().stdout, want);
+
+    // idempotent: the same entry again changes nothing and succeeds
+    let before = state(&sb);
+    let out = run(sb.knet().args(add)).ok();
+    assert!(out.stdout.contains("nothing to do"), "{}", out.stdout);
+    assert_eq!(state(&sb), before);
+
+    // list, table and JSON
+    let list = run(sb.knet().args(["net-dhcp-host", "knetnat", "list"])).ok().stdout;
+    assert!(list.contains(" 52:54:00:aa:bb:42   192.168.150.42   knetvm"), "{list}");
+    let json: serde_json::Value = serde_json::from_str(&run(sb.knet().args(["--json", "net-dhcp-host", "knetnat", "list"])).ok().stdout).unwrap();
+    assert_eq!(json[0]["ip"], "192.168.150.42");
+
+    // a guest that boots (TCG, iPXE) gets exactly that address
+    run(sb.virsh().args(["define", &fixture("guest-nat.xml")])).ok();
+    run(sb.virsh().args(["start", "knetvm"])).ok();
+    let mut leases = String::new();
+    for _ in 0..60 {
+        leases = run(sb.knet().args(["net-dhcp-leases", "knetnat", "--mac", "52:54:00:aa:bb:42"])).ok().stdout;
+        if leases.contains("192.168.150.42/24") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    assert!(leases.contains("192.168.150.42/24") && leases.contains("knetvm"), "no static lease within 30 s:\n{leases}");
+    same(&sb, &["net-dhcp-leases", "knetnat"]).ok();
+    same(&sb, &["net-dhcp-leases", "knetnat", "--mac", "52:54:00:aa:bb:42"]).ok();
+    same(&sb, &["-q", "net-dhcp-leases", "knetnat"]).ok();
+    let json: serde_json::Value = serde_json::from_str(&run(sb.knet().args(["--json", "net-dhcp-leases", "knetnat"])).ok().stdout).unwrap();
+    assert_eq!(json[0]["ip"], "192.168.150.42");
+    assert_eq!(json[0]["mac"], "52:54:00:aa:bb:42");
+    run(sb.virsh().args(["destroy", "knetvm"])).ok();
+
+    // remove: gone from dnsmasq and both configs; again is a no-op
+    run(sb.knet().args(["net-dhcp-host", "knetnat", "remove", "--mac", "52:54:00:aa:bb:42"])).ok();
+    let hosts = std::fs::read_to_string(sb.dir.join("lib/dnsmasq/knetnat.hostsfile")).unwrap_or_default();
+    assert!(!hosts.contains("52:54:00:aa:bb:42"), "{hosts}");
+    assert_eq!(run(sb.knet().args(["net-dumpxml", "--inactive", "knetnat", "--xpath", "//dhcp/host"])).ok().stdout, "\n");
+    let out = run(sb.knet().args(["net-dhcp-host", "knetnat", "remove", "--mac", "52:54:00:aa:bb:42"])).ok();
+    assert!(out.stdout.contains("nothing to do"), "{}", out.stdout);
+}
+
+#[test]
+fn dhcp_host_conflicts_are_refused_unless_replace() {
+    let sb = sandbox_with_nat();
+    run(sb.knet().args(["net-start", "knetnat"])).ok();
+    run(sb.knet().args(["net-dhcp-host", "knetnat", "add", "--mac", "52:54:00:00:00:01", "--ip", "192.168.150.11"])).ok();
+    let before = state(&sb);
+    for (args, why) in [
+        (&["--mac", "52:54:00:00:00:01", "--ip", "192.168.150.12"][..], "MAC 52:54:00:00:00:01 already has a DHCP host entry"),
+        (&["--mac", "52:54:00:00:00:02", "--ip", "192.168.150.11"], "IP 192.168.150.11 is already given to"),
+        (&["--mac", "52:54:00:00:00:02", "--ip", "10.1.2.3"], "outside network knetnat's subnets (192.168.150.0/24)"),
+        (&["--mac", "52:54:00:00:00:02", "--ip", "192.168.150.150"], "inside the dynamic DHCP range 192.168.150.100-192.168.150.200"),
+    ] {
+        let out = run(sb.knet().args(["net-dhcp-host", "knetnat", "add"]).args(args)).code(1);
+        assert!(out.stderr.contains(why), "{args:?}: {}", out.stderr);
+        assert_eq!(state(&sb), before, "{args:?} changed libvirt");
+    }
+    for (args, why) in [(&["--mac", "01:00:5e:00:00:01", "--ip", "192.168.150.12"][..], "multicast"), (&["--mac", "zz", "--ip", "192.168.150.12"], "invalid MAC")] {
+        let out = run(sb.knet().args(["net-dhcp-host", "knetnat", "add"]).args(args)).code(2);
+        assert!(out.stderr.contains(why), "{args:?}: {}", out.stderr);
+        assert_eq!(state(&sb), before);
+    }
+    // --replace moves the MAC to its new address, live and persistent
+    run(sb.knet().args(["net-dhcp-host", "knetnat", "add", "--mac", "52:54:00:00:00:01", "--ip", "192.168.150.12", "--replace"])).ok();
+    for inactive in [false, true] {
+        let mut c = sb.knet();
+        c.arg("net-dumpxml");
+        if inactive {
+            c.arg("--inactive");
+        }
+        let out = run(c.args(["knetnat", "--xpath", "//dhcp/host"])).ok().stdout;
+        assert_eq!(out, "<host mac=\"52:54:00:00:00:01\" ip=\"192.168.150.12\"/>\n\n", "inactive={inactive}");
+    }
+}
+
+#[test]
+fn net_update_matches_virsh_on_a_real_network() {
+    let sb = sandbox_with_nat();
+    run(sb.knet().args(["net-start", "knetnat"])).ok();
+    let host = "<host mac='52:54:00:00:00:09' name='h9' ip='192.168.150.9'/>";
+    let k = run(sb.knet().args(["net-update", "knetnat", "add", "ip-dhcp-host", host, "--live", "--config"])).ok();
+    assert_eq!(k.stdout, "Updated network knetnat persistent config and live state\n");
+    // adding it again is an error in both, with the same output
+    let dup = same(&sb, &["net-update", "knetnat", "add", "ip-dhcp-host", host, "--live", "--config"]).code(1);
+    assert!(dup.stderr.contains("there is an existing dhcp host entry"), "{}", dup.stderr);
+    let v = run(sb.virsh().args(["net-update", "knetnat", "delete", "ip-dhcp-host", host, "--config"])).ok();
+    let hosts = std::fs::read_to_string(sb.dir.join("lib/dnsmasq/knetnat.hostsfile")).unwrap();
+    assert!(hosts.contains("52:54:00:00:00:09,192.168.150.9,h9"), "{hosts}");
+    let k = run(sb.knet().args(["net-update", "knetnat", "delete", "ip-dhcp-host", host, "--live"])).ok();
+    assert_eq!(k.stdout, v.stdout.replace("persistent config", "live state"));
+    // from a file, on the persistent config only, other sections too
+    let dir = tempdir_short("knet-upd");
+    let file = dir.join("dns.xml");
+    std::fs::write(&file, "<host ip='192.168.150.7'><hostname>seven</hostname></host>\n").unwrap();
+    let k = run(sb.knet().args(["net-update", "knetnat", "add-first", "dns-host"]).arg(&file).arg("--config")).ok();
+    assert_eq!(k.stdout, "Updated network knetnat persistent config\n");
+    assert!(run(sb.virsh().args(["net-dumpxml", "--inactive", "knetnat"])).ok().stdout.contains("<hostname>seven</hostname>"));
+    same(&sb, &["net-update", "knetnat", "add", "bridge", "<bridge name='x'/>"]).code(1);
+    same(&sb, &["net-update", "knetnat", "add", "ip-dhcp-host", host, "--current", "--config"]).code(1);
+    same(&sb, &["-r", "net-update", "knetnat", "add", "ip-dhcp-host", host]).code(1);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn bad_input_is_refused_and_changes_nothing() {
+    let sb = sandbox_with_nat();
+    run(sb.knet().args(["net-start", "knetnat"])).ok();
+    let before = state(&sb);
+    let dir = tempdir_short("knet-bad");
+    let private = dir.join("private.xml");
+    std::fs::copy(fixture("net-nat.xml"), &private).unwrap();
+    let private = private.display().to_string();
+    std::fs::set_permissions(&dir, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&private, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (vec!["net-define".into(), fixture("net-malformed.xml")], "net-malformed.xml:4:"),
+        (vec!["net-define".into(), fixture("net-schema-error.xml")], "Element network has extra content: bogus"),
+        (vec!["net-define".into(), fixture("net-semantic-error.xml")], "Failed to define network from"),
+        (vec!["net-create".into(), fixture("net-malformed.xml")], "nothing was sent to libvirt"),
+        (vec!["net-define".into(), "/nonexistent/net.xml".into()], "Failed to open file '/nonexistent/net.xml': No such file or directory"),
+        (vec!["net-start".into(), "nosuch".into()], "failed to get network 'nosuch'"),
+        (vec!["net-start".into(), "knetnat".into()], "already"),
+        (vec!["-r".into(), "net-destroy".into(), "knetnat".into()], "read only access prevents virNetworkDestroy"),
+        (vec!["-r".into(), "net-define".into(), fixture("net-nat.xml")], "read only access prevents"),
+    ];
+    for (args, why) in &cases {
+        let out = run(sb.knet().args(args)).code(1);
+        assert!(out.stderr.contains(why), "{args:?}: {}", out.stderr);
+        assert_eq!(out.stdout, "\n", "{args:?}");
+        assert_eq!(state(&sb), before, "{args:?} changed libvirt");
+    }
+    // permission denied: an unprivileged admin cannot read root's 0600 file
+    let mut c = std::process::Command::new("setpriv");
+    c.args(["--reuid=65534", "--regid=65534", "--clear-groups", env!("CARGO_BIN_EXE_knet"), "-c", &sb.uri, "net-define", &private]);
+    c.env("KNET_LIBVIRT_BIN", env!("CARGO_BIN_EXE_knet-libvirt")).env("LC_ALL", "C");
+    let out = run(&mut c).code(1);
+    assert!(out.stderr.contains(&format!("Failed to open file '{private}': Permission denied")), "{}", out.stderr);
+    assert_eq!(state(&sb), before);
+    // usage errors: exit 2
+    let out = run(sb.knet().args(["net-define"])).code(2);
+    assert!(out.stderr.contains("FILE"), "{}", out.stderr);
+    assert_eq!(state(&sb), before);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn redefine_keeps_the_uuid() {
+    let sb = sandbox_with_nat();
+    let uuid = run(sb.knet().args(["net-uuid", "knetnat"])).ok().stdout;
+    // the fixture has no <uuid>: virsh would refuse ("already exists with uuid")
+    let v = run(sb.virsh().args(["net-define", &fixture("net-nat.xml")])).code(1);
+    assert!(v.stderr.contains("already exists with uuid"), "{}", v.stderr);
+    let dir = tempdir_short("knet-redef");
+    let f = dir.join("nat.xml");
+    std::fs::write(&f, std::fs::read_to_string(fixture("net-nat.xml")).unwrap().replace("delay='0'", "delay='3'")).unwrap();
+    let out = run(sb.knet().arg("net-define").arg(&f)).ok();
+    assert_eq!(out.stdout, format!("Network knetnat defined from {}\n\n", f.display()));
+    assert_eq!(run(sb.knet().args(["net-uuid", "knetnat"])).ok().stdout, uuid);
+    assert_eq!(run(sb.knet().args(["net-dumpxml", "--inactive", "knetnat", "--xpath", "string(//bridge/@delay)"])).ok().stdout, "3\n\n");
+    let _ = std::fs::remove_dir_all(dir);
+}
+
+/// A tiny editor: a shell script the test writes, run by knet directly.
+fn editor(dir: &std::path::Path, body: &str) -> PathBuf {
+    let p = dir.join("editor.sh");
+    std::fs::write(&p, format!("#!/bin/sh\nset -e\n{body}\n")).unwrap();
+    std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    p
+}
+
+#[test]
+fn net_edit_edits_refuses_bad_xml_and_concurrent_changes() {
+    let sb = sandbox_with_nat();
+    let dir = tempdir_short("knet-edit");
+    // unchanged: virsh's message, byte for byte
+    let k = run(sb.knet().env("EDITOR", "true").args(["net-edit", "knetnat"])).ok();
+    let v = run(sb.virsh().env("EDITOR", "true").args(["net-edit", "knetnat"])).ok();
+    assert_eq!(k.stdout, v.stdout);
+    assert_eq!(k.stdout, "Network knetnat XML configuration not changed.\n\n");
+
+    // a real edit, with the editor checking the file it got is private
+    let ed = editor(&dir, "[ \"$(stat -c %a \"$1\")\" = 600 ] && [ \"$(stat -c %a \"$(dirname \"$1\")\")\" = 700 ]\nsed -i \"s/delay='0'/delay='4'/\" \"$1\"");
+    let k = run(sb.knet().env("VISUAL", format!("{} ", ed.display())).env("EDITOR", "false").args(["net-edit", "knetnat"])).ok();
+    assert_eq!(k.stdout, "Network knetnat XML configuration edited.\n\n");
+    assert!(run(sb.virsh().args(["net-dumpxml", "--inactive", "knetnat"])).ok().stdout.contains("delay='4'"));
+
+    // invalid result, no terminal: exit 1 and nothing changed
+    let before = state(&sb);
+    let ed = editor(&dir, "sed -i 's#</network>#<oops>#' \"$1\"");
+    let k = run(sb.knet().env("EDITOR", &ed).args(["net-edit", "knetnat"])).code(1);
+    assert!(k.stderr.contains("Failed. Network knetnat left unchanged"), "{}", k.stderr);
+    assert_eq!(state(&sb), before);
+
+    // someone else changes the network while our editor is open: refused,
+    // and their change survives
+    let ed = editor(
+        &dir,
+        &format!(
+            "virsh -c '{}' net-update knetnat add dns-host \"<host ip='192.168.150.8'><hostname>other</hostname></host>\" --config >/dev/null\nsed -i \"s/delay='4'/delay='5'/\" \"$1\"",
+            sb.uri
+        ),
+    );
+    let k = run(sb.knet().env("EDITOR", &ed).args(["net-edit", "knetnat"])).code(1);
+    assert!(k.stderr.contains("The XML configuration was changed by another user."), "{}", k.stderr);
+    let xml = run(sb.virsh().args(["net-dumpxml", "--inactive", "knetnat"])).ok().stdout;
+    assert!(xml.contains("<hostname>other</hostname>") && xml.contains("delay='4'"), "{xml}");
+
+    // an editor that fails changes nothing either
+    let k = run(sb.knet().env("EDITOR", "false").args(["net-edit", "knetnat"])).code(1);
+    assert!(k.stderr.contains("editor 'false' failed"), "{}", k.stderr);
+    let _ = std::fs::remove_dir_all(dir);
+}
