@@ -104,7 +104,7 @@ fn typo_element_is_reported_at_its_position_with_a_hint() {
     let file = f.display().to_string();
     let out = validate(&[&file]).code(1);
     let expected = format!(
-        "{file}:3:3: error: unknown element <brige> in <network>; did you mean <bridge>?\n    <brige name='virbr9'/>\n    ^\n  help: did you mean <bridge>?\n"
+        "{file}:3:3: error: unknown element <brige> in <network>; did you mean <bridge>?\n    <brige name='virbr9'/>\n    ^\n  help: allowed children of <network>: <bandwidth>, <bridge>, <description>, <dns>, <dnsmasq:options>, <domain>, <forward>, <ip>, <mac>, <metadata>, <mtu>, <name>, <port>, <portgroup>, <route>, <title>, <uuid>, <virtualport>, <vlan>\n"
     );
     assert!(out.stderr.contains(&expected), "stderr:\n{}\nwanted:\n{expected}", out.stderr);
     assert!(out.stderr.contains(&format!("{file}:4:12: error: unknown attribute mdoe= on <forward>; did you mean mode=?")), "{}", out.stderr);

@@ -102,11 +102,10 @@ fn check_attrs(node: Node, def: &El, switch_attr: Option<&'static str>, sink: &m
                     Some(_) => format!("{}:{}", node.lookup_prefix(a.namespace().unwrap_or("")).unwrap_or("?"), a.name()),
                     None => a.name().to_string(),
                 };
-                let help = suggest(a.name(), &allowed).map(|s| format!("did you mean {s}=?")).or_else(|| allowed_list("attributes", &allowed, ""));
-                let msg = if let Some(s) = suggest(a.name(), &allowed) {
-                    format!("unknown attribute {shown}= on <{elem}>; did you mean {s}=?")
-                } else {
-                    format!("unknown attribute {shown}= on <{elem}>")
+                let help = allowed_list(&format!("attributes of <{elem}>"), &allowed, "");
+                let msg = match suggest(a.name(), &allowed) {
+                    Some(s) => format!("unknown attribute {shown}= on <{elem}>; did you mean {s}=?"),
+                    None => format!("unknown attribute {shown}= on <{elem}>"),
                 };
                 sink.error("unknown-attribute", a.range().start, msg, help);
             }
@@ -155,7 +154,9 @@ fn check_children(node: Node, def: &El, sink: &mut Sink) {
                 check(child, k.el, sink);
             }
             None => {
-                let allowed: Vec<&str> = all().map(|k| k.el.name).collect();
+                // Namespaced children are shown with the prefix libvirt documents use.
+                let names: Vec<String> = all().map(|k| if k.el.ns.is_some() { format!("dnsmasq:{}", k.el.name) } else { k.el.name.to_string() }).collect();
+                let allowed: Vec<&str> = names.iter().map(String::as_str).collect();
                 unknown_element(child, node, &allowed, sink);
             }
         }
@@ -178,17 +179,14 @@ fn unknown_element(child: Node, parent: Node, allowed: &[&str], sink: &mut Sink)
         Some(s) => format!("unknown element <{shown}> in <{}>; did you mean <{s}>?", parent.tag_name().name()),
         None => format!("unknown element <{shown}> in <{}>", parent.tag_name().name()),
     };
-    let help = match hint {
-        Some(s) => Some(format!("did you mean <{s}>?")),
-        None if allowed.is_empty() => Some(format!("<{}> takes no child elements", parent.tag_name().name())),
-        None => allowed_list("elements", allowed, "<"),
-    };
+    let parent_name = parent.tag_name().name();
+    let help = if allowed.is_empty() { Some(format!("<{parent_name}> takes no child elements")) } else { allowed_list(&format!("children of <{parent_name}>"), allowed, "<") };
     sink.error("unknown-element", child.range().start, msg, help);
 }
 
 fn allowed_list(what: &str, names: &[&str], open: &str) -> Option<String> {
     if names.is_empty() {
-        return Some(format!("no {what} are allowed here"));
+        return Some(format!("no {what} are allowed"));
     }
     let mut v: Vec<&str> = names.to_vec();
     v.sort_unstable();
