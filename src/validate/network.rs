@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::ip::{self, parse_ip};
+use super::structure::ellipsize;
 use super::Sink;
 use crate::xml::network::{Bandwidth, Dhcp, Forward, Ip, Network, Span};
 use crate::xml::Val;
@@ -47,7 +48,7 @@ pub fn check(net: &Network, sink: &mut Sink) {
 fn name_invalid_char(net: &Network, sink: &mut Sink) {
     if let Some(n) = &net.name {
         if let Some(i) = n.text.find('/') {
-            sink.error("name-invalid-char", n.value_at + i, format!("network name {:?} contains '/'", n.text), Some("libvirt stores the network as <name>.xml; a '/' is not allowed".into()));
+            sink.error("name-invalid-char", n.value_at + i, format!("network name {:?} contains '/'", ellipsize(n.text)), Some("libvirt stores the network as <name>.xml; a '/' is not allowed".into()));
         }
         if n.text.is_empty() {
             sink.error("name-empty", n.at, "network name is empty".into(), None);
@@ -441,7 +442,7 @@ fn forward_mode_rules(net: &Network, sink: &mut Sink) {
 fn bridge_name_too_long(net: &Network, sink: &mut Sink) {
     if let Some(n) = net.bridge.as_ref().and_then(|b| b.name) {
         if n.text.len() > 15 {
-            sink.error("bridge-name-too-long", n.value_at, format!("bridge name {:?} is {} characters; Linux allows at most 15", n.text, n.text.len()), Some("shorten it (e.g. virbr-lab0)".into()));
+            sink.error("bridge-name-too-long", n.value_at, format!("bridge name {:?} is {} characters; Linux allows at most 15", ellipsize(n.text), n.text.len()), Some("shorten it (e.g. virbr-lab0)".into()));
         }
     }
 }

@@ -234,7 +234,8 @@ pub fn describe_bad_switch(what: &str, v: &str, cases: &[&'static str]) -> (Stri
     (msg, Some(help))
 }
 
-fn ellipsize(s: &str) -> String {
+/// A user value shortened for a message (the caret line shows where it is).
+pub fn ellipsize(s: &str) -> String {
     if s.chars().count() > 60 {
         format!("{}...", s.chars().take(57).collect::<String>())
     } else {
