@@ -213,10 +213,10 @@ fn dhcp_range(r: &Span, sub: Option<&Subnet>, sink: &mut Sink) {
                 return;
             }
             if s.is_ipv4() {
-                if ip::to_u128(s) == ip::network_address(net.addr, prefix) && prefix < 31 {
+                if ip::to_u128(s) == ip::network_address(net.addr, prefix) {
                     sink.error("dhcp-range-network-address", sv.value_at, format!("range start {} is the network address of {}/{prefix}", sv.text, net.addr), None);
                 }
-                if ip::to_u128(e) == ip::broadcast_address(net.addr, prefix) && prefix < 31 {
+                if ip::to_u128(e) == ip::broadcast_address(net.addr, prefix) {
                     sink.error("dhcp-range-broadcast", ev.value_at, format!("range end {} is the broadcast address of {}/{prefix}", ev.text, net.addr), None);
                 }
             }

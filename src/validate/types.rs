@@ -38,12 +38,12 @@ fn hex(v: &str) -> bool {
 }
 /// `[0-9]+` within `max` (libvirt's unsignedInt/unsignedLong: no sign).
 fn uint_max(v: &str, max: u64) -> bool {
-    digits(v) && v.trim_start_matches('0').len() <= 20 && v.parse::<u128>().map_or(false, |n| n <= max as u128)
+    digits(v) && v.trim_start_matches('0').len() <= 20 && v.parse::<u128>().is_ok_and(|n| n <= max as u128)
 }
 /// xsd:int / xsd:integer lexical form (optional sign) within a range.
 fn int_range(v: &str, min: i64, max: i64) -> bool {
     let body = v.strip_prefix(['+', '-']).unwrap_or(v);
-    digits(body) && body.trim_start_matches('0').len() <= 19 && v.parse::<i128>().map_or(false, |n| n >= min as i128 && n <= max as i128)
+    digits(body) && body.trim_start_matches('0').len() <= 19 && v.parse::<i128>().is_ok_and(|n| n >= min as i128 && n <= max as i128)
 }
 /// The schema's `uintN`: `0x` + up to `hexlen` hex digits (`0x` optional when
 /// `opt0x`), or a decimal int within `max`.
