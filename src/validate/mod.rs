@@ -27,6 +27,9 @@ pub mod schema;
 pub mod structure;
 pub mod types;
 
+#[cfg(test)]
+mod tests;
+
 use serde::Serialize;
 
 use crate::xml::{self, LineIndex, ParseAt};
