@@ -26,7 +26,8 @@ pub struct Cli {
 #[derive(Debug, Clone, Default, Args)]
 pub struct GlobalOpts {
     /// Hypervisor connection URI (default: $LIBVIRT_DEFAULT_URI, then libvirt's own default)
-    #[arg(short = 'c', long = "connect", value_name = "URI", global = true)]
+    #[arg(short = 'c', long = "connect", value_name = "URI", global = true,
+          add = clap_complete::engine::ArgValueCandidates::new(crate::complete::uris()))]
     pub connect: Vec<String>,
 
     /// Open a read-only connection; every write command then fails
@@ -121,30 +122,56 @@ pub enum Command {
     Doctor(commands::doctor::Args),
     #[command(name = "port-forward")]
     PortForward(commands::port_forward::Args),
+
+    /// Interactive terminal (also what `knet` with no command opens)
+    #[command(name = "shell")]
+    Shell(crate::shell::Args),
+
+    /// Print live names for shell completion (used by completion; not for users)
+    #[command(name = "complete-names", hide = true)]
+    CompleteNames(crate::complete::NamesArgs),
+
+    /// Write completions/ and man/ (for knet's maintainers: see README)
+    #[command(name = "generate-assets", hide = true)]
+    GenerateAssets(crate::assets::Args),
 }
 
 /// Parse the command line, run the command, return the exit code.
 ///
 /// Shared by both binaries; `connector` decides how libvirt is reached.
 pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
+    // shell completion (COMPLETE=bash knet -- ...) answers and exits here
+    crate::complete::env_complete();
     let parsed = Cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
     let (matches, cli) = match parsed {
         Ok(p) => p,
         Err(e) => {
+            if let Some(code) = crate::shell::try_sequence(&e, connector) {
+                return code;
+            }
             let _ = e.print();
             return e.exit_code();
         }
     };
-    let ctx = crate::context::Ctx::new(cli.global, connector);
-    let result = match cli.command {
-        Some(cmd) => commands::run(cmd, &ctx),
-        None => Err(crate::exit::Exit::usage("no command given (try 'knet --help')")),
-    };
-    match result {
+    let mut ctx = crate::context::Ctx::new(cli.global, connector);
+    match cli.command {
+        None | Some(Command::Shell(_)) => crate::shell::run(ctx),
+        Some(cmd @ Command::CompleteNames(_)) => {
+            ctx.remember_uri = false;
+            run_command(matches.subcommand_name(), cmd, &ctx)
+        }
+        Some(cmd) => run_command(matches.subcommand_name(), cmd, &ctx),
+    }
+}
+
+/// Run one parsed command (`name` as typed) and report its error the way
+/// virsh does; the exit code. Shared by one-shot runs and the shell.
+pub fn run_command(name: Option<&str>, cmd: Command, ctx: &crate::context::Ctx) -> i32 {
+    match commands::run(cmd, ctx) {
         Ok(()) => crate::exit::SUCCESS,
         Err(e) => {
             let code = crate::exit::report(&e);
-            if code == crate::exit::FAILURE && matches.subcommand_name().is_some_and(is_virsh_command) && !ctx.opts.quiet && !ctx.opts.json && !ctx.connect_failed() {
+            if code == crate::exit::FAILURE && name.is_some_and(is_virsh_command) && !ctx.opts.quiet && !ctx.opts.json && !ctx.connect_failed() {
                 error_newline();
             }
             code
@@ -158,7 +185,8 @@ pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
 /// vshCommandRun), success or failure, unless `-q`; on failure that lone
 /// newline is all stdout gets. Commands print their own trailing blank line
 /// on success; this list decides who gets it on failure. A command that
-/// never reached its body (bad usage, no connection) gets none, as in virsh.
+/// never reached its body (bad usage, no connection) gets none, as in virsh;
+/// nor does `--json` output, which must stay parseable.
 /// knet-only commands (validate, net-dhcp-host, ...) are not listed.
 pub const VIRSH_COMMANDS: &[&str] = &[
     "net-autostart",

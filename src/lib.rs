@@ -13,16 +13,20 @@
 //! - [`cli`] and [`output`]: what the user types and what they see.
 
 pub mod backup;
+pub mod assets;
 pub mod cli;
+pub mod complete;
 pub mod commands;
 pub mod context;
 pub mod exit;
 pub mod guest;
 pub mod facts;
 pub mod host;
+pub mod interrupt;
 pub mod libvirt;
 pub mod mac;
 pub mod output;
+pub mod shell;
 pub mod validate;
 pub mod xml;
 pub mod xpath;

@@ -111,13 +111,35 @@ impl Default for Prefix {
     }
 }
 
-/// Every MAC defined on the connection, each with who uses it (`guest 'vm1'`,
-/// `network 'default' (DHCP host)`, `host neighbour`, `host interface 'eth0'`);
-/// the host's own neighbours and interfaces only when `local` (the
-/// connection's hypervisor is this machine, in this network namespace).
-pub fn used_macs(conn: &dyn Conn, local: bool) -> Result<BTreeMap<Mac, Vec<String>>> {
-    let mut used: BTreeMap<Mac, Vec<String>> = BTreeMap::new();
-    let mut add = |m: &str, who: String| {
+/// Who uses a MAC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum User {
+    /// A NIC of this guest (live or persistent config).
+    Guest(String),
+    /// A static DHCP host of this network: a reservation, which a guest NIC
+    /// is meant to take, so it is no collision for attach-interface.
+    DhcpHost(String),
+    HostNeighbour,
+    HostInterface(String),
+}
+
+impl fmt::Display for User {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            User::Guest(d) => write!(f, "guest '{d}'"),
+            User::DhcpHost(n) => write!(f, "network '{n}' (DHCP host)"),
+            User::HostNeighbour => f.write_str("a host neighbour"),
+            User::HostInterface(i) => write!(f, "host interface '{i}'"),
+        }
+    }
+}
+
+/// Every MAC defined on the connection, each with who uses it; the host's own
+/// neighbours and interfaces only when `local` (the connection's hypervisor
+/// is this machine, in this network namespace).
+pub fn used_macs(conn: &dyn Conn, local: bool) -> Result<BTreeMap<Mac, Vec<User>>> {
+    let mut used: BTreeMap<Mac, Vec<User>> = BTreeMap::new();
+    let mut add = |m: &str, who: User| {
         if let Ok(m) = m.parse::<Mac>() {
             let users = used.entry(m).or_default();
             if !users.contains(&who) {
@@ -135,7 +157,7 @@ pub fn used_macs(conn: &dyn Conn, local: bool) -> Result<BTreeMap<Mac, Vec<Strin
         for x in xmls.into_iter().flatten() {
             for ifc in edit::interfaces(&x).unwrap_or_default() {
                 if let Some(m) = ifc.mac.as_deref() {
-                    add(m, format!("guest '{}'", d.name));
+                    add(m, User::Guest(d.name.clone()));
                 }
             }
         }
@@ -143,14 +165,14 @@ pub fn used_macs(conn: &dyn Conn, local: bool) -> Result<BTreeMap<Mac, Vec<Strin
     for n in conn.list_networks().context("failed to list networks")? {
         let x = conn.network_xml(&n.name, false).with_context(|| format!("failed to get network '{}'", n.name))?;
         for ip in crate::facts::network(&x).ipv4 {
-            ip.hosts.iter().filter_map(|h| h.mac.as_deref()).for_each(|m| add(m, format!("network '{}' (DHCP host)", n.name)));
+            ip.hosts.iter().filter_map(|h| h.mac.as_deref()).for_each(|m| add(m, User::DhcpHost(n.name.clone())));
         }
     }
     if local {
-        crate::host::neighbour_macs().iter().for_each(|m| add(m, "host neighbour".to_string()));
+        crate::host::neighbour_macs().iter().for_each(|m| add(m, User::HostNeighbour));
         for i in crate::host::interfaces() {
             if let Some(m) = crate::host::mac_of(&i) {
-                add(&m, format!("host interface '{i}'"));
+                add(&m, User::HostInterface(i.clone()));
             }
         }
     }

@@ -38,7 +38,7 @@ pub fn select(xml: &str, expr: &str, wrap: bool) -> Result<String, XPathError> {
     let doc = package.as_document();
     let xpath = Factory::new()
         .build(expr)
-        .map_err(|e| XPathError::Syntax { expr: expr.to_string(), reason: e.to_string() })?
+        .map_err(|e| XPathError::Syntax { expr: expr.to_string(), reason: parser_reason(&e) })?
         .ok_or_else(|| XPathError::Syntax { expr: expr.to_string(), reason: "empty expression".into() })?;
     let mut ctx = Context::new();
     // Let expressions use the document's own prefixes (e.g. dnsmasq:options).
@@ -84,6 +84,25 @@ pub fn select(xml: &str, expr: &str, wrap: bool) -> Result<String, XPathError> {
         }
     }
     Ok(out)
+}
+
+/// sxd-xpath's parser errors without data print only their variant name
+/// (`TrailingSlash`); say it in words.
+fn parser_reason(e: &sxd_xpath::ParserError) -> String {
+    // ParserError wraps a private enum; its Debug form names the variant.
+    let debug = format!("{e:?}");
+    let words = [
+        ("EmptyPredicate", "empty predicate '[]'"),
+        ("ExtraUnparsedTokens", "unexpected text after the expression"),
+        ("RanOutOfInput", "the expression ends too early"),
+        ("RightHandSideExpressionMissing", "an operator is missing its right-hand side"),
+        ("ArgumentMissing", "a function argument is missing"),
+        ("TrailingSlash", "a path ends with '/'"),
+    ];
+    match words.iter().find(|(v, _)| debug.contains(&format!("({v})")) || debug == *v) {
+        Some((_, w)) => w.to_string(),
+        None => e.to_string(),
+    }
 }
 
 /// Print one selected node at indentation `level`.
@@ -259,6 +278,8 @@ mod tests {
     fn scalars_and_errors() {
         assert_eq!(select(NET, "count(//range)", false).unwrap(), "1\n");
         assert_eq!(select(NET, "//name/text()", false).unwrap(), "default\n");
-        assert!(matches!(select(NET, "///[[", false), Err(XPathError::Syntax { .. })));
+        let err = select(NET, "///[[", false).unwrap_err();
+        assert!(matches!(err, XPathError::Syntax { .. }));
+        assert_eq!(err.to_string(), "invalid XPath expression '///[[': a path ends with '/'");
     }
 }

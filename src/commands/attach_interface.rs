@@ -122,8 +122,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let mac = match &args.mac {
         Some(s) => {
             let m = mac::parse_unicast(s).map_err(|e| fail(anyhow!("XML error: {e}")))?;
-            if let Some(users) = used.get(&m) {
-                return Err(fail(anyhow!("MAC address {m} is already used by {}; pick another or omit --mac for a free one", users.join(", "))));
+            let guests: Vec<String> = used.get(&m).into_iter().flatten().filter(|u| matches!(u, mac::User::Guest(_))).map(|u| u.to_string()).collect();
+            if !guests.is_empty() {
+                return Err(fail(anyhow!("MAC address {m} is already used by {}; pick another or omit --mac for a free one", guests.join(", "))));
             }
             m
         }

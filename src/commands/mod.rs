@@ -67,5 +67,9 @@ pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
         Command::BridgeConfig(args) => bridge_config::run(args, ctx),
         Command::Doctor(args) => doctor::run(args, ctx),
         Command::PortForward(args) => port_forward::run(args, ctx),
+        // cli::main opens the shell itself; this is `shell` typed inside it
+        Command::Shell(_) => Err(crate::exit::Exit::usage("already in the knet shell")),
+        Command::CompleteNames(args) => crate::complete::names(args, ctx),
+        Command::GenerateAssets(args) => crate::assets::run(args),
     }
 }

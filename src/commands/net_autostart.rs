@@ -8,6 +8,7 @@ use crate::context::Ctx;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Network name or UUID
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::complete::networks(crate::complete::State::All)))]
     pub network: String,
     /// Disable autostarting
     #[arg(long)]

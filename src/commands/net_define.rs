@@ -17,6 +17,7 @@ use crate::validate::{validate, DocKind};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// File containing an XML network description
+    #[arg(value_hint = clap::ValueHint::FilePath)]
     pub file: String,
     /// Skip knet's own checks (libvirt still validates against its schema)
     #[arg(long)]

@@ -39,10 +39,12 @@ pub enum Action {
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Network name or UUID
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::complete::networks(crate::complete::State::All)))]
     pub network: String,
+    /// What to do
     pub action: Action,
     /// The guest NIC's MAC address (required by add and remove; filters list)
-    #[arg(long)]
+    #[arg(long, add = clap_complete::engine::ArgValueCandidates::new(crate::complete::macs()))]
     pub mac: Option<String>,
     /// The fixed IPv4 address to hand out
     #[arg(long)]
@@ -178,7 +180,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     }
 
     if args.action == Action::List {
-        let hosts: Vec<&Host> = sides[0].2.hosts.iter().filter(|h| mac.is_none() || h.mac == mac).collect();
+        // the live view when running, else the persistent one
+        let Some((_, _, doc)) = sides.first() else { return Ok(()) };
+        let hosts: Vec<&Host> = doc.hosts.iter().filter(|h| mac.is_none() || h.mac == mac).collect();
         if ctx.json() {
             return output::print_json(&hosts);
         }
@@ -205,9 +209,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let mut changed = false;
     for (flags, plan) in batches {
         for h in &plan.delete {
-            // libvirt matches a delete on the MAC alone
-            let key = Host { mac: h.mac.clone(), ip: None, name: None, parent: h.parent };
-            let key = if h.mac.is_some() { key } else { h.clone() };
+            // libvirt matches a delete on the MAC alone when there is one
+            let key = if h.mac.is_some() { Host { ip: None, name: None, ..h.clone() } } else { h.clone() };
             conn.update_network(&name, UpdateCommand::Delete, section, h.parent as i32, &host_xml(&key), flags)
                 .with_context(|| format!("Failed to update network {name}"))?;
             changed = true;
@@ -257,11 +260,11 @@ fn plan_add(args: &Args, net: &str, side: &str, doc: &Doc, mac: Option<String>, 
             return Ok(Plan { delete: Vec::new(), add: None });
         }
         let conflict = if same_mac {
-            Some(format!("MAC {} already has a DHCP host entry ({}) in the {side} of network {net}", h.mac.as_deref().unwrap_or(""), describe(h)))
+            Some(format!("MAC {} already has a DHCP host entry ({}) in the {side} of network {net}", h.mac.as_deref().unwrap_or(""), host_xml(h)))
         } else if same_ip {
-            Some(format!("IP {} is already given to {} in the {side} of network {net}", h.ip.as_deref().unwrap_or(""), describe(h)))
+            Some(format!("IP {} is already given to {} in the {side} of network {net}", h.ip.as_deref().unwrap_or(""), host_xml(h)))
         } else if same_name {
-            Some(format!("name {} is already used by {} in the {side} of network {net}", h.name.as_deref().unwrap_or(""), describe(h)))
+            Some(format!("name {} is already used by {} in the {side} of network {net}", h.name.as_deref().unwrap_or(""), host_xml(h)))
         } else {
             None
         };
@@ -273,8 +276,4 @@ fn plan_add(args: &Args, net: &str, side: &str, doc: &Doc, mac: Option<String>, 
         }
     }
     Ok(Plan { delete, add: Some(want) })
-}
-
-fn describe(h: &Host) -> String {
-    host_xml(h)
 }

@@ -10,9 +10,10 @@ use crate::output;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Network name or UUID
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::complete::networks(crate::complete::State::All)))]
     pub network: String,
     /// Only the lease(s) of this MAC address
-    #[arg(long)]
+    #[arg(long, add = clap_complete::engine::ArgValueCandidates::new(crate::complete::macs()))]
     pub mac: Option<String>,
 }
 

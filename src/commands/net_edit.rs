@@ -31,6 +31,7 @@ use crate::validate::{validate, DocKind};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Network name or UUID
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::complete::networks(crate::complete::State::All)))]
     pub network: String,
 }
 
@@ -70,9 +71,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         }
         let attempt = (|| -> Result<String> {
             let report = validate(&edited, &path.display().to_string(), Some(DocKind::Network));
-            if !report.render().is_empty() {
-                eprint!("{}", report.render());
-            }
+            eprint!("{}", report.render());
             if report.has_errors() {
                 anyhow::bail!("the edited XML is not a valid network definition");
             }

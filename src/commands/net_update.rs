@@ -13,11 +13,14 @@ use crate::libvirt::{update_flags, update_section, UpdateCommand};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Network name or UUID
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::complete::networks(crate::complete::State::All)))]
     pub network: String,
     /// add (= add-last), add-first, add-last, delete or modify
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::complete::update_commands()))]
     pub command: String,
     /// bridge, domain, ip, ip-dhcp-host, ip-dhcp-range, forward,
     /// forward-interface, forward-pf, portgroup, dns-host, dns-txt or dns-srv
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::complete::update_sections()))]
     pub section: String,
     /// The XML element to add, delete or modify, or a file containing it
     pub xml: String,

@@ -32,7 +32,7 @@ use crate::validate::{self, DocKind, Report};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// XML files to check; `-` reads standard input
-    #[arg(value_name = "FILE", required = true)]
+    #[arg(value_name = "FILE", required = true, value_hint = clap::ValueHint::FilePath)]
     pub files: Vec<String>,
 
     /// Check as this kind of document instead of detecting it from the root element

@@ -124,8 +124,14 @@ impl VirtConn {
         Ok(self.remember(name_or_uuid, n))
     }
 
+    /// Cache under what the user typed and under the network's own name,
+    /// which is what commands pass on to the next call.
     fn remember(&self, key: &str, n: Network) -> Network {
-        self.nets.borrow_mut().insert(key.to_string(), n.clone());
+        let mut nets = self.nets.borrow_mut();
+        if let Ok(name) = n.name() {
+            nets.insert(name, n.clone());
+        }
+        nets.insert(key.to_string(), n.clone());
         n
     }
 
@@ -137,8 +143,29 @@ impl VirtConn {
 
 impl NetworkApi for VirtConn {
     fn list_networks(&self) -> VirtResult<Vec<NetworkInfo>> {
+        // State comes from three filtered listings (one RPC each) instead of
+        // three RPCs per network as virsh does; only the bridge name needs a
+        // call per network. This is what keeps `net-list` ahead of virsh.
+        let uuids = |flags| -> VirtResult<std::collections::HashSet<String>> {
+            self.c.list_all_networks(flags).map_err(err)?.iter().map(|n| n.uuid_string().map_err(err)).collect()
+        };
+        let active = uuids(sys::VIR_CONNECT_LIST_NETWORKS_ACTIVE)?;
+        let persistent = uuids(sys::VIR_CONNECT_LIST_NETWORKS_PERSISTENT)?;
+        let autostart = uuids(sys::VIR_CONNECT_LIST_NETWORKS_AUTOSTART)?;
         let nets = self.c.list_all_networks(0).map_err(err)?;
-        nets.iter().map(net_info).collect()
+        nets.iter()
+            .map(|n| {
+                let uuid = n.uuid_string().map_err(err)?;
+                Ok(NetworkInfo {
+                    name: n.name().map_err(err)?,
+                    active: active.contains(&uuid),
+                    persistent: persistent.contains(&uuid),
+                    autostart: autostart.contains(&uuid),
+                    bridge: n.bridge_name().ok(),
+                    uuid,
+                })
+            })
+            .collect()
     }
 
     fn lookup_network(&self, name_or_uuid: &str) -> VirtResult<NetworkInfo> {

@@ -1,0 +1,238 @@
+//! `knet generate-assets [DIR]`: writes DIR/completions/ (bash, zsh, fish)
+//! and DIR/man/ (knet.1 and one page per command) from the clap tree.
+//!
+//! This is the one command that makes them (`cargo run -- generate-assets`
+//! from the repository root); tests/test_shell.rs regenerates into a
+//! temporary directory and fails when the checked-in files differ. Never
+//! edit the generated files by hand: change the `///` docs of a command's
+//! `Args`, or [`EXAMPLES`], and regenerate.
+//!
+//! The completion files are registrations of clap_complete's dynamic engine:
+//! they call `knet` at completion time, so they stay right as commands are
+//! added; only the engine's protocol is frozen in them.
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context as _, Result};
+use clap::CommandFactory;
+use clap_complete::env::EnvCompleter;
+
+use crate::cli::Cli;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Directory to write completions/ and man/ into
+    #[arg(default_value = ".")]
+    pub dir: PathBuf,
+}
+
+/// Examples for the man pages, from real sessions: (command, what it does,
+/// command line). A command's page shows its own; knet(1) shows them all.
+/// tests/test_shell.rs parses every line with knet's clap tree, so an
+/// example cannot silently rot when a flag changes.
+pub const EXAMPLES: &[(&str, &str, &str)] = &[
+    ("net-list", "Every network, active or not:", "knet net-list --all"),
+    ("net-list", "Names of the inactive networks, for a script:", "knet -q net-list --inactive --name"),
+    ("net-start", "Start the default network (after a host reboot without autostart):", "knet net-start default"),
+    ("net-destroy", "Stop a network; its guests lose connectivity until it is started again:", "knet net-destroy isolated"),
+    (
+        "net-dhcp-host",
+        "Give a guest a fixed address on the default network (a static DHCP host):",
+        "knet net-dhcp-host default add --mac 52:54:00:6b:3c:58 --ip 192.168.122.45",
+    ),
+    ("domiflist", "A guest's NICs, as virsh shows them:", "knet domiflist vm1"),
+    (
+        "domif-convert",
+        "Move a guest from the NAT network to the host bridge br0, live and in its config, without asking:",
+        "knet domif-convert vm1 --to-bridge br0 --live --yes",
+    ),
+    ("validate", "Check a network definition before defining it:", "knet validate net.xml"),
+    ("mac-gen", "Three fresh MACs for new guest NICs:", "knet mac-gen --count 3"),
+    ("net-new", "A NAT network on a free subnet and bridge, started now and at every boot:", "knet net-new lab --nat --autostart --start"),
+    ("bridge-config", "Netplan config making enp1s0 the port of br0 (the bridge keeps the host's DHCP address):", "knet bridge-config --uplink enp1s0 --bridge br0 --format netplan"),
+    ("doctor", "Only the problems of the default network and its guests:", "knet -q doctor default"),
+    ("port-forward", "Reach a NAT guest's web server on the host's port 8080:", "knet port-forward web1 --host-port 8080 --guest-port 80"),
+    ("shell", "Open the interactive terminal on the system hypervisor:", "knet -c qemu:///system"),
+    (
+        "shell",
+        "Several commands on one connection (the test driver's state lasts one connection):",
+        "knet -c test:///default \"net-destroy default; net-list --all\"",
+    ),
+];
+
+/// Text of a man page section in roff: escapes what roff would interpret.
+fn roff(s: &str) -> String {
+    let mut out = String::new();
+    for line in s.lines() {
+        let esc = line.replace('\\', "\\e").replace('-', "\\-");
+        if esc.starts_with(['.', '\'']) {
+            out.push_str("\\&");
+        }
+        out.push_str(&esc);
+        out.push('\n');
+    }
+    out
+}
+
+fn examples_section(cmds: &[&str]) -> String {
+    let mut s = String::new();
+    for (_, what, line) in EXAMPLES.iter().filter(|(c, _, _)| cmds.contains(c)) {
+        if s.is_empty() {
+            s.push_str(".SH EXAMPLES\n");
+        }
+        let _ = write!(s, ".PP\n{}.PP\n.RS 4\n.nf\n\\fB{}\\fR\n.fi\n.RE\n", roff(what), roff(line).trim_end());
+    }
+    s
+}
+
+const TOP_SECTIONS: &str = r#".SH INTERACTIVE SHELL
+Without a command, or with
+.BR shell ,
+knet opens an interactive terminal on one connection: prompt
+.B knet #
+(\fBknet >\fR when read\-only), line editing, history, and tab completion of
+commands, options and live names. Every command is available with the same
+options; \fBconnect\fR \fIURI\fR switches connection, \fBhelp\fR lists the
+commands, \fBquit\fR, \fBexit\fR or Ctrl\-D leave. Ctrl\-C drops the line
+being typed, or stops a running bulk command between two objects. Words are
+split as virsh splits them (quotes, backslash), and \fB;\fR separates commands.
+.PP
+When standard input is not a terminal, knet reads commands from it one line
+at a time, with no banner and no prompt. A single last argument holding
+blanks or \fB;\fR is a command sequence, as in virsh; every command is parsed
+before the first runs. The exit status is the last command's.
+.SH COMPLETION
+Completion for bash, zsh and fish comes with knet (see README). Live names
+(networks by state, guests, their MACs) are read from the connection given by
+\fB\-c\fR on the line being completed, else \fBLIBVIRT_DEFAULT_URI\fR; when
+libvirt does not answer within a second, no names are offered.
+.SH ENVIRONMENT
+.TP
+.B LIBVIRT_DEFAULT_URI
+Connection URI when \fB\-c\fR is not given.
+.TP
+.B XDG_STATE_HOME
+knet keeps its state in \fI$XDG_STATE_HOME/knet\fR (default
+\fI~/.local/state/knet\fR).
+.TP
+.B KNET_COMPLETE_TIMEOUT_MS
+How long completion waits for libvirt (default 1000).
+.SH FILES
+.TP
+.I ~/.local/state/knet/history
+History of the interactive shell.
+.TP
+.I ~/.local/state/knet/uris
+Recently connected URIs, offered when completing \fB\-\-connect\fR.
+.SH EXIT STATUS
+0 on success, 1 when the operation failed, 2 on a usage error.
+"#;
+
+/// Render knet(1) and one page per visible command: (file name, contents).
+pub fn man_pages() -> Result<Vec<(String, String)>> {
+    let mut top = Cli::command().disable_help_subcommand(true);
+    top.build();
+    let subs: Vec<clap::Command> = top.get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect();
+    let mut pages = Vec::new();
+
+    let names: Vec<&str> = subs.iter().map(|s| s.get_name()).collect();
+    let mut buf = Vec::new();
+    render(&top, &mut buf, &format!("{}{TOP_SECTIONS}", examples_section(&names)), "virsh(1)")?;
+    pages.push(("knet.1".to_string(), String::from_utf8(buf)?));
+
+    for sub in subs {
+        let mut buf = Vec::new();
+        render(&sub, &mut buf, &examples_section(&[sub.get_name()]), "knet(1), virsh(1)")?;
+        pages.push((format!("knet-{}.1", sub.get_name()), String::from_utf8(buf)?));
+    }
+    Ok(pages)
+}
+
+/// clap_mangen's sections in its order, then EXAMPLES and knet's extra
+/// sections, SEE ALSO, and the version last.
+fn render(cmd: &clap::Command, w: &mut Vec<u8>, extra: &str, see_also: &str) -> Result<()> {
+    let man = clap_mangen::Man::new(cmd.clone());
+    man.render_title(w)?;
+    man.render_name_section(w)?;
+    man.render_synopsis_section(w)?;
+    man.render_description_section(w)?;
+    if cmd.get_arguments().any(|a| !a.is_hide_set()) {
+        man.render_options_section(w)?;
+    }
+    if cmd.get_subcommands().any(|s| !s.is_hide_set()) {
+        man.render_subcommands_section(w)?;
+    }
+    if cmd.get_after_long_help().is_some() || cmd.get_after_help().is_some() {
+        man.render_extra_section(w)?;
+    }
+    w.extend_from_slice(extra.as_bytes());
+    let refs = see_also.split(", ").map(|r| {
+        let (name, sect) = r.trim_end_matches(')').split_once('(').unwrap_or((r, "1"));
+        format!(".BR {} ({})", roff(name).trim_end(), sect)
+    });
+    w.extend_from_slice(format!(".SH SEE ALSO\n{}\n", refs.collect::<Vec<_>>().join(" ,\n")).as_bytes());
+    if cmd.get_version().is_some() {
+        man.render_version_section(w)?;
+    }
+    Ok(())
+}
+
+/// The shell registrations: (file name, contents), named as each shell's
+/// completion directory expects (bash-completion: `knet`, zsh: `_knet`).
+pub fn completions() -> Result<Vec<(String, String)>> {
+    let note = "Generated by `knet generate-assets` (README: Shell life); do not edit.";
+    let shells: [(&str, &dyn EnvCompleter); 3] =
+        [("knet.bash", &clap_complete::env::Bash), ("_knet", &clap_complete::env::Zsh), ("knet.fish", &clap_complete::env::Fish)];
+    let mut files = Vec::new();
+    for (file, shell) in shells {
+        let mut buf = Vec::new();
+        shell.write_registration("COMPLETE", "knet", "knet", "knet", &mut buf)?;
+        let mut script = String::from_utf8(buf)?;
+        if file == "_knet" {
+            script = zsh_autoloadable(&script);
+        }
+        // zsh reads `#compdef` only on the first line
+        let text = match script.trim_start().split_once('\n') {
+            Some((first, rest)) if first.starts_with("#compdef") => format!("{first}\n# {note}\n{rest}"),
+            _ => format!("# {note}\n{}", script.trim_start()),
+        };
+        files.push((file.to_string(), text));
+    }
+    Ok(files)
+}
+
+/// Write `files` into `dir`, removing the knet pages there that are no
+/// longer generated (a renamed command must not leave its old page behind);
+/// nothing else in `dir` is touched.
+/// clap's zsh registration is made to be sourced; installed in `$fpath` it
+/// is autoloaded as `_knet` on the first Tab, which would only register the
+/// completer and offer nothing. Completing at once when autoloaded (zsh's own
+/// `$funcstack` idiom, as clap's static zsh scripts do) makes the first Tab work.
+fn zsh_autoloadable(script: &str) -> String {
+    let reg = "compdef _clap_dynamic_completer_knet knet";
+    let idiom = "if [ \"$funcstack[1]\" = \"_knet\" ]; then\n    _clap_dynamic_completer_knet \"$@\"\nelse\n    compdef _clap_dynamic_completer_knet knet\nfi";
+    script.replacen(reg, idiom, 1)
+}
+
+fn write_all(dir: &Path, files: &[(String, String)]) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    for e in std::fs::read_dir(dir)?.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let ours = name.starts_with("knet") && name.ends_with(".1");
+        if ours && !files.iter().any(|(f, _)| *f == name) {
+            std::fs::remove_file(e.path()).with_context(|| format!("cannot remove {}", e.path().display()))?;
+        }
+    }
+    for (name, text) in files {
+        let p = dir.join(name);
+        std::fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    Ok(())
+}
+
+pub fn run(args: Args) -> Result<()> {
+    write_all(&args.dir.join("completions"), &completions()?)?;
+    write_all(&args.dir.join("man"), &man_pages()?)?;
+    Ok(())
+}

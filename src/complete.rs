@@ -1,0 +1,582 @@
+//! Completion: the candidate providers commands attach to their arguments,
+//! and the one engine behind bash, zsh, fish and the interactive shell.
+//!
+//! The engine is clap_complete's dynamic one (`CompleteEnv`): the shell
+//! scripts in completions/ call `COMPLETE=<shell> knet -- WORDS...` and the
+//! light `knet` binary answers from the clap tree, so subcommands and flags
+//! complete without loading libvirt, and every new command or flag completes
+//! the day it is declared.
+//!
+//! Live names (networks, guests, MACs) need libvirt. In the shells they come
+//! from a child `knet-libvirt ... complete-names ...` run with a deadline
+//! ([`timeout`], 1 s by default): an unreachable libvirt costs the user one
+//! second and no candidates, never a hung prompt, and the child's stderr goes
+//! to /dev/null so libvirt never prints into the user's terminal. Inside the
+//! interactive shell they come from the session's open connection instead
+//! ([`with_live_conn`]), so they reflect what the session itself changed.
+//!
+//! Attaching a provider where an argument is declared (cargo's style):
+//!
+//! ```ignore
+//! use clap_complete::engine::ArgValueCandidates;
+//! use crate::complete::{self, State};
+//!
+//! /// Network name or UUID
+//! #[arg(add = ArgValueCandidates::new(complete::networks(State::Inactive)))]
+//! pub network: String,
+//! ```
+//!
+//! Providers: [`networks`], [`domains`], [`macs`] (of the guest given as the
+//! argument with id `domain` earlier on the line, else of the guests on the
+//! argument with id `network`, else of every guest), [`bridges`] (the host's
+//! bridges from /sys/class/net), [`update_commands`] and [`update_sections`]
+//! (`net-update`), [`uris`] (recently used `--connect` URIs). A provider never
+//! fails: no libvirt, no file, no candidates.
+//!
+//! Never call `ctx.conn()` here outside [`names`] (the `complete-names`
+//! command): static completion must stay in the light binary.
+
+use std::cell::Cell;
+use std::io::Read;
+use std::path::PathBuf;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::{ArgMatches, CommandFactory};
+use clap_complete::engine::CompletionCandidate;
+
+use crate::cli::Cli;
+use crate::context::Ctx;
+use crate::libvirt::Conn;
+
+/// Which objects a name provider offers, by state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum State {
+    All,
+    Active,
+    Inactive,
+}
+
+impl State {
+    fn keeps(self, active: bool) -> bool {
+        match self {
+            State::All => true,
+            State::Active => active,
+            State::Inactive => !active,
+        }
+    }
+}
+
+/// A candidate provider, as `ArgValueCandidates::new` takes it.
+pub type Provider = fn() -> Vec<CompletionCandidate>;
+
+/// Network names in `state` (net-start: inactive; net-destroy: active).
+pub fn networks(state: State) -> Provider {
+    match state {
+        State::All => || live(&Query::Networks(State::All)),
+        State::Active => || live(&Query::Networks(State::Active)),
+        State::Inactive => || live(&Query::Networks(State::Inactive)),
+    }
+}
+
+/// Domain (guest) names in `state`.
+pub fn domains(state: State) -> Provider {
+    match state {
+        State::All => || live(&Query::Domains(State::All)),
+        State::Active => || live(&Query::Domains(State::Active)),
+        State::Inactive => || live(&Query::Domains(State::Inactive)),
+    }
+}
+
+/// MAC addresses of guest NICs: of the guest named by the `domain` argument
+/// earlier on the line; without one, of the guests on the `network`
+/// argument's network; without either, of every guest.
+pub fn macs() -> Provider {
+    || {
+        let (domain, network) = match line_matches() {
+            Some(m) => (sub_value(&m, "domain"), sub_value(&m, "network")),
+            None => (None, None),
+        };
+        live(&Query::Macs { domain, network })
+    }
+}
+
+/// The host's bridges: every /sys/class/net/NAME with a `bridge` directory.
+/// Read from sysfs, so it needs no libvirt (and describes this host even
+/// when `-c` points elsewhere).
+pub fn bridges() -> Provider {
+    || {
+        let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().join("bridge").is_dir())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .collect();
+        names.sort();
+        names.into_iter().map(CompletionCandidate::new).collect()
+    }
+}
+
+/// `net-update` commands (virsh's order, tools/virsh-network.c).
+pub const UPDATE_COMMANDS: &[&str] = &["add", "add-first", "add-last", "delete", "modify"];
+
+/// `net-update` sections (libvirt's virNetworkUpdateSection, as virsh names them).
+pub const UPDATE_SECTIONS: &[&str] = &[
+    "bridge",
+    "domain",
+    "ip",
+    "ip-dhcp-host",
+    "ip-dhcp-range",
+    "forward",
+    "forward-interface",
+    "forward-pf",
+    "portgroup",
+    "dns-host",
+    "dns-txt",
+    "dns-srv",
+];
+
+pub fn update_commands() -> Provider {
+    || UPDATE_COMMANDS.iter().map(|s| CompletionCandidate::new(*s)).collect()
+}
+
+pub fn update_sections() -> Provider {
+    || UPDATE_SECTIONS.iter().map(|s| CompletionCandidate::new(*s)).collect()
+}
+
+/// Recently connected URIs (most recent first), then libvirt's usual ones.
+pub fn uris() -> Provider {
+    || {
+        let mut all = recent_uris();
+        for u in ["qemu:///system", "qemu:///session", "test:///default"] {
+            if !all.iter().any(|a| a == u) {
+                all.push(u.to_string());
+            }
+        }
+        all.into_iter().enumerate().map(|(i, u)| CompletionCandidate::new(u).display_order(Some(i))).collect()
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The line being completed.
+
+/// Words of the command line being completed, program name first, WITHOUT
+/// the word under the cursor. Set by [`env_complete`] and by the interactive
+/// shell before they call the engine; read by providers that depend on
+/// earlier words (`-c URI`, the guest name).
+static LINE: Mutex<Vec<String>> = Mutex::new(Vec::new());
+
+pub fn set_line(words: Vec<String>) {
+    *LINE.lock().unwrap_or_else(|e| e.into_inner()) = words;
+}
+
+/// The line parsed with the same clap tree, errors ignored (it is half typed).
+fn line_matches() -> Option<ArgMatches> {
+    let words = LINE.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if words.is_empty() {
+        return None;
+    }
+    Cli::command().ignore_errors(true).try_get_matches_from(words).ok()
+}
+
+/// A string argument of the subcommand on the line, by id.
+fn sub_value(m: &ArgMatches, id: &str) -> Option<String> {
+    let (_, sub) = m.subcommand()?;
+    sub.try_get_one::<String>(id).ok().flatten().cloned()
+}
+
+/// `-c URI` and `-r` as given on the line (global: before or after the command).
+fn line_connection() -> (Option<String>, bool) {
+    let Some(m) = line_matches() else { return (None, false) };
+    let mut uri = None;
+    let mut ro = false;
+    for mm in std::iter::once(&m).chain(m.subcommand().map(|(_, s)| s)) {
+        if uri.is_none() {
+            uri = mm.try_get_many::<String>("connect").ok().flatten().and_then(|mut v| v.next().cloned());
+        }
+        ro |= mm.try_get_one::<bool>("readonly").ok().flatten().copied().unwrap_or(false);
+    }
+    (uri, ro)
+}
+
+/// Handle a `COMPLETE=<shell>` request (the protocol of the scripts in
+/// completions/) and exit; return when this is a normal run.
+///
+/// Must run before anything is printed. clap_complete removes `COMPLETE`
+/// from the environment, so the `knet-libvirt` children started for live
+/// names run as plain commands.
+pub fn env_complete() {
+    let Some(shell) = std::env::var_os("COMPLETE") else { return };
+    if shell.is_empty() || shell == "0" {
+        return;
+    }
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(dash) = args.iter().position(|a| a == "--") {
+        let mut words = args[dash + 1..].to_vec();
+        // bash and zsh say which word is under the cursor; fish always completes the last
+        let at = std::env::var("_CLAP_COMPLETE_INDEX").ok().and_then(|i| i.parse().ok()).unwrap_or(words.len().saturating_sub(1));
+        words.truncate(at);
+        set_line(words);
+    }
+    let shells: [&dyn clap_complete::env::EnvCompleter; 3] = [&Shell::Bash, &Shell::Zsh, &Shell::Fish];
+    clap_complete::CompleteEnv::with_factory(Cli::command)
+        .completer("knet")
+        .shells(clap_complete::env::Shells(&shells))
+        .complete();
+}
+
+/// The engine's candidates for `args[index]`, as knet offers them: hidden
+/// ones dropped, and options only when the word starts with `-` or nothing
+/// else fits, so `net-start <TAB>` offers networks, not `--connect`.
+pub fn candidates(cmd: &mut clap::Command, args: Vec<std::ffi::OsString>, index: usize) -> Vec<CompletionCandidate> {
+    let current = args.get(index).map(|a| a.to_string_lossy().into_owned()).unwrap_or_default();
+    let cwd = std::env::current_dir().ok();
+    let mut c: Vec<CompletionCandidate> =
+        clap_complete::engine::complete(cmd, args, index, cwd.as_deref()).unwrap_or_default().into_iter().filter(|c| !c.is_hide_set()).collect();
+    let is_flag = |c: &CompletionCandidate| c.get_value().to_string_lossy().starts_with('-');
+    if !current.starts_with('-') && c.iter().any(|x| !is_flag(x)) {
+        c.retain(|x| !is_flag(x));
+    }
+    c
+}
+
+/// bash, zsh and fish as clap_complete speaks to them (same registration
+/// scripts, same answer formats, clap_complete/src/env/shells.rs), with
+/// knet's [`candidates`] in between.
+#[derive(Clone, Copy)]
+enum Shell {
+    Bash,
+    Zsh,
+    Fish,
+}
+
+impl Shell {
+    fn clap(self) -> &'static dyn clap_complete::env::EnvCompleter {
+        match self {
+            Shell::Bash => &clap_complete::env::Bash,
+            Shell::Zsh => &clap_complete::env::Zsh,
+            Shell::Fish => &clap_complete::env::Fish,
+        }
+    }
+}
+
+impl clap_complete::env::EnvCompleter for Shell {
+    fn name(&self) -> &'static str {
+        self.clap().name()
+    }
+    fn is(&self, name: &str) -> bool {
+        self.clap().is(name)
+    }
+    fn write_registration(&self, var: &str, name: &str, bin: &str, completer: &str, buf: &mut dyn std::io::Write) -> std::io::Result<()> {
+        self.clap().write_registration(var, name, bin, completer, buf)
+    }
+    fn write_complete(&self, cmd: &mut clap::Command, mut args: Vec<std::ffi::OsString>, _: Option<&std::path::Path>, buf: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let env_index = std::env::var("_CLAP_COMPLETE_INDEX").ok().and_then(|i| i.parse::<usize>().ok()).unwrap_or_default();
+        let ifs = std::env::var("_CLAP_IFS").ok();
+        let index = match self {
+            Shell::Bash => env_index,
+            Shell::Zsh => {
+                if args.len() == env_index {
+                    args.push("".into());
+                }
+                env_index
+            }
+            Shell::Fish => args.len().saturating_sub(1),
+        };
+        let first_line = |c: &CompletionCandidate| c.get_help().map(|h| h.to_string().lines().next().unwrap_or_default().to_string());
+        for (i, c) in candidates(cmd, args, index).iter().enumerate() {
+            let v = c.get_value().to_string_lossy();
+            match self {
+                Shell::Bash => {
+                    if i > 0 {
+                        write!(buf, "{}", ifs.as_deref().unwrap_or("\n"))?;
+                    }
+                    write!(buf, "{v}")?;
+                }
+                Shell::Zsh => {
+                    if i > 0 {
+                        write!(buf, "{}", ifs.as_deref().unwrap_or("\n"))?;
+                    }
+                    write!(buf, "{}", v.replace('\\', "\\\\").replace(':', "\\:"))?;
+                    if let Some(h) = first_line(c) {
+                        write!(buf, ":{}", h.replace('\\', "\\\\"))?;
+                    }
+                }
+                Shell::Fish => {
+                    write!(buf, "{v}")?;
+                    if let Some(h) = first_line(c) {
+                        write!(buf, "\t{h}")?;
+                    }
+                    writeln!(buf)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Live names.
+
+/// What a live provider asks libvirt; also the arguments of the hidden
+/// `complete-names` command that answers it in a child process.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Query {
+    Networks(State),
+    Domains(State),
+    Macs { domain: Option<String>, network: Option<String> },
+}
+
+impl Query {
+    fn to_args(&self) -> Vec<String> {
+        let state = |s: &State| format!("--state={}", clap::ValueEnum::to_possible_value(s).unwrap().get_name());
+        match self {
+            Query::Networks(s) => vec!["networks".into(), state(s)],
+            Query::Domains(s) => vec!["domains".into(), state(s)],
+            Query::Macs { domain, network } => {
+                let mut v = vec!["macs".to_string()];
+                v.extend(domain.iter().map(|d| format!("--domain={d}")));
+                v.extend(network.iter().map(|n| format!("--network={n}")));
+                v
+            }
+        }
+    }
+}
+
+thread_local! {
+    /// The interactive shell's connection while it reads a line (see [`with_live_conn`]).
+    static LIVE: Cell<Option<&'static dyn Conn>> = const { Cell::new(None) };
+}
+
+/// Run `f` (the shell's line editor) with live names answered from `conn`
+/// instead of a child process.
+pub fn with_live_conn<R>(conn: &dyn Conn, f: impl FnOnce() -> R) -> R {
+    struct Reset(Option<&'static dyn Conn>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            LIVE.with(|l| l.set(self.0));
+        }
+    }
+    // SAFETY: the 'static reference never outlives this call: `Reset` puts the
+    // previous value back when `f` returns or unwinds, and LIVE is read only
+    // by providers running synchronously inside `f` on this thread.
+    let conn: &'static dyn Conn = unsafe { std::mem::transmute::<&dyn Conn, &'static dyn Conn>(conn) };
+    let _reset = Reset(LIVE.with(|l| l.replace(Some(conn))));
+    f()
+}
+
+fn live(q: &Query) -> Vec<CompletionCandidate> {
+    // a line with its own -c/-r asks that connection, not the shell's
+    let pairs = match LIVE.with(|l| l.get()) {
+        Some(conn) if line_connection() == (None, false) => answer(conn, q),
+        _ => ask_child(q),
+    };
+    pairs.into_iter().map(|(v, h)| CompletionCandidate::new(v).help(h.map(Into::into))).collect()
+}
+
+/// How long the shells wait for live names: `$KNET_COMPLETE_TIMEOUT_MS`, else 1 s.
+pub fn timeout() -> Duration {
+    let ms = std::env::var("KNET_COMPLETE_TIMEOUT_MS").ok().and_then(|s| s.parse().ok()).unwrap_or(1000);
+    Duration::from_millis(ms)
+}
+
+/// Run `knet-libvirt [-c URI] [-r] complete-names QUERY` and read its
+/// `value<TAB>help` lines, giving up (and killing it) after [`timeout`].
+fn ask_child(q: &Query) -> Vec<(String, Option<String>)> {
+    let Ok(bin) = crate::libvirt_binary() else { return Vec::new() };
+    let (uri, ro) = line_connection();
+    let mut cmd = std::process::Command::new(bin);
+    if let Some(u) = uri {
+        cmd.arg(format!("--connect={u}"));
+    }
+    if ro {
+        cmd.arg("--readonly");
+    }
+    cmd.arg("complete-names").args(q.to_args());
+    cmd.env_remove("COMPLETE")
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let Ok(mut child) = cmd.spawn() else { return Vec::new() };
+    let mut stdout = child.stdout.take().expect("piped");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut s = String::new();
+        let _ = stdout.read_to_string(&mut s);
+        let _ = tx.send(s);
+    });
+    let out = rx.recv_timeout(timeout());
+    if out.is_err() {
+        let _ = child.kill();
+    }
+    let _ = child.wait();
+    match out {
+        Ok(s) if !s.is_empty() => parse_lines(&s),
+        _ => Vec::new(),
+    }
+}
+
+fn parse_lines(s: &str) -> Vec<(String, Option<String>)> {
+    s.lines()
+        .filter(|l| !l.is_empty())
+        .map(|l| match l.split_once('\t') {
+            Some((v, h)) => (v.to_string(), Some(h.to_string())),
+            None => (l.to_string(), None),
+        })
+        .collect()
+}
+
+/// Answer a query from an open connection. Errors mean no candidates.
+fn answer(conn: &dyn Conn, q: &Query) -> Vec<(String, Option<String>)> {
+    let mut out = match q {
+        Query::Networks(s) => conn
+            .list_networks()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|n| s.keeps(n.active))
+            .map(|n| (n.name, None))
+            .collect(),
+        Query::Domains(s) => conn
+            .list_domains()
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|d| s.keeps(d.active))
+            .map(|d| (d.name, None))
+            .collect(),
+        Query::Macs { domain, network } => {
+            let doms = match domain {
+                Some(d) => vec![d.clone()],
+                None => conn.list_domains().unwrap_or_default().into_iter().map(|d| d.name).collect(),
+            };
+            let mut v = Vec::new();
+            for d in doms {
+                let Ok(xml) = conn.domain_xml(&d, false) else { continue };
+                for (mac, net) in domain_macs(&xml) {
+                    if domain.is_none() && network.is_some() && net.as_deref() != network.as_deref() {
+                        continue;
+                    }
+                    v.push((mac, Some(d.clone())));
+                }
+            }
+            v
+        }
+    };
+    out.sort();
+    out.dedup_by(|a, b| a.0 == b.0);
+    out
+}
+
+/// `(mac, network)` of every `<interface>` in a domain's XML.
+fn domain_macs(xml: &str) -> Vec<(String, Option<String>)> {
+    let Ok(doc) = roxmltree::Document::parse(xml) else { return Vec::new() };
+    doc.descendants()
+        .filter(|n| n.has_tag_name("interface") && n.parent().is_some_and(|p| p.has_tag_name("devices")))
+        .filter_map(|i| {
+            let child = |tag: &str| i.children().find(|c| c.has_tag_name(tag));
+            let mac = child("mac")?.attribute("address")?.to_string();
+            let net = child("source").and_then(|s| s.attribute("network")).map(str::to_string);
+            Some((mac, net))
+        })
+        .collect()
+}
+
+/// Arguments of the hidden `complete-names` command (the child side of
+/// live completion; not for users).
+#[derive(Debug, clap::Args)]
+pub struct NamesArgs {
+    #[arg(value_parser = ["networks", "domains", "macs"])]
+    pub kind: String,
+    #[arg(long, value_enum, default_value = "all")]
+    pub state: State,
+    #[arg(long)]
+    pub domain: Option<String>,
+    #[arg(long)]
+    pub network: Option<String>,
+}
+
+/// `knet complete-names`: print `value<TAB>help` lines for a live provider.
+pub fn names(args: NamesArgs, ctx: &Ctx) -> Result<()> {
+    let conn = ctx.conn()?;
+    let q = match args.kind.as_str() {
+        "networks" => Query::Networks(args.state),
+        "domains" => Query::Domains(args.state),
+        _ => Query::Macs { domain: args.domain, network: args.network },
+    };
+    let mut s = String::new();
+    for (v, h) in answer(conn, &q) {
+        s.push_str(&v);
+        if let Some(h) = h {
+            s.push('\t');
+            s.push_str(&h);
+        }
+        s.push('\n');
+    }
+    crate::output::print(&s)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------
+// Recent URIs.
+
+/// knet's state directory: `$XDG_STATE_HOME/knet`, else `~/.local/state/knet`.
+/// Holds the shell's `history` and the recent `uris`.
+pub fn state_dir() -> Option<PathBuf> {
+    let base = match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".local/state"),
+    };
+    Some(base.join("knet"))
+}
+
+const MAX_URIS: usize = 20;
+
+fn recent_uris() -> Vec<String> {
+    let Some(f) = state_dir().map(|d| d.join("uris")) else { return Vec::new() };
+    std::fs::read_to_string(f).unwrap_or_default().lines().filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
+/// Record a URI a connection was just opened to, most recent first. Best
+/// effort: a read-only home or a full disk must not fail the command.
+pub fn remember_uri(uri: &str) {
+    let mut uris = recent_uris();
+    if uris.first().map(String::as_str) == Some(uri) {
+        return;
+    }
+    uris.retain(|u| u != uri);
+    uris.insert(0, uri.to_string());
+    uris.truncate(MAX_URIS);
+    let Some(dir) = state_dir() else { return };
+    if std::fs::create_dir_all(&dir).is_err() {
+        return;
+    }
+    let tmp = dir.join(format!("uris.{}", std::process::id()));
+    if std::fs::write(&tmp, uris.join("\n") + "\n").is_ok() {
+        let _ = std::fs::rename(&tmp, dir.join("uris"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn macs_of_each_interface_with_their_network() {
+        let xml = "<domain><devices><interface type='network'><mac address='52:54:00:00:00:01'/><source network='default'/></interface>\
+                   <interface type='bridge'><mac address='52:54:00:00:00:02'/><source bridge='br0'/></interface></devices></domain>";
+        assert_eq!(
+            domain_macs(xml),
+            vec![("52:54:00:00:00:01".to_string(), Some("default".to_string())), ("52:54:00:00:00:02".to_string(), None)]
+        );
+    }
+
+    #[test]
+    fn line_context_finds_connect_anywhere() {
+        set_line(vec!["knet".into(), "net-list".into(), "-c".into(), "test:///default".into(), "-r".into()]);
+        assert_eq!(line_connection(), (Some("test:///default".to_string()), true));
+        set_line(vec!["knet".into(), "--connect=qemu:///system".into(), "net-list".into()]);
+        assert_eq!(line_connection(), (Some("qemu:///system".to_string()), false));
+        set_line(Vec::new());
+    }
+}

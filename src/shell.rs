@@ -1,0 +1,471 @@
+//! The interactive shell (`knet`, `knet shell`) and command sequences
+//! (`knet -c URI "net-destroy default; net-list --all"`), as virsh has them
+//! (tools/vsh.c: vshCommandStringParse, vshReadline).
+//!
+//! One [`Session`] keeps one connection open for all the commands it runs,
+//! so what a command changes (even on the test driver, whose state lives as
+//! long as the connection) is what the next command sees. Every line is
+//! split into words the way virsh splits them ([`split`]) and parsed with the
+//! same clap tree as the command line, so every command knet has works here
+//! with the same options, and tab completion is the same engine as the
+//! shells' (src/complete.rs) plus the shell's own commands (`connect`,
+//! `quit`, `exit`).
+//!
+//! The shell always runs in `knet-libvirt`: it asks for the connection
+//! before printing anything, which in the light binary execs knet-libvirt
+//! with the same arguments.
+//!
+//! Never exit the process from here on a command's error: it is printed and
+//! the session goes on.
+
+use std::io::{BufRead, IsTerminal};
+
+use clap::{Arg, CommandFactory, FromArgMatches, Parser};
+use clap_complete::engine::ArgValueCandidates;
+use rustyline::completion::{Completer, Pair};
+use rustyline::error::ReadlineError;
+use rustyline::highlight::Highlighter;
+use rustyline::hint::Hinter;
+use rustyline::history::{DefaultHistory, History};
+use rustyline::validate::Validator;
+use rustyline::{CompletionType, Config, Editor, Helper};
+
+use crate::cli::Cli;
+use crate::context::Ctx;
+use crate::exit;
+
+const BANNER: &str = "Welcome to knet, the libvirt networking interactive terminal.\n\n\
+Type:  'help' for help with commands\n       'quit' to quit\n";
+
+/// `knet shell`: no options of its own (the global ones choose the connection).
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+// ---------------------------------------------------------------------------
+// Words.
+
+/// One word of a line, and where it starts (byte offset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Word {
+    start: usize,
+    text: String,
+}
+
+/// What the lexer found: commands (separated by `;` or newline), the
+/// quote still open at the end (if any), and whether the line ends inside a
+/// word.
+struct Lexed {
+    commands: Vec<Vec<Word>>,
+    open_quote: Option<char>,
+    dangling_backslash: bool,
+    ends_in_word: bool,
+}
+
+/// virsh's lexer (vshCommandStringGetArg): blanks separate words; `;` and
+/// newline separate commands; `'...'` is literal; `"..."` and bare text take
+/// `\` as an escape; a word starting with `#` comments out the rest of the line.
+fn lex(line: &str) -> Lexed {
+    let mut commands = vec![Vec::new()];
+    let mut chars = line.char_indices().peekable();
+    let mut cur: Option<Word> = None;
+    let (mut single, mut double) = (false, false);
+    let mut dangling_backslash = false;
+    while let Some((i, c)) = chars.next() {
+        if !single && !double {
+            if c == ' ' || c == '\t' || c == ';' || c == '\n' {
+                if let Some(w) = cur.take() {
+                    commands.last_mut().unwrap().push(w);
+                }
+                if c == ';' || c == '\n' {
+                    commands.push(Vec::new());
+                }
+                continue;
+            }
+            if c == '#' && cur.is_none() {
+                while chars.peek().is_some_and(|(_, c)| *c != '\n') {
+                    chars.next();
+                }
+                continue;
+            }
+        }
+        let w = cur.get_or_insert_with(|| Word { start: i, text: String::new() });
+        match c {
+            '\'' if !double => single = !single,
+            '"' if !single => double = !double,
+            '\\' if !single => match chars.next() {
+                Some((_, '\n')) => {}
+                Some((_, n)) => w.text.push(n),
+                None => dangling_backslash = true,
+            },
+            _ => w.text.push(c),
+        }
+    }
+    let ends_in_word = cur.is_some();
+    if let Some(w) = cur.take() {
+        commands.last_mut().unwrap().push(w);
+    }
+    let open_quote = if single { Some('\'') } else if double { Some('"') } else { None };
+    Lexed { commands, open_quote, dangling_backslash, ends_in_word }
+}
+
+/// Split a line into commands and their words, as virsh does.
+pub fn split(line: &str) -> Result<Vec<Vec<String>>, String> {
+    let l = lex(line);
+    if let Some(q) = l.open_quote {
+        return Err(format!("missing {q}"));
+    }
+    if l.dangling_backslash {
+        return Err("dangling \\".to_string());
+    }
+    Ok(l.commands.into_iter().filter(|c| !c.is_empty()).map(|c| c.into_iter().map(|w| w.text).collect()).collect())
+}
+
+/// Quote a completed word so [`split`] gives it back unchanged.
+fn quote(word: &str) -> String {
+    if !word.is_empty() && !word.chars().any(|c| " \t\n;#'\"\\".contains(c)) {
+        return word.to_string();
+    }
+    format!("'{}'", word.replace('\'', "'\"'\"'"))
+}
+
+// ---------------------------------------------------------------------------
+// The shell's clap tree: knet's, plus the shell's own commands.
+
+fn shell_command() -> clap::Command {
+    Cli::command()
+        .subcommand(
+            clap::Command::new("connect")
+                .about("Connect to another hypervisor URI (the current connection stays if it fails)")
+                .arg(Arg::new("name").value_name("URI").help("Hypervisor connection URI").add(ArgValueCandidates::new(crate::complete::uris()))),
+        )
+        .subcommand(clap::Command::new("quit").about("Quit this interactive terminal"))
+        .subcommand(clap::Command::new("exit").about("Quit this interactive terminal"))
+}
+
+// ---------------------------------------------------------------------------
+// The session.
+
+/// What the session does after a line.
+enum Flow {
+    Continue(i32),
+    Quit,
+}
+
+pub struct Session<'a> {
+    ctx: Ctx<'a>,
+}
+
+impl<'a> Session<'a> {
+    /// Open the connection (in the light binary this execs knet-libvirt and
+    /// never returns). A libvirt failure is reported and the session starts
+    /// anyway, as virsh's does: `connect` may fix it.
+    fn open(ctx: Ctx<'a>) -> Result<Session<'a>, i32> {
+        if let Err(e) = ctx.conn() {
+            let is_libvirt = e.chain().any(|c| c.downcast_ref::<crate::libvirt::VirtError>().is_some());
+            let code = exit::report(&e);
+            if !is_libvirt {
+                return Err(code);
+            }
+        }
+        Ok(Session { ctx })
+    }
+
+    fn prompt(&self) -> &'static str {
+        if self.ctx.opts.readonly {
+            "knet > "
+        } else {
+            "knet # "
+        }
+    }
+
+    /// Run every command of a line; the status is the last command's.
+    fn run_line(&mut self, line: &str) -> Flow {
+        let cmds = match split(line) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return Flow::Continue(exit::USAGE);
+            }
+        };
+        let mut code = exit::SUCCESS;
+        for words in cmds {
+            match self.run_words(words) {
+                Flow::Continue(c) => code = c,
+                Flow::Quit => return Flow::Quit,
+            }
+        }
+        Flow::Continue(code)
+    }
+
+    fn run_words(&mut self, words: Vec<String>) -> Flow {
+        let m = match parse(&words) {
+            Ok(m) => m,
+            Err(e) => {
+                let _ = e.print();
+                return Flow::Continue(e.exit_code());
+            }
+        };
+        match m.subcommand() {
+            Some(("quit" | "exit", _)) => Flow::Quit,
+            Some(("connect", sub)) => {
+                let uri = sub.get_one::<String>("name").cloned();
+                // the global -r/--readonly, as virsh's `connect --readonly`
+                let ro = sub.get_flag("readonly") || m.get_flag("readonly");
+                Flow::Continue(match self.ctx.reconnect(uri, ro) {
+                    Ok(()) => exit::SUCCESS,
+                    Err(e) => exit::report(&e),
+                })
+            }
+            _ => match Cli::from_arg_matches(&m) {
+                Ok(cli) => Flow::Continue(self.run_cli(m.subcommand_name(), cli)),
+                Err(e) => {
+                    let _ = e.print();
+                    Flow::Continue(e.exit_code())
+                }
+            },
+        }
+    }
+
+    /// Run one parsed command on the session's connection, with the line's
+    /// own `-q`/`--json`; a line with its own `-c`/`-r` runs on a connection
+    /// of its own, leaving the session's as it was.
+    fn run_cli(&mut self, name: Option<&str>, cli: Cli) -> i32 {
+        let Some(cmd) = cli.command else { return exit::SUCCESS };
+        let _guard = crate::interrupt::Guard::new();
+        let g = cli.global;
+        let own_conn = !g.connect.is_empty() || (g.readonly && !self.ctx.opts.readonly);
+        if own_conn {
+            let ctx = Ctx::new(g, self.ctx.connector());
+            return crate::cli::run_command(name, cmd, &ctx);
+        }
+        let saved = self.ctx.opts.clone();
+        self.ctx.opts.quiet |= g.quiet;
+        self.ctx.opts.json |= g.json;
+        let code = crate::cli::run_command(name, cmd, &self.ctx);
+        self.ctx.opts = saved;
+        code
+    }
+
+    /// The interactive loop: line editing, history, completion.
+    fn interactive(&mut self) -> i32 {
+        let config = Config::builder()
+            .completion_type(CompletionType::List)
+            .auto_add_history(false)
+            .history_ignore_dups(true)
+            .and_then(|b| b.history_ignore_space(true).max_history_size(1000))
+            .map(|b| b.build());
+        let config = config.unwrap_or_default();
+        let mut rl: Editor<ShellHelper, DefaultHistory> = match Editor::with_config(config) {
+            Ok(rl) => rl,
+            Err(e) => {
+                eprintln!("error: cannot start the line editor: {e}");
+                return exit::FAILURE;
+            }
+        };
+        rl.set_helper(Some(ShellHelper));
+        let history = crate::complete::state_dir().map(|d| d.join("history"));
+        if let Some(h) = &history {
+            let _ = rl.load_history(h);
+        }
+        println!("{BANNER}");
+        loop {
+            let prompt = self.prompt();
+            let line = match self.ctx.connected() {
+                Some(conn) => crate::complete::with_live_conn(conn, || rl.readline(prompt)),
+                None => rl.readline(prompt),
+            };
+            match line {
+                Ok(line) => {
+                    if line.trim().is_empty() {
+                        continue;
+                    }
+                    let _ = rl.add_history_entry(line.as_str());
+                    if let Some(h) = &history {
+                        save_history(rl.history_mut(), h);
+                    }
+                    if let Flow::Quit = self.run_line(&line) {
+                        break;
+                    }
+                }
+                // Ctrl-C on the prompt drops the line being typed, as in bash
+                Err(ReadlineError::Interrupted) => continue,
+                Err(ReadlineError::Eof) => {
+                    println!();
+                    break;
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return exit::FAILURE;
+                }
+            }
+        }
+        exit::SUCCESS
+    }
+
+    /// Commands from a pipe or file, one line at a time, no banner, no prompt.
+    /// Ctrl-C stops the command it hits and, off a terminal, the rest of
+    /// the input too (exit 130), as it would stop a shell script.
+    fn piped(&mut self, input: impl BufRead) -> i32 {
+        let mut code = exit::SUCCESS;
+        for line in input.lines() {
+            let Ok(line) = line else { return exit::FAILURE };
+            match self.run_line(&line) {
+                Flow::Continue(c) => code = c,
+                Flow::Quit => break,
+            }
+            if crate::interrupt::requested() {
+                return crate::interrupt::EXIT_CODE;
+            }
+        }
+        code
+    }
+}
+
+fn save_history(h: &mut DefaultHistory, path: &std::path::Path) {
+    if let Some(dir) = path.parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    let _ = h.save(path);
+}
+
+fn parse(words: &[String]) -> Result<clap::ArgMatches, clap::Error> {
+    shell_command().try_get_matches_from(std::iter::once("knet").chain(words.iter().map(String::as_str)))
+}
+
+/// `knet` with no command, or `knet shell`: interactive on a terminal,
+/// line by line otherwise.
+pub fn run(ctx: Ctx) -> i32 {
+    let mut s = match Session::open(ctx) {
+        Ok(s) => s,
+        Err(code) => return code,
+    };
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        s.interactive()
+    } else {
+        s.piped(stdin.lock())
+    }
+}
+
+/// `knet [OPTIONS] "cmd1; cmd2"`: when clap rejects the command word and it
+/// is the last argument and holds blanks or `;`, it is a command sequence
+/// (virsh's rule for a single non-option argument, tools/vsh.c
+/// vshParseArgv). Every command is parsed before any runs, as in virsh, so a
+/// typo in the third command does not leave the first two done. Returns
+/// `None` when `err` is an ordinary usage error.
+pub fn try_sequence(err: &clap::Error, connector: &dyn crate::libvirt::Connector) -> Option<i32> {
+    if err.kind() != clap::error::ErrorKind::InvalidSubcommand {
+        return None;
+    }
+    let mut argv: Vec<String> = std::env::args().collect();
+    let script = argv.last()?.clone();
+    if argv.len() < 2 || !script.contains([' ', '\t', ';', '\n']) {
+        return None;
+    }
+    argv.pop();
+    let cli = Cli::try_parse_from(&argv).ok()?;
+    if cli.command.is_some() {
+        return None;
+    }
+    let cmds = match split(&script) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Some(exit::USAGE);
+        }
+    };
+    for words in &cmds {
+        if let Err(e) = parse(words) {
+            let _ = e.print();
+            return Some(e.exit_code());
+        }
+    }
+    let mut s = match Session::open(Ctx::new(cli.global, connector)) {
+        Ok(s) => s,
+        Err(code) => return Some(code),
+    };
+    let mut code = exit::SUCCESS;
+    for words in cmds {
+        match s.run_words(words) {
+            Flow::Continue(c) => code = c,
+            Flow::Quit => break,
+        }
+        if crate::interrupt::requested() {
+            return Some(crate::interrupt::EXIT_CODE);
+        }
+    }
+    Some(code)
+}
+
+// ---------------------------------------------------------------------------
+// Completion in the line editor.
+
+struct ShellHelper;
+
+impl Completer for ShellHelper {
+    type Candidate = Pair;
+
+    fn complete(&self, line: &str, pos: usize, _: &rustyline::Context<'_>) -> rustyline::Result<(usize, Vec<Pair>)> {
+        let lexed = lex(&line[..pos]);
+        let mut words = lexed.commands.into_iter().last().unwrap_or_default();
+        let (start, current) = match (lexed.ends_in_word, words.pop()) {
+            (true, Some(w)) => (w.start, w.text),
+            (_, last) => {
+                words.extend(last);
+                (pos, String::new())
+            }
+        };
+        let mut args: Vec<String> = std::iter::once("knet".to_string()).chain(words.into_iter().map(|w| w.text)).collect();
+        crate::complete::set_line(args.clone());
+        args.push(current);
+        let index = args.len() - 1;
+        let cands = crate::complete::candidates(&mut shell_command(), args.into_iter().map(Into::into).collect(), index);
+        let pairs = cands
+            .into_iter()
+            .map(|c| {
+                let v = c.get_value().to_string_lossy().into_owned();
+                let mut replacement = quote(&v);
+                if !v.ends_with(['=', '/']) {
+                    replacement.push(' ');
+                }
+                Pair { display: v, replacement }
+            })
+            .collect();
+        Ok((start, pairs))
+    }
+}
+
+impl Hinter for ShellHelper {
+    type Hint = String;
+}
+impl Highlighter for ShellHelper {}
+impl Validator for ShellHelper {}
+impl Helper for ShellHelper {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shell_tree_is_consistent() {
+        shell_command().debug_assert();
+    }
+
+    #[test]
+    fn splits_like_virsh() {
+        assert_eq!(split("net-list --all; net-info default").unwrap(), vec![vec!["net-list", "--all"], vec!["net-info", "default"]]);
+        assert_eq!(split(r#"a 'b c' "d \"e\"" f\ g"#).unwrap(), vec![vec!["a", "b c", "d \"e\"", "f g"]]);
+        assert_eq!(split("a # comment; b").unwrap(), vec![vec!["a"]]);
+        assert_eq!(split("a x#y").unwrap(), vec![vec!["a", "x#y"]]);
+        assert_eq!(split(" ; ;").unwrap(), Vec::<Vec<String>>::new());
+        assert!(split("a \"b").is_err());
+        assert!(split("a b\\").is_err());
+    }
+
+    #[test]
+    fn quoted_words_split_back() {
+        for w in ["plain", "a b", "it's", "x;y", ""] {
+            assert_eq!(split(&format!("cmd {}", quote(w))).unwrap(), vec![vec!["cmd".to_string(), w.to_string()]]);
+        }
+    }
+}
