@@ -48,7 +48,6 @@ pub enum Command {
     /// List networks
     #[command(name = "net-list")]
     NetList(commands::net_list::Args),
-    /// Check network, domain or domain <interface> XML offline
     #[command(name = "validate")]
     Validate(commands::validate::Args),
     /// Show basic information about a network
