@@ -126,6 +126,7 @@ impl Report {
 /// parser or network driver that no schema states.
 pub const STRUCTURAL_RULES: &[&str] = &[
     "xml-syntax",
+    "xml-dtd",
     "input-too-large",
     "nesting-too-deep",
     "unknown-document",
@@ -194,7 +195,10 @@ fn check_document(src: &str, expect: Option<DocKind>, sink: &mut Sink) -> Option
         Ok(doc) => doc,
         Err(e) => {
             match e.at {
-                ParseAt::Offset(o) => sink.error(e.rule, o, e.message, None),
+                ParseAt::Offset(o) => {
+                    let help = (e.rule == "xml-dtd").then(|| "remove the <!DOCTYPE ...> declaration".to_string());
+                    sink.error(e.rule, o, e.message, help)
+                }
                 ParseAt::LineCol(line, column) => {
                     sink.diags.push(Diagnostic { severity: Severity::Error, rule: e.rule, message: e.message, help: None, line, column })
                 }
