@@ -74,6 +74,7 @@ pub fn check_interface(node: Node, domain_type: Option<&str>, sink: &mut Sink) {
         bandwidth_rates(b, kind == Some("network"), sink);
     }
     hostdev_source_incomplete(&i, sink);
+    ccw_address_incomplete(node, sink);
     ip_prefix_range(&i, sink);
     ip_family_mismatch(&i, sink);
     if is_qemu(domain_type) {
@@ -108,6 +109,15 @@ fn ip_family_mismatch(i: &Interface, sink: &mut Sink) {
         if (f.text == "ipv4" && addr.is_ipv6()) || (f.text == "ipv6" && addr.is_ipv4()) {
             sink.error("ip-family-mismatch", a.value_at, format!("address {} does not match family {}", a.text, f.text), None);
         }
+    }
+}
+
+/// A CCW device address gives cssid=, ssid= and devno= together or not at all.
+fn ccw_address_incomplete(node: Node, sink: &mut Sink) {
+    let Some(a) = kids(node, "address").next().filter(|a| a.attribute("type") == Some("ccw")) else { return };
+    let given = ["cssid", "ssid", "devno"].iter().filter(|n| a.has_attribute(**n)).count();
+    if given != 0 && given != 3 {
+        sink.error("ccw-address-incomplete", a.range().start, "a CCW <address> needs cssid=, ssid= and devno= together (or none)".into(), None);
     }
 }
 

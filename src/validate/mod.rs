@@ -143,6 +143,7 @@ pub const STRUCTURAL_RULES: &[&str] = &[
     "dhcp-host-no-identity",
     "forward-interface-and-address",
     "hostdev-source-incomplete",
+    "ccw-address-incomplete",
 ];
 
 pub fn is_structural(rule: &str) -> bool {

@@ -2,7 +2,9 @@
 //! (src/conf/network_conf.c, virNetworkDefParseXML and friends) and its
 //! network driver (networkValidate, at define/start time) refuse, plus the
 //! start-time failures of the host (bridge name length, dnsmasq's duplicate
-//! hosts). One function per rule; the function is named after the rule id.
+//! hosts). Each rule is a few lines under a comment naming the libvirt check
+//! it mirrors; its id is a string literal, so `grep -n '"dhcp-range-reversed"'`
+//! finds it. src/validate/tests.rs has one example document per id.
 //!
 //! Values that fail their type were reported by the structure pass; rules
 //! here skip what they cannot parse instead of reporting it twice.

@@ -182,6 +182,10 @@ impl Gen {
                     );
                 }
             }
+            Some(Special::AllOrNoAttrs) => {
+                let group: String = all.iter().map(|a| self.attr(a)).collect();
+                let _ = write!(out, "<optional><group>{group}</group></optional>");
+            }
             _ => {
                 for a in &all {
                     out.push_str(&self.opt_attr(a));

@@ -47,6 +47,9 @@ pub enum Special {
     /// hostdev `<source>`: `<address type=...>`, or `<vendor>`+`<product>`
     /// with an optional USB `<address>` (rule hostdev-source-incomplete).
     HostdevSource,
+    /// CCW `<address>`: cssid=, ssid= and devno= all or none (rule
+    /// ccw-address-incomplete).
+    AllOrNoAttrs,
 }
 
 pub struct At {
@@ -344,7 +347,7 @@ static ADDR_CCID: El = el("address", &[&[r("controller", DRIVE_NUM2), a("slot", 
 static ADDR_USB: El = el("address", &[&[r("bus", USB_ADDR), a("port", USB_PORT)]], &[]);
 static ADDR_SPAPR: El = el("address", &[&[a("reg", SPAPR_REG)]], &[]);
 // cssid, ssid and devno come together (rule ccw-address-incomplete).
-static ADDR_CCW: El = el("address", &[&[a("cssid", CCW_CSSID), a("ssid", CCW_SSID), a("devno", CCW_DEVNO)]], &[]);
+static ADDR_CCW: El = El { special: Some(Special::AllOrNoAttrs), ..el("address", &[&[a("cssid", CCW_CSSID), a("ssid", CCW_SSID), a("devno", CCW_DEVNO)]], &[]) };
 static ADDR_ISA: El = el("address", &[&[a("iobase", ISA_IOBASE), a("irq", ISA_IRQ)]], &[]);
 static ADDR_NONE: El = el("address", &[], &[]);
 static ADDR_DIMM: El = el("address", &[&[a("slot", UNSIGNED_INT), a("base", HEXUINT)]], &[]);

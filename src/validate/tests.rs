@@ -85,6 +85,7 @@ fn cases() -> Vec<(&'static str, String, String)> {
         ("dns-srv-port", net("<dns><srv service='ab' protocol='tcp' target='t' port='0'/></dns>"), net("<dns><srv service='ab' protocol='tcp' target='t' port='1'/></dns>")),
         ("wrong-document", "<interface type='user'/>".into(), "<interface type='user'/>".into()),
         ("hostdev-source-incomplete", "<interface type='hostdev'><source><vendor id='0x1234'/></source></interface>".into(), "<interface type='hostdev'><source><vendor id='0x1234'/><product id='0xbeef'/></source></interface>".into()),
+        ("ccw-address-incomplete", format!("{NIC}<address type='ccw' cssid='0xfe'/></interface>"), format!("{NIC}<address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0001'/></interface>")),
         ("ip-family-mismatch", "<interface type='ethernet'><ip address='10.0.0.1' family='ipv6'/></interface>".into(), "<interface type='ethernet'><ip address='10.0.0.1' family='ipv4'/></interface>".into()),
         ("ip-prefix-range", "<interface type='ethernet'><ip address='10.0.0.1' prefix='33'/></interface>".into(), "<interface type='ethernet'><ip address='10.0.0.1' prefix='32'/></interface>".into()),
         ("bandwidth-floor", "<interface type='bridge'><source bridge='br0'/><bandwidth><inbound average='5' floor='1'/></bandwidth></interface>".into(), format!("{NIC}<bandwidth><inbound average='5' floor='1'/></bandwidth></interface>")),
