@@ -20,22 +20,23 @@ trap 'rm -rf "$OUT"' EXIT
 
 echo "corpus network files: ${#FILES[@]}; single file: ${ONE#"$CORPUS"/}"
 # Exit 1 (some corpus files are invalid) is the expected result: -i.
-hyperfine -N -i --warmup 5 --min-runs 30 --export-json "$OUT/all.json" \
+hyperfine -N -i --warmup 10 --min-runs 300 --export-json "$OUT/all.json" \
     -n "knet validate (${#FILES[@]} files)" "$KNET validate -q ${FILES[*]}" \
     -n "virt-xml-validate (1 file, type given)" "virt-xml-validate $ONE network" 2>&1 | grep -v '^ *Warning'
-hyperfine -N --warmup 5 --min-runs 50 --export-json "$OUT/one.json" \
+hyperfine -N --warmup 10 --min-runs 300 --export-json "$OUT/one.json" \
     -n "knet validate (1 file)" "$KNET validate -q $ONE" \
     -n "virt-xml-validate (1 file, type given)" "virt-xml-validate $ONE network" \
     -n "virt-xml-validate (1 file, auto-detected)" "virt-xml-validate $ONE" 2>&1 | grep -v '^ *Warning'
 
 python3 - "$OUT/all.json" "$OUT/one.json" <<'PY'
 import json, sys
-all_ = {r["command"]: r["mean"] for r in json.load(open(sys.argv[1]))["results"]}
-one = {r["command"]: r["mean"] for r in json.load(open(sys.argv[2]))["results"]}
+# Medians: the machine is shared, and a few preempted runs drag the means.
+all_ = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
+one = {r["command"]: r["median"] for r in json.load(open(sys.argv[2]))["results"]}
 ms = lambda s: f"{s * 1000:.2f} ms"
 (kall, vone) = list(all_.values())
 print()
-print("| measurement | knet | virt-xml-validate | ratio |")
+print("| measurement (medians) | knet | virt-xml-validate | ratio |")
 print("|---|---|---|---|")
 print(f"| whole corpus ({list(all_)[0].split('(')[1][:-1]}) vs one call | {ms(kall)} | {ms(vone)} | knet takes {kall / vone:.2f}x one call |")
 k1, vt, va = one.values()
