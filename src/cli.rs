@@ -104,10 +104,8 @@ pub enum Command {
     /// Detach a network interface from a guest
     #[command(name = "detach-interface")]
     DetachInterface(commands::detach_interface::Args),
-    /// Convert guest NICs between a libvirt network and a host bridge
     #[command(name = "domif-convert")]
     DomifConvert(commands::domif_convert::Args),
-    /// Restore a guest's XML from a domif-convert backup
     #[command(name = "domif-rollback")]
     DomifRollback(commands::domif_rollback::Args),
 

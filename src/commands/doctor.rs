@@ -40,7 +40,7 @@ use crate::output;
 #[command(after_long_help = "Examples:\n  knet doctor\n  knet doctor default\n  knet -q doctor vm1\n  knet --json doctor | jq '.checks[] | select(.status == \"fail\")'")]
 pub struct Args {
     /// A network or domain (name or UUID) to check; default: everything
-    #[arg(value_name = "NETWORK|DOM")]
+    #[arg(value_name = "NETWORK|DOM", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::networks_and_domains()))]
     pub target: Option<String>,
 }
 

@@ -67,7 +67,7 @@ impl Proto {
 #[command(after_long_help = "Examples:\n  knet port-forward web1 --host-port 8080 --guest-port 80\n  knet port-forward dns1 --host-port 5353 --guest-port 53 --proto udp --print\n  knet port-forward web1 --host-port 8080 --remove")]
 pub struct Args {
     /// The guest (name or UUID)
-    #[arg(value_name = "DOM")]
+    #[arg(value_name = "DOM", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::domains(crate::complete::State::All)))]
     pub domain: String,
     /// Port on the host that is forwarded
     #[arg(long, value_name = "HP", value_parser = clap::value_parser!(u16).range(1..))]
@@ -85,7 +85,7 @@ pub struct Args {
     #[arg(long)]
     pub print: bool,
     /// libvirt's hooks directory
-    #[arg(long, value_name = "DIR", default_value = "/etc/libvirt/hooks")]
+    #[arg(long, value_name = "DIR", default_value = "/etc/libvirt/hooks", value_hint = clap::ValueHint::DirPath)]
     pub hooks_dir: PathBuf,
 }
 
