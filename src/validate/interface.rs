@@ -77,6 +77,9 @@ pub fn check_interface(node: Node, domain_type: Option<&str>, sink: &mut Sink) {
     ccw_address_incomplete(node, sink);
     ip_prefix_range(&i, sink);
     ip_family_mismatch(&i, sink);
+    for r in &i.routes {
+        super::network::route_rules(r, sink);
+    }
     if is_qemu(domain_type) {
         model_not_virtio(&i, sink);
         mac_not_qemu_prefix(&i, sink);

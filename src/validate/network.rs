@@ -25,6 +25,9 @@ pub fn check(net: &Network, sink: &mut Sink) {
     }
     dhcp_multiple(net, sink);
     dhcp_host_duplicates(net, sink);
+    for r in &net.routes {
+        route_rules(r, sink);
+    }
     route_gateway_unreachable(net, sink);
     if let Some(f) = &net.forward {
         check_forward(f, sink);
@@ -278,6 +281,58 @@ fn dhcp_host_duplicates(net: &Network, sink: &mut Sink) {
             if ips.insert((a.is_ipv6(), ip::to_u128(a)), v.at).is_some() {
                 sink.error("dhcp-host-duplicate-ip", v.value_at, format!("IP address {} is already given to another DHCP host", v.text), Some("each address may be reserved for one host".into()));
             }
+        }
+    }
+}
+
+/// virNetDevIPRouteParseXML (networks and interfaces alike): families agree,
+/// no netmask on IPv6, prefix within the family, the address is the network
+/// address of its prefix (no prefix means 0), metric is not 0.
+pub fn route_rules(r: &crate::xml::network::Route, sink: &mut Sink) {
+    let Some(av) = r.address else { return };
+    let Some(addr) = parse_ip(av.text) else { return };
+    let v6_family = r.family.is_some_and(|f| f.text == "ipv6");
+    let fam = r.family.map_or("ipv4 (no family= given)", |f| f.text);
+    for (v, what) in [(Some(av), "address"), (r.gateway, "gateway")] {
+        let Some(v) = v else { continue };
+        if let Some(a) = parse_ip(v.text) {
+            if a.is_ipv6() != v6_family {
+                let help = if a.is_ipv6() { "add family='ipv6' to an IPv6 route" } else { "an IPv4 route takes family='ipv4' or none" };
+                sink.error("route-family-mismatch", v.value_at, format!("route {what} {} does not match family {fam}", v.text), Some(help.into()));
+            }
+        }
+    }
+    if let Some(m) = r.netmask {
+        if addr.is_ipv6() || v6_family {
+            sink.error("route-netmask-ipv6", m.at, "netmask= is not allowed on an IPv6 route".into(), Some("use prefix=".into()));
+            return;
+        }
+    }
+    let is_network = if let Some(m) = r.netmask {
+        ip::parse_ipv4(m.text).map_or(true, |m| ip::to_u128(addr) & u32::from(m) as u128 == ip::to_u128(addr))
+    } else {
+        let prefix = match r.prefix.map(|p| (p, p.text.parse::<u32>())) {
+            Some((p, Ok(n))) if addr.is_ipv4() && n > 32 => {
+                sink.error("route-prefix-range", p.value_at, format!("prefix {n} is too long for the IPv4 route {}", av.text), Some("an IPv4 prefix is 0-32".into()));
+                return;
+            }
+            Some((_, Ok(n))) => n,
+            Some((_, Err(_))) => return,
+            None => 0,
+        };
+        ip::network_address(addr, prefix) == ip::to_u128(addr)
+    };
+    if !is_network {
+        let how = match (r.netmask, r.prefix) {
+            (Some(m), _) => format!("netmask {}", m.text),
+            (None, Some(p)) => format!("prefix {}", p.text),
+            (None, None) => "no prefix (libvirt then uses 0)".to_string(),
+        };
+        sink.error("route-not-network-address", av.value_at, format!("route address {} is not a network address with {how}", av.text), Some("give the network's first address (host bits zero), e.g. 10.0.0.0 prefix='8'".into()));
+    }
+    if let Some(m) = r.metric {
+        if m.text.parse::<u64>() == Ok(0) {
+            sink.error("route-metric-zero", m.value_at, "route metric 0 is not allowed".into(), Some("metrics start at 1".into()));
         }
     }
 }
