@@ -104,7 +104,7 @@ fn typo_element_is_reported_at_its_position_with_a_hint() {
     let file = f.display().to_string();
     let out = validate(&[&file]).code(1);
     let expected = format!(
-        "{file}:3:3: error: unknown element <brige> in <network>; did you mean <bridge>?\n    <brige name='virbr9'/>\n    ^\n  help: did you mean <bridge>?\n"
+        "{file}:3:3: error: unknown element <brige> in <network>; did you mean <bridge>?\n    <brige name='virbr9'/>\n    ^\n  help: allowed children of <network>: <bandwidth>, <bridge>, <description>, <dns>, <dnsmasq:options>, <domain>, <forward>, <ip>, <mac>, <metadata>, <mtu>, <name>, <port>, <portgroup>, <route>, <title>, <uuid>, <virtualport>, <vlan>\n"
     );
     assert!(out.stderr.contains(&expected), "stderr:\n{}\nwanted:\n{expected}", out.stderr);
     assert!(out.stderr.contains(&format!("{file}:4:12: error: unknown attribute mdoe= on <forward>; did you mean mode=?")), "{}", out.stderr);
@@ -280,7 +280,7 @@ fn network_rng_agrees_with_knet_structure() {
             .collect();
         let lint = run(Command::new("xmllint").args(["--noout", "--relaxng"]).arg(&rng).arg(file));
         let schema_ok = lint.code == 0;
-        if schema_ok == !structural.is_empty() {
+        if schema_ok != structural.is_empty() {
             disagree.push(format!("{}: xmllint {} / knet structural: {:?}\n{}", file.display(), if schema_ok { "accepts" } else { "rejects" }, structural, lint.stderr));
         }
     }
@@ -304,4 +304,123 @@ fn interface_rng_agrees_with_knet_structure() {
         }
     }
     assert!(disagree.is_empty(), "{} files where xml-schemas/interface.rng and knet disagree:\n{}", disagree.len(), disagree.join("\n"));
+}
+
+/// xml-schemas/*.rng are generated from knet's grammar; a stale copy fails.
+/// `KNET_UPDATE_SCHEMAS=1 cargo test --test tests rng_files_are_current` rewrites them.
+#[test]
+fn rng_files_are_current() {
+    for (file, text) in [("xml-schemas/network.rng", knet::validate::rng::network_rng()), ("xml-schemas/interface.rng", knet::validate::rng::interface_rng())] {
+        let path = repo().join(file);
+        if std::env::var_os("KNET_UPDATE_SCHEMAS").is_some() {
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, &text).unwrap();
+        }
+        let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(on_disk == text, "{file} is stale: run KNET_UPDATE_SCHEMAS=1 cargo test --test tests rng_files_are_current");
+        let lint = run(Command::new("xmllint").args(["--noout", "--relaxng"]).arg(&path).arg(repo().join("tests/fixtures/validate/minimal-network.xml")));
+        assert!(!lint.stderr.contains("Relax-NG parser error") && !lint.stderr.contains("failed to compile"), "{file} does not compile: {}", lint.stderr);
+    }
+}
+
+/// knet's structural verdict (any error with a structural rule id) equals
+/// what libvirt's own RelaxNG schema said (labels.tsv `schema_valid`, from
+/// virt-xml-validate) for every corpus file.
+#[test]
+fn structural_verdict_matches_libvirt_schema_labels() {
+    let mut disagree = Vec::new();
+    for folder in ["networks/valid", "networks/invalid", "interfaces/mixed", "domains"] {
+        let dir = corpus().join(folder);
+        let labels = std::fs::read_to_string(dir.join("labels.tsv")).unwrap();
+        let rows: Vec<(String, bool)> = labels.lines().skip(1).filter(|l| !l.is_empty()).map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            (cols[0].to_string(), cols[1] == "1")
+        }).collect();
+        let paths: Vec<PathBuf> = rows.iter().map(|(f, _)| dir.join(f)).collect();
+        let out = run(knet().arg("--json").arg("validate").args(&paths));
+        for ((file, schema_ok), report) in rows.iter().zip(json_reports(&out)) {
+            let structural: Vec<String> = report["diagnostics"].as_array().unwrap().iter()
+                .filter(|d| d["severity"] == "error" && knet::validate::is_structural(d["rule"].as_str().unwrap()))
+                .map(|d| format!("[{}] {}", d["rule"], d["message"])).collect();
+            if *schema_ok != structural.is_empty() {
+                disagree.push(format!("{folder}/{file}: libvirt schema {} / knet structural {:?}", if *schema_ok { "accepts" } else { "rejects" }, structural));
+            }
+        }
+    }
+    assert!(disagree.is_empty(), "{} files where knet's structure disagrees with libvirt's schema:\n{}", disagree.len(), disagree.join("\n"));
+}
+
+/// Property: whatever bytes arrive, validate() returns (no panic), renders
+/// and serialises. Inputs are corpus files under random, deterministic
+/// mutations (byte edits, cut/duplicated spans, inserted markup); the seed
+/// and iteration count come from KNET_FUZZ_SEED / KNET_FUZZ_ITERS (per file,
+/// default 8) so a long run is `KNET_FUZZ_ITERS=2000 cargo test --release
+/// --test tests mutated_corpus`. cargo-fuzz's coverage-guided target is in fuzz/.
+#[test]
+fn mutated_corpus_never_panics() {
+    let iters: usize = std::env::var("KNET_FUZZ_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
+    let mut rng: u64 = std::env::var("KNET_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x9e37_79b9_7f4a_7c15);
+    let mut next = move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    const TOKENS: &[&str] = &[
+        "<", ">", "/>", "</", "&", "&amp;", "'", "\"", "=", "<!--", "-->", "<![CDATA[", "]]>", "<?xml version='1.0'?>", "<!DOCTYPE x>",
+        "<ip address='10.0.0.1' prefix='33'>", "<dhcp>", "<range start='10.0.0.9' end='10.0.0.2'/>", "<host mac='01:00:00:00:00:00' ip='::1'/>",
+        "<forward mode='bridge'/>", "<bridge name='a-very-long-bridge-name'/>", "<portgroup name='x' default='yes'/>", "<interface type='network'>",
+        "<source network='n'/>", "<vlan><tag id='4096'/></vlan>", "<bandwidth><inbound peak='1'/></bandwidth>", "<address type='pci' slot='0x1f'/>",
+        "xmlns:x='urn:x'", " x:y='1'", "<metadata><a><b/></a></metadata>", "\u{0}", "\u{feff}", "é", "\n", "\t", "0x", "-1", "4294967296", "::",
+    ];
+    let mut files = Vec::new();
+    for folder in ["networks/valid", "networks/invalid", "interfaces/mixed", "domains"] {
+        for (f, _) in expected(&corpus().join(folder)) {
+            files.push(std::fs::read(corpus().join(folder).join(f)).unwrap());
+        }
+    }
+    let kinds = [None, Some(knet::validate::DocKind::Network), Some(knet::validate::DocKind::Interface), Some(knet::validate::DocKind::Domain)];
+    for (n, seed) in files.iter().enumerate() {
+        for _ in 0..iters {
+            let mut b = seed.clone();
+            for _ in 0..(1 + next() % 4) {
+                let len = b.len().max(1);
+                let at = (next() as usize) % len;
+                match next() % 6 {
+                    0 => if !b.is_empty() { b[at] ^= 1 << (next() % 8) },
+                    1 => { let end = (at + (next() as usize % 64)).min(b.len()); b.drain(at.min(b.len())..end); }
+                    2 => { let end = (at + (next() as usize % 64)).min(b.len()); let span = b[at.min(b.len())..end].to_vec(); b.splice(at.min(b.len())..at.min(b.len()), span); }
+                    3 => { let t = TOKENS[next() as usize % TOKENS.len()].as_bytes(); b.splice(at.min(b.len())..at.min(b.len()), t.iter().copied()); }
+                    4 => b.truncate(at),
+                    _ => { let t = b"<a>".repeat(1 + next() as usize % 300); b.splice(at.min(b.len())..at.min(b.len()), t); }
+                }
+            }
+            let src = String::from_utf8_lossy(&b).into_owned();
+            let kind = kinds[next() as usize % kinds.len()];
+            let result = std::panic::catch_unwind(|| {
+                let r = knet::validate::validate(&src, "fuzz.xml", kind);
+                let _ = r.render();
+                serde_json::to_string(&r).unwrap();
+            });
+            if result.is_err() {
+                let keep = std::env::temp_dir().join(format!("knet-fuzz-crash-{n}.xml"));
+                std::fs::write(&keep, &b).unwrap();
+                panic!("validate() panicked on a mutation of corpus file #{n}; input saved to {}", keep.display());
+            }
+        }
+    }
+}
+
+/// Inputs the fuzzers once found troublesome stay as regression tests.
+#[test]
+fn fuzz_regressions_stay_fixed() {
+    let dir = repo().join("tests/fixtures/validate/fuzz");
+    let mut n = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let out = run(knet().arg("validate").arg(&path));
+        assert!(out.code == 0 || out.code == 1, "{}: exit {} (crash?)\n{}", path.display(), out.code, out.stderr);
+        n += 1;
+    }
+    assert!(n > 0, "no regression inputs in {}", dir.display());
 }

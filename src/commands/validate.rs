@@ -26,9 +26,12 @@ use crate::validate::{self, DocKind, Report};
 /// and a hint; warnings (slow NIC model, MAC outside 52:54:00) do not make a
 /// file invalid.
 ///
+/// Diagnostics go to stderr; each valid file is announced on stdout as
+/// `FILE validates`, as virt-xml-validate does (-q silences it). With --json,
+/// one JSON object per file and line on stdout instead.
+///
 /// Exit status: 0 all files valid (warnings allowed), 1 some file invalid,
-/// 2 usage error or unreadable file. With --json, one JSON object per file
-/// and line on stdout.
+/// 2 usage error or unreadable file.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// XML files to check; `-` reads standard input

@@ -13,6 +13,7 @@ use roxmltree::Node;
 use super::network::bandwidth_rates;
 use super::{ip, schema, structure, Sink};
 use crate::xml::interface::{Domain, Interface};
+use crate::xml::{attr, kids};
 
 /// Hypervisors whose NIC advice (virtio, 52:54:00) applies.
 fn is_qemu(domain_type: Option<&str>) -> bool {
@@ -35,6 +36,33 @@ pub fn check_domain(root: Node, sink: &mut Sink) {
     for iface in &d.interfaces {
         check_interface(*iface, d.kind.map(|k| k.text), sink);
     }
+    boot_order_duplicate(&d, sink);
+    alias_duplicate(&d, sink);
+}
+
+/// libvirt: "boot order 'N' used for more than one device" (any device kind).
+fn boot_order_duplicate(d: &Domain, sink: &mut Sink) {
+    let mut seen: Vec<&str> = Vec::new();
+    for b in d.devices_nodes.iter().flat_map(|dev| dev.children().filter(|c| c.is_element())).flat_map(|dev| kids(dev, "boot")) {
+        let Some(order) = attr(b, "order") else { continue };
+        if seen.contains(&order.text) {
+            sink.error("boot-order-duplicate", order.value_at, format!("boot order {} is used by more than one device", order.text), None);
+        }
+        seen.push(order.text);
+    }
+}
+
+/// libvirt: "non unique alias detected" (user aliases, `ua-` prefixed, are
+/// the ones an inactive definition keeps).
+fn alias_duplicate(d: &Domain, sink: &mut Sink) {
+    let mut seen: Vec<&str> = Vec::new();
+    for a in d.devices_nodes.iter().flat_map(|dev| dev.children().filter(|c| c.is_element())).flat_map(|dev| kids(dev, "alias")) {
+        let Some(name) = attr(a, "name").filter(|n| n.text.starts_with("ua-")) else { continue };
+        if seen.contains(&name.text) {
+            sink.error("alias-duplicate", name.value_at, format!("alias '{}' is used by more than one device", name.text), None);
+        }
+        seen.push(name.text);
+    }
 }
 
 /// Check one `<interface>`: grammar, parser rules, advice.
@@ -46,8 +74,12 @@ pub fn check_interface(node: Node, domain_type: Option<&str>, sink: &mut Sink) {
         bandwidth_rates(b, kind == Some("network"), sink);
     }
     hostdev_source_incomplete(&i, sink);
+    ccw_address_incomplete(node, sink);
     ip_prefix_range(&i, sink);
-    port_forward_reversed(&i, sink);
+    ip_family_mismatch(&i, sink);
+    for r in &i.routes {
+        super::network::route_rules(r, sink);
+    }
     if is_qemu(domain_type) {
         model_not_virtio(&i, sink);
         mac_not_qemu_prefix(&i, sink);
@@ -65,8 +97,30 @@ fn hostdev_source_incomplete(i: &Interface, sink: &mut Sink) {
         sink.error("hostdev-source-incomplete", s.at, "a USB hostdev <source> needs both <vendor> and <product>".into(), None);
     } else if !usb && s.address.is_none() {
         sink.error("hostdev-source-incomplete", s.at, "a hostdev <source> needs an <address> (or USB <vendor> and <product>)".into(), None);
-    } else if usb && s.address.as_ref().is_some_and(|a| a.kind.is_some_and(|k| k.text != "usb")) {
-        sink.error("hostdev-source-incomplete", s.at, "a USB hostdev <source> can only have a USB <address>".into(), None);
+    } else if usb && s.address.as_ref().is_some_and(|a| a.kind.is_some()) {
+        sink.error("hostdev-source-incomplete", s.at, "the <address> after <vendor>/<product> is a USB bus/device pair without type=".into(), None);
+    } else if !usb && s.address.as_ref().is_some_and(|a| a.kind.is_none()) {
+        sink.error("hostdev-source-incomplete", s.at, "a hostdev <address> needs type='pci' or type='usb'".into(), None);
+    }
+}
+
+/// libvirt: "Invalid address '10.0.0.1' in <ip>" when family= disagrees.
+fn ip_family_mismatch(i: &Interface, sink: &mut Sink) {
+    for x in &i.ips {
+        let (Some(a), Some(f)) = (x.address, x.family) else { continue };
+        let Some(addr) = ip::parse_ip(a.text) else { continue };
+        if (f.text == "ipv4" && addr.is_ipv6()) || (f.text == "ipv6" && addr.is_ipv4()) {
+            sink.error("ip-family-mismatch", a.value_at, format!("address {} does not match family {}", a.text, f.text), None);
+        }
+    }
+}
+
+/// A CCW device address gives cssid=, ssid= and devno= together or not at all.
+fn ccw_address_incomplete(node: Node, sink: &mut Sink) {
+    let Some(a) = kids(node, "address").next().filter(|a| a.attribute("type") == Some("ccw")) else { return };
+    let given = ["cssid", "ssid", "devno"].iter().filter(|n| a.has_attribute(**n)).count();
+    if given != 0 && given != 3 {
+        sink.error("ccw-address-incomplete", a.range().start, "a CCW <address> needs cssid=, ssid= and devno= together (or none)".into(), None);
     }
 }
 
@@ -77,21 +131,6 @@ fn ip_prefix_range(i: &Interface, sink: &mut Sink) {
         let (Some(a), Some(p)) = (addr.and_then(|a| ip::parse_ip(a.text)), prefix) else { continue };
         if a.is_ipv4() && p.text.parse::<u32>().is_ok_and(|n| n > 32) {
             sink.error("ip-prefix-range", p.value_at, format!("prefix {} is too long for an IPv4 address", p.text), Some("an IPv4 prefix is 0-32".into()));
-        }
-    }
-}
-
-/// passt port forwarding: `end` below `start` forwards nothing.
-fn port_forward_reversed(i: &Interface, sink: &mut Sink) {
-    for pf in &i.port_forwards {
-        for (_, s, e) in &pf.ranges {
-            if let (Some(s), Some(e)) = (s, e) {
-                if let (Ok(a), Ok(b)) = (s.text.parse::<i64>(), e.text.parse::<i64>()) {
-                    if b < a {
-                        sink.error("port-forward-reversed", e.value_at, format!("port range {a} - {b} is reversed"), None);
-                    }
-                }
-            }
         }
     }
 }

@@ -13,7 +13,9 @@
 //!   [`structure`] over the data in [`schema`] and [`types`];
 //! - everything about `<network>`: [`network`] (one fn per rule, named after it);
 //! - domain `<interface>` and `<domain>`: [`interface`];
-//! - address arithmetic: [`ip`].
+//! - address arithmetic: [`ip`];
+//! - the same grammar as RelaxNG for xml-schemas/: [`rng`];
+//! - one example document per rule id: tests.rs.
 //!
 //! Rules never see the command line; the document kind comes from the root
 //! element unless the caller forces it.
@@ -21,9 +23,13 @@
 pub mod interface;
 pub mod ip;
 pub mod network;
+pub mod rng;
 pub mod schema;
 pub mod structure;
 pub mod types;
+
+#[cfg(test)]
+mod tests;
 
 use serde::Serialize;
 
@@ -78,13 +84,14 @@ impl Report {
     /// Human-readable diagnostics, compiler style.
     pub fn render(&self) -> String {
         let mut out = String::new();
+        let lines: Vec<&str> = if self.diagnostics.is_empty() { Vec::new() } else { self.source.lines().collect() };
         for d in &self.diagnostics {
             let sev = match d.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
             out.push_str(&format!("{}:{}:{}: {sev}: {}\n", self.file, d.line, d.column, d.message));
-            if let Some(line) = self.source.lines().nth(d.line.saturating_sub(1) as usize) {
+            if let Some(line) = lines.get(d.line.saturating_sub(1) as usize) {
                 // Long lines (minified XML) are cut around the caret.
                 let chars: Vec<char> = line.chars().collect();
                 let col = d.column.saturating_sub(1) as usize;
@@ -119,6 +126,7 @@ impl Report {
 /// parser or network driver that no schema states.
 pub const STRUCTURAL_RULES: &[&str] = &[
     "xml-syntax",
+    "xml-dtd",
     "input-too-large",
     "nesting-too-deep",
     "unknown-document",
@@ -135,6 +143,7 @@ pub const STRUCTURAL_RULES: &[&str] = &[
     "dhcp-host-no-identity",
     "forward-interface-and-address",
     "hostdev-source-incomplete",
+    "ccw-address-incomplete",
 ];
 
 pub fn is_structural(rule: &str) -> bool {
@@ -187,7 +196,10 @@ fn check_document(src: &str, expect: Option<DocKind>, sink: &mut Sink) -> Option
         Ok(doc) => doc,
         Err(e) => {
             match e.at {
-                ParseAt::Offset(o) => sink.error(e.rule, o, e.message, None),
+                ParseAt::Offset(o) => {
+                    let help = (e.rule == "xml-dtd").then(|| "remove the <!DOCTYPE ...> declaration".to_string());
+                    sink.error(e.rule, o, e.message, help)
+                }
                 ParseAt::LineCol(line, column) => {
                     sink.diags.push(Diagnostic { severity: Severity::Error, rule: e.rule, message: e.message, help: None, line, column })
                 }

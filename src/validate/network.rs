@@ -2,7 +2,9 @@
 //! (src/conf/network_conf.c, virNetworkDefParseXML and friends) and its
 //! network driver (networkValidate, at define/start time) refuse, plus the
 //! start-time failures of the host (bridge name length, dnsmasq's duplicate
-//! hosts). One function per rule; the function is named after the rule id.
+//! hosts). Each rule is a few lines under a comment naming the libvirt check
+//! it mirrors; its id is a string literal, so `grep -n '"dhcp-range-reversed"'`
+//! finds it. src/validate/tests.rs has one example document per id.
 //!
 //! Values that fail their type were reported by the structure pass; rules
 //! here skip what they cannot parse instead of reporting it twice.
@@ -11,6 +13,7 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::ip::{self, parse_ip};
+use super::structure::ellipsize;
 use super::Sink;
 use crate::xml::network::{Bandwidth, Dhcp, Forward, Ip, Network, Span};
 use crate::xml::Val;
@@ -22,6 +25,9 @@ pub fn check(net: &Network, sink: &mut Sink) {
     }
     dhcp_multiple(net, sink);
     dhcp_host_duplicates(net, sink);
+    for r in &net.routes {
+        route_rules(r, sink);
+    }
     route_gateway_unreachable(net, sink);
     if let Some(f) = &net.forward {
         check_forward(f, sink);
@@ -47,7 +53,7 @@ pub fn check(net: &Network, sink: &mut Sink) {
 fn name_invalid_char(net: &Network, sink: &mut Sink) {
     if let Some(n) = &net.name {
         if let Some(i) = n.text.find('/') {
-            sink.error("name-invalid-char", n.value_at + i, format!("network name {:?} contains '/'", n.text), Some("libvirt stores the network as <name>.xml; a '/' is not allowed".into()));
+            sink.error("name-invalid-char", n.value_at + i, format!("network name {:?} contains '/'", ellipsize(n.text)), Some("libvirt stores the network as <name>.xml; a '/' is not allowed".into()));
         }
         if n.text.is_empty() {
             sink.error("name-empty", n.at, "network name is empty".into(), None);
@@ -212,10 +218,10 @@ fn dhcp_range(r: &Span, sub: Option<&Subnet>, sink: &mut Sink) {
                 return;
             }
             if s.is_ipv4() {
-                if ip::to_u128(s) == ip::network_address(net.addr, prefix) && prefix < 31 {
+                if ip::to_u128(s) == ip::network_address(net.addr, prefix) {
                     sink.error("dhcp-range-network-address", sv.value_at, format!("range start {} is the network address of {}/{prefix}", sv.text, net.addr), None);
                 }
-                if ip::to_u128(e) == ip::broadcast_address(net.addr, prefix) && prefix < 31 {
+                if ip::to_u128(e) == ip::broadcast_address(net.addr, prefix) {
                     sink.error("dhcp-range-broadcast", ev.value_at, format!("range end {} is the broadcast address of {}/{prefix}", ev.text, net.addr), None);
                 }
             }
@@ -275,6 +281,58 @@ fn dhcp_host_duplicates(net: &Network, sink: &mut Sink) {
             if ips.insert((a.is_ipv6(), ip::to_u128(a)), v.at).is_some() {
                 sink.error("dhcp-host-duplicate-ip", v.value_at, format!("IP address {} is already given to another DHCP host", v.text), Some("each address may be reserved for one host".into()));
             }
+        }
+    }
+}
+
+/// virNetDevIPRouteParseXML (networks and interfaces alike): families agree,
+/// no netmask on IPv6, prefix within the family, the address is the network
+/// address of its prefix (no prefix means 0), metric is not 0.
+pub fn route_rules(r: &crate::xml::network::Route, sink: &mut Sink) {
+    let Some(av) = r.address else { return };
+    let Some(addr) = parse_ip(av.text) else { return };
+    let v6_family = r.family.is_some_and(|f| f.text == "ipv6");
+    let fam = r.family.map_or("ipv4 (no family= given)", |f| f.text);
+    for (v, what) in [(Some(av), "address"), (r.gateway, "gateway")] {
+        let Some(v) = v else { continue };
+        if let Some(a) = parse_ip(v.text) {
+            if a.is_ipv6() != v6_family {
+                let help = if a.is_ipv6() { "add family='ipv6' to an IPv6 route" } else { "an IPv4 route takes family='ipv4' or none" };
+                sink.error("route-family-mismatch", v.value_at, format!("route {what} {} does not match family {fam}", v.text), Some(help.into()));
+            }
+        }
+    }
+    if let Some(m) = r.netmask {
+        if addr.is_ipv6() || v6_family {
+            sink.error("route-netmask-ipv6", m.at, "netmask= is not allowed on an IPv6 route".into(), Some("use prefix=".into()));
+            return;
+        }
+    }
+    let is_network = if let Some(m) = r.netmask {
+        ip::parse_ipv4(m.text).map_or(true, |m| ip::to_u128(addr) & u32::from(m) as u128 == ip::to_u128(addr))
+    } else {
+        let prefix = match r.prefix.map(|p| (p, p.text.parse::<u32>())) {
+            Some((p, Ok(n))) if addr.is_ipv4() && n > 32 => {
+                sink.error("route-prefix-range", p.value_at, format!("prefix {n} is too long for the IPv4 route {}", av.text), Some("an IPv4 prefix is 0-32".into()));
+                return;
+            }
+            Some((_, Ok(n))) => n,
+            Some((_, Err(_))) => return,
+            None => 0,
+        };
+        ip::network_address(addr, prefix) == ip::to_u128(addr)
+    };
+    if !is_network {
+        let how = match (r.netmask, r.prefix) {
+            (Some(m), _) => format!("netmask {}", m.text),
+            (None, Some(p)) => format!("prefix {}", p.text),
+            (None, None) => "no prefix (libvirt then uses 0)".to_string(),
+        };
+        sink.error("route-not-network-address", av.value_at, format!("route address {} is not a network address with {how}", av.text), Some("give the network's first address (host bits zero), e.g. 10.0.0.0 prefix='8'".into()));
+    }
+    if let Some(m) = r.metric {
+        if m.text.parse::<u64>() == Ok(0) {
+            sink.error("route-metric-zero", m.value_at, "route metric 0 is not allowed".into(), Some("metrics start at 1".into()));
         }
     }
 }
@@ -441,7 +499,7 @@ fn forward_mode_rules(net: &Network, sink: &mut Sink) {
 fn bridge_name_too_long(net: &Network, sink: &mut Sink) {
     if let Some(n) = net.bridge.as_ref().and_then(|b| b.name) {
         if n.text.len() > 15 {
-            sink.error("bridge-name-too-long", n.value_at, format!("bridge name {:?} is {} characters; Linux allows at most 15", n.text, n.text.len()), Some("shorten it (e.g. virbr-lab0)".into()));
+            sink.error("bridge-name-too-long", n.value_at, format!("bridge name {:?} is {} characters; Linux allows at most 15", ellipsize(n.text), n.text.len()), Some("shorten it (e.g. virbr-lab0)".into()));
         }
     }
 }

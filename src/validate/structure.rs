@@ -102,11 +102,10 @@ fn check_attrs(node: Node, def: &El, switch_attr: Option<&'static str>, sink: &m
                     Some(_) => format!("{}:{}", node.lookup_prefix(a.namespace().unwrap_or("")).unwrap_or("?"), a.name()),
                     None => a.name().to_string(),
                 };
-                let help = suggest(a.name(), &allowed).map(|s| format!("did you mean {s}=?")).or_else(|| allowed_list("attributes", &allowed, ""));
-                let msg = if let Some(s) = suggest(a.name(), &allowed) {
-                    format!("unknown attribute {shown}= on <{elem}>; did you mean {s}=?")
-                } else {
-                    format!("unknown attribute {shown}= on <{elem}>")
+                let help = allowed_list(&format!("attributes of <{elem}>"), &allowed, "");
+                let msg = match suggest(a.name(), &allowed) {
+                    Some(s) => format!("unknown attribute {shown}= on <{elem}>; did you mean {s}=?"),
+                    None => format!("unknown attribute {shown}= on <{elem}>"),
                 };
                 sink.error("unknown-attribute", a.range().start, msg, help);
             }
@@ -155,7 +154,9 @@ fn check_children(node: Node, def: &El, sink: &mut Sink) {
                 check(child, k.el, sink);
             }
             None => {
-                let allowed: Vec<&str> = all().map(|k| k.el.name).collect();
+                // Namespaced children are shown with the prefix libvirt documents use.
+                let names: Vec<String> = all().map(|k| if k.el.ns.is_some() { format!("dnsmasq:{}", k.el.name) } else { k.el.name.to_string() }).collect();
+                let allowed: Vec<&str> = names.iter().map(String::as_str).collect();
                 unknown_element(child, node, &allowed, sink);
             }
         }
@@ -178,17 +179,14 @@ fn unknown_element(child: Node, parent: Node, allowed: &[&str], sink: &mut Sink)
         Some(s) => format!("unknown element <{shown}> in <{}>; did you mean <{s}>?", parent.tag_name().name()),
         None => format!("unknown element <{shown}> in <{}>", parent.tag_name().name()),
     };
-    let help = match hint {
-        Some(s) => Some(format!("did you mean <{s}>?")),
-        None if allowed.is_empty() => Some(format!("<{}> takes no child elements", parent.tag_name().name())),
-        None => allowed_list("elements", allowed, "<"),
-    };
+    let parent_name = parent.tag_name().name();
+    let help = if allowed.is_empty() { Some(format!("<{parent_name}> takes no child elements")) } else { allowed_list(&format!("children of <{parent_name}>"), allowed, "<") };
     sink.error("unknown-element", child.range().start, msg, help);
 }
 
 fn allowed_list(what: &str, names: &[&str], open: &str) -> Option<String> {
     if names.is_empty() {
-        return Some(format!("no {what} are allowed here"));
+        return Some(format!("no {what} are allowed"));
     }
     let mut v: Vec<&str> = names.to_vec();
     v.sort_unstable();
@@ -200,7 +198,7 @@ fn allowed_list(what: &str, names: &[&str], open: &str) -> Option<String> {
 fn expected_help(ty: Ty) -> Option<String> {
     match ty {
         Ty::Enum(v) => Some(format!("allowed values: {}", v.join(", "))),
-        Ty::Check(_, what) => Some(format!("expected {what}")),
+        Ty::Check(_, what, _) => Some(format!("expected {what}")),
     }
 }
 
@@ -216,7 +214,7 @@ pub fn describe_bad_value(what: &str, v: &str, ty: Ty) -> (String, Option<String
             (msg, Some(help))
         }
         Ty::Enum(_) => (format!("invalid value {:?} for {what}", ellipsize(v)), None),
-        Ty::Check(_, desc) => {
+        Ty::Check(_, desc, _) => {
             let mut help = format!("expected {desc}");
             if ip::is_short_ipv4(v) {
                 help = format!("'{v}' is a short IPv4 form that libvirt would read as a different address; write all four parts (e.g. 192.168.1.0)");
@@ -236,7 +234,8 @@ pub fn describe_bad_switch(what: &str, v: &str, cases: &[&'static str]) -> (Stri
     (msg, Some(help))
 }
 
-fn ellipsize(s: &str) -> String {
+/// A user value shortened for a message (the caret line shows where it is).
+pub fn ellipsize(s: &str) -> String {
     if s.chars().count() > 60 {
         format!("{}...", s.chars().take(57).collect::<String>())
     } else {
@@ -277,8 +276,8 @@ fn osa(a: &str, b: &str) -> usize {
     for (i, row) in d.iter_mut().enumerate() {
         row[0] = i;
     }
-    for j in 0..=m {
-        d[0][j] = j;
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
     }
     for i in 1..=n {
         for j in 1..=m {

@@ -101,6 +101,7 @@ pub struct Route<'a> {
     pub netmask: Option<Val<'a>>,
     pub prefix: Option<Val<'a>>,
     pub gateway: Option<Val<'a>>,
+    pub metric: Option<Val<'a>>,
 }
 
 pub struct PortGroup<'a> {
@@ -280,6 +281,7 @@ impl<'a> Route<'a> {
             netmask: attr(n, "netmask"),
             prefix: attr(n, "prefix"),
             gateway: attr(n, "gateway"),
+            metric: attr(n, "metric"),
         }
     }
 }
