@@ -53,8 +53,8 @@ fn hostile_xml_is_refused_with_bounded_memory() {
     let dir = tempdir_short("knet-hostile");
     let deep = |root: &str, n: usize| format!("<{root}>{}{}</{root}>", "<devices>".repeat(n), "</devices>".repeat(n));
     let cases: Vec<(&str, String, &str)> = vec![
-        ("laughs-network", laughs("network"), "DTD"),
-        ("laughs-domain", laughs("domain"), "DTD"),
+        ("laughs-network", laughs("network"), "DOCTYPE"),
+        ("laughs-domain", laughs("domain"), "DOCTYPE"),
         ("deep-network", deep("network", 100_000), "nested more than 256 deep"),
         ("deep-domain", deep("domain", 100_000), "nested more than 256 deep"),
         ("many-nodes", format!("<domain>{}</domain>", "<a/>".repeat(2_100_000)), "nodes limit"),
