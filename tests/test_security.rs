@@ -14,6 +14,8 @@ use crate::util::*;
 /// Peak RSS (KiB) and exit code of a command; a watchdog kills it after
 /// `limit` so a hang fails the test instead of stalling CI (a generous
 /// bound, not a speed check).
+// reaped by wait4 (for its rusage), not Child::wait
+#[allow(clippy::zombie_processes)]
 fn run_measured(cmd: &mut Command, limit: Duration) -> (i32, i64, String) {
     let err = tempdir_short("knet-sec").join("stderr");
     let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(std::fs::File::create(&err).unwrap()).spawn().unwrap();

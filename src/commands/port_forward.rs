@@ -361,8 +361,8 @@ mod tests {
         assert!(table_field_ok(evil));
         let r = Rule { domain: evil.into(), proto: "tcp".into(), host_port: 8080, guest_ip: Ipv4Addr::new(10, 0, 0, 2), guest_port: 80, bridge: "br$(x)".into() };
         let hook = dir.path().join("hook");
-        std::fs::write(&hook, script(&[r.clone()])).unwrap();
-        assert_eq!(read_rules(&script(&[r.clone()])).unwrap(), vec![r]);
+        std::fs::write(&hook, script(std::slice::from_ref(&r))).unwrap();
+        assert_eq!(read_rules(&script(std::slice::from_ref(&r))).unwrap(), vec![r]);
         for guest in [evil, "other"] {
             // iptables is absent from this PATH-less run: only expansion could create files
             let st = std::process::Command::new("/bin/sh").arg(&hook).args([guest, "start"]).current_dir(dir.path()).output().unwrap();
