@@ -73,6 +73,11 @@ pub fn check_edit(xml: &str, index: usize, bridge: bool, name: &str) {
         Ok(out) => out,
         // a NIC without a type attribute cannot be retargeted: refused, fine
         Err(edit::EditError::NoType(_)) => return,
+        // a name XML cannot carry is refused, never written
+        Err(edit::EditError::BadTargetName(_)) => {
+            assert!(edit::check_target_name(name).is_err());
+            return;
+        }
         Err(e) => panic!("retarget of a document that parsed failed: {e}"),
     };
     let r = before[index].range.clone();

@@ -217,3 +217,17 @@ fn rollback_reads_only_the_guests_own_backups() {
     }
     std::fs::remove_dir_all(&state).unwrap();
 }
+
+/// A target name XML cannot carry (found by the edit fuzzer: the edit wrote
+/// it, and the result no longer parsed) is a usage error before anything runs.
+#[test]
+fn domif_convert_refuses_target_names_xml_cannot_carry() {
+    let f = tempdir_short("knet-name").join("g.xml");
+    std::fs::write(&f, "<domain><name>g</name><devices><interface type='network'><source network='default'/></interface></devices></domain>").unwrap();
+    for (flag, name) in [("--to-bridge", "br\u{1e}0"), ("--to-network", ""), ("--to-bridge", "a\nb")] {
+        let out = run(knet().args(["domif-convert", flag, name, "--file"]).arg(&f)).code(2);
+        assert!(out.stdout.is_empty(), "{}", out.stdout);
+        assert!(out.stderr.contains("cannot be a bridge or network name"), "{}", out.stderr);
+    }
+    std::fs::remove_dir_all(f.parent().unwrap()).unwrap();
+}

@@ -520,6 +520,7 @@ fn diff(p: &Plan) -> String {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    edit::check_target_name(args.target().name()).map_err(|e| Exit::usage(format!("--to-{}: {e}", args.target().kind())))?;
     if let Some(f) = &args.file {
         return run_offline(&args, f);
     }

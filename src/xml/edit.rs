@@ -85,6 +85,18 @@ pub enum EditError {
     NoSuchInterface(usize),
     #[error("interface {0} has no type attribute")]
     NoType(usize),
+    #[error("{0:?} cannot be a bridge or network name: it is empty or holds characters XML cannot carry (control characters)")]
+    BadTargetName(String),
+}
+
+/// Can `name` go into `<source bridge|network='...'/>`? XML 1.0 has no way
+/// to write most control characters, and tab/CR/LF in an attribute come back
+/// as spaces; no bridge or libvirt network is named like that.
+pub fn check_target_name(name: &str) -> Result<(), EditError> {
+    if name.is_empty() || name.chars().any(|c| c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}') {
+        return Err(EditError::BadTargetName(name.to_string()));
+    }
+    Ok(())
 }
 
 /// Through knet's one hostile-input gate ([`crate::xml::parse`]): a guest's
@@ -193,6 +205,7 @@ fn indent_before(src: &str, pos: usize) -> &str {
 /// portid, the live `bridge=` of a network NIC) belong to the old kind and
 /// would be dropped or misread by libvirt under the new one.
 pub fn retarget_interface(xml: &str, index: usize, target: &Target) -> Result<String, EditError> {
+    check_target_name(target.name())?;
     let doc = parse(xml)?;
     let n = interface_nodes(&doc).nth(index).ok_or(EditError::NoSuchInterface(index))?;
     let ty = n.attributes().find(|a| a.name() == "type" && a.namespace().is_none()).ok_or(EditError::NoType(index))?;
