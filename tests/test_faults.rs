@@ -370,3 +370,37 @@ fn ctrl_c_during_a_bulk_conversion_stops_between_guests() {
         assert_eq!(inactive_xml(&sb, n), converted(b), "{n}");
     }
 }
+
+/// Ctrl-C in a bulk domif-rollback: the guests restored so far are listed,
+/// the rest named as not started, exit 130; each guest is wholly one or the
+/// other.
+#[test]
+fn ctrl_c_during_a_bulk_rollback_stops_between_guests() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let names = define_guests(&sb, 50);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+    run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"])).ok();
+    // libvirt rewrites a guest's config file on each define: count the rewrites
+    let configs = sb.dir.join("etc/qemu");
+    let t0 = std::time::SystemTime::now();
+    let rewritten = || {
+        std::fs::read_dir(&configs).map(|d| d.flatten().filter(|e| e.metadata().and_then(|m| m.modified()).is_ok_and(|m| m > t0)).count()).unwrap_or(0)
+    };
+    let child = knet_in(&sb, &state).arg("domif-rollback").args(&names).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let start = Instant::now();
+    while rewritten() < 3 {
+        assert!(start.elapsed() < Duration::from_secs(60), "rollback never started");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    signal(child.id() as i32, libc::SIGINT);
+    let out = finish(child).code(130);
+    let restored = out.stdout.matches(" restored from ").count();
+    assert!((3..50).contains(&restored), "{restored} restored:\n{}", out.stdout);
+    assert!(out.stderr.contains(&format!("Interrupted: {restored} of 50 guest(s) handled; not started: {}", names[restored..].join(" "))), "{}", out.stderr);
+    assert!(out.stderr.ends_with("error: interrupted by Ctrl-C\n"), "{}", out.stderr);
+    for (k, (n, b)) in names.iter().zip(&before).enumerate() {
+        let want = if k < restored { b.clone() } else { converted(b) };
+        assert_eq!(inactive_xml(&sb, n), want, "{n}");
+    }
+}
