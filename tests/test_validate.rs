@@ -195,6 +195,18 @@ fn io_error_wins_over_invalid_and_other_files_are_still_checked() {
 }
 
 #[test]
+fn json_keeps_one_object_per_file_when_a_file_is_missing() {
+    let good = temp_xml("good.xml", "<network><name>ok</name></network>");
+    let out = run(knet().args(["--json", "validate", "/nonexistent/a.xml"]).arg(&good)).code(2);
+    let reports = json_reports(&out);
+    assert_eq!(reports.len(), 2);
+    assert_eq!(reports[0]["file"], "/nonexistent/a.xml");
+    assert_eq!(reports[0]["error"], "No such file or directory");
+    assert_eq!(reports[0]["valid"], false);
+    assert_eq!(reports[1]["valid"], true);
+}
+
+#[test]
 fn usage_errors_exit_2() {
     validate(&[]).code(2);
     validate(&["--kind", "bogus", "x.xml"]).code(2);

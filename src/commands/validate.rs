@@ -76,6 +76,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             },
             Err(msg) => {
                 let _ = writeln!(stderr.lock(), "error: {file}: {msg}");
+                if ctx.json() {
+                    // Still one object per file, so a script can zip them with its arguments.
+                    let obj = serde_json::json!({"file": file, "kind": null, "valid": false, "error": msg, "diagnostics": []});
+                    writeln!(stdout.lock(), "{obj}")?;
+                }
                 code = USAGE;
                 continue;
             }
