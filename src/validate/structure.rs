@@ -168,18 +168,25 @@ fn check_children(node: Node, def: &El, sink: &mut Sink) {
     }
 }
 
-fn unknown_element(child: Node, parent: Node, allowed: &[&str], sink: &mut Sink) {
-    let name = child.tag_name();
-    let shown = match (name.namespace(), child.lookup_prefix(name.namespace().unwrap_or(""))) {
-        (Some(_), Some(p)) if !p.is_empty() => format!("{p}:{}", name.name()),
+/// An element's name as written, with its namespace prefix if it has one.
+fn shown_name(n: Node) -> String {
+    let name = n.tag_name();
+    match name.namespace().and_then(|ns| n.lookup_prefix(ns)) {
+        Some(p) if !p.is_empty() => format!("{p}:{}", name.name()),
         _ => name.name().to_string(),
-    };
-    let hint = suggest(name.name(), allowed);
+    }
+}
+
+fn unknown_element(child: Node, parent: Node, allowed: &[&str], sink: &mut Sink) {
+    let shown = shown_name(child);
+    let parent_name = shown_name(parent);
+    // Compare local names, so `dnsmasq:optoin` still finds `dnsmasq:option`.
+    let local: Vec<&str> = allowed.iter().map(|a| a.rsplit(':').next().unwrap_or(a)).collect();
+    let hint = suggest(child.tag_name().name(), &local).and_then(|l| allowed.iter().find(|a| a.rsplit(':').next() == Some(l)));
     let msg = match hint {
-        Some(s) => format!("unknown element <{shown}> in <{}>; did you mean <{s}>?", parent.tag_name().name()),
-        None => format!("unknown element <{shown}> in <{}>", parent.tag_name().name()),
+        Some(s) => format!("unknown element <{shown}> in <{parent_name}>; did you mean <{s}>?"),
+        None => format!("unknown element <{shown}> in <{parent_name}>"),
     };
-    let parent_name = parent.tag_name().name();
     let help = if allowed.is_empty() { Some(format!("<{parent_name}> takes no child elements")) } else { allowed_list(&format!("children of <{parent_name}>"), allowed, "<") };
     sink.error("unknown-element", child.range().start, msg, help);
 }
