@@ -23,15 +23,30 @@ fn is_qemu(domain_type: Option<&str>) -> bool {
 pub fn check_domain(root: Node, sink: &mut Sink) {
     let d = Domain::read(root);
     match d.kind {
-        None => sink.error("missing-attribute", d.at, "<domain> needs a type= attribute".into(), Some(format!("one of: {}", schema::DOMAIN_TYPES.join(", ")))),
+        None => sink.error(
+            "missing-attribute",
+            d.at,
+            "<domain> needs a type= attribute".into(),
+            Some(format!("one of: {}", schema::DOMAIN_TYPES.join(", "))),
+        ),
         Some(t) if !schema::DOMAIN_TYPES.contains(&t.text) => {
             let (msg, help) = structure::describe_bad_switch("type=", t.text, schema::DOMAIN_TYPES);
-            sink.error("invalid-value", t.value_at, format!("<domain>: {msg}"), help);
+            sink.error(
+                "invalid-value",
+                t.value_at,
+                format!("<domain>: {msg}"),
+                help,
+            );
         }
         Some(_) => {}
     }
     for extra in d.devices.iter().skip(1) {
-        sink.error("duplicate-element", *extra, "<devices> may appear only once in <domain>".into(), None);
+        sink.error(
+            "duplicate-element",
+            *extra,
+            "<devices> may appear only once in <domain>".into(),
+            None,
+        );
     }
     for iface in &d.interfaces {
         check_interface(*iface, d.kind.map(|k| k.text), sink);
@@ -43,10 +58,22 @@ pub fn check_domain(root: Node, sink: &mut Sink) {
 /// libvirt: "boot order 'N' used for more than one device" (any device kind).
 fn boot_order_duplicate(d: &Domain, sink: &mut Sink) {
     let mut seen: Vec<&str> = Vec::new();
-    for b in d.devices_nodes.iter().flat_map(|dev| dev.children().filter(|c| c.is_element())).flat_map(|dev| kids(dev, "boot")) {
-        let Some(order) = attr(b, "order") else { continue };
+    for b in d
+        .devices_nodes
+        .iter()
+        .flat_map(|dev| dev.children().filter(|c| c.is_element()))
+        .flat_map(|dev| kids(dev, "boot"))
+    {
+        let Some(order) = attr(b, "order") else {
+            continue;
+        };
         if seen.contains(&order.text) {
-            sink.error("boot-order-duplicate", order.value_at, format!("boot order {} is used by more than one device", order.text), None);
+            sink.error(
+                "boot-order-duplicate",
+                order.value_at,
+                format!("boot order {} is used by more than one device", order.text),
+                None,
+            );
         }
         seen.push(order.text);
     }
@@ -56,10 +83,22 @@ fn boot_order_duplicate(d: &Domain, sink: &mut Sink) {
 /// the ones an inactive definition keeps).
 fn alias_duplicate(d: &Domain, sink: &mut Sink) {
     let mut seen: Vec<&str> = Vec::new();
-    for a in d.devices_nodes.iter().flat_map(|dev| dev.children().filter(|c| c.is_element())).flat_map(|dev| kids(dev, "alias")) {
-        let Some(name) = attr(a, "name").filter(|n| n.text.starts_with("ua-")) else { continue };
+    for a in d
+        .devices_nodes
+        .iter()
+        .flat_map(|dev| dev.children().filter(|c| c.is_element()))
+        .flat_map(|dev| kids(dev, "alias"))
+    {
+        let Some(name) = attr(a, "name").filter(|n| n.text.starts_with("ua-")) else {
+            continue;
+        };
         if seen.contains(&name.text) {
-            sink.error("alias-duplicate", name.value_at, format!("alias '{}' is used by more than one device", name.text), None);
+            sink.error(
+                "alias-duplicate",
+                name.value_at,
+                format!("alias '{}' is used by more than one device", name.text),
+                None,
+            );
         }
         seen.push(name.text);
     }
@@ -94,43 +133,96 @@ fn hostdev_source_incomplete(i: &Interface, sink: &mut Sink) {
     let Some(s) = &i.source else { return };
     let usb = s.vendor.is_some() || s.product.is_some();
     if usb && (s.vendor.is_none() || s.product.is_none()) {
-        sink.error("hostdev-source-incomplete", s.at, "a USB hostdev <source> needs both <vendor> and <product>".into(), None);
+        sink.error(
+            "hostdev-source-incomplete",
+            s.at,
+            "a USB hostdev <source> needs both <vendor> and <product>".into(),
+            None,
+        );
     } else if !usb && s.address.is_none() {
-        sink.error("hostdev-source-incomplete", s.at, "a hostdev <source> needs an <address> (or USB <vendor> and <product>)".into(), None);
+        sink.error(
+            "hostdev-source-incomplete",
+            s.at,
+            "a hostdev <source> needs an <address> (or USB <vendor> and <product>)".into(),
+            None,
+        );
     } else if usb && s.address.as_ref().is_some_and(|a| a.kind.is_some()) {
-        sink.error("hostdev-source-incomplete", s.at, "the <address> after <vendor>/<product> is a USB bus/device pair without type=".into(), None);
+        sink.error(
+            "hostdev-source-incomplete",
+            s.at,
+            "the <address> after <vendor>/<product> is a USB bus/device pair without type=".into(),
+            None,
+        );
     } else if !usb && s.address.as_ref().is_some_and(|a| a.kind.is_none()) {
-        sink.error("hostdev-source-incomplete", s.at, "a hostdev <address> needs type='pci' or type='usb'".into(), None);
+        sink.error(
+            "hostdev-source-incomplete",
+            s.at,
+            "a hostdev <address> needs type='pci' or type='usb'".into(),
+            None,
+        );
     }
 }
 
 /// libvirt: "Invalid address '10.0.0.1' in <ip>" when family= disagrees.
 fn ip_family_mismatch(i: &Interface, sink: &mut Sink) {
     for x in &i.ips {
-        let (Some(a), Some(f)) = (x.address, x.family) else { continue };
-        let Some(addr) = ip::parse_ip(a.text) else { continue };
+        let (Some(a), Some(f)) = (x.address, x.family) else {
+            continue;
+        };
+        let Some(addr) = ip::parse_ip(a.text) else {
+            continue;
+        };
         if (f.text == "ipv4" && addr.is_ipv6()) || (f.text == "ipv6" && addr.is_ipv4()) {
-            sink.error("ip-family-mismatch", a.value_at, format!("address {} does not match family {}", a.text, f.text), None);
+            sink.error(
+                "ip-family-mismatch",
+                a.value_at,
+                format!("address {} does not match family {}", a.text, f.text),
+                None,
+            );
         }
     }
 }
 
 /// A CCW device address gives cssid=, ssid= and devno= together or not at all.
 fn ccw_address_incomplete(node: Node, sink: &mut Sink) {
-    let Some(a) = kids(node, "address").next().filter(|a| a.attribute("type") == Some("ccw")) else { return };
-    let given = ["cssid", "ssid", "devno"].iter().filter(|n| a.has_attribute(**n)).count();
+    let Some(a) = kids(node, "address")
+        .next()
+        .filter(|a| a.attribute("type") == Some("ccw"))
+    else {
+        return;
+    };
+    let given = ["cssid", "ssid", "devno"]
+        .iter()
+        .filter(|n| a.has_attribute(**n))
+        .count();
     if given != 0 && given != 3 {
-        sink.error("ccw-address-incomplete", a.range().start, "a CCW <address> needs cssid=, ssid= and devno= together (or none)".into(), None);
+        sink.error(
+            "ccw-address-incomplete",
+            a.range().start,
+            "a CCW <address> needs cssid=, ssid= and devno= together (or none)".into(),
+            None,
+        );
     }
 }
 
 /// An IPv4 `<ip>`/`<route>` prefix longer than 32.
 fn ip_prefix_range(i: &Interface, sink: &mut Sink) {
-    let pairs = i.ips.iter().map(|x| (x.address, x.prefix)).chain(i.routes.iter().map(|r| (r.address, r.prefix)));
+    let pairs = i
+        .ips
+        .iter()
+        .map(|x| (x.address, x.prefix))
+        .chain(i.routes.iter().map(|r| (r.address, r.prefix)));
     for (addr, prefix) in pairs {
-        let (Some(a), Some(p)) = (addr.and_then(|a| ip::parse_ip(a.text)), prefix) else { continue };
+        let (Some(a), Some(p)) = (addr.and_then(|a| ip::parse_ip(a.text)), prefix) else {
+            continue;
+        };
         if a.is_ipv4() && p.text.parse::<u32>().is_ok_and(|n| n > 32) {
-            sink.error("ip-prefix-range", p.value_at, format!("prefix {} is too long for an IPv4 address", p.text), Some("an IPv4 prefix is 0-32".into()));
+            sink.error(
+                "ip-prefix-range",
+                p.value_at,
+                format!("prefix {} is too long for an IPv4 address", p.text),
+                Some("an IPv4 prefix is 0-32".into()),
+            );
         }
     }
 }
@@ -142,7 +234,12 @@ fn model_not_virtio(i: &Interface, sink: &mut Sink) {
     }
     if let Some(m) = i.model {
         if !m.text.to_ascii_lowercase().starts_with("virtio") {
-            sink.warn("model-not-virtio", m.value_at, format!("NIC model '{}' is emulated and slow", m.text), Some("use <model type='virtio'/> unless the guest lacks virtio drivers".into()));
+            sink.warn(
+                "model-not-virtio",
+                m.value_at,
+                format!("NIC model '{}' is emulated and slow", m.text),
+                Some("use <model type='virtio'/> unless the guest lacks virtio drivers".into()),
+            );
         }
     }
 }
