@@ -114,6 +114,9 @@ pub fn check_interface(node: Node, domain_type: Option<&str>, sink: &mut Sink) {
     }
     hostdev_source_incomplete(&i, sink);
     ccw_address_incomplete(node, sink);
+    vhostuser_needs_virtio(&i, sink);
+    rom_disabled_tuning(node, sink);
+    target_unmanaged_type(node, kind, sink);
     ip_prefix_range(&i, sink);
     ip_family_mismatch(&i, sink);
     for r in &i.routes {
@@ -180,6 +183,68 @@ fn ip_family_mismatch(i: &Interface, sink: &mut Sink) {
                 None,
             );
         }
+    }
+}
+
+/// libvirt: "Wrong or no <model> 'type' attribute specified with <interface
+/// type='vhostuser'/>": vhost-user needs a virtio-net frontend.
+fn vhostuser_needs_virtio(i: &Interface, sink: &mut Sink) {
+    if i.kind.map(|k| k.text) != Some("vhostuser") {
+        return;
+    }
+    match i.model {
+        Some(m) if m.text.starts_with("virtio") => {}
+        Some(m) => sink.error(
+            "vhostuser-needs-virtio",
+            m.value_at,
+            format!(
+                "a vhostuser interface needs a virtio model, not '{}'",
+                m.text
+            ),
+            Some("use <model type='virtio'/>".into()),
+        ),
+        None => sink.error(
+            "vhostuser-needs-virtio",
+            i.at,
+            "a vhostuser interface needs <model type='virtio'/>".into(),
+            None,
+        ),
+    }
+}
+
+/// libvirt: "ROM tuning is not supported when ROM is disabled".
+fn rom_disabled_tuning(node: Node, sink: &mut Sink) {
+    let Some(rom) = kids(node, "rom").next() else {
+        return;
+    };
+    if rom.attribute("enabled") == Some("no")
+        && (rom.has_attribute("bar") || rom.has_attribute("file"))
+    {
+        sink.error(
+            "rom-disabled-tuning",
+            rom.range().start,
+            "<rom enabled='no'> takes no bar= or file=".into(),
+            Some("drop bar=/file=, or enable the ROM".into()),
+        );
+    }
+}
+
+/// libvirt: "unmanaged target dev is not supported on interfaces of type
+/// '...'": only an ethernet interface can use a tap device it did not create.
+fn target_unmanaged_type(node: Node, kind: Option<&str>, sink: &mut Sink) {
+    let Some(t) = kids(node, "target").next() else {
+        return;
+    };
+    if t.attribute("managed") == Some("no") && kind.is_some_and(|k| k != "ethernet") {
+        sink.error(
+            "target-unmanaged-type",
+            t.range().start,
+            format!(
+                "<target managed='no'> is only supported on type='ethernet' interfaces, not '{}'",
+                kind.unwrap_or("")
+            ),
+            None,
+        );
     }
 }
 
