@@ -6,16 +6,20 @@
 //! source line, a caret and `help:`. Never panics, whatever the input.
 //!
 //! Where a rule lives, by rule id:
-//! - parsing (`xml-syntax`, `input-too-large`, `nesting-too-deep`) and the
-//!   document kind (`unknown-document`, `wrong-document`): here;
+//! - parsing (`xml-syntax`, `xml-dtd`, `input-too-large`, `nesting-too-deep`;
+//!   the limits are in crate::xml) and the document kind
+//!   (`unknown-document`, `wrong-document`): here;
 //! - the grammar (`unknown-element`, `unknown-attribute`, `missing-*`,
 //!   `duplicate-element`, `invalid-value`, `unexpected-text`):
 //!   [`structure`] over the data in [`schema`] and [`types`];
-//! - everything about `<network>`: [`network`] (one fn per rule, named after it);
+//! - everything about `<network>`, and static routes: [`network`];
 //! - domain `<interface>` and `<domain>`: [`interface`];
 //! - address arithmetic: [`ip`];
 //! - the same grammar as RelaxNG for xml-schemas/: [`rng`];
 //! - one example document per rule id: tests.rs.
+//!
+//! Every id is a string literal at the place that reports it, so
+//! `grep -rn '"dhcp-range-reversed"' src/validate` lands on the rule.
 //!
 //! Rules never see the command line; the document kind comes from the root
 //! element unless the caller forces it.
