@@ -176,6 +176,7 @@ pub const STRUCTURAL_RULES: &[&str] = &[
     "forward-interface-and-address",
     "hostdev-source-incomplete",
     "ccw-address-incomplete",
+    "host-interface",
 ];
 
 pub fn is_structural(rule: &str) -> bool {
@@ -326,6 +327,13 @@ fn check_document(src: &str, expect: Option<DocKind>, sink: &mut Sink) -> Option
             structure::check(root, &schema::NETWORK, sink);
             network::check(&xml::network::Network::read(root), sink);
         }
+        // virsh iface-define documents are <interface name=...>; a guest NIC never has name=.
+        DocKind::Interface if expect.is_none() && root.has_attribute("name") => sink.error(
+            "host-interface",
+            at,
+            "this is a host interface definition (virsh iface-define), not a guest <interface>".into(),
+            Some("knet checks guest NICs; for host interfaces use virt-xml-validate FILE interface".into()),
+        ),
         DocKind::Interface => interface::check_interface(root, None, sink),
         DocKind::Domain => interface::check_domain(root, sink),
     }

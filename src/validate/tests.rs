@@ -20,6 +20,7 @@ fn cases() -> Vec<(&'static str, String, String)> {
     vec![
         ("xml-syntax", "<network><name>n</name>".into(), net("")),
         ("xml-dtd", "<!DOCTYPE network>\n<network><name>n</name></network>".into(), net("")),
+        ("host-interface", "<interface type='ethernet' name='eth0'><start mode='onboot'/></interface>".into(), "<interface type='ethernet'/>".into()),
         ("unknown-document", "<net><name>n</name></net>".into(), net("")),
         ("unknown-element", net("<brige/>"), net("<bridge/>")),
         ("unknown-attribute", net("<forward mdoe='nat'/><ip address='10.0.0.1' prefix='8'/>"), net("<forward mode='nat'/><ip address='10.0.0.1' prefix='8'/>")),
