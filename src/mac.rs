@@ -164,7 +164,7 @@ pub fn used_macs(conn: &dyn Conn, local: bool) -> Result<BTreeMap<Mac, Vec<User>
     }
     for n in conn.list_networks().context("failed to list networks")? {
         let x = conn.network_xml(&n.name, false).with_context(|| format!("failed to get network '{}'", n.name))?;
-        for ip in crate::facts::network(&x).ipv4 {
+        for ip in crate::xml::facts::network(&x).ipv4 {
             ip.hosts.iter().filter_map(|h| h.mac.as_deref()).for_each(|m| add(m, User::DhcpHost(n.name.clone())));
         }
     }

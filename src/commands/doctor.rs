@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 
 use crate::context::Ctx;
 use crate::exit::Exit;
-use crate::facts::{self, NetFacts, Nic};
+use crate::xml::facts::{self, NetFacts, Nic};
 use crate::host;
 use crate::libvirt::{Conn, DomainInfo, NetworkInfo};
 use crate::mac::Mac;

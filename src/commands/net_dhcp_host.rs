@@ -23,8 +23,11 @@ use anyhow::{Context as _, Result};
 use super::net_shared;
 use crate::context::Ctx;
 use crate::exit::Exit;
+use crate::ipnet;
 use crate::libvirt::{update_flags, update_section, UpdateCommand};
 use crate::output;
+use crate::xml::facts::{self, NetIp};
+use crate::xml::network::Network;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Action {
@@ -67,56 +70,30 @@ pub struct Host {
     pub parent: usize,
 }
 
-/// One IPv4 `<ip>` element with DHCP: its subnet and dynamic ranges.
-struct Subnet {
-    index: usize,
-    network: u32,
-    mask: u32,
-    ranges: Vec<(Ipv4Addr, Ipv4Addr)>,
-}
-
-impl Subnet {
-    fn contains(&self, ip: Ipv4Addr) -> bool {
-        u32::from(ip) & self.mask == self.network
-    }
-    fn cidr(&self) -> String {
-        format!("{}/{}", Ipv4Addr::from(self.network), self.mask.count_ones())
-    }
-}
-
 struct Doc {
     hosts: Vec<Host>,
-    subnets: Vec<Subnet>,
+    /// The IPv4 `<ip>` elements whose subnet libvirt can work out.
+    subnets: Vec<NetIp>,
 }
 
 fn parse(xml: &str) -> Result<Doc> {
-    let doc = roxmltree::Document::parse(xml).context("libvirt returned XML knet cannot parse")?;
-    let (mut hosts, mut subnets) = (Vec::new(), Vec::new());
-    for (index, ip) in doc.root_element().children().filter(|c| c.has_tag_name("ip")).enumerate() {
-        for host in ip.descendants().filter(|n| n.has_tag_name("host") && n.parent().is_some_and(|p| p.has_tag_name("dhcp"))) {
-            hosts.push(Host {
-                mac: host.attribute("mac").map(str::to_ascii_lowercase),
-                ip: host.attribute("ip").map(str::to_string),
-                name: host.attribute("name").map(str::to_string),
-                parent: index,
-            });
-        }
-        let Some(addr) = ip.attribute("address").and_then(|a| a.parse::<Ipv4Addr>().ok()) else { continue };
-        let mask = match (ip.attribute("netmask"), ip.attribute("prefix")) {
-            (Some(m), _) => m.parse::<Ipv4Addr>().map(u32::from).ok(),
-            (None, Some(p)) => p.parse::<u32>().ok().filter(|p| *p <= 32).map(|p| if p == 0 { 0 } else { u32::MAX << (32 - p) }),
-            // libvirt's classful default when neither is given
-            (None, None) => Some(u32::MAX << 8),
-        };
-        let Some(mask) = mask else { continue };
-        let ranges = ip
-            .descendants()
-            .filter(|n| n.has_tag_name("range"))
-            .filter_map(|r| Some((r.attribute("start")?.parse().ok()?, r.attribute("end")?.parse().ok()?)))
-            .collect();
-        subnets.push(Subnet { index, network: u32::from(addr) & mask, mask, ranges });
-    }
-    Ok(Doc { hosts, subnets })
+    let doc = crate::xml::parse(xml).map_err(|e| anyhow::anyhow!(e.describe(xml))).context("libvirt returned XML knet cannot parse")?;
+    let net = Network::read(doc.root_element());
+    // hosts keep their attributes as libvirt has them: a delete must name
+    // the entry exactly, even one whose ip the facts view would skip
+    let hosts = net
+        .ips
+        .iter()
+        .enumerate()
+        .flat_map(|(parent, ip)| ip.dhcp.iter().flat_map(|d| &d.hosts).map(move |h| (parent, h)))
+        .map(|(parent, h)| Host {
+            mac: h.mac.map(|m| m.text.to_ascii_lowercase()),
+            ip: h.ip.map(|i| i.text.to_string()),
+            name: h.name.map(|n| n.text.to_string()),
+            parent,
+        })
+        .collect();
+    Ok(Doc { hosts, subnets: facts::network_of(&net).ipv4 })
 }
 
 /// virsh's MAC rule (virMacAddrParse plus the unicast check libvirt applies
@@ -235,11 +212,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
 fn plan_add(args: &Args, net: &str, side: &str, doc: &Doc, mac: Option<String>, ip: Option<Ipv4Addr>) -> Result<Plan> {
     let subnet = match ip {
         Some(ip) => {
-            let all: Vec<String> = doc.subnets.iter().map(Subnet::cidr).collect();
-            let s = doc.subnets.iter().find(|s| s.contains(ip)).ok_or_else(|| {
+            let all: Vec<String> = doc.subnets.iter().map(|s| s.subnet().to_string()).collect();
+            let s = doc.subnets.iter().find(|s| s.subnet().contains(ip)).ok_or_else(|| {
                 anyhow::anyhow!("IP {ip} is outside network {net}'s subnets ({})", if all.is_empty() { "none with IPv4".into() } else { all.join(", ") })
             })?;
-            if let Some((a, b)) = s.ranges.iter().find(|(a, b)| (u32::from(*a)..=u32::from(*b)).contains(&u32::from(ip))) {
+            if let Some((a, b)) = s.ranges.iter().find(|r| ipnet::in_range(ip, **r)) {
                 anyhow::bail!(
                     "IP {ip} is inside the dynamic DHCP range {a}-{b} of network {net}: dnsmasq may lease it to another guest; \
                      pick an address outside the range, or shrink it (knet net-update {net} modify ip-dhcp-range ...)"

@@ -11,7 +11,8 @@
 use roxmltree::Node;
 
 use super::network::bandwidth_rates;
-use super::{ip, schema, structure, Sink};
+use super::{schema, structure, Sink};
+use crate::ipnet as ip;
 use crate::xml::interface::{Domain, Interface};
 use crate::xml::{attr, kids};
 

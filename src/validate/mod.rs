@@ -14,7 +14,7 @@
 //!   [`structure`] over the data in [`schema`] and [`types`];
 //! - everything about `<network>`, and static routes: [`network`];
 //! - domain `<interface>` and `<domain>`: [`interface`];
-//! - address arithmetic: [`ip`];
+//! - address arithmetic: [`crate::ipnet`] (shared with the commands);
 //! - the same grammar as RelaxNG for xml-schemas/: [`rng`];
 //! - one example document per rule id: tests.rs.
 //!
@@ -25,7 +25,6 @@
 //! element unless the caller forces it.
 
 pub mod interface;
-pub mod ip;
 pub mod network;
 pub mod rng;
 pub mod schema;

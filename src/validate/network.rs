@@ -12,10 +12,10 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::ip::{self, parse_ip};
 use super::structure::ellipsize;
 use super::Sink;
-use crate::xml::network::{Bandwidth, Dhcp, Forward, Ip, Network, Span};
+use crate::ipnet::{self as ip, parse_ip};
+use crate::xml::network::{Bandwidth, Dhcp, Forward, Ip, IpSubnet, Network, Span};
 use crate::xml::Val;
 
 pub fn check(net: &Network, sink: &mut Sink) {
@@ -64,31 +64,6 @@ fn name_invalid_char(net: &Network, sink: &mut Sink) {
             sink.error("name-empty", n.at, "network name is empty".into(), None);
         }
     }
-}
-
-/// The address an `<ip>` element declares, with its effective prefix.
-pub struct Subnet {
-    pub addr: IpAddr,
-    pub prefix: Option<u32>,
-}
-
-/// Address and prefix of an `<ip>` as libvirt computes them
-/// (virNetworkIPDefPrefix): netmask, else prefix, else the classful default.
-pub fn subnet(ipdef: &Ip) -> Option<Subnet> {
-    let addr = parse_ip(ipdef.address?.text)?;
-    let prefix = if let Some(m) = ipdef.netmask {
-        ip::parse_ipv4(m.text)
-            .and_then(ip::netmask_prefix)
-            .map(u32::from)
-    } else if let Some(p) = ipdef.prefix {
-        p.text
-            .parse::<u32>()
-            .ok()
-            .filter(|p| *p <= if addr.is_ipv4() { 32 } else { 128 })
-    } else {
-        ip::default_prefix(addr)
-    };
-    Some(Subnet { addr, prefix })
 }
 
 fn check_ip(ipdef: &Ip, sink: &mut Sink) {
@@ -140,7 +115,7 @@ fn check_ip(ipdef: &Ip, sink: &mut Sink) {
             }
         }
     }
-    let sub = subnet(ipdef);
+    let sub = ipdef.subnet();
     if ipdef.netmask.is_none()
         && ipdef.prefix.is_none()
         && sub.as_ref().is_some_and(|s| s.prefix.is_none())
@@ -194,7 +169,7 @@ fn ip_family_mismatch(ipdef: &Ip, addr: IpAddr, address: Val, sink: &mut Sink) {
     }
 }
 
-fn check_dhcp(d: &Dhcp, sub: Option<&Subnet>, sink: &mut Sink) {
+fn check_dhcp(d: &Dhcp, sub: Option<&IpSubnet>, sink: &mut Sink) {
     for r in &d.ranges {
         dhcp_range(r, sub, sink);
         if let Some(l) = &r.lease {
@@ -283,7 +258,7 @@ fn check_dhcp(d: &Dhcp, sub: Option<&Subnet>, sink: &mut Sink) {
 
 /// virSocketAddrGetRange: same family, inside the network, not reversed,
 /// not starting on the network address nor ending on the broadcast.
-fn dhcp_range(r: &Span, sub: Option<&Subnet>, sink: &mut Sink) {
+fn dhcp_range(r: &Span, sub: Option<&IpSubnet>, sink: &mut Sink) {
     let (Some(sv), Some(ev)) = (r.start, r.end) else {
         return;
     };
@@ -549,7 +524,7 @@ fn route_gateway_unreachable(net: &Network, sink: &mut Sink) {
         let Some(gw) = parse_ip(gv.text) else {
             continue;
         };
-        let subnets: Vec<Subnet> = net.ips.iter().filter_map(subnet).collect();
+        let subnets: Vec<IpSubnet> = net.ips.iter().filter_map(Ip::subnet).collect();
         if subnets
             .iter()
             .any(|s| s.prefix.is_none() && s.addr.is_ipv4() == gw.is_ipv4())

@@ -19,7 +19,7 @@ use roxmltree::Node;
 use super::schema::{At, El};
 use super::types::Ty;
 use super::Sink;
-use crate::validate::ip;
+use crate::ipnet as ip;
 
 /// Check `node` and everything under it against `def`.
 pub fn check(node: Node, def: &El, sink: &mut Sink) {

@@ -5,7 +5,7 @@
 //! Names follow the schema's `<define>` names so a reader can map one to the
 //! other. Never panics; no allocation on the accepting path.
 
-use super::ip;
+use crate::ipnet as ip;
 
 /// What a value must look like.
 #[derive(Clone, Copy)]

@@ -39,6 +39,8 @@ pub struct Interface<'a> {
     pub mac: Option<Val<'a>>,
     pub model: Option<Val<'a>>,
     pub source: Option<Source<'a>>,
+    /// `<target dev=>`: the host-side tap (vnetN) of a running guest.
+    pub target: Option<Val<'a>>,
     pub address: Option<PciAddress<'a>>,
     pub driver: Option<Driver<'a>>,
     pub bandwidth: Option<Bandwidth<'a>>,
@@ -107,6 +109,7 @@ impl<'a> Interface<'a> {
                 product: kid(s, "product").map(at),
                 address: kid(s, "address").map(PciAddress::read),
             }),
+            target: kid(n, "target").and_then(|t| attr(t, "dev")),
             address: kid(n, "address").map(PciAddress::read),
             driver: kid(n, "driver").map(|d| Driver {
                 at: at(d),

@@ -6,9 +6,12 @@
 //! their offsets, absent things are `None`, repeated things are all kept (so
 //! rules can see duplicates the parser would silently drop).
 
+use std::net::IpAddr;
+
 use roxmltree::Node;
 
 use super::{at, attr, kid, kids, text, Val};
+use crate::ipnet;
 
 pub struct Network<'a> {
     pub at: usize,
@@ -266,7 +269,51 @@ impl<'a> Lease<'a> {
     }
 }
 
+/// The address an `<ip>` declares, with its effective prefix: `None` when
+/// libvirt could not work one out (bad netmask or prefix, no classful
+/// default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpSubnet {
+    pub addr: IpAddr,
+    pub prefix: Option<u32>,
+}
+
+impl IpSubnet {
+    /// The IPv4 subnet, when the address is IPv4 and the prefix known.
+    pub fn v4(&self) -> Option<ipnet::Subnet> {
+        match (self.addr, self.prefix) {
+            (IpAddr::V4(a), Some(p)) => Some(ipnet::Subnet::new(a, p as u8)),
+            _ => None,
+        }
+    }
+}
+
 impl<'a> Ip<'a> {
+    /// Address and prefix as libvirt computes them (virNetworkIPDefPrefix):
+    /// netmask, else prefix, else the classful default. `None` when the
+    /// address is not one.
+    pub fn subnet(&self) -> Option<IpSubnet> {
+        let addr = ipnet::parse_ip(self.address?.text)?;
+        let prefix = if let Some(m) = self.netmask {
+            ipnet::parse_ipv4(m.text)
+                .and_then(ipnet::netmask_prefix)
+                .map(u32::from)
+        } else if let Some(p) = self.prefix {
+            p.text
+                .parse::<u32>()
+                .ok()
+                .filter(|p| *p <= if addr.is_ipv4() { 32 } else { 128 })
+        } else {
+            ipnet::default_prefix(addr)
+        };
+        Some(IpSubnet { addr, prefix })
+    }
+
+    /// Whether this is an IPv4 `<ip>` by its `family` (absent means ipv4).
+    pub fn is_ipv4_family(&self) -> bool {
+        self.family.map_or(true, |f| f.text == "ipv4")
+    }
+
     fn read(n: Node<'a, '_>) -> Self {
         Ip {
             at: at(n),
