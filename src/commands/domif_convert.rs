@@ -191,9 +191,7 @@ fn check_target(conn: &dyn Conn, target: &Target, force: bool) -> Result<()> {
                     continue;
                 }
                 let xml = conn.network_xml(&n.name, false)?;
-                let mode = roxmltree::Document::parse(&xml)
-                    .ok()
-                    .and_then(|d| d.root_element().children().find(|c| c.has_tag_name("forward")).map(|f| f.attribute("mode").unwrap_or("nat").to_string()));
+                let mode = crate::xml::facts::network(&xml).forward;
                 // a forward mode='bridge' network merely names a host bridge
                 if mode.as_deref() != Some("bridge") {
                     bail!(
