@@ -1,7 +1,8 @@
 //! Address arithmetic and syntax, the one place knet does it: IPv4/IPv6
-//! addresses, netmasks, prefixes, subnets, MAC addresses and UUIDs. Used by
-//! the validator's rules and by the commands that plan addresses (net-new,
-//! net-dhcp-host, port-forward, doctor, bridge-config, mac-gen).
+//! addresses, netmasks, prefixes, subnets, and UUIDs (MAC addresses are
+//! [`crate::mac`]'s). Used by the validator's rules, the XML facts and the
+//! commands that plan addresses (net-new, net-dhcp-host, port-forward,
+//! bridge-config).
 //!
 //! Syntax here is libvirt's schema syntax (basictypes.rng), which is stricter
 //! than its parser: libvirt's parser hands addresses to getaddrinfo(), which
@@ -146,24 +147,6 @@ pub fn default_prefix(ip: IpAddr) -> Option<u32> {
         }
         IpAddr::V6(_) => Some(64),
     }
-}
-
-/// A MAC address `xx:xx:xx:xx:xx:xx` (hex, either case).
-pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
-    let mut out = [0u8; 6];
-    let mut n = 0;
-    for p in s.split(':') {
-        if n == 6 || p.len() != 2 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        out[n] = u8::from_str_radix(p, 16).ok()?;
-        n += 1;
-    }
-    (n == 6).then_some(out)
-}
-
-pub fn is_multicast(mac: [u8; 6]) -> bool {
-    mac[0] & 1 == 1
 }
 
 /// A UUID as the schema writes it: 32 hex digits, bare or in 8-4-4-4-12 groups.

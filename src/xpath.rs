@@ -54,7 +54,7 @@ pub fn select(xml: &str, expr: &str, wrap: bool) -> Result<String, XPathError> {
     };
     // sxd-document keeps attributes in a hash map, so elements are printed
     // from roxmltree's tree of the same text, which keeps their order.
-    let tree = roxmltree::Document::parse(xml).map_err(|e| XPathError::Document(e.to_string()))?;
+    let tree = crate::xml::parse(xml).map_err(|e| XPathError::Document(e.describe(xml)))?;
     let mut out = String::new();
     if wrap {
         out.push_str("<nodes");

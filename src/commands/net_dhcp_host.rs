@@ -25,6 +25,7 @@ use crate::context::Ctx;
 use crate::exit::Exit;
 use crate::ipnet;
 use crate::libvirt::{update_flags, update_section, UpdateCommand};
+use crate::mac::{self, MacError};
 use crate::output;
 use crate::xml::facts::{self, NetIp};
 use crate::xml::network::Network;
@@ -99,16 +100,11 @@ fn parse(xml: &str) -> Result<Doc> {
 /// virsh's MAC rule (virMacAddrParse plus the unicast check libvirt applies
 /// to guest NICs); returns the lower-case form libvirt stores.
 fn check_mac(mac: &str) -> Result<String> {
-    let parts: Vec<&str> = mac.split(':').collect();
-    let ok = parts.len() == 6 && parts.iter().all(|p| (1..=2).contains(&p.len()) && p.chars().all(|c| c.is_ascii_hexdigit()));
-    if !ok {
-        return Err(Exit::usage(format!("invalid MAC address '{mac}' (expected six hex pairs like 52:54:00:12:34:56)")));
+    match mac::parse_unicast(mac) {
+        Ok(m) => Ok(m.to_string()),
+        Err(MacError::Syntax(_)) => Err(Exit::usage(format!("invalid MAC address '{mac}' (expected six hex pairs like 52:54:00:12:34:56)"))),
+        Err(e @ MacError::Multicast(_)) => Err(Exit::usage(e.to_string())),
     }
-    let first = u8::from_str_radix(parts[0], 16).unwrap_or(0);
-    if first & 1 == 1 {
-        return Err(Exit::usage(format!("expected unicast mac address, found multicast '{mac}'")));
-    }
-    Ok(parts.iter().map(|p| format!("{:0>2}", p.to_ascii_lowercase())).collect::<Vec<_>>().join(":"))
 }
 
 fn host_xml(h: &Host) -> String {

@@ -13,6 +13,7 @@ use roxmltree::Node;
 use super::network::bandwidth_rates;
 use super::{schema, structure, Sink};
 use crate::ipnet as ip;
+use crate::mac::Mac;
 use crate::xml::interface::{Domain, Interface};
 use crate::xml::{attr, kids};
 
@@ -314,8 +315,8 @@ fn model_not_virtio(i: &Interface, sink: &mut Sink) {
 /// and collide with hardware on the LAN.
 fn mac_not_qemu_prefix(i: &Interface, sink: &mut Sink) {
     if let Some(m) = i.mac {
-        if let Some(mac) = ip::parse_mac(m.text) {
-            if mac[..3] != [0x52, 0x54, 0x00] && !ip::is_multicast(mac) {
+        if let Some(mac) = Mac::parse_schema(m.text) {
+            if mac.0[..3] != [0x52, 0x54, 0x00] && !mac.is_multicast() {
                 sink.warn("mac-not-qemu-prefix", m.value_at, format!("MAC {} is outside QEMU's 52:54:00 prefix", m.text), Some("52:54:00:xx:xx:xx addresses cannot clash with real hardware; leave <mac> out to let libvirt pick one".into()));
             }
         }

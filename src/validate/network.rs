@@ -15,6 +15,7 @@ use std::net::IpAddr;
 use super::structure::ellipsize;
 use super::Sink;
 use crate::ipnet::{self as ip, parse_ip};
+use crate::mac::Mac;
 use crate::xml::network::{Bandwidth, Dhcp, Forward, Ip, IpSubnet, Network, Span};
 use crate::xml::Val;
 
@@ -399,7 +400,7 @@ fn dhcp_host_duplicates(net: &Network, sink: &mut Sink) {
         .filter_map(|i| i.dhcp.as_ref())
         .flat_map(|d| &d.hosts)
     {
-        if let Some(m) = h.mac.filter(|m| ip::parse_mac(m.text).is_some()) {
+        if let Some(m) = h.mac.filter(|m| Mac::parse_schema(m.text).is_some()) {
             if macs.insert(m.text.to_ascii_lowercase(), m.at).is_some() {
                 sink.error(
                     "dhcp-host-duplicate-mac",
