@@ -250,3 +250,32 @@ fn plan_add(args: &Args, net: &str, side: &str, doc: &Doc, mac: Option<String>, 
     }
     Ok(Plan { delete, add: Some(want) })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_keep_libvirts_text_and_subnets_follow_libvirts_prefix_rules() {
+        let d = parse(
+            "<network><ip family='ipv6' address='fd00::1' prefix='64'/>\
+             <ip address='10.0.0.1'><dhcp><range start='10.0.0.2' end='10.0.0.9'/>\
+             <host mac='52:54:00:AA:00:01' ip='10.0.0.300' name='a'/></dhcp></ip></network>",
+        )
+        .unwrap();
+        // the delete key must be the entry as libvirt has it, even an ip the subnet view cannot read
+        assert_eq!(d.hosts, vec![Host { mac: Some("52:54:00:aa:00:01".into()), ip: Some("10.0.0.300".into()), name: Some("a".into()), parent: 1 }]);
+        // no prefix or netmask: libvirt's classful default (10/8), parent index counts the IPv6 <ip>
+        assert_eq!(d.subnets.len(), 1);
+        assert_eq!((d.subnets[0].index, d.subnets[0].subnet().to_string()), (1, "10.0.0.0/8".to_string()));
+        assert_eq!(d.subnets[0].ranges, vec![("10.0.0.2".parse().unwrap(), "10.0.0.9".parse().unwrap())]);
+        assert!(parse("<network><ip").is_err());
+    }
+
+    #[test]
+    fn mac_checks_keep_virsh_wording() {
+        assert_eq!(check_mac("52:54:0:AA:b:1").unwrap(), "52:54:00:aa:0b:01");
+        assert!(check_mac("52:54:00:aa:bb").unwrap_err().to_string().contains("invalid MAC address '52:54:00:aa:bb'"));
+        assert_eq!(check_mac("01:00:5e:00:00:01").unwrap_err().to_string(), "expected unicast mac address, found multicast '01:00:5e:00:00:01'");
+    }
+}
