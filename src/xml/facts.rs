@@ -1,5 +1,6 @@
-//! Owned, forgiving facts read off libvirt XML for the host-side commands
-//! (mac-gen, net-new, net-dhcp-host, doctor, port-forward): a guest's NICs,
+//! Owned, forgiving facts read off libvirt XML for the commands that only
+//! look (mac-gen, net-new, net-dhcp-host, doctor, port-forward, completion,
+//! domif-convert's target check): a guest's NICs,
 //! a network's forward mode, bridge, IPv4 subnets and static DHCP hosts.
 //!
 //! Derived from the positioned model ([`super::network::Network`],

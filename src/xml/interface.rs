@@ -41,6 +41,8 @@ pub struct Interface<'a> {
     pub source: Option<Source<'a>>,
     /// `<target dev=>`: the host-side tap (vnetN) of a running guest.
     pub target: Option<Val<'a>>,
+    /// `<alias name=>`: libvirt's device alias (net0, ua-...).
+    pub alias: Option<Val<'a>>,
     pub address: Option<PciAddress<'a>>,
     pub driver: Option<Driver<'a>>,
     pub bandwidth: Option<Bandwidth<'a>>,
@@ -110,6 +112,7 @@ impl<'a> Interface<'a> {
                 address: kid(s, "address").map(PciAddress::read),
             }),
             target: kid(n, "target").and_then(|t| attr(t, "dev")),
+            alias: kid(n, "alias").and_then(|a| attr(a, "name")),
             address: kid(n, "address").map(PciAddress::read),
             driver: kid(n, "driver").map(|d| Driver {
                 at: at(d),
