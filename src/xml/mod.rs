@@ -151,6 +151,12 @@ pub fn text<'a>(node: Node<'a, '_>) -> Option<Val<'a>> {
     Some(Val { text: first.text().unwrap_or(""), at: first.range().start, value_at: first.range().start })
 }
 
+/// The text of an element that must have some (`<name>`, `<hostname>`): an
+/// empty one reads as "" at the element, so rules can say it is empty.
+pub fn text_or_empty<'a>(node: Node<'a, '_>) -> Val<'a> {
+    text(node).unwrap_or(Val { text: "", at: at(node), value_at: at(node) })
+}
+
 /// Child elements of `node` named `name` (no namespace).
 pub fn kids<'a, 'i>(node: Node<'a, 'i>, name: &'static str) -> impl Iterator<Item = Node<'a, 'i>> {
     node.children().filter(move |c| c.is_element() && c.tag_name().namespace().is_none() && c.tag_name().name() == name)

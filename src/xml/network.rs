@@ -10,7 +10,7 @@ use std::net::IpAddr;
 
 use roxmltree::Node;
 
-use super::{at, attr, kid, kids, text, Val};
+use super::{at, attr, kid, kids, text, text_or_empty, Val};
 use crate::ipnet;
 
 pub struct Network<'a> {
@@ -176,13 +176,7 @@ impl<'a> Network<'a> {
     pub fn read(n: Node<'a, '_>) -> Self {
         Network {
             at: at(n),
-            name: kid(n, "name").map(|k| {
-                text(k).unwrap_or(Val {
-                    text: "",
-                    at: at(k),
-                    value_at: at(k),
-                })
-            }),
+            name: kid(n, "name").map(text_or_empty),
             uuid: kid(n, "uuid").and_then(text),
             title: kid(n, "title").and_then(text),
             ipv6: attr(n, "ipv6"),
@@ -374,20 +368,7 @@ impl<'a> Dns<'a> {
                 })
                 .collect(),
             hosts: kids(n, "host")
-                .map(|h| {
-                    (
-                        at(h),
-                        kids(h, "hostname")
-                            .map(|x| {
-                                text(x).unwrap_or(Val {
-                                    text: "",
-                                    at: at(x),
-                                    value_at: at(x),
-                                })
-                            })
-                            .collect(),
-                    )
-                })
+                .map(|h| (at(h), kids(h, "hostname").map(text_or_empty).collect()))
                 .collect(),
         }
     }
