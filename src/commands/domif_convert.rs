@@ -83,9 +83,6 @@ pub struct Args {
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
-    /// Work over N connections in parallel
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub jobs: u16,
     /// Convert even to a bridge the host does not have (yet)
     #[arg(long)]
     pub force: bool,
@@ -565,7 +562,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         bar.inc(1);
         done.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
     };
-    let jobs = usize::from(args.jobs).min(plans.len().max(1));
+    // the global --jobs: parallel connections to this one host
+    let jobs = usize::from(ctx.opts.jobs.unwrap_or(1)).min(plans.len().max(1));
     let mut extra = Vec::new();
     for _ in 1..jobs {
         extra.push(ctx.open_conn()?);
