@@ -134,6 +134,10 @@ pub enum Command {
     #[command(name = "port-forward")]
     PortForward(commands::port_forward::Args),
 
+    /// List guests (virsh list); with several hosts, from every host
+    #[command(name = "list")]
+    List(commands::list::Args),
+
     /// Interactive terminal (also what `knet` with no command opens)
     #[command(name = "shell")]
     Shell(crate::shell::Args),

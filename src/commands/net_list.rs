@@ -80,7 +80,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             s.push_str(if args.name { &n.name } else { &n.uuid });
             s.push('\n');
         }
-        s.push('\n');
+        // virsh's closing blank line is vshPrintExtra: gone with -q
+        if !ctx.quiet() {
+            s.push('\n');
+        }
         return Ok(output::print(&s)?);
     }
     let rows: Vec<Vec<String>> = nets.iter().map(row).collect();
