@@ -24,7 +24,8 @@ use clap::ArgGroup;
 use serde::Serialize;
 
 use crate::backup;
-use crate::context::Ctx;
+use crate::context::{Ctx, HostResult};
+use crate::fleet::Outcome;
 use crate::exit::Exit;
 use crate::guest;
 use crate::libvirt::{affect, code, Conn};
@@ -428,6 +429,11 @@ fn confirm(plans: &[Plan], target: &Target) -> Result<bool> {
 }
 
 fn summary(reports: &[GuestReport], quiet: bool) -> String {
+    output::table(&["Guest", "MAC", "From", "To", "Applied", "Result"], &summary_rows(reports), quiet)
+}
+
+/// One row per NIC (or per guest without one): Guest, MAC, From, To, Applied, Result.
+fn summary_rows(reports: &[GuestReport]) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     for r in reports {
         let result = match (r.status, &r.detail) {
@@ -444,7 +450,7 @@ fn summary(reports: &[GuestReport], quiet: bool) -> String {
             rows.push(vec![r.guest.clone(), n.mac.clone().unwrap_or_else(|| "-".into()), n.from.clone(), n.to.clone(), applied.clone(), result.clone()]);
         }
     }
-    output::table(&["Guest", "MAC", "From", "To", "Applied", "Result"], &rows, quiet)
+    rows
 }
 
 /// `--file`: the same edit on a document, no libvirt involved.
@@ -476,14 +482,63 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     if let Some(f) = &args.file {
         return run_offline(&args, f);
     }
+    if ctx.fleet()? {
+        return fleet(&args, ctx);
+    }
+    let done = convert(&args, ctx)?;
+    render(&done, ctx)
+}
+
+/// What [`convert`] did on one host.
+struct Done {
+    /// Every guest's report, in the order named (or by name with --all).
+    reports: Vec<GuestReport>,
+    /// With --dry-run: the plans, nothing applied.
+    preview: Option<Vec<Plan>>,
+    /// No guest needed a change.
+    nothing_planned: bool,
+}
+
+impl Done {
+    fn ok(&self) -> bool {
+        self.reports.iter().all(GuestReport::ok)
+    }
+}
+
+/// The command's output on one host (virsh-style table, diff or JSON);
+/// exit 1 unless every guest is fine.
+fn render(done: &Done, ctx: &Ctx) -> Result<()> {
+    if let Some(plans) = &done.preview {
+        if ctx.json() {
+            let v: Vec<_> = plans.iter().map(|p| serde_json::json!({"guest": p.guest, "nics": p.nics, "diff": diff(p)})).collect();
+            return output::print_json(&v);
+        }
+        let mut s: String = plans.iter().map(diff).collect();
+        if plans.is_empty() {
+            s.push_str("nothing to convert\n");
+        }
+        output::print(&s)?;
+    } else if ctx.json() {
+        output::print_json(&done.reports)?;
+    } else {
+        let mut s = summary(&done.reports, ctx.quiet());
+        if done.nothing_planned && done.ok() {
+            s.push_str("nothing to convert\n");
+        }
+        output::print(&s)?;
+    }
+    if done.ok() {
+        Ok(())
+    } else {
+        Err(Exit::silent(1))
+    }
+}
+
+/// Plan, confirm and apply on the context's one host; prints nothing
+/// (but the confirmation question, on stderr).
+fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     let conn = ctx.conn()?;
-    if args.domains.is_empty() && !args.all && args.from().is_none() {
-        return Err(Exit::usage("name the guests to convert, or select them with --all, --from-network or --from-bridge"));
-    }
-    if !args.domains.is_empty() && args.all {
-        return Err(Exit::usage("give guest names or --all, not both"));
-    }
-    let mac = args.mac.as_deref().map(|m| m.parse::<Mac>()).transpose().map_err(|e| Exit::usage(format!("--mac: {e}")))?;
+    let mac = check_usage(args)?;
     let target = args.target();
     check_target(conn, &target, args.force)?;
 
@@ -513,7 +568,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
                 continue;
             }
         };
-        match plan_guest(name, xml, &args, &target, mac) {
+        match plan_guest(name, xml, args, &target, mac) {
             Ok(Some(mut p)) => {
                 p.active = info.is_some_and(|i| i.active);
                 plans.push(p)
@@ -524,19 +579,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     }
 
     if args.dry_run {
-        let mut s = String::new();
-        for p in &plans {
-            s.push_str(&diff(p));
-        }
-        if ctx.json() {
-            let v: Vec<_> = plans.iter().map(|p| serde_json::json!({"guest": p.guest, "nics": p.nics, "diff": diff(p)})).collect();
-            return output::print_json(&v);
-        }
-        if plans.is_empty() {
-            s.push_str("nothing to convert\n");
-        }
-        output::print(&s)?;
-        return if reports.iter().all(GuestReport::ok) { Ok(()) } else { Err(Exit::silent(1)) };
+        return Ok(Done { reports, nothing_planned: plans.is_empty(), preview: Some(plans) });
     }
 
     if !plans.is_empty() && !args.yes && !confirm(&plans, &target)? {
@@ -545,7 +588,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     }
 
     // apply: `jobs` workers, each over its own connection, pulling guests in order
-    let bar = if std::io::stderr().is_terminal() && !ctx.quiet() && !ctx.json() {
+    let bar = if std::io::stderr().is_terminal() && !ctx.quiet() && !ctx.json() && ctx.host().is_none() {
         let b = indicatif::ProgressBar::new(plans.len() as u64);
         b.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
         b
@@ -558,7 +601,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         let i = next.fetch_add(1, Ordering::SeqCst);
         let Some(p) = plans.get(i) else { break };
         bar.set_message(p.guest.clone());
-        let r = apply(c, p, &args, &target);
+        let r = apply(c, p, args, &target);
         bar.inc(1);
         done.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
     };
@@ -580,19 +623,99 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     applied.sort_by_key(|(i, _)| *i);
     reports.extend(applied.into_iter().map(|(_, r)| r));
     reports.sort_by(|a, b| names.iter().position(|n| n == &a.guest).cmp(&names.iter().position(|n| n == &b.guest)));
+    Ok(Done { reports, nothing_planned: plans.is_empty(), preview: None })
+}
 
-    if ctx.json() {
-        output::print_json(&reports)?;
-    } else {
-        let mut s = summary(&reports, ctx.quiet());
-        if plans.is_empty() && reports.iter().all(GuestReport::ok) {
-            s.push_str("nothing to convert\n");
+/// Usage errors, before any host is touched; the parsed --mac.
+fn check_usage(args: &Args) -> Result<Option<Mac>> {
+    if args.domains.is_empty() && !args.all && args.from().is_none() {
+        return Err(Exit::usage("name the guests to convert, or select them with --all, --from-network or --from-bridge"));
+    }
+    if !args.domains.is_empty() && args.all {
+        return Err(Exit::usage("give guest names or --all, not both"));
+    }
+    args.mac.as_deref().map(|m| m.parse::<Mac>()).transpose().map_err(|e| Exit::usage(format!("--mac: {e}")))
+}
+
+/// Several hosts: the same conversion on every host at once, one
+/// connection each. No question is asked (each host has its own plan):
+/// --yes is required, --dry-run shows every host's plan. Prints every
+/// guest's row with its host, then the per-host summary; exit 0 only when
+/// every guest on every host is fine.
+fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
+    check_usage(args)?;
+    if !args.yes && !args.dry_run {
+        return Err(Exit::usage(
+            "refusing to convert guests on several hosts without --yes (each host has its own plan: see them with --dry-run)",
+        ));
+    }
+    let results = ctx.fan_out(|h| convert(args, h))?;
+    if args.dry_run {
+        return fleet_preview(ctx, &results);
+    }
+    if !ctx.json() {
+        let mut rows = Vec::new();
+        for r in &results {
+            if let Ok(done) = &r.result {
+                for row in summary_rows(&done.reports) {
+                    rows.push(std::iter::once(r.host.clone()).chain(row).collect());
+                }
+            }
         }
+        output::print(&output::table(&["Host", "Guest", "MAC", "From", "To", "Applied", "Result"], &rows, ctx.quiet()))?;
+    }
+    let outcomes: Vec<HostResult<Outcome>> = results
+        .into_iter()
+        .map(|r| HostResult {
+            host: r.host,
+            reached: r.reached,
+            result: r.result.map(|done| Outcome { ok: done.ok(), detail: counts(&done.reports), report: serde_json::to_value(&done.reports).ok() }),
+        })
+        .collect();
+    crate::fleet::summary(ctx, &outcomes)
+}
+
+/// `--dry-run` on several hosts: each host's diffs under a `# HOST` line
+/// (JSON: the hosts' plans, each with its `host`).
+fn fleet_preview(ctx: &Ctx, results: &[HostResult<Done>]) -> Result<()> {
+    let mut s = String::new();
+    let mut json = Vec::new();
+    for r in results {
+        let Ok(done) = &r.result else { continue };
+        let (_, text) = output::capture(|| render(done, ctx));
+        if ctx.json() {
+            let v: serde_json::Value = serde_json::from_str(&text)?;
+            json.extend(v.as_array().into_iter().flatten().map(|p| crate::fleet::with_host(&r.host, p.clone())));
+        } else {
+            s.push_str(&format!("# {}\n{text}", r.host));
+        }
+    }
+    if ctx.json() {
+        output::print_json(&json)?;
+    } else {
         output::print(&s)?;
     }
-    if reports.iter().all(GuestReport::ok) {
+    let ok = results.iter().all(|r| r.result.as_ref().is_ok_and(Done::ok));
+    crate::fleet::report_failures(results)?;
+    if ok {
         Ok(())
     } else {
         Err(Exit::silent(1))
+    }
+}
+
+/// One host's guests in a few words: `3 converted, 1 failed`.
+fn counts(reports: &[GuestReport]) -> String {
+    let mut parts = Vec::new();
+    for (status, label) in [(Status::Converted, "converted"), (Status::NothingToConvert, "nothing to convert"), (Status::Skipped, "skipped"), (Status::Failed, "failed")] {
+        let n = reports.iter().filter(|r| r.status == status).count();
+        if n > 0 {
+            parts.push(format!("{n} {label}"));
+        }
+    }
+    if parts.is_empty() {
+        "no guest selected".into()
+    } else {
+        parts.join(", ")
     }
 }
