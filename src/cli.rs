@@ -186,7 +186,7 @@ pub fn run_command(name: Option<&str>, cmd: Command, ctx: &crate::context::Ctx) 
         Ok(()) => crate::exit::SUCCESS,
         Err(e) => {
             let code = crate::exit::report(&e);
-            if code == crate::exit::FAILURE && name.is_some_and(is_virsh_command) && !ctx.opts.quiet && !ctx.opts.json && !ctx.connect_failed() && !ctx.fleet().unwrap_or(false) {
+            if code == crate::exit::FAILURE && name.is_some_and(is_virsh_command) && !ctx.opts.quiet && !ctx.opts.json && !ctx.connect_failed() && ctx.fleet().is_ok_and(|many| !many) {
                 error_newline();
             }
             code
