@@ -26,12 +26,16 @@
 //! pub network: String,
 //! ```
 //!
-//! Providers: [`networks`], [`domains`], [`macs`] (of the guest given as the
-//! argument with id `domain` earlier on the line, else of the guests on the
-//! argument with id `network`, else of every guest), [`bridges`] (the host's
-//! bridges from /sys/class/net), [`update_commands`] and [`update_sections`]
-//! (`net-update`), [`uris`] (recently used `--connect` URIs). A provider never
-//! fails: no libvirt, no file, no candidates.
+//! Providers: [`networks`] and [`domains`] by [`State`]; [`macs`] (of the
+//! guest(s) given as the argument with id `domain` or `domains` earlier on
+//! the line, else of the guests on the `network` argument's network, else of
+//! every guest); [`bridges`] and [`uplinks`] (the host's, from
+//! /sys/class/net); [`networks_and_domains`];
+//! [`iface_sources`] (networks or bridges by the `kind` argument);
+//! [`update_commands`] and [`update_sections`] (`net-update`); [`uris`]
+//! (recently used `--connect` URIs). A provider never fails: no libvirt, no
+//! file, no candidates. File arguments need no provider: give them
+//! `value_hint = clap::ValueHint::FilePath`.
 //!
 //! Never call `ctx.conn()` here outside [`names`] (the `complete-names`
 //! command): static completion must stay in the light binary.
@@ -89,16 +93,31 @@ pub fn domains(state: State) -> Provider {
     }
 }
 
-/// MAC addresses of guest NICs: of the guest named by the `domain` argument
-/// earlier on the line; without one, of the guests on the `network`
-/// argument's network; without either, of every guest.
+/// MAC addresses of guest NICs: of the guest(s) named by the `domain` (or
+/// `domains`) argument earlier on the line; without one, of the guests on
+/// the `network` argument's network; without either, of every guest.
 pub fn macs() -> Provider {
     || {
-        let (domain, network) = match line_matches() {
-            Some(m) => (sub_value(&m, "domain"), sub_value(&m, "network")),
-            None => (None, None),
+        let (domains, network) = match line_matches() {
+            Some(m) => {
+                let mut d = sub_values(&m, "domain");
+                d.extend(sub_values(&m, "domains"));
+                (d, sub_values(&m, "network").pop())
+            }
+            None => (Vec::new(), None),
         };
-        live(&Query::Macs { domain, network })
+        live(&Query::Macs { domains, network })
+    }
+}
+
+/// The source of a new guest NIC (`attach-interface DOM TYPE SOURCE`):
+/// networks when TYPE (argument id `kind`) is `network`, the host's bridges
+/// when it is `bridge`, nothing otherwise.
+pub fn iface_sources() -> Provider {
+    || match line_matches().and_then(|m| sub_values(&m, "kind").pop()).as_deref() {
+        Some("network") => live(&Query::Networks(State::All)),
+        Some("bridge") => bridges()(),
+        _ => Vec::new(),
     }
 }
 
@@ -116,6 +135,33 @@ pub fn bridges() -> Provider {
             .collect();
         names.sort();
         names.into_iter().map(CompletionCandidate::new).collect()
+    }
+}
+
+/// NICs that can become a bridge's port (`bridge-config --uplink`): the
+/// host's interfaces that are not bridges, not loopback and not a guest's
+/// tap (vnet*, tap*, macvtap*), from /sys/class/net.
+pub fn uplinks() -> Provider {
+    || {
+        let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| !e.path().join("bridge").is_dir())
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| n != "lo" && !["vnet", "tap", "macvtap"].iter().any(|p| n.starts_with(p)))
+            .collect();
+        names.sort();
+        names.into_iter().map(CompletionCandidate::new).collect()
+    }
+}
+
+/// Networks and guests together, for commands that take either (`doctor`).
+pub fn networks_and_domains() -> Provider {
+    || {
+        let mut v = live(&Query::Networks(State::All));
+        v.extend(live(&Query::Domains(State::All)));
+        v
     }
 }
 
@@ -181,10 +227,14 @@ fn line_matches() -> Option<ArgMatches> {
     Cli::command().ignore_errors(true).try_get_matches_from(words).ok()
 }
 
-/// A string argument of the subcommand on the line, by id.
-fn sub_value(m: &ArgMatches, id: &str) -> Option<String> {
-    let (_, sub) = m.subcommand()?;
-    sub.try_get_one::<String>(id).ok().flatten().cloned()
+/// The string value(s) of an argument of the subcommand on the line, by id
+/// (none when the command has no such argument or it is not a string).
+fn sub_values(m: &ArgMatches, id: &str) -> Vec<String> {
+    let Some((_, sub)) = m.subcommand() else { return Vec::new() };
+    match sub.try_get_many::<String>(id) {
+        Ok(Some(v)) => v.cloned().collect(),
+        _ => Vec::new(),
+    }
 }
 
 /// `-c URI` and `-r` as given on the line (global: before or after the command).
@@ -242,6 +292,75 @@ pub fn candidates(cmd: &mut clap::Command, args: Vec<std::ffi::OsString>, index:
     c
 }
 
+/// The registration scripts completions/ holds: (file name as each shell's
+/// completion directory expects it, script).
+pub fn registrations() -> Vec<(&'static str, String)> {
+    [("knet.bash", Shell::Bash), ("_knet", Shell::Zsh), ("knet.fish", Shell::Fish)]
+        .into_iter()
+        .map(|(file, sh)| {
+            let mut v = Vec::new();
+            let _ = clap_complete::env::EnvCompleter::write_registration(&sh, "COMPLETE", "knet", "knet", "knet", &mut v);
+            (file, String::from_utf8_lossy(&v).into_owned())
+        })
+        .collect()
+}
+
+/// bash splits the line into COMP_WORDS at every COMP_WORDBREAKS character,
+/// `:` and `=` included, so clap's script would hand knet `test` `:`
+/// `///default` for a URI and `52` `:` `54` ... for a MAC. This one re-splits
+/// the line up to the cursor on blanks only, so `-c URI` and MACs reach knet
+/// whole, then strips from each candidate the part of the word bash does not
+/// replace (up to its last wordbreak), as bash-completion's
+/// __ltrim_colon_completions does. Protocol otherwise clap_complete's.
+const BASH_REGISTRATION: &str = r#"
+_knet() {
+    local line=${COMP_LINE:0:COMP_POINT}
+    local -a words
+    IFS=$' \t\n' read -r -a words <<< "$line"
+    [[ -z $line || $line == *[[:blank:]] ]] && words+=("")
+    local cur=${words[${#words[@]}-1]}
+    local IFS=$'\013'
+    COMPREPLY=( $( \
+        _CLAP_IFS="$IFS" \
+        _CLAP_COMPLETE_INDEX=$(( ${#words[@]} - 1 )) \
+        VAR="bash" \
+        COMPLETER -- "${words[@]}" 2>/dev/null \
+    ) )
+    if [[ $? != 0 ]]; then
+        unset COMPREPLY
+        return
+    fi
+    local i prefix=
+    for (( i = ${#cur} - 1; i >= 0; i-- )); do
+        if [[ $COMP_WORDBREAKS == *"${cur:i:1}"* ]]; then
+            prefix=${cur:0:i+1}
+            break
+        fi
+    done
+    [[ -n $prefix ]] && COMPREPLY=( "${COMPREPLY[@]#"$prefix"}" )
+    # a value ending in = or / goes on being typed: no space after it
+    [[ ${#COMPREPLY[@]} == 1 && ${COMPREPLY[0]} == *[=/] ]] && compopt -o nospace
+}
+complete -o bashdefault -o nosort -F _knet BIN
+"#;
+
+fn shell_quote(s: &str) -> String {
+    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_./:=+@%,".contains(c)) {
+        return s.to_string();
+    }
+    format!("'{}'", s.replace('\'', "'\\''"))
+}
+
+/// clap's zsh registration is made to be sourced; installed in `$fpath` it
+/// is autoloaded as `_knet` on the first Tab, which would only register the
+/// completer and offer nothing. Completing at once when autoloaded (zsh's own
+/// `$funcstack` idiom, as clap's static zsh scripts do) makes the first Tab work.
+fn zsh_autoloadable(script: &str) -> String {
+    let reg = "compdef _clap_dynamic_completer_knet knet";
+    let idiom = "if [ \"$funcstack[1]\" = \"_knet\" ]; then\n    _clap_dynamic_completer_knet \"$@\"\nelse\n    compdef _clap_dynamic_completer_knet knet\nfi";
+    script.replacen(reg, idiom, 1)
+}
+
 /// bash, zsh and fish as clap_complete speaks to them (same registration
 /// scripts, same answer formats, clap_complete/src/env/shells.rs), with
 /// knet's [`candidates`] in between.
@@ -270,7 +389,19 @@ impl clap_complete::env::EnvCompleter for Shell {
         self.clap().is(name)
     }
     fn write_registration(&self, var: &str, name: &str, bin: &str, completer: &str, buf: &mut dyn std::io::Write) -> std::io::Result<()> {
-        self.clap().write_registration(var, name, bin, completer, buf)
+        match self {
+            Shell::Bash => {
+                let completer = shell_quote(completer);
+                let script = BASH_REGISTRATION.replace("VAR", var).replace("COMPLETER", &completer).replace("BIN", &shell_quote(bin));
+                buf.write_all(script.as_bytes())
+            }
+            Shell::Zsh => {
+                let mut v = Vec::new();
+                self.clap().write_registration(var, name, bin, completer, &mut v)?;
+                buf.write_all(zsh_autoloadable(&String::from_utf8_lossy(&v)).as_bytes())
+            }
+            Shell::Fish => self.clap().write_registration(var, name, bin, completer, buf),
+        }
     }
     fn write_complete(&self, cmd: &mut clap::Command, mut args: Vec<std::ffi::OsString>, _: Option<&std::path::Path>, buf: &mut dyn std::io::Write) -> std::io::Result<()> {
         let env_index = std::env::var("_CLAP_COMPLETE_INDEX").ok().and_then(|i| i.parse::<usize>().ok()).unwrap_or_default();
@@ -326,7 +457,7 @@ impl clap_complete::env::EnvCompleter for Shell {
 enum Query {
     Networks(State),
     Domains(State),
-    Macs { domain: Option<String>, network: Option<String> },
+    Macs { domains: Vec<String>, network: Option<String> },
 }
 
 impl Query {
@@ -335,9 +466,9 @@ impl Query {
         match self {
             Query::Networks(s) => vec!["networks".into(), state(s)],
             Query::Domains(s) => vec!["domains".into(), state(s)],
-            Query::Macs { domain, network } => {
+            Query::Macs { domains, network } => {
                 let mut v = vec!["macs".to_string()];
-                v.extend(domain.iter().map(|d| format!("--domain={d}")));
+                v.extend(domains.iter().map(|d| format!("--domain={d}")));
                 v.extend(network.iter().map(|n| format!("--network={n}")));
                 v
             }
@@ -368,9 +499,9 @@ pub fn with_live_conn<R>(conn: &dyn Conn, f: impl FnOnce() -> R) -> R {
 }
 
 fn live(q: &Query) -> Vec<CompletionCandidate> {
-    // a line with its own -c/-r asks that connection, not the shell's
+    // a line with its own -c asks that libvirt, not the shell's
     let pairs = match LIVE.with(|l| l.get()) {
-        Some(conn) if line_connection() == (None, false) => answer(conn, q),
+        Some(conn) if line_connection().0.is_none() => answer(conn, q),
         _ => ask_child(q),
     };
     pairs.into_iter().map(|(v, h)| CompletionCandidate::new(v).help(h.map(Into::into))).collect()
@@ -445,16 +576,14 @@ fn answer(conn: &dyn Conn, q: &Query) -> Vec<(String, Option<String>)> {
             .filter(|d| s.keeps(d.active))
             .map(|d| (d.name, None))
             .collect(),
-        Query::Macs { domain, network } => {
-            let doms = match domain {
-                Some(d) => vec![d.clone()],
-                None => conn.list_domains().unwrap_or_default().into_iter().map(|d| d.name).collect(),
-            };
+        Query::Macs { domains, network } => {
+            let named = !domains.is_empty();
+            let doms = if named { domains.clone() } else { conn.list_domains().unwrap_or_default().into_iter().map(|d| d.name).collect() };
             let mut v = Vec::new();
             for d in doms {
                 let Ok(xml) = conn.domain_xml(&d, false) else { continue };
                 for (mac, net) in domain_macs(&xml) {
-                    if domain.is_none() && network.is_some() && net.as_deref() != network.as_deref() {
+                    if !named && network.is_some() && net.as_deref() != network.as_deref() {
                         continue;
                     }
                     v.push((mac, Some(d.clone())));
@@ -491,7 +620,7 @@ pub struct NamesArgs {
     #[arg(long, value_enum, default_value = "all")]
     pub state: State,
     #[arg(long)]
-    pub domain: Option<String>,
+    pub domain: Vec<String>,
     #[arg(long)]
     pub network: Option<String>,
 }
@@ -502,7 +631,7 @@ pub fn names(args: NamesArgs, ctx: &Ctx) -> Result<()> {
     let q = match args.kind.as_str() {
         "networks" => Query::Networks(args.state),
         "domains" => Query::Domains(args.state),
-        _ => Query::Macs { domain: args.domain, network: args.network },
+        _ => Query::Macs { domains: args.domain, network: args.network },
     };
     let mut s = String::new();
     for (v, h) in answer(conn, &q) {

@@ -2,6 +2,10 @@
 //! (mac-gen, net-new, doctor, port-forward): a guest's NICs, a network's
 //! forward mode, bridge, addresses and static DHCP hosts.
 //!
+//! [`crate::xml::edit::interfaces`] is the editing view of a NIC (byte
+//! ranges, domiflist's single "Source"); doctor needs a running guest's
+//! network and bridge apart, hence [`Nic`].
+//!
 //! Deliberately small and forgiving: unknown or malformed parts are skipped,
 //! never reported (reporting is `knet validate`'s job), and nothing here
 //! writes XML.
@@ -74,6 +78,8 @@ pub struct NetFacts {
     pub forward: Option<String>,
     pub bridge: Option<String>,
     pub ipv4: Vec<NetIp>,
+    /// `<dns enable='no'/>` turns libvirt's DNS server off.
+    pub dns_enabled: bool,
 }
 
 pub fn network(xml: &str) -> NetFacts {
@@ -81,6 +87,7 @@ pub fn network(xml: &str) -> NetFacts {
     let root = doc.root_element();
     let forward = root.children().find(|n| n.has_tag_name("forward")).map(|f| f.attribute("mode").unwrap_or("nat").to_string());
     let bridge = root.children().find(|n| n.has_tag_name("bridge")).and_then(|b| b.attribute("name")).map(str::to_string);
+    let dns_enabled = root.children().find(|n| n.has_tag_name("dns")).and_then(|d| d.attribute("enable")) != Some("no");
     let ipv4 = root
         .children()
         .filter(|n| n.has_tag_name("ip") && n.attribute("family").map_or(true, |f| f == "ipv4"))
@@ -114,7 +121,7 @@ pub fn network(xml: &str) -> NetFacts {
             Some(NetIp { address, prefix, ranges, hosts })
         })
         .collect();
-    NetFacts { forward, bridge, ipv4 }
+    NetFacts { forward, bridge, ipv4, dns_enabled }
 }
 
 /// An IPv4 subnet (network address + prefix length).

@@ -153,6 +153,8 @@ enum Flow {
 
 pub struct Session<'a> {
     ctx: Ctx<'a>,
+    /// [`shell_command`], built once per session (clap's REPL pattern).
+    tree: clap::Command,
 }
 
 impl<'a> Session<'a> {
@@ -167,7 +169,7 @@ impl<'a> Session<'a> {
                 return Err(code);
             }
         }
-        Ok(Session { ctx })
+        Ok(Session { ctx, tree: shell_command() })
     }
 
     fn prompt(&self) -> &'static str {
@@ -198,13 +200,16 @@ impl<'a> Session<'a> {
     }
 
     fn run_words(&mut self, words: Vec<String>) -> Flow {
-        let m = match parse(&words) {
-            Ok(m) => m,
+        match parse(&mut self.tree, &words) {
+            Ok(m) => self.run_matches(m),
             Err(e) => {
                 let _ = e.print();
-                return Flow::Continue(e.exit_code());
+                Flow::Continue(e.exit_code())
             }
-        };
+        }
+    }
+
+    fn run_matches(&mut self, m: clap::ArgMatches) -> Flow {
         match m.subcommand() {
             Some(("quit" | "exit", _)) => Flow::Quit,
             Some(("connect", sub)) => {
@@ -267,7 +272,10 @@ impl<'a> Session<'a> {
         if let Some(h) = &history {
             let _ = rl.load_history(h);
         }
-        println!("{BANNER}");
+        // -q: no banner, as virsh -q
+        if !self.ctx.opts.quiet {
+            println!("{BANNER}");
+        }
         loop {
             let prompt = self.prompt();
             let line = match self.ctx.connected() {
@@ -328,8 +336,8 @@ fn save_history(h: &mut DefaultHistory, path: &std::path::Path) {
     let _ = h.save(path);
 }
 
-fn parse(words: &[String]) -> Result<clap::ArgMatches, clap::Error> {
-    shell_command().try_get_matches_from(std::iter::once("knet").chain(words.iter().map(String::as_str)))
+fn parse(tree: &mut clap::Command, words: &[String]) -> Result<clap::ArgMatches, clap::Error> {
+    tree.try_get_matches_from_mut(std::iter::once("knet").chain(words.iter().map(String::as_str)))
 }
 
 /// `knet` with no command, or `knet shell`: interactive on a terminal,
@@ -374,10 +382,15 @@ pub fn try_sequence(err: &clap::Error, connector: &dyn crate::libvirt::Connector
             return Some(exit::USAGE);
         }
     };
+    let mut tree = shell_command();
+    let mut parsed = Vec::new();
     for words in &cmds {
-        if let Err(e) = parse(words) {
-            let _ = e.print();
-            return Some(e.exit_code());
+        match parse(&mut tree, words) {
+            Ok(m) => parsed.push(m),
+            Err(e) => {
+                let _ = e.print();
+                return Some(e.exit_code());
+            }
         }
     }
     let mut s = match Session::open(Ctx::new(cli.global, connector)) {
@@ -385,8 +398,8 @@ pub fn try_sequence(err: &clap::Error, connector: &dyn crate::libvirt::Connector
         Err(code) => return Some(code),
     };
     let mut code = exit::SUCCESS;
-    for words in cmds {
-        match s.run_words(words) {
+    for m in parsed {
+        match s.run_matches(m) {
             Flow::Continue(c) => code = c,
             Flow::Quit => break,
         }

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::test_shell::Term;
+use crate::test_shell::{state_dir, Term};
 use crate::util::*;
 
 fn bin_dir() -> PathBuf {
@@ -35,10 +35,11 @@ fn script(name: &str) -> String {
 }
 
 /// Bash's answer (COMPREPLY) for `words`, the last being the word under the
-/// cursor, the way bash calls a `complete -F` function.
+/// cursor, the way bash calls a `complete -F` function (COMP_LINE up to the
+/// cursor at the end).
 pub(crate) fn bash(words: &[&str], env: &[(&str, &str)], state: &Path) -> Out {
-    let prog = r#"source "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_TYPE=9; COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}
-_clap_complete_knet knet "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
+    let prog = r#"source "$0"; COMP_LINE="$*"; COMP_POINT=${#COMP_LINE}; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); COMP_TYPE=9
+_knet knet "${COMP_WORDS[COMP_CWORD]}" "${COMP_WORDS[COMP_CWORD-1]}"
 printf '%s\n' "${COMPREPLY[@]}""#;
     run(shell("bash", state).envs(env.iter().copied()).arg("-c").arg(prog).arg(script("knet.bash")).args(words))
 }
@@ -54,7 +55,7 @@ fn values(out: &Out) -> Vec<String> {
 
 #[test]
 fn bash_completes_commands_and_flags() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let out = bash(&["knet", "net-l"], &[], &st).ok();
     assert_eq!(values(&out), ["net-list"]);
     let out = bash(&["knet", "net-list", "--a"], &[], &st).ok();
@@ -64,7 +65,7 @@ fn bash_completes_commands_and_flags() {
 
 #[test]
 fn fish_completes_commands_with_their_help() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let out = fish("knet net-", &[], &st).ok();
     assert!(out.stdout.lines().any(|l| l == "net-list\tList networks"), "{}", out.stdout);
     assert!(!out.stdout.contains("complete-names") && !out.stdout.contains("generate-assets"), "hidden commands offered:\n{}", out.stdout);
@@ -75,14 +76,14 @@ fn fish_completes_commands_with_their_help() {
 #[test]
 fn static_completion_never_needs_libvirt() {
     // subcommands and flags come from the light binary alone
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let out = bash(&["knet", "net-l"], &[("KNET_LIBVIRT_BIN", "/nonexistent/knet-libvirt")], &st).ok();
     assert_eq!(values(&out), ["net-list"]);
 }
 
 #[test]
 fn connect_offers_recently_used_uris_first() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let node = test_uri("shell-node.xml");
     run(knet().env("XDG_STATE_HOME", &st).args(["-c", &node, "net-list"])).ok();
     let out = fish("knet -c test:", &[], &st).ok();
@@ -93,7 +94,7 @@ fn connect_offers_recently_used_uris_first() {
 
 #[test]
 fn zsh_completes_in_a_real_terminal() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let p = path();
     let stp = st.to_str().unwrap().to_string();
     let t = Term::start(&["zsh", "-f"], &[("PATH", &p), ("XDG_STATE_HOME", &stp), ("PS1", "zsh%% ")]);
@@ -110,7 +111,7 @@ fn zsh_completes_in_a_real_terminal() {
 
 #[test]
 fn live_network_names_follow_their_state_and_the_line_connection() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     // test:///default: one network, `default`, active
     let out = bash(&["knet", "-c", "test:///default", "net-destroy", ""], &[], &st).ok();
     assert_eq!(values(&out), ["default"]);
@@ -128,7 +129,7 @@ fn live_network_names_follow_their_state_and_the_line_connection() {
 
 #[test]
 fn net_update_completes_its_commands_and_sections() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let out = bash(&["knet", "-c", "test:///default", "net-update", "default", "add-"], &[], &st).ok();
     assert_eq!(values(&out), ["add-first", "add-last"]);
     let out = fish("knet -c test:///default net-update default add ip-dhcp-", &[], &st).ok();
@@ -137,7 +138,7 @@ fn net_update_completes_its_commands_and_sections() {
 
 #[test]
 fn unreachable_libvirt_gives_no_names_and_no_noise() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     // fails at once: libvirt's XML error must not reach the terminal
     let out = bash(&["knet", "-c", "test:///nonexistent.xml", "net-info", "d"], &[], &st).ok();
     assert_eq!(values(&out), Vec::<String>::new());
@@ -151,7 +152,7 @@ fn unreachable_libvirt_gives_no_names_and_no_noise() {
 fn a_hanging_libvirt_costs_one_deadline_not_a_hung_prompt() {
     // a socket that accepts and never answers: libvirt would wait for its
     // hello forever; completion gives up after KNET_COMPLETE_TIMEOUT_MS
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let sock = st.join("hang.sock");
     let listener = std::os::unix::net::UnixListener::bind(&sock).unwrap();
     let (tx, rx) = std::sync::mpsc::channel();
@@ -184,7 +185,7 @@ fn real_daemon_names_by_state_and_guest_macs() {
     for vm in ["vm1.xml", "vm2.xml"] {
         run(sb.virsh().arg("define").arg(sandbox_xml(vm))).ok();
     }
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let c = format!("knet -c {}", sb.uri);
     assert_eq!(values(&fish(&format!("{c} net-start "), &[], &st).ok()), ["isolated"]);
     assert_eq!(values(&fish(&format!("{c} net-destroy "), &[], &st).ok()), ["default"]);
@@ -195,4 +196,45 @@ fn real_daemon_names_by_state_and_guest_macs() {
     let out = fish(&format!("{c} net-dhcp-host default add --mac "), &[], &st).ok();
     assert_eq!(out.stdout, "52:54:00:aa:bb:01\tvm1\n52:54:00:aa:bb:02\tvm2\n");
     assert_eq!(values(&fish(&format!("{c} net-dhcp-host isolated add --mac "), &[], &st).ok()), Vec::<String>::new());
+    // guest names; --mac after a guest: that guest's NICs only
+    assert_eq!(values(&bash(&["knet", "-c", &sb.uri, "domiflist", ""], &[], &st).ok()), ["vm1", "vm2"]);
+    assert_eq!(values(&bash(&["knet", "-c", &sb.uri, "domif-convert", "vm2", "--mac", ""], &[], &st).ok()), ["52:54:00:aa:bb:02"]);
+
+    // --to-bridge: the bridges of the host knet runs on, here the sandbox's
+    // namespace, where `default` made virbr0 (a plain veth is not offered)
+    sb.exec(&["ip", "link", "add", "knv0", "type", "veth", "peer", "name", "knv1"]).ok();
+    let line = format!("{c} domif-convert vm1 --to-bridge ");
+    let out = sb.exec(&["env", &format!("PATH={}", path()), &format!("XDG_STATE_HOME={}", st.display()), "fish", "--no-config", "-c", "source $argv[1]; complete -C $argv[2]", &script("knet.fish"), &line]).ok();
+    assert_eq!(values(&out), ["virbr0"]);
+    // --uplink: the namespace's NICs that are not bridges (nor lo)
+    let line = format!("{c} bridge-config --uplink ");
+    let out = sb.exec(&["env", &format!("PATH={}", path()), &format!("XDG_STATE_HOME={}", st.display()), "fish", "--no-config", "-c", "source $argv[1]; complete -C $argv[2]", &script("knet.fish"), &line]).ok();
+    let up = values(&out);
+    assert!(up.contains(&"knv0".to_string()) && up.contains(&"knv1".to_string()), "{up:?}");
+    assert!(!up.iter().any(|u| u == "virbr0" || u == "lo"), "{up:?}");
+    // doctor takes a network or a guest
+    let mut both = values(&fish(&format!("{c} doctor "), &[], &st).ok());
+    both.sort();
+    assert_eq!(both, ["default", "isolated", "vm1", "vm2"]);
+}
+
+#[test]
+fn bash_in_a_real_terminal_keeps_uris_and_macs_whole() {
+    // bash splits words at ':' and '=' (COMP_WORDBREAKS): the URI after -c
+    // and a MAC being typed must still reach knet whole, and the candidates
+    // must replace only what bash replaces
+    let st = state_dir();
+    let p = path();
+    let stp = st.to_str().unwrap().to_string();
+    let t = Term::start(&["bash", "--norc", "--noprofile"], &[("PATH", &p), ("XDG_STATE_HOME", &stp), ("PS1", "bash$ ")]);
+    t.wait_for("bash", |s| s.contains("bash$"));
+    t.keys(&[&format!("source {}; echo RE''ADY", script("knet.bash")), "Enter"]);
+    t.wait_for("sourced", |s| s.lines().any(|l| l == "READY"));
+    let last = |s: &str| s.lines().filter(|l| l.starts_with("bash$")).last().unwrap_or_default().trim_end().to_string();
+    t.keys(&["knet -c test:///default net-destroy ", "Tab"]);
+    t.wait_for("the active network", |s| last(s) == "bash$ knet -c test:///default net-destroy default");
+    t.keys(&["C-u", "knet --connect=test:///default domif-convert test --mac aa:bb", "Tab"]);
+    t.wait_for("the MAC", |s| last(s) == "bash$ knet --connect=test:///default domif-convert test --mac aa:bb:cc:dd:ee:ff");
+    t.keys(&["C-u", "knet net-li", "Tab"]);
+    t.wait_for("the command", |s| last(s) == "bash$ knet net-list");
 }

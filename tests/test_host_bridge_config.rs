@@ -8,9 +8,25 @@ use crate::util::*;
 
 const STATIC: &[&str] = &["--address", "192.168.1.10/24", "--gateway", "192.168.1.1", "--dns", "1.1.1.1", "--dns", "9.9.9.9"];
 
-fn generate(format: &str, extra: &[&str]) -> std::path::PathBuf {
-    let dir = tempdir_short("knet-bc");
-    run(knet().args(["bridge-config", "--uplink", "lo", "--bridge", "br0", "--format", format, "--output-dir"]).arg(&dir).args(extra)).ok();
+/// A scratch directory removed when dropped, also when the test fails.
+struct Scratch(std::path::PathBuf);
+
+impl std::ops::Deref for Scratch {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn generate(format: &str, extra: &[&str]) -> Scratch {
+    let dir = Scratch(tempdir_short("knet-bc"));
+    run(knet().args(["bridge-config", "--uplink", "lo", "--bridge", "br0", "--format", format, "--output-dir"]).arg(&*dir).args(extra)).ok();
     dir
 }
 
@@ -24,7 +40,7 @@ fn netplan_generate_accepts_the_yaml_and_renders_the_bridge() {
         let dir = generate("netplan", extra);
         let yaml = dir.join("etc/netplan/60-knet-br0.yaml");
         std::fs::set_permissions(&yaml, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
-        run(std::process::Command::new("netplan").arg("generate").arg("--root-dir").arg(&dir)).ok();
+        run(std::process::Command::new("netplan").arg("generate").arg("--root-dir").arg(&*dir)).ok();
         let netdev = read(dir.join("run/systemd/network/10-netplan-br0.netdev"));
         assert!(netdev.contains("Kind=bridge"), "{netdev}");
         let port = read(dir.join("run/systemd/network/10-netplan-lo.network"));
@@ -37,8 +53,7 @@ fn netplan_generate_accepts_the_yaml_and_renders_the_bridge() {
         }
         // the check can fail: netplan rejects a key it does not know
         std::fs::write(&yaml, read(&yaml).replace("forward-delay", "forward-dely")).unwrap();
-        assert_ne!(run(std::process::Command::new("netplan").arg("generate").arg("--root-dir").arg(&dir)).code, 0);
-        std::fs::remove_dir_all(dir).unwrap();
+        assert_ne!(run(std::process::Command::new("netplan").arg("generate").arg("--root-dir").arg(&*dir)).code, 0);
     }
 }
 
@@ -55,7 +70,6 @@ fn ifupdown_parses_the_stanza() {
     std::fs::create_dir_all(&state).unwrap();
     let o = run(std::process::Command::new("ifup").arg("--no-act").arg("-i").arg(&file).arg(format!("--state-dir={}", state.display())).arg("br0")).ok();
     assert!(o.stdout.contains("ip route add default via 192.168.1.1") || o.stderr.contains("ip route add default via 192.168.1.1"), "{o:?}");
-    std::fs::remove_dir_all(dir).unwrap();
 }
 
 #[test]
@@ -85,7 +99,6 @@ fn networkd_keys_are_ones_systemd_networkd_parses() {
         assert!(seen >= 7, "too few keys checked: {seen}");
         let port = read(netdir.join("60-knet-br0-port-lo.network"));
         assert!(port.contains("Name=lo") && port.contains("Bridge=br0"), "{port}");
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }
 
@@ -99,19 +112,51 @@ fn ifcfg_files_are_shell_and_bridge_the_port() {
     };
     assert_eq!(show("ifcfg-br0", "$DEVICE $TYPE $BOOTPROTO $IPADDR $PREFIX $GATEWAY $DNS1 $DNS2 $STP $DELAY $NM_CONTROLLED $MACADDR"), "br0 Bridge none 192.168.1.10 24 192.168.1.1 1.1.1.1 9.9.9.9 off 0 no 00:00:00:00:00:00");
     assert_eq!(show("ifcfg-lo", "$DEVICE $BRIDGE $NM_CONTROLLED"), "lo br0 no");
-    std::fs::remove_dir_all(dir).unwrap();
+}
+
+/// Each `nmcli connection add` of the script, run through `nmcli --offline`
+/// (NetworkManager >= 1.42 builds the keyfile and validates every property
+/// without a daemon); returns the keyfiles.
+fn nmcli_offline(script: &str) -> Vec<String> {
+    run(std::process::Command::new("sh").arg("-n").arg("-c").arg(script)).ok();
+    let adds: Vec<&str> = script.lines().filter(|l| l.starts_with("nmcli connection add ")).collect();
+    assert_eq!(adds.len(), 2, "{script}");
+    adds.iter()
+        .map(|l| {
+            let o = run(std::process::Command::new("sh").arg("-c").arg(l.replacen("nmcli ", "nmcli --offline ", 1))).ok();
+            o.stdout
+        })
+        .collect()
 }
 
 #[test]
-fn networkmanager_script_adds_bridge_and_port() {
+fn networkmanager_commands_are_accepted_by_nmcli_offline() {
     let o = run(knet().args(["--json", "bridge-config", "--uplink", "eth7", "--bridge", "br0", "--format", "networkmanager", "--stp", "on", "--forward-delay", "2"])).ok();
     let files: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     let script = files[0]["content"].as_str().unwrap();
-    run(std::process::Command::new("sh").arg("-n").arg("-c").arg(script)).ok();
-    assert!(script.contains("nmcli connection add type bridge con-name br0 ifname br0 bridge.stp yes bridge.forward-delay 2 ipv4.method auto"), "{script}");
-    assert!(script.contains("nmcli connection add type bridge-slave con-name br0-port-eth7 ifname eth7 master br0"), "{script}");
+    assert!(script.contains("\nnmcli connection up br0\n"), "{script}");
+    let kf = nmcli_offline(script);
+    // NetworkManager leaves its defaults (stp=true) out of the keyfile
+    assert!(kf[0].contains("type=bridge\ninterface-name=br0") && !kf[0].contains("stp=false") && kf[0].contains("forward-delay=2") && kf[0].contains("[ipv4]\nmethod=auto"), "{}", kf[0]);
+    assert!(kf[1].contains("interface-name=eth7") && kf[1].contains("master=br0") && kf[1].contains("slave-type=bridge"), "{}", kf[1]);
     assert_eq!(files[1]["path"], "/etc/sysctl.d/99-knet-bridge-nf.conf");
     assert!(files[1]["content"].as_str().unwrap().contains("net.bridge.bridge-nf-call-iptables = 0"));
+
+    let o = run(knet().args(["--json", "bridge-config", "--uplink", "lo", "--bridge", "br0", "--format", "networkmanager", "--pin-mac"]).args(STATIC)).ok();
+    let files: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let kf = nmcli_offline(files[0]["content"].as_str().unwrap());
+    for want in ["stp=false", "mac-address=00:00:00:00:00:00", "method=manual", "address1=192.168.1.10/24,192.168.1.1", "dns=1.1.1.1;9.9.9.9;"] {
+        assert!(kf[0].contains(want), "missing {want:?} in\n{}", kf[0]);
+    }
+    // the check can fail: nmcli refuses what NetworkManager would
+    assert_ne!(run(std::process::Command::new("nmcli").args(["--offline", "connection", "add", "type", "bridge", "ifname", "br0", "bridge.stp", "yes", "bridge.forward-delay", "0"])).code, 0);
+}
+
+#[test]
+fn never_needs_libvirt() {
+    // knet execs knet-libvirt only when a command opens a connection
+    let o = run(knet().env("KNET_LIBVIRT_BIN", "/nonexistent/knet-libvirt").args(["bridge-config", "--uplink", "eth7", "--bridge", "br0", "--format", "ifupdown"])).ok();
+    assert!(o.stdout.contains("bridge_ports eth7"), "{}", o.stdout);
 }
 
 #[test]
@@ -133,15 +178,14 @@ fn bad_input_is_a_usage_error() {
 fn wireless_uplink_is_refused_with_the_reason() {
     // a cfg80211 device cannot be created without a kernel module on the
     // host, so a fake sysfs stands in for it
-    let sys = tempdir_short("knet-sys");
+    let sys = Scratch(tempdir_short("knet-sys"));
     std::fs::create_dir_all(sys.join("class/net/wlan0/wireless")).unwrap();
     std::fs::create_dir_all(sys.join("class/net/wlp2s0/phy80211")).unwrap();
     for nic in ["wlan0", "wlp2s0"] {
-        let o = run(knet().env("KNET_SYSFS_ROOT", &sys).args(["bridge-config", "--uplink", nic, "--bridge", "br0", "--format", "netplan"])).code(1);
+        let o = run(knet().env("KNET_SYSFS_ROOT", &*sys).args(["bridge-config", "--uplink", nic, "--bridge", "br0", "--format", "netplan"])).code(1);
         assert!(o.stderr.contains(&format!("{nic} is a wireless interface: bridging does not work over Wi-Fi")), "{}", o.stderr);
         assert!(o.stdout.is_empty());
     }
-    std::fs::remove_dir_all(sys).unwrap();
 }
 
 fn dummy_uplink(sb: &Sandbox) {

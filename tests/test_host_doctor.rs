@@ -85,6 +85,14 @@ fn dead_dnsmasq_and_down_bridge_are_found() {
     assert_finding(&checks, "bridge-up", "fail", "bridge virbr0 of network default is down");
     // scoped to the network: its guests are in, nothing else
     assert!(checks.iter().any(|c| c["subject"] == "domain vm2"));
+
+    // no DNS and no DHCP to serve: libvirt starts no dnsmasq, doctor expects none
+    std::fs::write(sb.dir.join("quiet.xml"), "<network><name>quiet</name><bridge name='virbr5'/><dns enable='no'/><ip address='10.5.0.1' prefix='24'/></network>").unwrap();
+    run(sb.virsh().arg("net-define").arg(sb.dir.join("quiet.xml"))).ok();
+    run(sb.virsh().args(["net-start", "quiet"])).ok();
+    let (_, checks) = doctor(&sb, &["quiet"]);
+    assert!(!checks.iter().any(|c| c["check"] == "dnsmasq"), "{checks:#?}");
+    assert_finding(&checks, "bridge-up", "ok", "exists and is up");
 }
 
 #[test]
@@ -95,6 +103,7 @@ fn guest_config_problems_are_found_and_scoped() {
     let vm3 = "<domain type='qemu'><name>vm3</name><memory unit='MiB'>128</memory><os><type arch='x86_64' machine='pc'>hvm</type></os><devices>\
                <interface type='network'><mac address='52:54:00:aa:bb:01'/><source network='default'/><model type='virtio'/></interface>\
                <interface type='network'><mac address='52:54:00:aa:bb:33'/><source network='isolated'/><model type='e1000'/></interface>\
+               <interface type='bridge'><mac address='52:54:00:aa:bb:34'/><source bridge='br7'/><model type='virtio'/></interface>\
                </devices></domain>";
     let f = sb.dir.join("vm3.xml");
     std::fs::write(&f, vm3).unwrap();
@@ -106,6 +115,7 @@ fn guest_config_problems_are_found_and_scoped() {
     assert_finding(&checks, "nic-model", "warn", "NIC 52:54:00:aa:bb:33 uses model e1000");
     assert_finding(&checks, "nic-network", "fail", "uses network isolated, which is inactive");
     assert_finding(&checks, "network-active", "fail", "inactive");
+    assert_finding(&checks, "nic-bridge", "fail", "NIC 52:54:00:aa:bb:34 uses host bridge br7, which does not exist");
     // scoped to vm3 and its networks: vm2 is not looked at
     assert!(!checks.iter().any(|c| c["subject"] == "domain vm2"), "{checks:#?}");
 
@@ -113,6 +123,16 @@ fn guest_config_problems_are_found_and_scoped() {
     assert_finding(&doctor(&sb, &["vm1"]).1, "duplicate-mac", "fail", "also used by vm3");
     let (o, checks) = doctor(&sb, &["vm2"]);
     assert_eq!(o.code, 0, "{checks:#?}");
+
+    // a forward mode='bridge' network whose host bridge was never built
+    std::fs::write(sb.dir.join("lan.xml"), "<network><name>lan</name><forward mode='bridge'/><bridge name='br7'/></network>").unwrap();
+    run(sb.virsh().arg("net-define").arg(sb.dir.join("lan.xml"))).ok();
+    run(sb.virsh().args(["net-start", "lan"])).ok();
+    let (o, checks) = doctor(&sb, &["lan"]);
+    assert_eq!(o.code, 1);
+    assert_finding(&checks, "bridge-up", "fail", "host bridge br7 of network lan does not exist");
+    sb.exec(&["ip", "link", "add", "br7", "type", "bridge"]).ok();
+    assert_finding(&doctor(&sb, &["lan"]).1, "bridge-up", "ok", "host bridge of network lan exists");
 
     let o = sb.knet_in_ns(&["doctor", "nosuch"]).code(1);
     assert!(o.stderr.contains("error: no network or domain named 'nosuch'"), "{}", o.stderr);

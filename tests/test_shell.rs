@@ -9,6 +9,32 @@ use std::time::{Duration, Instant};
 
 use crate::util::*;
 
+/// A fresh state directory (XDG_STATE_HOME) for one test, removed after it.
+pub(crate) struct StateDir(PathBuf);
+
+pub(crate) fn state_dir() -> StateDir {
+    StateDir(tempdir_short("knet-st"))
+}
+
+impl std::ops::Deref for StateDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
+    }
+}
+
+impl AsRef<std::ffi::OsStr> for StateDir {
+    fn as_ref(&self) -> &std::ffi::OsStr {
+        self.0.as_os_str()
+    }
+}
+
+impl Drop for StateDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
 /// `knet` with its state (history, recent URIs) in a fresh directory.
 fn knet_in(state: &Path) -> Command {
     let mut c = knet();
@@ -31,7 +57,7 @@ fn names(uri: &str) -> String {
 
 #[test]
 fn piped_commands_share_one_session_and_connect_switches_it() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let node = test_uri("shell-node.xml");
     let out = run_stdin(knet_in(&st).args(["-c", "test:///default"]), &format!("net-list --name\nconnect {node}\nnet-list --all --name\n")).ok();
     assert_eq!(out.stdout, format!("{}{}", names("test:///default"), names(&node)));
@@ -45,7 +71,7 @@ fn piped_commands_share_one_session_and_connect_switches_it() {
 
 #[test]
 fn piped_errors_are_printed_and_the_session_goes_on_with_the_last_status() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let out = run_stdin(knet_in(&st).args(["-c", "test:///default"]), "net-frob\nnet-list --name --uuid\nnet-list --name\n");
     assert_eq!(out.code, 0, "{}", out.stderr);
     // a failed virsh command's stdout is a lone newline (see cli::VIRSH_COMMANDS)
@@ -55,21 +81,31 @@ fn piped_errors_are_printed_and_the_session_goes_on_with_the_last_status() {
 
     let out = run_stdin(knet_in(&st).args(["-c", "test:///default"]), "net-list --name\nnet-list --name --uuid\n");
     assert_eq!(out.code, 1, "exit status is the last command's");
-    let out = run_stdin(knet_in(&st).args(["-c", "test:///default"]), "net-list --name\nquit\nnet-frob\n").ok();
+    let out = run_stdin(knet_in(&st).args(["-c", "test:///default", "shell"]), "net-list --name\nquit\nnet-frob\n").ok();
     assert_eq!(out.stderr, "", "quit stops reading");
+    assert_eq!(out.stdout, names("test:///default"));
 }
 
 #[test]
 fn a_failed_connect_keeps_the_current_connection() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let out = run_stdin(knet_in(&st).args(["-c", "test:///default"]), "connect test:///nonexistent.xml\nnet-list --name\n").ok();
     assert_eq!(out.stdout, names("test:///default"));
     assert!(out.stderr.contains("error: failed to connect to the hypervisor"), "{}", out.stderr);
 }
 
 #[test]
+fn a_session_that_could_not_connect_starts_anyway_and_connect_fixes_it() {
+    // as virsh: the error is printed, then `connect` opens a working session
+    let st = state_dir();
+    let out = run_stdin(knet_in(&st).args(["-c", "test:///nonexistent.xml"]), "net-list --name\nconnect test:///default\nnet-list --name\n").ok();
+    assert_eq!(out.stdout, names("test:///default"));
+    assert!(out.stderr.contains("error: failed to connect to the hypervisor\n"), "{}", out.stderr);
+}
+
+#[test]
 fn sequence_runs_in_order_with_the_last_status() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let node = test_uri("shell-node.xml");
     let out = run(knet_in(&st).args(["-c", "test:///default", &format!("net-list --name; connect {node}; net-list --name")])).ok();
     assert_eq!(out.stdout, format!("{}{}", names("test:///default"), names(&node)));
@@ -85,7 +121,7 @@ fn sequence_runs_in_order_with_the_last_status() {
 #[test]
 fn sequence_and_pipe_keep_the_test_drivers_state_for_the_session() {
     // test:///default's state lasts one connection: only a session keeps it
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let out = run(knet_in(&st).args(["-c", "test:///default", "net-destroy default; net-list --all"])).ok();
     assert!(out.stdout.contains(" default   inactive "), "{}", out.stdout);
     let out = run_stdin(knet_in(&st).args(["-c", "test:///default"]), "net-destroy default\nnet-list --inactive --name\nnet-start default\nnet-list --inactive --name\n").ok();
@@ -95,7 +131,7 @@ fn sequence_and_pipe_keep_the_test_drivers_state_for_the_session() {
 #[test]
 fn sequence_with_a_bad_command_runs_nothing() {
     // virsh parses the whole sequence first (vshCommandStringParse)
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let out = run(knet_in(&st).args(["-c", "test:///default", "net-list; net-frob"]));
     assert_eq!(out.code, 2);
     assert_eq!(out.stdout, "");
@@ -121,38 +157,44 @@ fn shell_help_needs_no_libvirt() {
 // ---------------------------------------------------------------------------
 // In a real terminal (tmux).
 
-/// A private tmux server (its own socket) running one command in an
-/// 120x40 window; killed on drop.
+/// A private tmux server (its own socket file) running one command in an
+/// 120x40 window; the server is killed and its socket removed on drop.
 pub(crate) struct Term {
-    socket: String,
+    socket: PathBuf,
 }
 
 impl Term {
     pub(crate) fn start(cmd: &[&str], env: &[(&str, &str)]) -> Term {
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let socket = format!("knet-test-{}-{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::SeqCst));
+        let socket = std::env::temp_dir().join(format!("knet-tmux-{}-{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)));
         let mut line: Vec<String> = vec!["env".into(), "LC_ALL=C".into(), "TERM=xterm".into()];
         line.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
         line.extend(cmd.iter().map(|s| s.to_string()));
         // keep the pane open after knet exits, so its last screen can be read
         let shell = format!("{}; echo '[exited '$?']'; sleep 600", line.iter().map(|s| shell_quote(s)).collect::<Vec<_>>().join(" "));
         let t = Term { socket };
-        let out = run(Command::new("tmux").args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", &shell]));
+        let out = run(t.tmux().args(["-f", "/dev/null", "new-session", "-d", "-x", "120", "-y", "40", &shell]));
         assert_eq!(out.code, 0, "tmux: {}", out.stderr);
         t
+    }
+
+    fn tmux(&self) -> Command {
+        let mut c = Command::new("tmux");
+        c.arg("-S").arg(&self.socket);
+        c
     }
 
     pub(crate) fn keys(&self, keys: &[&str]) {
         const NAMED: &[&str] = &["Tab", "Enter", "Up", "C-u", "C-c", "C-d"];
         for k in keys {
             let lit: &[&str] = if NAMED.contains(k) { &[] } else { &["-l", "--"] };
-            run(Command::new("tmux").args(["-L", &self.socket, "send-keys"]).args(lit).arg(k)).ok();
+            run(self.tmux().arg("send-keys").args(lit).arg(k)).ok();
             std::thread::sleep(Duration::from_millis(150));
         }
     }
 
     pub(crate) fn screen(&self) -> String {
-        run(Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p", "-S", "-200"])).ok().stdout
+        run(self.tmux().args(["capture-pane", "-p", "-S", "-200"])).ok().stdout
     }
 
     /// Wait until the screen satisfies `pred` (knet is a separate process
@@ -173,7 +215,8 @@ impl Term {
 
 impl Drop for Term {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).output();
+        let _ = self.tmux().arg("kill-server").output();
+        let _ = std::fs::remove_file(&self.socket);
     }
 }
 
@@ -198,7 +241,7 @@ fn prompt_line(screen: &str) -> String {
 
 #[test]
 fn terminal_banner_tab_completion_and_session() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let t = interactive(&["-c", "test:///default"], &st);
     let s = t.screen();
     assert!(s.contains("Welcome to knet, the libvirt networking interactive terminal."), "{s}");
@@ -254,10 +297,11 @@ fn terminal_banner_tab_completion_and_session() {
 
 #[test]
 fn terminal_readonly_prompt_and_history_recall() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     std::fs::create_dir_all(st.join("knet")).unwrap();
     std::fs::write(st.join("knet/history"), "#V2\nnet-list --all --uuid\n").unwrap();
-    let t = interactive(&["-r", "-c", "test:///default"], &st);
+    let t = interactive(&["-q", "-r", "-c", "test:///default"], &st);
+    assert!(!t.screen().contains("Welcome"), "-q shows no banner");
     t.keys(&["Up"]);
     t.wait_for("history recalled", |s| prompt_line(s) == "knet > net-list --all --uuid");
     t.keys(&["C-u", "C-d"]);
@@ -266,7 +310,7 @@ fn terminal_readonly_prompt_and_history_recall() {
 
 #[test]
 fn terminal_completes_connect_uris_from_history() {
-    let st = tempdir_short("knet-st");
+    let st = state_dir();
     let node = test_uri("shell-node.xml");
     // a successful connection remembers its URI...
     run(knet_in(&st).args(["-c", &node, "net-list"])).ok();
@@ -276,6 +320,40 @@ fn terminal_completes_connect_uris_from_history() {
     t.wait_for("the URI completed", |s| prompt_line(s) == format!("knet # connect {node}"));
     t.keys(&["Enter", "net-list --name", "Enter"]);
     t.wait_for("the new connection's networks", |s| s.lines().any(|l| l == "alpha"));
+}
+
+#[test]
+fn terminal_ctrl_c_during_a_command_ends_the_command_not_the_session() {
+    // net-edit waits for an editor that sleeps; Ctrl-C reaches the whole
+    // foreground group: the editor dies, knet (holding the interrupt guard)
+    // reports it, and the session and its connection go on
+    let sb = Sandbox::start();
+    run(sb.virsh().arg("net-define").arg(sandbox_xml("default.xml"))).ok();
+    let st = state_dir();
+    let editor = st.join("sleepy-editor");
+    let started = st.join("editor-started");
+    std::fs::write(&editor, format!("#!/bin/sh\ntouch {}\nsleep 60\n", started.display())).unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let stp = st.to_str().unwrap().to_string();
+    let ed = editor.to_str().unwrap().to_string();
+    let t = Term::start(
+        &[env!("CARGO_BIN_EXE_knet"), "-c", &sb.uri],
+        &[("XDG_STATE_HOME", &stp), ("KNET_LIBVIRT_BIN", env!("CARGO_BIN_EXE_knet-libvirt")), ("EDITOR", &ed)],
+    );
+    t.wait_for("the prompt", |s| !prompt_line(s).is_empty());
+    t.keys(&["net-edit default", "Enter"]);
+    let t0 = Instant::now();
+    while !started.exists() {
+        assert!(t0.elapsed() < Duration::from_secs(20), "the editor never started:\n{}", t.screen());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    t.keys(&["C-c"]);
+    t.wait_for("the prompt again", |s| prompt_line(s) == "knet #");
+    t.keys(&["net-list --all --name", "Enter"]);
+    let s = t.wait_for("the session still works", |s| s.lines().any(|l| l == "default"));
+    assert!(!s.contains("[exited"), "knet died:\n{s}");
+    // libvirt left as it was
+    assert_eq!(run(sb.virsh().args(["net-list", "--all", "--name"])).ok().stdout, "default\n\n");
 }
 
 // ---------------------------------------------------------------------------

@@ -20,7 +20,7 @@ hf -n knet "env COMPLETE=bash _CLAP_COMPLETE_INDEX=4 $K -- knet -c $U net-start 
    -n virsh "virsh -c $U complete -- net-start ''"
 
 echo "### Ten commands on one connection"
-SEQ=$(printf 'net-list --all; %.0s' {1..9})net-list --all
+SEQ="$(printf 'net-list --all; %.0s' {1..9})net-list --all"
 hf -n knet "$K -c $U '$SEQ'" -n virsh "virsh -c $U '$SEQ'"
 
 echo "### Tab while libvirt hangs (a socket that accepts and never answers): bounded by the 1 s deadline"

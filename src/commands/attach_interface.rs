@@ -16,11 +16,13 @@ use crate::xml::edit::escape_attr;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Domain name or UUID
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::complete::domains(crate::complete::State::All)))]
     pub domain: String,
     /// Interface type: network, bridge or direct
     #[arg(value_name = "TYPE")]
     pub kind: String,
     /// Source: network name (network), host bridge (bridge) or host device (direct)
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::complete::iface_sources()))]
     pub source: String,
     /// Host-side device name (tap) for the NIC
     #[arg(long)]

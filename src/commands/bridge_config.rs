@@ -68,7 +68,7 @@ pub enum OnOff {
 #[command(after_long_help = "Examples:\n  knet bridge-config --uplink enp1s0 --bridge br0 --format netplan\n  knet bridge-config --uplink eno1 --bridge br0 --address 192.168.1.10/24 --gateway 192.168.1.1 \\\n      --dns 192.168.1.1 --pin-mac --format systemd-networkd --output-dir /tmp/br0\n  ip netns exec lab knet bridge-config --uplink eth1 --bridge br0 --dhcp --format ifupdown --apply")]
 pub struct Args {
     /// The NIC that becomes the bridge's port
-    #[arg(long, value_name = "IFACE")]
+    #[arg(long, value_name = "IFACE", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::uplinks()))]
     pub uplink: String,
     /// Name of the bridge to create
     #[arg(long, value_name = "BR")]
@@ -98,7 +98,7 @@ pub struct Args {
     #[arg(long, value_enum, required_unless_present = "apply")]
     pub format: Option<Format>,
     /// Write the files under DIR (as DIR/etc/...) instead of printing them
-    #[arg(long, value_name = "DIR", conflicts_with = "apply")]
+    #[arg(long, value_name = "DIR", conflicts_with = "apply", value_hint = clap::ValueHint::DirPath)]
     pub output_dir: Option<PathBuf>,
     /// Build the bridge now with iproute2 (only inside a network namespace)
     #[arg(long)]

@@ -13,12 +13,13 @@ use crate::xml::edit;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Domain name or UUID
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::complete::domains(crate::complete::State::All)))]
     pub domain: String,
     /// Interface type (network, bridge, direct, ...)
     #[arg(value_name = "TYPE")]
     pub kind: String,
     /// MAC address of the interface to detach (needed when several match)
-    #[arg(long)]
+    #[arg(long, add = clap_complete::engine::ArgValueCandidates::new(crate::complete::macs()))]
     pub mac: Option<String>,
     #[command(flatten)]
     pub affect: AffectArgs,

@@ -26,7 +26,7 @@ use crate::output;
 /// MASQUERADE rules present; net.bridge.bridge-nf-call-* sysctls; a physical
 /// NIC enslaved to a libvirt-managed bridge such as virbr0; a wireless NIC in
 /// any bridge; guests whose tap is not on the bridge their XML names; guests
-/// on a missing or inactive network; duplicate and multicast MAC addresses;
+/// on a missing or inactive network or a missing host bridge; duplicate and multicast MAC addresses;
 /// NIC models other than virtio.
 ///
 /// With NETWORK or DOM only that network (and its guests) or that guest (and
@@ -40,7 +40,7 @@ use crate::output;
 #[command(after_long_help = "Examples:\n  knet doctor\n  knet doctor default\n  knet -q doctor vm1\n  knet --json doctor | jq '.checks[] | select(.status == \"fail\")'")]
 pub struct Args {
     /// A network or domain (name or UUID) to check; default: everything
-    #[arg(value_name = "NETWORK|DOM")]
+    #[arg(value_name = "NETWORK|DOM", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::networks_and_domains()))]
     pub target: Option<String>,
 }
 
@@ -125,7 +125,22 @@ fn network_checks(r: &mut Report, n: &Net, local: bool, doms: &[Dom]) {
     } else if n.info.persistent {
         r.add("network-autostart", &subj, Status::Warn, "autostart is off: after a reboot its guests fail to start", Some(format!("virsh net-autostart {name}")));
     }
-    if !local || !n.info.active || !managed(&n.facts) {
+    if !local || !n.info.active {
+        return;
+    }
+    if n.facts.forward.as_deref() == Some("bridge") {
+        // libvirt does not create (nor check) the host bridge of such a
+        // network: guests on it fail to start until the admin builds it
+        if let Some(br) = &n.facts.bridge {
+            if host::is_bridge(br) {
+                r.ok("bridge-up", format!("bridge {br}"), format!("host bridge of network {name} exists"));
+            } else {
+                r.add("bridge-up", format!("bridge {br}"), Status::Fail, format!("host bridge {br} of network {name} does not exist: its guests cannot start"), Some(format!("build it (knet bridge-config --uplink NIC --bridge {br} ...)")));
+            }
+        }
+        return;
+    }
+    if !managed(&n.facts) {
         return;
     }
     let Some(br) = n.facts.bridge.clone().or_else(|| n.info.bridge.clone()) else { return };
@@ -137,7 +152,10 @@ fn network_checks(r: &mut Report, n: &Net, local: bool, doms: &[Dom]) {
     } else {
         r.ok("bridge-up", format!("bridge {br}"), "exists and is up");
     }
-    if !n.facts.ipv4.is_empty() {
+    // libvirt runs dnsmasq for a network with an address unless it has
+    // neither DNS nor DHCP to serve (bridge_driver.c, networkStartDhcpDaemon)
+    let dhcp = n.facts.ipv4.iter().any(|ip| !ip.ranges.is_empty() || !ip.hosts.is_empty());
+    if !n.facts.ipv4.is_empty() && (n.facts.dns_enabled || dhcp) {
         dnsmasq_check(r, n, &restart);
     }
     if n.facts.forward.as_deref() == Some("nat") {
@@ -153,7 +171,11 @@ fn network_checks(r: &mut Report, n: &Net, local: bool, doms: &[Dom]) {
 fn dnsmasq_check(r: &mut Report, n: &Net, restart: &str) {
     let conf = format!("--conf-file=/var/lib/libvirt/dnsmasq/{}.conf", n.info.name);
     let me = host::netns_of(std::process::id());
-    let found = host::processes().into_iter().find(|(pid, argv)| argv[0].ends_with("dnsmasq") && argv.iter().any(|a| *a == conf) && host::netns_of(*pid) == me);
+    // a process whose namespace cannot be read (hidepid, ptrace rules) is
+    // given the benefit of the doubt rather than reported missing
+    let found = host::processes()
+        .into_iter()
+        .find(|(pid, argv)| argv[0].ends_with("dnsmasq") && argv.iter().any(|a| *a == conf) && host::netns_of(*pid).map_or(true, |ns| Some(ns) == me));
     let subj = format!("network {}", n.info.name);
     match found {
         Some((pid, _)) => r.ok("dnsmasq", subj, format!("dnsmasq runs (pid {pid})")),
@@ -292,6 +314,17 @@ fn domain_checks(r: &mut Report, d: &Dom, nets: &[Net], local: bool, owners: &BT
                 format!("NIC {mac_s} uses {}: emulated NICs are much slower than virtio", m.map_or("the hypervisor's default model (rtl8139 on x86 QEMU)".to_string(), |m| format!("model {m}"))),
                 Some(format!("virt-xml {name} --edit mac.address={mac_s} --network model.type=virtio (the guest needs virtio-net drivers)")),
             ),
+        }
+        if let (true, "bridge", Some(br)) = (local, nic.kind.as_str(), nic.bridge.as_deref()) {
+            if !host::is_bridge(br) {
+                r.add(
+                    "nic-bridge",
+                    &subj,
+                    Status::Fail,
+                    format!("NIC {mac_s} uses host bridge {br}, which {}: the guest cannot start", if host::iface_exists(br) { "is not a bridge" } else { "does not exist" }),
+                    Some(format!("create it (knet bridge-config --uplink NIC --bridge {br} ...) or point the NIC at another bridge or network")),
+                );
+            }
         }
         if let Some(net) = nic.network.as_deref() {
             match nets.iter().find(|n| n.info.name == net) {

@@ -46,25 +46,25 @@ use crate::xml::edit::{self, Target};
 #[command(group(ArgGroup::new("to").required(true).args(["to_bridge", "to_network"])))]
 pub struct Args {
     /// Guests to convert (name or UUID)
-    #[arg(value_name = "DOMAIN")]
+    #[arg(value_name = "DOMAIN", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::domains(crate::complete::State::All)))]
     pub domains: Vec<String>,
     /// Every defined guest
     #[arg(long)]
     pub all: bool,
     /// Only NICs now on this libvirt network (alone: every guest using it)
-    #[arg(long, value_name = "NET", conflicts_with = "from_bridge")]
+    #[arg(long, value_name = "NET", conflicts_with = "from_bridge", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::networks(crate::complete::State::All)))]
     pub from_network: Option<String>,
     /// Only NICs now on this host bridge (alone: every guest using it)
-    #[arg(long, value_name = "BR")]
+    #[arg(long, value_name = "BR", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::bridges()))]
     pub from_bridge: Option<String>,
     /// Only the NIC with this MAC address
-    #[arg(long)]
+    #[arg(long, add = clap_complete::engine::ArgValueCandidates::new(crate::complete::macs()))]
     pub mac: Option<String>,
     /// Put the NICs on this host bridge
-    #[arg(long, value_name = "BR")]
+    #[arg(long, value_name = "BR", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::bridges()))]
     pub to_bridge: Option<String>,
     /// Put the NICs on this libvirt network
-    #[arg(long, value_name = "NET")]
+    #[arg(long, value_name = "NET", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::networks(crate::complete::State::All)))]
     pub to_network: Option<String>,
     /// Also move running guests now (update-device: the tap moves, no downtime)
     #[arg(long, conflicts_with = "restart")]
@@ -89,7 +89,7 @@ pub struct Args {
     pub force: bool,
     /// Offline: convert the domain XML in FILE (`-`: stdin) and print the
     /// result (with --dry-run: the diff); no connection, nothing checked
-    #[arg(long, value_name = "FILE", conflicts_with_all = ["domains", "all", "live", "restart", "jobs"])]
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["domains", "all", "live", "restart", "jobs"], value_hint = clap::ValueHint::FilePath)]
     pub file: Option<String>,
 }
 

@@ -19,7 +19,7 @@ use crate::xml::edit::{self, Target};
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Guests to restore
-    #[arg(value_name = "DOMAIN", required = true)]
+    #[arg(value_name = "DOMAIN", required = true, add = clap_complete::engine::ArgValueCandidates::new(crate::complete::domains(crate::complete::State::All)))]
     pub domains: Vec<String>,
     /// Backup to restore: a file name in the guest's backup directory or a path
     #[arg(long, value_name = "BACKUP")]

@@ -12,6 +12,7 @@ use crate::output;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Domain name or UUID
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::complete::domains(crate::complete::State::Active)))]
     pub domain: String,
     /// Only this guest interface (its host-side name, e.g. vnet0)
     #[arg(long)]

@@ -12,6 +12,7 @@ use crate::xml::edit;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Domain name or UUID
+    #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::complete::domains(crate::complete::State::All)))]
     pub domain: String,
     /// Show the persistent config (next boot) instead of the running guest
     #[arg(long)]

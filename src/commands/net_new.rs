@@ -51,7 +51,7 @@ pub struct Args {
     #[arg(long)]
     pub routed: bool,
     /// Use this existing host bridge (guests on the LAN)
-    #[arg(long, value_name = "BR")]
+    #[arg(long, value_name = "BR", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::bridges()))]
     pub bridge: Option<String>,
     /// IPv4 subnet, e.g. 192.168.150.0/24 (default: first free /24)
     #[arg(long, value_name = "CIDR", conflicts_with = "bridge")]

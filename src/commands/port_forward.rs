@@ -17,6 +17,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::context::Ctx;
 use crate::facts::{self, NetIp};
+use crate::guest;
 use crate::host;
 use crate::libvirt::{update_flags, update_section, Conn, UpdateCommand};
 use crate::output;
@@ -66,7 +67,7 @@ impl Proto {
 #[command(after_long_help = "Examples:\n  knet port-forward web1 --host-port 8080 --guest-port 80\n  knet port-forward dns1 --host-port 5353 --guest-port 53 --proto udp --print\n  knet port-forward web1 --host-port 8080 --remove")]
 pub struct Args {
     /// The guest (name or UUID)
-    #[arg(value_name = "DOM")]
+    #[arg(value_name = "DOM", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::domains(crate::complete::State::All)))]
     pub domain: String,
     /// Port on the host that is forwarded
     #[arg(long, value_name = "HP", value_parser = clap::value_parser!(u16).range(1..))]
@@ -84,7 +85,7 @@ pub struct Args {
     #[arg(long)]
     pub print: bool,
     /// libvirt's hooks directory
-    #[arg(long, value_name = "DIR", default_value = "/etc/libvirt/hooks")]
+    #[arg(long, value_name = "DIR", default_value = "/etc/libvirt/hooks", value_hint = clap::ValueHint::DirPath)]
     pub hooks_dir: PathBuf,
 }
 
@@ -182,12 +183,11 @@ struct NatNic {
 }
 
 fn nat_nic(conn: &dyn Conn, dom: &str) -> Result<NatNic> {
-    let info = conn.list_domains().context("failed to list domains")?.into_iter().find(|d| d.name == dom || d.uuid == dom);
-    let Some(info) = info else { bail!("failed to get domain '{dom}': no such domain") };
+    let info = conn.lookup_domain(dom).map_err(|e| guest::lookup_error(dom, e))?;
     if info.name.contains(char::is_whitespace) {
         bail!("domain name '{}' contains whitespace, which the hook's rule table cannot hold", info.name);
     }
-    let xml = conn.domain_xml(&info.name, info.persistent).with_context(|| format!("failed to get domain '{dom}'"))?;
+    let xml = guest::domain_xml(conn, &info.name, info.persistent)?;
     for nic in facts::nics(&xml) {
         let (Some(network), Some(mac)) = (nic.network, nic.mac) else { continue };
         let Ok(nx) = conn.network_xml(&network, false) else { continue };
@@ -245,7 +245,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let (dom_name, running, changed);
     if args.remove {
         let before = rules.len();
-        let info = conn.list_domains().context("failed to list domains")?.into_iter().find(|d| d.name == args.domain || d.uuid == args.domain);
+        // a forward may outlive its guest: remove by name when it is gone
+        let info = conn.lookup_domain(&args.domain).ok();
         dom_name = info.as_ref().map_or(args.domain.clone(), |d| d.name.clone());
         running = info.is_some_and(|d| d.active);
         let (gone, kept): (Vec<Rule>, Vec<Rule>) = rules.into_iter().partition(|r| r.domain == dom_name && r.proto == proto && r.host_port == args.host_port);
@@ -279,7 +280,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         let rule = Rule { domain: name.clone(), proto: proto.into(), host_port: args.host_port, guest_ip, guest_port: args.guest_port.unwrap_or(args.host_port), bridge };
         rules.push(rule.clone());
         changed = Some(rule);
-        running = conn.list_domains()?.iter().any(|d| d.name == name && d.active);
+        running = conn.lookup_domain(&name).map_err(|e| guest::lookup_error(&name, e))?.active;
         dom_name = name;
     }
     let text = script(&rules);

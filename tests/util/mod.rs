@@ -22,6 +22,8 @@ pub fn virsh() -> Command {
 
 fn clean_env(c: &mut Command) {
     c.env_remove("LIBVIRT_DEFAULT_URI").env("LC_ALL", "C").env_remove("VISUAL").env_remove("EDITOR");
+    // knet remembers connected URIs (for --connect completion): never in the tester's home
+    c.env("XDG_STATE_HOME", std::env::temp_dir().join("knet-test-state"));
 }
 
 /// Run and capture; stdin is empty (never a terminal).
