@@ -45,7 +45,7 @@ define_guests() {
             "$name" "$(printf '%d' "'$p")" $((i / 256)) $((i % 256)) > "$dir/$name.xml"
         cmds+=("define $dir/$name.xml ;")
     done
-    virsh -c "$uri" "${cmds[@]}" >/dev/null
+    virsh -c "$uri" "${cmds[*]}" >/dev/null
     rm -rf "$dir"
 }
 
@@ -92,11 +92,11 @@ fleet, byhost = mean("fleet"), mean("byhost")
 print(f"\n3 hosts x {n} guests, seconds (mean):")
 print(f"  knet fleet (one command, hosts at once)   {fleet:8.3f}")
 print(f"  host by host (three knet runs)            {byhost:8.3f}   {byhost/fleet:.2f}x the fleet's time")
-print("\ngrowth, one host:")
-base = None
-for g in (50, 200, 800):
-    t = mean(f"grow-{g}")
-    per = t / g * 1000
-    base = base or per
-    print(f"  {g:4d} guests  {t:8.3f} s   {per:6.2f} ms/guest   ({per/base:.2f}x the 50-guest rate)")
+print("\ngrowth, one host (linear means the cost of each added guest does not rise):")
+sizes = (50, 200, 800)
+ts = [mean(f"grow-{g}") for g in sizes]
+for g, t in zip(sizes, ts):
+    print(f"  {g:4d} guests  {t:8.3f} s   {t / g * 1000:6.2f} ms/guest overall")
+for (g0, t0), (g1, t1) in zip(zip(sizes, ts), zip(sizes[1:], ts[1:])):
+    print(f"  guests {g0:3d} -> {g1:3d}: {(t1 - t0) / (g1 - g0) * 1000:6.2f} ms per added guest")
 PY
