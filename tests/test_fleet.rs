@@ -138,7 +138,11 @@ fn guest_xml(name: &str, mac: &str) -> String {
 /// namespace, `n` guests `{prefix}-gNNN` on `default` (distinct MACs per
 /// host through `host_byte`).
 fn hypervisor(prefix: &str, host_byte: u8, n: usize) -> (Sandbox, Vec<String>) {
-    let sb = Sandbox::start();
+    hypervisor_with(&[], prefix, host_byte, n)
+}
+
+fn hypervisor_with(env: &[(&str, &str)], prefix: &str, host_byte: u8, n: usize) -> (Sandbox, Vec<String>) {
+    let sb = Sandbox::start_with(env);
     run(sb.virsh().args(["net-define", sandbox_xml("default.xml").to_str().unwrap()])).ok();
     run(sb.virsh().args(["net-start", "default"])).ok();
     sb.exec(&["ip", "link", "add", "br0", "type", "bridge"]).ok();
@@ -275,4 +279,47 @@ fn fleet_writes_on_real_daemons_dhcp_hosts_and_network_start() {
     let out = both(&["net-dhcp-host", name, "remove", "--mac", "52:54:00:12:34:56"]).code(1);
     assert!(out.stdout.contains(&format!(" {}   ok ", a.uri)) && out.stdout.contains(&format!(" {}   unreachable ", b.uri)), "{}", out.stdout);
     assert!(!run(a.virsh().args(["net-dumpxml", "--inactive", name])).ok().stdout.contains("52:54:00:12:34:56"));
+}
+
+#[test]
+fn a_qemu_tcp_host_beside_a_local_socket() {
+    // libvirt's remote protocol over TCP: the first daemon also listens on
+    // 127.0.0.1:16509 of its own namespace, where knet runs; the second is
+    // reached through its unix socket, visible from there too
+    let (tcp, tcp_guests) = hypervisor_with(&[("KNET_TCP_PORT", "16509")], "t", 0xd1, 3);
+    let (unix, unix_guests) = hypervisor("u", 0xd2, 3);
+    let remote = "qemu+tcp://127.0.0.1:16509/system";
+    let state = tcp.dir.join("state");
+    let knet_there = |args: &[&str]| {
+        let xdg = format!("XDG_STATE_HOME={}", state.display());
+        let mut v = vec!["env", "LC_ALL=C", &xdg, concat!("KNET_LIBVIRT_BIN=", env!("CARGO_BIN_EXE_knet-libvirt")), env!("CARGO_BIN_EXE_knet"), "-c", remote, "-c", &unix.uri];
+        v.extend_from_slice(args);
+        tcp.exec(&v)
+    };
+    let l = knet_there(&["list", "--all", "--name"]).ok().stdout;
+    for g in &tcp_guests {
+        assert!(l.contains(&format!("{remote} {g}\n")), "{l}");
+    }
+    for g in &unix_guests {
+        assert!(l.contains(&format!("{} {g}\n", unix.uri)), "{l}");
+    }
+    let out = knet_there(&["domif-convert", "--all", "--from-network", "default", "--to-bridge", "br0", "--yes"]).ok();
+    for host in [remote, unix.uri.as_str()] {
+        // the last row naming the host is its summary row
+        let row = out.stdout.lines().rev().find(|r| r.starts_with(&format!(" {host} "))).unwrap_or_default();
+        assert_eq!(row.split_whitespace().collect::<Vec<_>>(), [host, "ok", "3", "converted"], "{}", out.stdout);
+    }
+    for (sb, names) in [(&tcp, &tcp_guests), (&unix, &unix_guests)] {
+        for g in names {
+            assert!(inactive_xml(sb, g).contains("<source bridge='br0'/>"), "{g}");
+        }
+    }
+}
+
+#[test]
+fn hosts_completes_file_paths() {
+    let dir = repo().join("tests/fixtures");
+    let word = format!("{}/fleet-no", dir.display());
+    let out = run(knet().env("COMPLETE", "bash").env("_CLAP_COMPLETE_INDEX", "2").env("_CLAP_COMPLETE_COMP_TYPE", "9").args(["--", "knet", "--hosts", &word])).ok();
+    assert_eq!(out.stdout.trim(), format!("{}/fleet-node.xml", dir.display()), "{}", out.stderr);
 }
