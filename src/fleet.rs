@@ -1,8 +1,8 @@
 //! What commands share when they run on several hosts (`-c` more than once,
 //! `--hosts FILE`; the fan-out itself is `Ctx::fan_out`).
 //!
-//! - Listing commands print one table with a `Host` column first, and JSON
-//!   items carrying a `host` field; a host that failed is reported on stderr
+//! - Listing commands print one table with a `Host` column first ([`table`]),
+//!   and JSON items carrying a `host` field ([`json`]); a host that failed is reported on stderr
 //!   after the table (`error: HOST: ...`) and makes the exit code 1, without
 //!   hiding the other hosts' rows.
 //! - Write commands print a per-host summary (Host, Result, Detail) and exit
@@ -37,41 +37,40 @@ pub fn with_host(host: &str, item: Value) -> Value {
     }
 }
 
-/// Print a listing from every host: one table with `Host` first (or, with
-/// `--json`, one array of the hosts' items each with its `host`), then one
-/// `error:` line per failed host on stderr. `rows`/`items` turn one host's
-/// result into table rows / JSON items.
-pub fn list<T>(
-    ctx: &Ctx,
-    results: &[HostResult<T>],
-    headers: &[&str],
-    rows: impl Fn(&T) -> Vec<Vec<String>>,
-    items: impl Fn(&T) -> Result<Vec<Value>>,
-) -> Result<()> {
-    if ctx.json() {
-        let mut all = Vec::new();
-        for r in results {
-            if let Ok(t) = &r.result {
-                all.extend(items(t)?.into_iter().map(|v| with_host(&r.host, v)));
+/// Print a listing from every host as one table, `Host` first, then one
+/// `error:` line per failed host on stderr (exit 1 if any). `rows` turns
+/// one host's result into its table rows.
+pub fn table<T>(ctx: &Ctx, results: &[HostResult<T>], headers: &[&str], rows: impl Fn(&T) -> Vec<Vec<String>>) -> Result<()> {
+    let mut heads = vec!["Host"];
+    heads.extend_from_slice(headers);
+    let mut table = Vec::new();
+    for r in results {
+        if let Ok(t) = &r.result {
+            for row in rows(t) {
+                table.push(std::iter::once(r.host.clone()).chain(row).collect());
             }
         }
-        output::print_json(&all)?;
-    } else {
-        let mut heads = vec!["Host"];
-        heads.extend_from_slice(headers);
-        let mut table = Vec::new();
-        for r in results {
-            if let Ok(t) = &r.result {
-                for row in rows(t) {
-                    let mut full = vec![r.host.clone()];
-                    full.extend(row);
-                    table.push(full);
-                }
-            }
-        }
-        output::print(&output::table(&heads, &table, ctx.quiet()))?;
     }
+    output::print(&output::table(&heads, &table, ctx.quiet()))?;
     report_failures(results)
+}
+
+/// `--json` of a listing from every host: one array of every host's items,
+/// each with its `host`; failed hosts as in [`table`].
+pub fn json<T>(results: &[HostResult<T>], items: impl Fn(&T) -> Result<Vec<Value>>) -> Result<()> {
+    let mut all = Vec::new();
+    for r in results {
+        if let Ok(t) = &r.result {
+            all.extend(items(t)?.into_iter().map(|v| with_host(&r.host, v)));
+        }
+    }
+    output::print_json(&all)?;
+    report_failures(results)
+}
+
+/// Items as JSON values, for [`json`].
+pub fn values<I: serde::Serialize>(items: impl IntoIterator<Item = I>) -> Result<Vec<Value>> {
+    Ok(items.into_iter().map(serde_json::to_value).collect::<serde_json::Result<_>>()?)
 }
 
 /// Plain lines (`--name`, `--uuid`) from every host, each as `HOST VALUE`.

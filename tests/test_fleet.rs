@@ -323,3 +323,22 @@ fn hosts_completes_file_paths() {
     let out = run(knet().env("COMPLETE", "bash").env("_CLAP_COMPLETE_INDEX", "2").env("_CLAP_COMPLETE_COMP_TYPE", "9").args(["--", "knet", "--hosts", &word])).ok();
     assert_eq!(out.stdout.trim(), format!("{}/fleet-node.xml", dir.display()), "{}", out.stderr);
 }
+
+#[test]
+fn fleet_conversion_needs_yes_and_previews_every_host() {
+    let (a, b) = (test_uri("fleet-node.xml"), "test:///default".to_string());
+    let knet2 = |args: &[&str]| run(knet().args(["-c", &a, "-c", &b, "domif-convert", "--all", "--to-bridge", "br0"]).args(args));
+    let e = knet2(&[]).code(2);
+    assert!(e.stderr.contains("without --yes") && e.stdout.is_empty(), "{}", e.stderr);
+
+    let d = knet2(&["--from-network", "fleetnat", "--dry-run"]).ok().stdout;
+    let (first, second) = d.split_once(&format!("# {b}\n")).expect("a section per host");
+    assert!(first.starts_with(&format!("# {a}\n")), "{d}");
+    assert_eq!(first.matches("+      <source bridge='br0'/>").count(), 5, "{d}");
+    assert_eq!(second, "nothing to convert\n");
+
+    let j: serde_json::Value = serde_json::from_str(&knet2(&["--json", "--dry-run"]).ok().stdout).unwrap();
+    let hosts: Vec<&str> = j.as_array().unwrap().iter().map(|p| p["host"].as_str().unwrap()).collect();
+    assert_eq!(hosts.iter().filter(|h| **h == a).count(), 5);
+    assert_eq!(hosts.iter().filter(|h| **h == b).count(), 1, "test:///default's guest is on network default");
+}

@@ -470,8 +470,11 @@ fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
             })
             .collect()
     };
-    let items = |(uri, local, r): &(String, bool, Report)| -> Result<Vec<serde_json::Value>> { Ok(vec![serde_json::json!({ "uri": uri, "local": local, "checks": r.0 })]) };
-    let listed = crate::fleet::list(ctx, &results, &["Verdict", "Subject", "Finding"], rows, items);
+    let listed = if ctx.json() {
+        crate::fleet::json(&results, |(uri, local, r)| Ok(vec![serde_json::json!({ "uri": uri, "local": local, "checks": r.0 })]))
+    } else {
+        crate::fleet::table(ctx, &results, &["Verdict", "Subject", "Finding"], rows)
+    };
     let failed = results.iter().any(|h| h.result.as_ref().is_ok_and(|(_, _, r)| r.0.iter().any(|f| f.status == Status::Fail)));
     listed?;
     if failed {

@@ -500,6 +500,11 @@ struct Done {
 }
 
 impl Done {
+    /// The previewed plans (none when applied).
+    fn plans(&self) -> &[Plan] {
+        self.preview.as_deref().unwrap_or_default()
+    }
+
     fn ok(&self) -> bool {
         self.reports.iter().all(GuestReport::ok)
     }
@@ -510,14 +515,9 @@ impl Done {
 fn render(done: &Done, ctx: &Ctx) -> Result<()> {
     if let Some(plans) = &done.preview {
         if ctx.json() {
-            let v: Vec<_> = plans.iter().map(|p| serde_json::json!({"guest": p.guest, "nics": p.nics, "diff": diff(p)})).collect();
-            return output::print_json(&v);
+            return output::print_json(&preview_json(plans));
         }
-        let mut s: String = plans.iter().map(diff).collect();
-        if plans.is_empty() {
-            s.push_str("nothing to convert\n");
-        }
-        output::print(&s)?;
+        output::print(&preview_text(plans))?;
     } else if ctx.json() {
         output::print_json(&done.reports)?;
     } else {
@@ -532,6 +532,19 @@ fn render(done: &Done, ctx: &Ctx) -> Result<()> {
     } else {
         Err(Exit::silent(1))
     }
+}
+
+/// `--dry-run`: every plan's diff.
+fn preview_text(plans: &[Plan]) -> String {
+    let mut s: String = plans.iter().map(diff).collect();
+    if plans.is_empty() {
+        s.push_str("nothing to convert\n");
+    }
+    s
+}
+
+fn preview_json(plans: &[Plan]) -> Vec<serde_json::Value> {
+    plans.iter().map(|p| serde_json::json!({"guest": p.guest, "nics": p.nics, "diff": diff(p)})).collect()
 }
 
 /// Plan, confirm and apply on the context's one host; prints nothing
@@ -678,25 +691,19 @@ fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
 /// `--dry-run` on several hosts: each host's diffs under a `# HOST` line
 /// (JSON: the hosts' plans, each with its `host`).
 fn fleet_preview(ctx: &Ctx, results: &[HostResult<Done>]) -> Result<()> {
-    let mut s = String::new();
-    let mut json = Vec::new();
-    for r in results {
-        let Ok(done) = &r.result else { continue };
-        let (_, text) = output::capture(|| render(done, ctx));
-        if ctx.json() {
-            let v: serde_json::Value = serde_json::from_str(&text)?;
-            json.extend(v.as_array().into_iter().flatten().map(|p| crate::fleet::with_host(&r.host, p.clone())));
-        } else {
-            s.push_str(&format!("# {}\n{text}", r.host));
-        }
-    }
     if ctx.json() {
-        output::print_json(&json)?;
+        crate::fleet::json(results, |d| Ok(preview_json(d.plans())))?;
     } else {
+        let mut s = String::new();
+        for r in results {
+            if let Ok(done) = &r.result {
+                s.push_str(&format!("# {}\n{}", r.host, preview_text(done.plans())));
+            }
+        }
         output::print(&s)?;
+        crate::fleet::report_failures(results)?;
     }
     let ok = results.iter().all(|r| r.result.as_ref().is_ok_and(Done::ok));
-    crate::fleet::report_failures(results)?;
     if ok {
         Ok(())
     } else {

@@ -80,7 +80,8 @@ fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
     if !found && answered {
         return Err(anyhow::anyhow!("failed to get domain '{}' on any of the {} hosts", args.domain, results.len()));
     }
-    crate::fleet::list(ctx, &results, &HEADERS, |i| i.iter().flatten().map(table_row).collect(), |i| {
-        json_rows(i.as_deref().unwrap_or_default()).into_iter().map(|r| Ok(serde_json::to_value(r)?)).collect()
-    })
+    if ctx.json() {
+        return crate::fleet::json(&results, |i| crate::fleet::values(json_rows(i.as_deref().unwrap_or_default())));
+    }
+    crate::fleet::table(ctx, &results, &HEADERS, |i| i.iter().flatten().map(table_row).collect())
 }

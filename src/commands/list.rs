@@ -45,12 +45,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     if ctx.fleet()? {
         let results = ctx.fan_out(|h| domains(&args, h))?;
         if ctx.json() {
-            return crate::fleet::list(ctx, &results, &[], |_| Vec::new(), |d| d.iter().map(|d| Ok(serde_json::to_value(d)?)).collect());
+            return crate::fleet::json(&results, |doms| crate::fleet::values(doms));
         }
         if args.name || args.uuid {
             return crate::fleet::lines(ctx, &results, |d| d.iter().map(|d| line(&args, d)).collect());
         }
-        return crate::fleet::list(ctx, &results, &HEADERS, |d| d.iter().map(row).collect(), |_| Ok(Vec::new()));
+        return crate::fleet::table(ctx, &results, &HEADERS, |doms| doms.iter().map(row).collect());
     }
     let doms = domains(&args, ctx)?;
     if ctx.json() {

@@ -179,7 +179,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         return crate::fleet::each_host(ctx, |h| on_host(&args, h));
     }
     let results = ctx.fan_out(|h| listed(&args, h))?;
-    crate::fleet::list(ctx, &results, &LIST_HEADERS, |hosts| hosts.iter().map(list_row).collect(), |hosts| hosts.iter().map(|h| Ok(serde_json::to_value(h)?)).collect())
+    if ctx.json() {
+        return crate::fleet::json(&results, |hosts| crate::fleet::values(hosts));
+    }
+    crate::fleet::table(ctx, &results, &LIST_HEADERS, |hosts| hosts.iter().map(list_row).collect())
 }
 
 const LIST_HEADERS: [&str; 3] = ["MAC", "IP", "Name"];

@@ -62,12 +62,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     if ctx.fleet()? {
         let results = ctx.fan_out(|h| networks(&args, h))?;
         if ctx.json() {
-            return crate::fleet::list(ctx, &results, &[], |_| Vec::new(), |n| n.iter().map(|n| Ok(serde_json::to_value(n)?)).collect());
+            return crate::fleet::json(&results, |nets| crate::fleet::values(nets));
         }
         if args.name || args.uuid {
             return crate::fleet::lines(ctx, &results, |nets| nets.iter().map(|n| if args.name { n.name.clone() } else { n.uuid.clone() }).collect());
         }
-        return crate::fleet::list(ctx, &results, &HEADERS, |nets| nets.iter().map(row).collect(), |_| Ok(Vec::new()));
+        return crate::fleet::table(ctx, &results, &HEADERS, |nets| nets.iter().map(row).collect());
     }
     let nets = networks(&args, ctx)?;
 
