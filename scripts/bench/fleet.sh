@@ -92,11 +92,15 @@ fleet, byhost = mean("fleet"), mean("byhost")
 print(f"\n3 hosts x {n} guests, seconds (mean):")
 print(f"  knet fleet (one command, hosts at once)   {fleet:8.3f}")
 print(f"  host by host (three knet runs)            {byhost:8.3f}   {byhost/fleet:.2f}x the fleet's time")
-print("\ngrowth, one host (linear means the cost of each added guest does not rise):")
+print("\ngrowth, one host (linear means the cost of each added guest does not rise);")
+print("wall time waits on libvirtd; knet's own CPU (user+sys) is what knet does:")
 sizes = (50, 200, 800)
-ts = [mean(f"grow-{g}") for g in sizes]
-for g, t in zip(sizes, ts):
-    print(f"  {g:4d} guests  {t:8.3f} s   {t / g * 1000:6.2f} ms/guest overall")
-for (g0, t0), (g1, t1) in zip(zip(sizes, ts), zip(sizes[1:], ts[1:])):
-    print(f"  guests {g0:3d} -> {g1:3d}: {(t1 - t0) / (g1 - g0) * 1000:6.2f} ms per added guest")
+res = [json.load(open(f"{d}/grow-{g}.json"))["results"][0] for g in sizes]
+ts = [r["mean"] for r in res]
+cpu = [r["user"] + r["system"] for r in res]
+for g, t, c in zip(sizes, ts, cpu):
+    print(f"  {g:4d} guests  wall {t:7.3f} s ({t / g * 1000:5.2f} ms/guest)   knet CPU {c * 1000:7.1f} ms ({c / g * 1000:5.3f} ms/guest)")
+for i in range(len(sizes) - 1):
+    dg = sizes[i + 1] - sizes[i]
+    print(f"  guests {sizes[i]:3d} -> {sizes[i + 1]:3d}: wall {(ts[i + 1] - ts[i]) / dg * 1000:5.2f} ms, knet CPU {(cpu[i + 1] - cpu[i]) / dg * 1000:5.3f} ms per added guest")
 PY
