@@ -13,16 +13,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
 
-/// `$XDG_STATE_HOME/knet/backups`, else `~/.local/state/knet/backups`.
+/// `$XDG_STATE_HOME/knet/backups`, else `~/.local/state/knet/backups`
+/// (knet's state directory is shared with the shell's history and URIs).
 pub fn root() -> Result<PathBuf> {
-    let state = match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
-        Some(s) => PathBuf::from(s),
-        None => {
-            let home = std::env::var_os("HOME").filter(|v| !v.is_empty()).ok_or_else(|| anyhow!("neither XDG_STATE_HOME nor HOME is set: nowhere to keep backups"))?;
-            PathBuf::from(home).join(".local/state")
-        }
-    };
-    Ok(state.join("knet/backups"))
+    let state = crate::complete::state_dir().ok_or_else(|| anyhow!("neither XDG_STATE_HOME nor HOME is set: nowhere to keep backups"))?;
+    Ok(state.join("backups"))
 }
 
 fn guest_dir(guest: &str) -> Result<PathBuf> {
@@ -69,7 +64,10 @@ pub fn save(guest: &str, xml: &str) -> Result<PathBuf> {
         let path = dir.join(name);
         match fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
             Ok(mut f) => {
-                f.write_all(xml.as_bytes()).and_then(|_| f.sync_all()).with_context(|| format!("cannot write backup {}", path.display()))?;
+                // no fsync per file: it would double the cost of a bulk run
+                // (libvirt already syncs each define); commands call sync()
+                // once when their batch is done
+                f.write_all(xml.as_bytes()).with_context(|| format!("cannot write backup {}", path.display()))?;
                 return Ok(path);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
@@ -77,6 +75,18 @@ pub fn save(guest: &str, xml: &str) -> Result<PathBuf> {
         }
     }
     unreachable!()
+}
+
+/// Flush every backup written so far to disk (one `syncfs` for a batch).
+pub fn sync() -> Result<()> {
+    let root = root()?;
+    let dir = fs::File::open(&root).with_context(|| format!("cannot open {}", root.display()))?;
+    use std::os::fd::AsRawFd;
+    // SAFETY: a valid open fd for the duration of the call
+    if unsafe { libc::syncfs(dir.as_raw_fd()) } != 0 {
+        return Err(anyhow::Error::new(std::io::Error::last_os_error()).context("cannot sync backups"));
+    }
+    Ok(())
 }
 
 /// A guest's backups, oldest first.

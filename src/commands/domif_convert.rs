@@ -5,7 +5,9 @@
 //! plan everything first (read-only), confirm, then per guest: re-read the
 //! persistent XML and skip the guest if it changed since the plan, save a
 //! backup (0600), define the edited XML (an atomic replace in libvirt), and
-//! only then touch the running guest. A failed live update re-defines the
+//! only then touch the running guest. With `--yes` there is no pause between
+//! reading and defining, so each guest is read, planned and applied in one
+//! go (the read is the one "just before define"). A failed live update re-defines the
 //! original, so a failure leaves that guest exactly as it was. The XML edit is
 //! [`crate::xml::edit::retarget_interface`]: only the NIC's type and source
 //! change; every other byte is the guest's own.
@@ -28,7 +30,7 @@ use crate::context::{Ctx, HostResult};
 use crate::fleet::Outcome;
 use crate::exit::Exit;
 use crate::guest;
-use crate::libvirt::{affect, code, Conn};
+use crate::libvirt::{affect, code, Conn, DomainInfo};
 use crate::mac::Mac;
 use crate::output;
 use crate::xml::edit::{self, Target};
@@ -72,7 +74,7 @@ pub struct Args {
     /// Change the persistent config (always done; accepted for virsh habits)
     #[arg(long)]
     pub config: bool,
-    /// Restart running guests to apply: ACPI shutdown, destroy after the timeout, start
+    /// Restart running guests to apply: ACPI shutdown, destroy after the timeout, start (paused ones paused)
     #[arg(long)]
     pub restart: bool,
     /// Seconds to wait for an ACPI shutdown with --restart before destroying
@@ -268,6 +270,30 @@ fn plan_guest(guest: &str, xml: String, args: &Args, target: &Target, mac: Optio
     Ok(Some(Plan { guest: guest.to_string(), active: false, original: xml, converted, nics }))
 }
 
+/// Read one guest's persistent XML and plan it; a report when there is
+/// nothing to do or it cannot be planned (the report is the result, not an
+/// error to propagate, hence its size in `Err`).
+#[allow(clippy::result_large_err)]
+fn plan_one(conn: &dyn Conn, name: &str, info: Option<DomainInfo>, args: &Args, target: &Target, mac: Option<Mac>) -> Result<Plan, GuestReport> {
+    // a guest given by UUID is reported and backed up under its name
+    let canonical = info.as_ref().map_or_else(|| name.to_string(), |i| i.name.clone());
+    let name = canonical.as_str();
+    if info.as_ref().is_some_and(|i| !i.persistent) {
+        // its "inactive" XML is the live one: defining it would make a
+        // transient guest persistent behind the admin's back
+        return Err(GuestReport::new(name, Status::Failed, Some("transient guest: no persistent config to convert (use update-device)".into())));
+    }
+    let xml = guest::domain_xml(conn, name, true).map_err(|e| GuestReport::new(name, Status::Failed, Some(format!("{e:#}"))))?;
+    match plan_guest(name, xml, args, target, mac) {
+        Ok(Some(mut p)) => {
+            p.active = info.is_some_and(|i| i.active);
+            Ok(p)
+        }
+        Ok(None) => Err(GuestReport::new(name, Status::NothingToConvert, None)),
+        Err(e) => Err(GuestReport::new(name, Status::Failed, Some(format!("{e:#}")))),
+    }
+}
+
 /// The live interface element of the NIC with `mac`, retargeted, for
 /// update-device; `None` when the running guest lacks that NIC (one added
 /// with --config only: it gets the new target at its next boot).
@@ -314,20 +340,25 @@ fn wait_shutdown(conn: &dyn Conn, guest: &str, timeout: Duration) -> Result<()> 
 
 /// Apply one plan over `conn`. Never leaves the guest half-changed: every
 /// failure after the define puts the original back.
-fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target) -> GuestReport {
+/// With `reread`, the persistent XML is read again first and the guest
+/// skipped if it differs from the plan's (the plan was made before a
+/// confirmation prompt; without a prompt the plan was read just now).
+fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target, reread: bool) -> GuestReport {
     let mut rep = GuestReport::new(&plan.guest, Status::Failed, None);
     rep.nics = plan.nics.clone();
-    let now = match conn.domain_xml(&plan.guest, true) {
-        Ok(x) => x,
-        Err(e) => {
-            rep.detail = Some(format!("cannot re-read its XML: {e}"));
+    if reread {
+        let now = match conn.domain_xml(&plan.guest, true) {
+            Ok(x) => x,
+            Err(e) => {
+                rep.detail = Some(format!("cannot re-read its XML: {e}"));
+                return rep;
+            }
+        };
+        if now != plan.original {
+            rep.status = Status::Skipped;
+            rep.detail = Some("its XML changed since knet read it (someone else edited it); not touched".into());
             return rep;
         }
-    };
-    if now != plan.original {
-        rep.status = Status::Skipped;
-        rep.detail = Some("its XML changed since knet read it (someone else edited it); not touched".into());
-        return rep;
     }
     match backup::save(&plan.guest, &plan.original) {
         Ok(p) => rep.backup = Some(p.display().to_string()),
@@ -383,7 +414,9 @@ fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target) -> GuestRep
         }
     } else if active && args.restart {
         let timeout = Duration::from_secs(args.shutdown_timeout);
-        if let Err(e) = wait_shutdown(conn, &plan.guest, timeout).and_then(|_| Ok(conn.start_domain(&plan.guest, false)?)) {
+        // a guest paused before comes back paused: it was stopped on purpose
+        let paused = conn.is_paused(&plan.guest).unwrap_or(false);
+        if let Err(e) = wait_shutdown(conn, &plan.guest, timeout).and_then(|_| Ok(conn.start_domain(&plan.guest, paused)?)) {
             rep.detail = Some(format!("config converted, but the restart failed: {e:#}"));
             return rep;
         }
@@ -396,6 +429,10 @@ fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target) -> GuestRep
 fn move_back(conn: &dyn Conn, guest: &str, mac: &str, from: &Target) -> Result<()> {
     let live = conn.domain_xml(guest, false)?;
     move_live(conn, guest, &live, mac, from)
+}
+
+fn reports_have_backups(done: &Mutex<Vec<(usize, GuestReport)>>) -> bool {
+    done.lock().unwrap_or_else(|e| e.into_inner()).iter().any(|(_, r)| r.backup.is_some())
 }
 
 /// The target a NIC came from, to move it back.
@@ -522,7 +559,7 @@ fn render(done: &Done, ctx: &Ctx) -> Result<()> {
         output::print_json(&done.reports)?;
     } else {
         let mut s = summary(&done.reports, ctx.quiet());
-        if done.nothing_planned && done.ok() {
+        if done.nothing_planned {
             s.push_str("nothing to convert\n");
         }
         output::print(&s)?;
@@ -564,30 +601,20 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     } else {
         args.domains.clone()
     };
+    let info_of = |name: &str| infos.iter().find(|d| d.name == name || d.uuid == name).cloned();
     let mut reports: Vec<GuestReport> = Vec::new();
     let mut plans = Vec::new();
-    for name in &names {
-        let info = infos.iter().find(|d| &d.name == name || &d.uuid == name);
-        if info.is_some_and(|i| !i.persistent) {
-            // its "inactive" XML is the live one: defining it would make a
-            // transient guest persistent behind the admin's back
-            reports.push(GuestReport::new(name, Status::Failed, Some("transient guest: no persistent config to convert (use update-device)".into())));
-            continue;
-        }
-        let xml = match guest::domain_xml(conn, name, true) {
-            Ok(x) => x,
-            Err(e) => {
-                reports.push(GuestReport::new(name, Status::Failed, Some(format!("{e:#}"))));
-                continue;
+    // With --yes nothing waits between reading a guest and defining it, so
+    // each worker plans and applies guest by guest (one read per guest, and
+    // the reads run in parallel with --jobs). Otherwise everything is planned
+    // first, shown, confirmed, and re-read before define.
+    let one_pass = args.yes && !args.dry_run;
+    if !one_pass {
+        for name in &names {
+            match plan_one(conn, name, info_of(name), args, &target, mac) {
+                Ok(p) => plans.push(p),
+                Err(r) => reports.push(r),
             }
-        };
-        match plan_guest(name, xml, args, &target, mac) {
-            Ok(Some(mut p)) => {
-                p.active = info.is_some_and(|i| i.active);
-                plans.push(p)
-            }
-            Ok(None) => reports.push(GuestReport::new(name, Status::NothingToConvert, None)),
-            Err(e) => reports.push(GuestReport::new(name, Status::Failed, Some(format!("{e:#}")))),
         }
     }
 
@@ -601,8 +628,10 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     }
 
     // apply: `jobs` workers, each over its own connection, pulling guests in order
+    let total = if one_pass { names.len() } else { plans.len() };
+    // several hosts at once: one bar per host would garble the terminal
     let bar = if std::io::stderr().is_terminal() && !ctx.quiet() && !ctx.json() && ctx.host().is_none() {
-        let b = indicatif::ProgressBar::new(plans.len() as u64);
+        let b = indicatif::ProgressBar::new(total as u64);
         b.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
         b
     } else {
@@ -612,14 +641,23 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     let done: Mutex<Vec<(usize, GuestReport)>> = Mutex::new(Vec::new());
     let work = |c: &dyn Conn| loop {
         let i = next.fetch_add(1, Ordering::SeqCst);
-        let Some(p) = plans.get(i) else { break };
-        bar.set_message(p.guest.clone());
-        let r = apply(c, p, args, &target);
+        let r = if one_pass {
+            let Some(name) = names.get(i) else { break };
+            bar.set_message(name.clone());
+            match plan_one(c, name, info_of(name), args, &target, mac) {
+                Ok(p) => apply(c, &p, args, &target, false),
+                Err(r) => r,
+            }
+        } else {
+            let Some(p) = plans.get(i) else { break };
+            bar.set_message(p.guest.clone());
+            apply(c, p, args, &target, true)
+        };
         bar.inc(1);
         done.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
     };
     // the global --jobs: parallel connections to this one host
-    let jobs = usize::from(ctx.opts.jobs.unwrap_or(1)).min(plans.len().max(1));
+    let jobs = usize::from(ctx.opts.jobs.unwrap_or(1)).min(total.max(1));
     let mut extra = Vec::new();
     for _ in 1..jobs {
         extra.push(ctx.open_conn()?);
@@ -632,11 +670,19 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
         work(conn);
     });
     bar.finish_and_clear();
+    if reports_have_backups(&done) {
+        if let Err(e) = backup::sync() {
+            eprintln!("warning: {e:#}");
+        }
+    }
     let mut applied = done.into_inner().unwrap_or_else(|e| e.into_inner());
     applied.sort_by_key(|(i, _)| *i);
     reports.extend(applied.into_iter().map(|(_, r)| r));
-    reports.sort_by(|a, b| names.iter().position(|n| n == &a.guest).cmp(&names.iter().position(|n| n == &b.guest)));
-    Ok(Done { reports, nothing_planned: plans.is_empty(), preview: None })
+    let order: std::collections::HashMap<String, usize> = names.iter().enumerate().map(|(k, n)| (info_of(n).map_or_else(|| n.clone(), |i| i.name), k)).collect();
+    reports.sort_by_key(|r| order.get(&r.guest).copied().unwrap_or(usize::MAX));
+
+    let nothing_planned = reports.iter().all(|r| r.status == Status::NothingToConvert);
+    Ok(Done { reports, nothing_planned, preview: None })
 }
 
 /// Usage errors, before any host is touched; the parsed --mac.
@@ -724,5 +770,26 @@ fn counts(reports: &[GuestReport]) -> String {
         "no guest selected".into()
     } else {
         parts.join(", ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn which_uris_are_this_host() {
+        assert_eq!(uri_scheme_and_local("qemu:///system"), ("qemu".into(), true));
+        assert_eq!(uri_scheme_and_local("qemu:///system?socket=/tmp/x/sock"), ("qemu".into(), true));
+        assert_eq!(uri_scheme_and_local("qemu+unix:///system"), ("qemu".into(), true));
+        assert_eq!(uri_scheme_and_local("qemu+ssh://root@kvm1/system"), ("qemu".into(), false));
+        assert_eq!(uri_scheme_and_local("qemu+tcp://127.0.0.1:16509/system"), ("qemu".into(), false));
+        assert_eq!(uri_scheme_and_local("test:///default"), ("test".into(), true));
+    }
+
+    #[test]
+    fn a_moved_nic_knows_where_it_came_from() {
+        let n = NicChange { index: 0, mac: None, from: "network default".into(), to: "bridge br0".into() };
+        assert_eq!(plan_from_target(&n), Some(Target::Network("default".into())));
     }
 }

@@ -26,9 +26,12 @@ use crate::validate::{self, DocKind, Report};
 /// and a hint; warnings (slow NIC model, MAC outside 52:54:00) do not make a
 /// file invalid.
 ///
+/// Diagnostics go to stderr; each valid file is announced on stdout as
+/// `FILE validates`, as virt-xml-validate does (-q silences it). With --json,
+/// one JSON object per file and line on stdout instead.
+///
 /// Exit status: 0 all files valid (warnings allowed), 1 some file invalid,
-/// 2 usage error or unreadable file. With --json, one JSON object per file
-/// and line on stdout.
+/// 2 usage error or unreadable file.
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// XML files to check; `-` reads standard input
@@ -69,10 +72,19 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         let report = match read(file) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(src) => validate::validate(&src, file, kind),
-                Err(e) => validate::Report::not_utf8(file, e.utf8_error().valid_up_to(), &String::from_utf8_lossy(e.as_bytes())),
+                Err(e) => validate::Report::not_utf8(
+                    file,
+                    e.utf8_error().valid_up_to(),
+                    &String::from_utf8_lossy(e.as_bytes()),
+                ),
             },
             Err(msg) => {
                 let _ = writeln!(stderr.lock(), "error: {file}: {msg}");
+                if ctx.json() {
+                    // Still one object per file, so a script can zip them with its arguments.
+                    let obj = serde_json::json!({"file": file, "kind": null, "valid": false, "error": msg, "diagnostics": []});
+                    writeln!(stdout.lock(), "{obj}")?;
+                }
                 code = USAGE;
                 continue;
             }
@@ -89,7 +101,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     }
 }
 
-fn print_report(report: &Report, ctx: &Ctx, out: &mut impl Write, err: &mut impl Write) -> Result<()> {
+fn print_report(
+    report: &Report,
+    ctx: &Ctx,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> Result<()> {
     if ctx.json() {
         writeln!(out, "{}", serde_json::to_string(report)?)?;
         return Ok(());
@@ -108,9 +125,15 @@ fn read(file: &str) -> std::result::Result<Vec<u8>, String> {
     // `knet validate /dev/zero` must not eat the memory.
     let limit = crate::xml::MAX_INPUT as u64 + 1;
     let res = if file == "-" {
-        std::io::stdin().lock().take(limit).read_to_end(&mut buf).map(|_| ())
+        std::io::stdin()
+            .lock()
+            .take(limit)
+            .read_to_end(&mut buf)
+            .map(|_| ())
     } else {
-        std::fs::File::open(file).and_then(|f| f.take(limit).read_to_end(&mut buf)).map(|_| ())
+        std::fs::File::open(file)
+            .and_then(|f| f.take(limit).read_to_end(&mut buf))
+            .map(|_| ())
     };
     res.map(|()| buf).map_err(|e| {
         let s = e.to_string();

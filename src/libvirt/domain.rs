@@ -88,6 +88,8 @@ pub trait DomainWriteApi {
     fn shutdown_domain(&self, name: &str) -> VirtResult<()>;
     /// Hard power-off (`virDomainDestroy`).
     fn destroy_domain(&self, name: &str) -> VirtResult<()>;
+    /// Whether a running domain is paused (`virDomainGetState`).
+    fn is_paused(&self, name: &str) -> VirtResult<bool>;
     /// Start a defined domain, optionally paused (`virDomainCreateWithFlags`).
     fn start_domain(&self, name: &str, paused: bool) -> VirtResult<()>;
     /// `virDomainInterfaceAddresses`.

@@ -14,7 +14,12 @@ pub fn parse_ipv4(s: &str) -> Option<Ipv4Addr> {
     let mut parts = [0u8; 4];
     let mut n = 0;
     for p in s.split('.') {
-        if n == 4 || p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()) || (p.len() > 1 && p.starts_with('0')) {
+        if n == 4
+            || p.is_empty()
+            || p.len() > 3
+            || !p.bytes().all(|b| b.is_ascii_digit())
+            || (p.len() > 1 && p.starts_with('0'))
+        {
             return None;
         }
         parts[n] = p.parse::<u16>().ok().filter(|v| *v <= 255)? as u8;
@@ -40,13 +45,18 @@ pub fn parse_ipv6(s: &str) -> Option<Ipv6Addr> {
 }
 
 pub fn parse_ip(s: &str) -> Option<IpAddr> {
-    parse_ipv4(s).map(IpAddr::V4).or_else(|| parse_ipv6(s).map(IpAddr::V6))
+    parse_ipv4(s)
+        .map(IpAddr::V4)
+        .or_else(|| parse_ipv6(s).map(IpAddr::V6))
 }
 
 /// Whether `s` looks like an abbreviated IPv4 address (`192.168.1`, `10.1`):
 /// digits and dots, fewer than four parts. Used only to word the error.
 pub fn is_short_ipv4(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') && s.split('.').count() < 4 && s.split('.').all(|p| !p.is_empty())
+    !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && s.split('.').count() < 4
+        && s.split('.').all(|p| !p.is_empty())
 }
 
 /// The prefix length of a contiguous netmask, or None (e.g. 255.0.255.0).
@@ -78,7 +88,11 @@ fn mask(ip: IpAddr, prefix: u32) -> u128 {
     if p == 0 {
         return 0;
     }
-    let all: u128 = if b == 128 { u128::MAX } else { (1u128 << b) - 1 };
+    let all: u128 = if b == 128 {
+        u128::MAX
+    } else {
+        (1u128 << b) - 1
+    };
     let host: u128 = if p == b { 0 } else { (1u128 << (b - p)) - 1 };
     all & !host
 }
@@ -98,7 +112,11 @@ pub fn network_address(net: IpAddr, prefix: u32) -> u128 {
 
 pub fn broadcast_address(net: IpAddr, prefix: u32) -> u128 {
     let b = bits(net);
-    let all: u128 = if b == 128 { u128::MAX } else { (1u128 << b) - 1 };
+    let all: u128 = if b == 128 {
+        u128::MAX
+    } else {
+        (1u128 << b) - 1
+    };
     network_address(net, prefix) | (all & !mask(net, prefix))
 }
 
@@ -177,7 +195,10 @@ mod tests {
         let net: IpAddr = "192.168.122.1".parse().unwrap();
         assert!(in_subnet("192.168.122.254".parse().unwrap(), net, 24));
         assert!(!in_subnet("192.168.123.2".parse().unwrap(), net, 24));
-        assert_eq!(broadcast_address(net, 24), u32::from(Ipv4Addr::new(192, 168, 122, 255)) as u128);
+        assert_eq!(
+            broadcast_address(net, 24),
+            u32::from(Ipv4Addr::new(192, 168, 122, 255)) as u128
+        );
         let v6: IpAddr = "2001:db8::1".parse().unwrap();
         assert!(in_subnet("2001:db8::ff".parse().unwrap(), v6, 64));
         assert!(in_subnet("2001:db9::ff".parse().unwrap(), v6, 0));

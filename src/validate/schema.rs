@@ -28,6 +28,28 @@ pub struct El {
     pub any: bool,
     /// The definition depends on an attribute's value.
     pub switch: Option<Switch>,
+    /// A constraint between siblings that the structure engine leaves to a
+    /// named rule (its id is in STRUCTURAL_RULES) but a RelaxNG schema
+    /// states as a `<choice>`; rng.rs writes it.
+    pub special: Option<Special>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Special {
+    /// `<ip>`: netmask= or prefix=, not both (rule ip-netmask-and-prefix).
+    NetmaskOrPrefix,
+    /// DHCP `<host>`: mac= or id= (not both), and/or name= (rules
+    /// dhcp-host-mac-and-id, dhcp-host-no-identity).
+    DhcpHostIdentity,
+    /// `<forward>`: `<interface>`s or PCI `<address>`es, not both (rule
+    /// forward-interface-and-address).
+    ForwardPool,
+    /// hostdev `<source>`: `<address type=...>`, or `<vendor>`+`<product>`
+    /// with an optional USB `<address>` (rule hostdev-source-incomplete).
+    HostdevSource,
+    /// CCW `<address>`: cssid=, ssid= and devno= all or none (rule
+    /// ccw-address-incomplete).
+    AllOrNoAttrs,
 }
 
 pub struct At {
@@ -52,13 +74,13 @@ pub struct Switch {
 pub const DNSMASQ_NS: &str = "http://libvirt.org/schemas/network/dnsmasq/1.0";
 
 const fn el(name: &'static str, attrs: &'static [&'static [At]], kids: &'static [&'static [Kid]]) -> El {
-    El { name, ns: None, attrs, kids, text: None, any: false, switch: None }
+    El { name, ns: None, attrs, kids, text: None, any: false, switch: None, special: None }
 }
 const fn text_el(name: &'static str, ty: Ty) -> El {
-    El { name, ns: None, attrs: &[], kids: &[], text: Some(ty), any: false, switch: None }
+    El { name, ns: None, attrs: &[], kids: &[], text: Some(ty), any: false, switch: None, special: None }
 }
 const fn switch(name: &'static str, attrs: &'static [&'static [At]], sw: Switch) -> El {
-    El { name, ns: None, attrs, kids: &[], text: None, any: false, switch: Some(sw) }
+    El { name, ns: None, attrs, kids: &[], text: None, any: false, switch: Some(sw), special: None }
 }
 const fn a(name: &'static str, ty: Ty) -> At {
     At { name, ty, req: false }
@@ -83,7 +105,7 @@ const fn some(el: &'static El) -> Kid {
 
 pub static TITLE: El = text_el("title", OBJECT_NAME_WITH_SLASH);
 pub static DESCRIPTION: El = text_el("description", TEXT);
-pub static METADATA: El = El { name: "metadata", ns: None, attrs: &[], kids: &[], text: None, any: true, switch: None };
+pub static METADATA: El = El { name: "metadata", ns: None, attrs: &[], kids: &[], text: None, any: true, switch: None, special: None };
 pub static MTU: El = el("mtu", &[&[r("size", USHORT)]], &[]);
 pub static PORT_OPTIONS: El = el("port", &[&[a("isolated", YES_NO)]], &[]);
 
@@ -154,12 +176,12 @@ static NAT_ADDRESS: El = el("address", &[&[r("start", IPV4_ADDR), r("end", IPV4_
 static NAT_PORT: El = el("port", &[&[r("start", PORT), r("end", PORT)]], &[]);
 static NAT: El = el("nat", &[&[a("ipv6", YES_NO)]], &[&[opt(&NAT_ADDRESS), opt(&NAT_PORT)]]);
 pub const FORWARD_MODES: &[&str] = &["nat", "route", "open", "bridge", "passthrough", "private", "vepa", "hostdev"];
-static FORWARD: El = el(
+static FORWARD: El = El { special: Some(Special::ForwardPool), ..el(
     "forward",
     &[&[a("dev", DEVICE_NAME), a("mode", Ty::Enum(FORWARD_MODES)), a("managed", YES_NO)]],
     // interface* and address* exclude each other (rule forward-interface-and-address).
     &[&[many(&FWD_INTERFACE), many(&FWD_PCI_ADDRESS), opt(&FWD_PF), opt(&FWD_DRIVER), opt(&NAT)]],
-);
+) };
 
 static PORTGROUP: El = el(
     "portgroup",
@@ -195,11 +217,11 @@ static DNS: El = el(
 static LEASE: El = el("lease", &[&[r("expiry", UNSIGNED_LONG), a("unit", Ty::Enum(&["seconds", "minutes", "hours"]))]], &[]);
 static DHCP_RANGE: El = el("range", &[&[r("start", IP_ADDR), r("end", IP_ADDR)]], &[&[opt(&LEASE)]]);
 // mac/id/name combinations are rule dhcp-host-identity.
-static DHCP_HOST: El = el("host", &[&[a("mac", UNI_MAC), a("id", DUID), a("name", TEXT), r("ip", IP_ADDR)]], &[&[opt(&LEASE)]]);
+static DHCP_HOST: El = El { special: Some(Special::DhcpHostIdentity), ..el("host", &[&[a("mac", UNI_MAC), a("id", DUID), a("name", TEXT), r("ip", IP_ADDR)]], &[&[opt(&LEASE)]]) };
 static BOOTP: El = el("bootp", &[&[r("file", FILE_PATH), a("server", DNS_NAME)]], &[]);
 static DHCP: El = el("dhcp", &[], &[&[many(&DHCP_RANGE), many(&DHCP_HOST), opt(&BOOTP)]]);
 static TFTP: El = el("tftp", &[&[r("root", TEXT)]], &[]);
-static NET_IP: El = el(
+static NET_IP: El = El { special: Some(Special::NetmaskOrPrefix), ..el(
     "ip",
     // address is optional in the schema but required by the parser (rule ip-missing-address);
     // netmask and prefix exclude each other (rule ip-netmask-and-prefix).
@@ -211,10 +233,10 @@ static NET_IP: El = el(
         a("localPtr", YES_NO),
     ]],
     &[&[opt(&TFTP), opt(&DHCP)]],
-);
+) };
 
-static DNSMASQ_OPTION: El = El { name: "option", ns: Some(DNSMASQ_NS), attrs: &[&[r("value", TEXT)]], kids: &[], text: None, any: false, switch: None };
-static DNSMASQ_OPTIONS: El = El { name: "options", ns: Some(DNSMASQ_NS), attrs: &[], kids: &[&[many(&DNSMASQ_OPTION)]], text: None, any: false, switch: None };
+static DNSMASQ_OPTION: El = El { name: "option", ns: Some(DNSMASQ_NS), attrs: &[&[r("value", TEXT)]], kids: &[], text: None, any: false, switch: None, special: None };
+static DNSMASQ_OPTIONS: El = El { name: "options", ns: Some(DNSMASQ_NS), attrs: &[], kids: &[&[many(&DNSMASQ_OPTION)]], text: None, any: false, switch: None, special: None };
 
 pub static NETWORK: El = el(
     "network",
@@ -325,7 +347,7 @@ static ADDR_CCID: El = el("address", &[&[r("controller", DRIVE_NUM2), a("slot", 
 static ADDR_USB: El = el("address", &[&[r("bus", USB_ADDR), a("port", USB_PORT)]], &[]);
 static ADDR_SPAPR: El = el("address", &[&[a("reg", SPAPR_REG)]], &[]);
 // cssid, ssid and devno come together (rule ccw-address-incomplete).
-static ADDR_CCW: El = el("address", &[&[a("cssid", CCW_CSSID), a("ssid", CCW_SSID), a("devno", CCW_DEVNO)]], &[]);
+static ADDR_CCW: El = El { special: Some(Special::AllOrNoAttrs), ..el("address", &[&[a("cssid", CCW_CSSID), a("ssid", CCW_SSID), a("devno", CCW_DEVNO)]], &[]) };
 static ADDR_ISA: El = el("address", &[&[a("iobase", ISA_IOBASE), a("irq", ISA_IRQ)]], &[]);
 static ADDR_NONE: El = el("address", &[], &[]);
 static ADDR_DIMM: El = el("address", &[&[a("slot", UNSIGNED_INT), a("base", HEXUINT)]], &[]);
@@ -418,14 +440,16 @@ static SRC_SOCKET: El = el("source", &[&[r("address", IPV4_ADDR), r("port", PORT
 static UDP_LOCAL: El = el("local", &[&[r("address", IPV4_ADDR), r("port", PORT_NUMBER)]], &[]);
 static SRC_UDP: El = el("source", &[&[r("address", IPV4_ADDR), r("port", PORT_NUMBER)]], &[&[one(&UDP_LOCAL)]]);
 static SRC_SERVER: El = el("source", &[&[a("address", IPV4_ADDR), r("port", PORT_NUMBER)]], &[]);
-static USB_VENDOR: El = el("vendor", &[&[r("id", USB_ID)]], &[]);
-static USB_PRODUCT: El = el("product", &[&[r("id", USB_ID)]], &[]);
+pub static USB_VENDOR: El = el("vendor", &[&[r("id", USB_ID)]], &[]);
+pub static USB_PRODUCT: El = el("product", &[&[r("id", USB_ID)]], &[]);
 static HD_ADDR_PCI: El = el("address", &[PCI_ADDR_ATTRS], &[]);
 static HD_ADDR_USB: El = el("address", &[&[r("bus", USB_ADDR), r("device", USB_ADDR)]], &[]);
-static HD_ADDRESS: El = switch("address", &[], Switch { attr: "type", cases: &[("pci", &HD_ADDR_PCI), ("usb", &HD_ADDR_USB)], default: None });
+// Without type= it is the USB address that may follow <vendor>/<product>.
+pub static HD_ADDR_USB_UNTYPED: El = el("address", &[&[r("bus", USB_ADDR), r("device", USB_ADDR)]], &[]);
+pub static HD_ADDRESS: El = switch("address", &[], Switch { attr: "type", cases: &[("pci", &HD_ADDR_PCI), ("usb", &HD_ADDR_USB)], default: Some(&HD_ADDR_USB_UNTYPED) });
 // Either <address> alone or <vendor>+<product> (+ optional usb <address>):
 // rule hostdev-source-incomplete checks the pairing.
-static SRC_HOSTDEV: El = el("source", &[&[a("missing", YES_NO)]], &[&[opt(&USB_VENDOR), opt(&USB_PRODUCT), opt(&HD_ADDRESS)]]);
+pub static SRC_HOSTDEV: El = El { special: Some(Special::HostdevSource), ..el("source", &[&[a("missing", YES_NO)]], &[&[opt(&USB_VENDOR), opt(&USB_PRODUCT), opt(&HD_ADDRESS)]]) };
 static SRC_VDPA: El = el("source", &[&[r("dev", DEVICE_NAME)]], &[]);
 static SRC_VDS: El = el("source", &[&[r("switchid", UUID), r("portid", LONG), r("portgroupid", TEXT), r("connectionid", LONG)]], &[]);
 

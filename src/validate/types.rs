@@ -12,20 +12,21 @@ use super::ip;
 pub enum Ty {
     /// One of these words exactly (case matters, as in the schema).
     Enum(&'static [&'static str]),
-    /// A predicate and what it expects, worded for "expected ...".
-    Check(fn(&str) -> bool, &'static str),
+    /// A predicate, what it expects (worded for "expected ..."), and the
+    /// same type as a RelaxNG pattern for xml-schemas/ (see rng.rs).
+    Check(fn(&str) -> bool, &'static str, &'static str),
 }
 
 impl Ty {
     pub fn accepts(&self, v: &str) -> bool {
         match self {
             Ty::Enum(vals) => vals.contains(&v),
-            Ty::Check(f, _) => f(v),
+            Ty::Check(f, _, _) => f(v),
         }
     }
 }
 
-pub const TEXT: Ty = Ty::Check(|_| true, "text");
+pub const TEXT: Ty = Ty::Check(|_| true, "text", "<text/>");
 pub const YES_NO: Ty = Ty::Enum(&["yes", "no"]);
 pub const ON_OFF: Ty = Ty::Enum(&["on", "off"]);
 
@@ -37,12 +38,12 @@ fn hex(v: &str) -> bool {
 }
 /// `[0-9]+` within `max` (libvirt's unsignedInt/unsignedLong: no sign).
 fn uint_max(v: &str, max: u64) -> bool {
-    digits(v) && v.trim_start_matches('0').len() <= 20 && v.parse::<u128>().map_or(false, |n| n <= max as u128)
+    digits(v) && v.trim_start_matches('0').len() <= 20 && v.parse::<u128>().is_ok_and(|n| n <= max as u128)
 }
 /// xsd:int / xsd:integer lexical form (optional sign) within a range.
 fn int_range(v: &str, min: i64, max: i64) -> bool {
     let body = v.strip_prefix(['+', '-']).unwrap_or(v);
-    digits(body) && body.trim_start_matches('0').len() <= 19 && v.parse::<i128>().map_or(false, |n| n >= min as i128 && n <= max as i128)
+    digits(body) && body.trim_start_matches('0').len() <= 19 && v.parse::<i128>().is_ok_and(|n| n >= min as i128 && n <= max as i128)
 }
 /// The schema's `uintN`: `0x` + up to `hexlen` hex digits (`0x` optional when
 /// `opt0x`), or a decimal int within `max`.
@@ -58,60 +59,60 @@ fn chars_in(v: &str, extra: &[u8]) -> bool {
     !v.is_empty() && v.bytes().all(|b| b.is_ascii_alphanumeric() || extra.contains(&b))
 }
 
-pub const UNSIGNED_INT: Ty = Ty::Check(|v| uint_max(v, u32::MAX as u64), "an unsigned integer");
-pub const UNSIGNED_LONG: Ty = Ty::Check(|v| uint_max(v, u64::MAX), "an unsigned integer");
-pub const POSITIVE_INT: Ty = Ty::Check(|v| digits(v) && v.bytes().any(|b| b != b'0') && v.trim_start_matches('0').len() <= 20, "a positive integer");
+pub const UNSIGNED_INT: Ty = Ty::Check(|v| uint_max(v, u32::MAX as u64), "an unsigned integer", "<data type=\"unsignedInt\"><param name=\"pattern\">[0-9]+</param></data>");
+pub const UNSIGNED_LONG: Ty = Ty::Check(|v| uint_max(v, u64::MAX), "an unsigned integer", "<data type=\"unsignedLong\"><param name=\"pattern\">[0-9]+</param></data>");
+pub const POSITIVE_INT: Ty = Ty::Check(|v| digits(v) && v.bytes().any(|b| b != b'0'), "a positive integer", "<data type=\"positiveInteger\"><param name=\"pattern\">[0-9]+</param></data>");
 /// networkcommon's `speed` / `BurstSize`: 1..2^32-1.
-pub const SPEED: Ty = Ty::Check(|v| uint_max(v, u32::MAX as u64) && v.bytes().any(|b| b != b'0'), "a positive integer (kibibytes per second)");
-pub const USHORT: Ty = Ty::Check(|v| int_range(v, 0, 65535), "an integer 0-65535");
-pub const PORT: Ty = Ty::Check(|v| int_range(v, 1, 65535), "a port number 1-65535");
-pub const PORT_NUMBER: Ty = Ty::Check(|v| int_range(v, -1, 65535), "a port number -1-65535");
-pub const LONG: Ty = Ty::Check(|v| int_range(v, i64::MIN, i64::MAX), "an integer");
-pub const UINT8: Ty = Ty::Check(|v| hex_or_dec(v, 2, false, 255), "a number 0-255 (or 0x0-0xff)");
-pub const UINT16: Ty = Ty::Check(|v| hex_or_dec(v, 4, true, 65535), "a number 0-65535 (or 0x0-0xffff)");
-pub const UINT24: Ty = Ty::Check(|v| hex_or_dec(v, 6, false, 16777215), "a number 0-16777215 (or 0x0-0xffffff)");
-pub const UINT32: Ty = Ty::Check(|v| hex_or_dec(v, 8, true, u32::MAX as i64), "a number 0-4294967295 (or 0x0-0xffffffff)");
-pub const PCI_DOMAIN: Ty = Ty::Check(|v| hex_or_dec(v, 8, true, u32::MAX as i64), "a PCI domain (0-0xffffffff)");
-pub const PCI_BUS: Ty = Ty::Check(|v| hex_or_dec(v, 2, false, 255), "a PCI bus number (0-0xff)");
-pub const PCI_SLOT: Ty = Ty::Check(pci_slot, "a PCI slot number (0-0x1f)");
-pub const PCI_FUNC: Ty = Ty::Check(pci_func, "a PCI function number (0-7)");
-pub const VLAN_TAG: Ty = Ty::Check(|v| uint_max(v, 4095), "a VLAN tag 0-4095");
-pub const IPV4_PREFIX: Ty = Ty::Check(|v| uint_max(v, 32), "a prefix length 0-32");
+pub const SPEED: Ty = Ty::Check(|v| uint_max(v, u32::MAX as u64) && v.bytes().any(|b| b != b'0'), "a positive integer (kibibytes per second)", "<data type=\"unsignedInt\"><param name=\"pattern\">[0-9]+</param><param name=\"minInclusive\">1</param></data>");
+pub const USHORT: Ty = Ty::Check(|v| int_range(v, 0, 65535), "an integer 0-65535", "<data type=\"int\"><param name=\"minInclusive\">0</param><param name=\"maxInclusive\">65535</param></data>");
+pub const PORT: Ty = Ty::Check(|v| int_range(v, 1, 65535), "a port number 1-65535", "<data type=\"int\"><param name=\"minInclusive\">1</param><param name=\"maxInclusive\">65535</param></data>");
+pub const PORT_NUMBER: Ty = Ty::Check(|v| int_range(v, -1, 65535), "a port number -1-65535", "<data type=\"int\"><param name=\"minInclusive\">-1</param><param name=\"maxInclusive\">65535</param></data>");
+pub const LONG: Ty = Ty::Check(|v| int_range(v, i64::MIN, i64::MAX), "an integer", "<data type=\"long\"/>");
+pub const UINT8: Ty = Ty::Check(|v| hex_or_dec(v, 2, false, 255), "a number 0-255 (or 0x0-0xff)", "<choice><data type=\"string\"><param name=\"pattern\">0x[0-9a-fA-F]{1,2}</param></data><data type=\"int\"><param name=\"minInclusive\">0</param><param name=\"maxInclusive\">255</param></data></choice>");
+pub const UINT16: Ty = Ty::Check(|v| hex_or_dec(v, 4, true, 65535), "a number 0-65535 (or 0x0-0xffff)", "<choice><data type=\"string\"><param name=\"pattern\">(0x)?[0-9a-fA-F]{1,4}</param></data><data type=\"int\"><param name=\"minInclusive\">0</param><param name=\"maxInclusive\">65535</param></data></choice>");
+pub const UINT24: Ty = Ty::Check(|v| hex_or_dec(v, 6, false, 16777215), "a number 0-16777215 (or 0x0-0xffffff)", "<choice><data type=\"string\"><param name=\"pattern\">0x[0-9a-fA-F]{1,6}</param></data><data type=\"int\"><param name=\"minInclusive\">0</param><param name=\"maxInclusive\">16777215</param></data></choice>");
+pub const UINT32: Ty = Ty::Check(|v| hex_or_dec(v, 8, true, u32::MAX as i64), "a number 0-4294967295 (or 0x0-0xffffffff)", "<choice><data type=\"string\"><param name=\"pattern\">(0x)?[0-9a-fA-F]{1,8}</param></data><data type=\"unsignedInt\"/></choice>");
+pub const PCI_DOMAIN: Ty = Ty::Check(|v| hex_or_dec(v, 8, true, u32::MAX as i64), "a PCI domain (0-0xffffffff)", "<choice><data type=\"string\"><param name=\"pattern\">(0x)?[0-9a-fA-F]{1,8}</param></data><data type=\"unsignedInt\"/></choice>");
+pub const PCI_BUS: Ty = Ty::Check(|v| hex_or_dec(v, 2, false, 255), "a PCI bus number (0-0xff)", "<choice><data type=\"string\"><param name=\"pattern\">0x[0-9a-fA-F]{1,2}</param></data><data type=\"int\"><param name=\"minInclusive\">0</param><param name=\"maxInclusive\">255</param></data></choice>");
+pub const PCI_SLOT: Ty = Ty::Check(pci_slot, "a PCI slot number (0-0x1f)", "<choice><data type=\"string\"><param name=\"pattern\">(0x)?[0-1]?[0-9a-fA-F]</param></data><data type=\"int\"><param name=\"minInclusive\">0</param><param name=\"maxInclusive\">31</param></data></choice>");
+pub const PCI_FUNC: Ty = Ty::Check(pci_func, "a PCI function number (0-7)", "<choice><data type=\"string\"><param name=\"pattern\">(0x)?[0-7]</param></data><data type=\"int\"><param name=\"minInclusive\">0</param><param name=\"maxInclusive\">7</param></data></choice>");
+pub const VLAN_TAG: Ty = Ty::Check(|v| uint_max(v, 4095), "a VLAN tag 0-4095", "<data type=\"unsignedInt\"><param name=\"pattern\">[0-9]+</param><param name=\"maxInclusive\">4095</param></data>");
+pub const IPV4_PREFIX: Ty = Ty::Check(|v| uint_max(v, 32), "a prefix length 0-32", "<data type=\"unsignedInt\"><param name=\"pattern\">[0-9]+</param><param name=\"maxInclusive\">32</param></data>");
 /// basictypes' ipPrefix: ipv4Prefix | ipv6Prefix, i.e. 0-128; the family
 /// check (33 on an IPv4 address) is a semantic rule.
-pub const IP_PREFIX: Ty = Ty::Check(|v| uint_max(v, 128), "a prefix length (0-32 for IPv4, 0-128 for IPv6)");
-pub const IPV4_ADDR: Ty = Ty::Check(|v| ip::parse_ipv4(v).is_some(), "an IPv4 address in dotted-quad form (e.g. 192.168.122.1)");
-pub const IP_ADDR: Ty = Ty::Check(|v| ip::parse_ip(v).is_some(), "an IPv4 (dotted quad) or IPv6 address");
-pub const UNI_MAC: Ty = Ty::Check(|v| ip::parse_mac(v).is_some_and(|m| !ip::is_multicast(m)), "a unicast MAC address (e.g. 52:54:00:12:34:56)");
-pub const UUID: Ty = Ty::Check(ip::is_uuid, "a UUID (32 hex digits, optionally as 8-4-4-4-12)");
-pub const DEVICE_NAME: Ty = Ty::Check(|v| chars_in(v, b"_.-\\:/"), "a device name (letters, digits and _ . - \\ : /)");
-pub const DNS_NAME: Ty = Ty::Check(|v| chars_in(v, b".-"), "a DNS name (letters, digits, '.' and '-')");
-pub const ZONE_NAME: Ty = Ty::Check(|v| chars_in(v, b"_-"), "a firewalld zone name (letters, digits, '_' and '-')");
-pub const ALIAS_NAME: Ty = Ty::Check(|v| chars_in(v, b"_-."), "an alias name (letters, digits, '_', '-' and '.')");
-pub const MODEL_TYPE: Ty = Ty::Check(|v| chars_in(v, b"-_"), "a NIC model name (letters, digits, '-' and '_')");
-pub const NCNAME: Ty = Ty::Check(ncname, "an XML name (no ':' or spaces)");
-pub const FILTER_PARAM_NAME: Ty = Ty::Check(|v| chars_in(v, b"_"), "a filter parameter name (letters, digits, '_')");
-pub const FILTER_PARAM_VALUE: Ty = Ty::Check(|v| chars_in(v, b"_.:"), "a filter parameter value (letters, digits, '_', '.' and ':')");
-pub const FILE_PATH: Ty = Ty::Check(|v| !v.is_empty() && !v.contains('\n'), "a non-empty path");
-pub const ABS_FILE_PATH: Ty = Ty::Check(abs_path, "an absolute path");
-pub const OBJECT_NAME_WITH_SLASH: Ty = Ty::Check(|v| !v.is_empty() && !v.contains('\n'), "a non-empty single line");
+pub const IP_PREFIX: Ty = Ty::Check(|v| uint_max(v, 128), "a prefix length (0-32 for IPv4, 0-128 for IPv6)", "<data type=\"unsignedInt\"><param name=\"pattern\">[0-9]+</param><param name=\"maxInclusive\">128</param></data>");
+pub const IPV4_ADDR: Ty = Ty::Check(|v| ip::parse_ipv4(v).is_some(), "an IPv4 address in dotted-quad form (e.g. 192.168.122.1)", "<data type=\"string\"><param name=\"pattern\">IPV4</param></data>");
+pub const IP_ADDR: Ty = Ty::Check(|v| ip::parse_ip(v).is_some(), "an IPv4 (dotted quad) or IPv6 address", "<choice><data type=\"string\"><param name=\"pattern\">IPV4</param></data><data type=\"string\"><param name=\"pattern\">IPV6</param></data></choice>");
+pub const UNI_MAC: Ty = Ty::Check(|v| ip::parse_mac(v).is_some_and(|m| !ip::is_multicast(m)), "a unicast MAC address (e.g. 52:54:00:12:34:56)", "<data type=\"string\"><param name=\"pattern\">[a-fA-F0-9][02468aAcCeE](:[a-fA-F0-9]{2}){5}</param></data>");
+pub const UUID: Ty = Ty::Check(ip::is_uuid, "a UUID (32 hex digits, optionally as 8-4-4-4-12)", "<data type=\"string\"><param name=\"pattern\">[a-fA-F0-9]{32}|[a-fA-F0-9]{8}-([a-fA-F0-9]{4}-){3}[a-fA-F0-9]{12}</param></data>");
+pub const DEVICE_NAME: Ty = Ty::Check(|v| chars_in(v, b"_.-\\:/"), "a device name (letters, digits and _ . - \\ : /)", "<data type=\"string\"><param name=\"pattern\">[a-zA-Z0-9_.\\-\\\\:/]+</param></data>");
+pub const DNS_NAME: Ty = Ty::Check(|v| chars_in(v, b".-"), "a DNS name (letters, digits, '.' and '-')", "<data type=\"string\"><param name=\"pattern\">[a-zA-Z0-9.\\-]+</param></data>");
+pub const ZONE_NAME: Ty = Ty::Check(|v| chars_in(v, b"_-"), "a firewalld zone name (letters, digits, '_' and '-')", "<data type=\"string\"><param name=\"pattern\">[a-zA-Z0-9_\\-]+</param></data>");
+pub const ALIAS_NAME: Ty = Ty::Check(|v| chars_in(v, b"_-."), "an alias name (letters, digits, '_', '-' and '.')", "<data type=\"string\"><param name=\"pattern\">[a-zA-Z0-9_\\-.]+</param></data>");
+pub const MODEL_TYPE: Ty = Ty::Check(|v| chars_in(v, b"-_"), "a NIC model name (letters, digits, '-' and '_')", "<data type=\"string\"><param name=\"pattern\">[a-zA-Z0-9\\-_]+</param></data>");
+pub const NCNAME: Ty = Ty::Check(ncname, "an XML name (no ':' or spaces)", "<data type=\"NCName\"/>");
+pub const FILTER_PARAM_NAME: Ty = Ty::Check(|v| chars_in(v, b"_"), "a filter parameter name (letters, digits, '_')", "<data type=\"string\"><param name=\"pattern\">[a-zA-Z0-9_]+</param></data>");
+pub const FILTER_PARAM_VALUE: Ty = Ty::Check(|v| chars_in(v, b"_.:"), "a filter parameter value (letters, digits, '_', '.' and ':')", "<data type=\"string\"><param name=\"pattern\">[a-zA-Z0-9_.:]+</param></data>");
+pub const FILE_PATH: Ty = Ty::Check(|v| !v.is_empty() && !v.contains(['\n', '\r']), "a non-empty path", "<data type=\"string\"><param name=\"pattern\">.+</param></data>");
+pub const ABS_FILE_PATH: Ty = Ty::Check(abs_path, "an absolute path", "<data type=\"string\"><param name=\"pattern\">(/|[a-zA-Z]:\\\\).+</param></data>");
+pub const OBJECT_NAME_WITH_SLASH: Ty = Ty::Check(|v| !v.is_empty() && !v.contains('\n'), "a non-empty single line", "<data type=\"string\"><param name=\"pattern\">[^\\n]+</param></data>");
 /// networkcommon's virtualPortProfileID: at most 39 characters.
-pub const PROFILE_ID: Ty = Ty::Check(|v| v.chars().count() <= 39, "a profile id of at most 39 characters");
-pub const BRIDGE_ATTR: Ty = Ty::Check(|v| v.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-\\:/ ".contains(&b)), "a bridge name (letters, digits and _ . - \\ : / space)");
-pub const DUID: Ty = Ty::Check(duid, "a DHCPv6 DUID (colon-separated hex bytes, e.g. 00:01:00:01:...)");
-pub const USB_ADDR: Ty = Ty::Check(|v| hex_opt0x(v, 3), "a USB bus/device number (up to 3 hex digits)");
-pub const USB_ID: Ty = Ty::Check(|v| hex_opt0x(v, 4), "a USB id (up to 4 hex digits)");
-pub const USB_PORT: Ty = Ty::Check(|v| v.split('.').count() <= 4 && v.split('.').all(|p| hex_opt0x(p, 3)), "a USB port path (e.g. 1.2)");
-pub const DRIVE_NUM2: Ty = Ty::Check(|v| digits(v) && v.len() <= 2, "a number of at most 2 digits");
-pub const DRIVE_UNIT: Ty = Ty::Check(|v| digits(v) && v.len() <= 5, "a number of at most 5 digits");
-pub const SPAPR_REG: Ty = Ty::Check(|v| hex_opt0x(v, 8), "a register address (up to 8 hex digits)");
-pub const HEXUINT: Ty = Ty::Check(|v| { let h = v.strip_prefix("0x").unwrap_or(v); !h.is_empty() && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) }, "a hexadecimal number");
-pub const ISA_IOBASE: Ty = Ty::Check(|v| v.strip_prefix("0x").is_some_and(|h| hex(h) && h.len() <= 4), "0x followed by up to 4 hex digits");
-pub const ISA_IRQ: Ty = Ty::Check(|v| v.strip_prefix("0x").is_some_and(|h| hex(h) && h.len() == 1), "0x followed by one hex digit");
-pub const CCW_CSSID: Ty = Ty::Check(|v| v.strip_prefix("0x").map_or_else(|| int_range(v, 0, 254), |h| hex(h) && h.len() <= 2 && !h.eq_ignore_ascii_case("ff")), "a channel subsystem id 0-0xfe");
-pub const CCW_SSID: Ty = Ty::Check(|v| { let h = v.strip_prefix("0x").unwrap_or(v); h.len() == 1 && (b'0'..=b'3').contains(&h.as_bytes()[0]) }, "a subchannel set id 0-3");
-pub const CCW_DEVNO: Ty = Ty::Check(|v| v.strip_prefix("0x").map_or_else(|| int_range(v, 0, 65535), |h| hex(h) && h.len() <= 4), "a device number 0-0xffff");
-pub const LOADPARM: Ty = Ty::Check(|v| (1..=8).contains(&v.chars().count()) && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || c.is_whitespace()), "1-8 letters, digits, dots or spaces");
+pub const PROFILE_ID: Ty = Ty::Check(|v| v.chars().count() <= 39, "a profile id of at most 39 characters", "<data type=\"string\"><param name=\"maxLength\">39</param></data>");
+pub const BRIDGE_ATTR: Ty = Ty::Check(|v| v.bytes().all(|b| b.is_ascii_alphanumeric() || b"_.-\\:/ ".contains(&b)), "a bridge name (letters, digits and _ . - \\ : / space)", "<data type=\"string\"><param name=\"pattern\">[a-zA-Z0-9_.\\-\\\\:/ ]*</param></data>");
+pub const DUID: Ty = Ty::Check(duid, "a DHCPv6 DUID (colon-separated hex bytes, e.g. 00:01:00:01:...)", "<choice><data type=\"string\"><param name=\"pattern\">0{1,2}:0?1:0{1,2}:0?[a-fA-F1-9](:[a-fA-F0-9]{1,2}){4}(:[a-fA-F0-9]{1,2}){6,8}</param></data><data type=\"string\"><param name=\"pattern\">0{1,2}:0?2(:[a-fA-F0-9]{1,2}){4}(:[a-fA-F0-9]{1,2}){1,124}</param></data><data type=\"string\"><param name=\"pattern\">0{1,2}:0?3:0{1,2}:0?[a-fA-F1-9](:[a-fA-F0-9]{1,2}){6,8}</param></data><data type=\"string\"><param name=\"pattern\">0{1,2}:0?4(:[a-fA-F0-9]{1,2}){16}</param></data></choice>");
+pub const USB_ADDR: Ty = Ty::Check(|v| hex_opt0x(v, 3), "a USB bus/device number (up to 3 hex digits)", "<data type=\"string\"><param name=\"pattern\">(0x)?[0-9a-fA-F]{1,3}</param></data>");
+pub const USB_ID: Ty = Ty::Check(|v| hex_opt0x(v, 4), "a USB id (up to 4 hex digits)", "<data type=\"string\"><param name=\"pattern\">(0x)?[0-9a-fA-F]{1,4}</param></data>");
+pub const USB_PORT: Ty = Ty::Check(|v| v.split('.').count() <= 4 && v.split('.').all(|p| hex_opt0x(p, 3)), "a USB port path (e.g. 1.2)", "<data type=\"string\"><param name=\"pattern\">((0x)?[0-9a-fA-F]{1,3}\\.){0,3}(0x)?[0-9a-fA-F]{1,3}</param></data>");
+pub const DRIVE_NUM2: Ty = Ty::Check(|v| digits(v) && v.len() <= 2, "a number of at most 2 digits", "<data type=\"string\"><param name=\"pattern\">[0-9]{1,2}</param></data>");
+pub const DRIVE_UNIT: Ty = Ty::Check(|v| digits(v) && v.len() <= 5, "a number of at most 5 digits", "<data type=\"string\"><param name=\"pattern\">[0-9]{1,5}</param></data>");
+pub const SPAPR_REG: Ty = Ty::Check(|v| hex_opt0x(v, 8), "a register address (up to 8 hex digits)", "<data type=\"string\"><param name=\"pattern\">(0x)?[0-9a-fA-F]{1,8}</param></data>");
+pub const HEXUINT: Ty = Ty::Check(|v| { let h = v.strip_prefix("0x").unwrap_or(v); !h.is_empty() && h.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) }, "a hexadecimal number", "<data type=\"string\"><param name=\"pattern\">(0x)?[0-9a-f]+</param></data>");
+pub const ISA_IOBASE: Ty = Ty::Check(|v| v.strip_prefix("0x").is_some_and(|h| hex(h) && h.len() <= 4), "0x followed by up to 4 hex digits", "<data type=\"string\"><param name=\"pattern\">0x[a-fA-F0-9]{1,4}</param></data>");
+pub const ISA_IRQ: Ty = Ty::Check(|v| v.strip_prefix("0x").is_some_and(|h| hex(h) && h.len() == 1), "0x followed by one hex digit", "<data type=\"string\"><param name=\"pattern\">0x[a-fA-F0-9]</param></data>");
+pub const CCW_CSSID: Ty = Ty::Check(|v| v.strip_prefix("0x").map_or_else(|| int_range(v, 0, 254), |h| hex(h) && h.len() <= 2 && !h.eq_ignore_ascii_case("ff")), "a channel subsystem id 0-0xfe", "<choice><data type=\"string\"><param name=\"pattern\">0x[0-9a-eA-E][0-9a-fA-F]?</param></data><data type=\"string\"><param name=\"pattern\">0x[fF][0-9a-eA-E]?</param></data><data type=\"int\"><param name=\"minInclusive\">0</param><param name=\"maxInclusive\">254</param></data></choice>");
+pub const CCW_SSID: Ty = Ty::Check(|v| { let h = v.strip_prefix("0x").unwrap_or(v); h.len() == 1 && (b'0'..=b'3').contains(&h.as_bytes()[0]) }, "a subchannel set id 0-3", "<data type=\"string\"><param name=\"pattern\">(0x)?[0-3]</param></data>");
+pub const CCW_DEVNO: Ty = Ty::Check(|v| v.strip_prefix("0x").map_or_else(|| int_range(v, 0, 65535), |h| hex(h) && h.len() <= 4), "a device number 0-0xffff", "<choice><data type=\"string\"><param name=\"pattern\">0x[0-9a-fA-F]{1,4}</param></data><data type=\"int\"><param name=\"minInclusive\">0</param><param name=\"maxInclusive\">65535</param></data></choice>");
+pub const LOADPARM: Ty = Ty::Check(|v| (1..=8).contains(&v.chars().count()) && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '.' || matches!(c, ' ' | '\t' | '\n' | '\r')), "1-8 letters, digits, dots or spaces", "<data type=\"string\"><param name=\"pattern\">[a-zA-Z0-9.\\s]{1,8}</param></data>");
 
 fn hex_opt0x(v: &str, max: usize) -> bool {
     let h = v.strip_prefix("0x").unwrap_or(v);
@@ -136,7 +137,8 @@ fn pci_func(v: &str) -> bool {
 
 fn abs_path(v: &str) -> bool {
     let b = v.as_bytes();
-    (b.len() >= 2 && b[0] == b'/') || (b.len() >= 4 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\')
+    let rest_ok = |from: usize| v.len() > from && !v[from..].contains(['\n', '\r']);
+    (b.first() == Some(&b'/') && rest_ok(1)) || (b.len() >= 4 && b[0].is_ascii_alphabetic() && b[1] == b':' && b[2] == b'\\' && rest_ok(3))
 }
 
 fn ncname(v: &str) -> bool {

@@ -6,7 +6,7 @@
 
 use roxmltree::Node;
 
-use super::network::{Bandwidth, PciAddress, Route, Vlan, VirtualPort};
+use super::network::{Bandwidth, PciAddress, Route, VirtualPort, Vlan};
 use super::{at, attr, kid, kids, Val};
 
 pub struct Domain<'a, 'i> {
@@ -15,6 +15,7 @@ pub struct Domain<'a, 'i> {
     pub name: Option<Val<'a>>,
     /// `<devices>` elements found (the schema allows one).
     pub devices: Vec<usize>,
+    pub devices_nodes: Vec<Node<'a, 'i>>,
     pub interfaces: Vec<Node<'a, 'i>>,
 }
 
@@ -26,6 +27,7 @@ impl<'a, 'i> Domain<'a, 'i> {
             kind: attr(n, "type"),
             name: kid(n, "name").and_then(super::text),
             devices: devices.iter().map(|d| at(*d)).collect(),
+            devices_nodes: devices.clone(),
             interfaces: devices.iter().flat_map(|d| kids(*d, "interface")).collect(),
         }
     }
@@ -82,7 +84,13 @@ pub struct PortForward<'a> {
 
 impl<'a> Interface<'a> {
     pub fn read(n: Node<'a, '_>) -> Self {
-        let ip = |i: Node<'a, '_>| IfIp { at: at(i), address: attr(i, "address"), family: attr(i, "family"), prefix: attr(i, "prefix"), peer: attr(i, "peer") };
+        let ip = |i: Node<'a, '_>| IfIp {
+            at: at(i),
+            address: attr(i, "address"),
+            family: attr(i, "family"),
+            prefix: attr(i, "prefix"),
+            peer: attr(i, "peer"),
+        };
         Interface {
             at: at(n),
             kind: attr(n, "type"),
@@ -100,14 +108,23 @@ impl<'a> Interface<'a> {
                 address: kid(s, "address").map(PciAddress::read),
             }),
             address: kid(n, "address").map(PciAddress::read),
-            driver: kid(n, "driver").map(|d| Driver { at: at(d), name: attr(d, "name"), queues: attr(d, "queues") }),
+            driver: kid(n, "driver").map(|d| Driver {
+                at: at(d),
+                name: attr(d, "name"),
+                queues: attr(d, "queues"),
+            }),
             bandwidth: kid(n, "bandwidth").map(Bandwidth::read),
             vlan: kid(n, "vlan").map(Vlan::read),
             virtualport: kid(n, "virtualport").map(VirtualPort::read),
             ips: kids(n, "ip").map(ip).collect(),
             routes: kids(n, "route").map(Route::read).collect(),
             port_forwards: kids(n, "portForward")
-                .map(|p| PortForward { at: at(p), ranges: kids(p, "range").map(|r| (at(r), attr(r, "start"), attr(r, "end"))).collect() })
+                .map(|p| PortForward {
+                    at: at(p),
+                    ranges: kids(p, "range")
+                        .map(|r| (at(r), attr(r, "start"), attr(r, "end")))
+                        .collect(),
+                })
                 .collect(),
         }
     }

@@ -47,6 +47,13 @@ pub fn parse(src: &str) -> Result<Document<'_>, ParseError> {
     }
     let opts = ParsingOptions { allow_dtd: false, nodes_limit: MAX_NODES, ..ParsingOptions::default() };
     let doc = Document::parse_with_options(src, opts).map_err(|e| {
+        if matches!(e, roxmltree::Error::DtdDetected) {
+            return ParseError {
+                rule: "xml-dtd",
+                message: "a <!DOCTYPE> is not accepted: libvirt XML needs none, and its entities can expand without bound".into(),
+                at: ParseAt::Offset(src.find("<!DOCTYPE").unwrap_or(0)),
+            };
+        }
         let p = e.pos();
         // roxmltree ends its messages with " at LINE:COL"; the position is printed already.
         let msg = e.to_string();

@@ -101,6 +101,7 @@ pub struct Route<'a> {
     pub netmask: Option<Val<'a>>,
     pub prefix: Option<Val<'a>>,
     pub gateway: Option<Val<'a>>,
+    pub metric: Option<Val<'a>>,
 }
 
 pub struct PortGroup<'a> {
@@ -172,7 +173,13 @@ impl<'a> Network<'a> {
     pub fn read(n: Node<'a, '_>) -> Self {
         Network {
             at: at(n),
-            name: kid(n, "name").map(|k| text(k).unwrap_or(Val { text: "", at: at(k), value_at: at(k) })),
+            name: kid(n, "name").map(|k| {
+                text(k).unwrap_or(Val {
+                    text: "",
+                    at: at(k),
+                    value_at: at(k),
+                })
+            }),
             uuid: kid(n, "uuid").and_then(text),
             title: kid(n, "title").and_then(text),
             ipv6: attr(n, "ipv6"),
@@ -222,11 +229,17 @@ impl<'a> Forward<'a> {
             at: at(f),
             mode: attr(f, "mode"),
             dev: attr(f, "dev"),
-            interfaces: kids(f, "interface").map(|i| (at(i), attr(i, "dev"))).collect(),
+            interfaces: kids(f, "interface")
+                .map(|i| (at(i), attr(i, "dev")))
+                .collect(),
             addresses: kids(f, "address").map(PciAddress::read).collect(),
             pfs: kids(f, "pf").map(|p| (at(p), attr(p, "dev"))).collect(),
             nats: kids(f, "nat")
-                .map(|nat| Nat { at: at(nat), addresses: kids(nat, "address").map(Span::read).collect(), ports: kids(nat, "port").map(Span::read).collect() })
+                .map(|nat| Nat {
+                    at: at(nat),
+                    addresses: kids(nat, "address").map(Span::read).collect(),
+                    ports: kids(nat, "port").map(Span::read).collect(),
+                })
                 .collect(),
         }
     }
@@ -234,13 +247,22 @@ impl<'a> Forward<'a> {
 
 impl<'a> Span<'a> {
     fn read(n: Node<'a, '_>) -> Self {
-        Span { at: at(n), start: attr(n, "start"), end: attr(n, "end"), lease: kid(n, "lease").map(Lease::read) }
+        Span {
+            at: at(n),
+            start: attr(n, "start"),
+            end: attr(n, "end"),
+            lease: kid(n, "lease").map(Lease::read),
+        }
     }
 }
 
 impl<'a> Lease<'a> {
     fn read(n: Node<'a, '_>) -> Self {
-        Lease { at: at(n), expiry: attr(n, "expiry"), unit: attr(n, "unit") }
+        Lease {
+            at: at(n),
+            expiry: attr(n, "expiry"),
+            unit: attr(n, "unit"),
+        }
     }
 }
 
@@ -280,6 +302,7 @@ impl<'a> Route<'a> {
             netmask: attr(n, "netmask"),
             prefix: attr(n, "prefix"),
             gateway: attr(n, "gateway"),
+            metric: attr(n, "metric"),
         }
     }
 }
@@ -289,7 +312,9 @@ impl<'a> Dns<'a> {
         Dns {
             at: at(n),
             enable: attr(n, "enable"),
-            forwarders: kids(n, "forwarder").map(|f| (at(f), attr(f, "addr"), attr(f, "domain"))).collect(),
+            forwarders: kids(n, "forwarder")
+                .map(|f| (at(f), attr(f, "addr"), attr(f, "domain")))
+                .collect(),
             txts: kids(n, "txt").map(|t| (at(t), attr(t, "name"))).collect(),
             srvs: kids(n, "srv")
                 .map(|s| Srv {
@@ -301,32 +326,73 @@ impl<'a> Dns<'a> {
                     weight: attr(s, "weight"),
                 })
                 .collect(),
-            hosts: kids(n, "host").map(|h| (at(h), kids(h, "hostname").map(|x| text(x).unwrap_or(Val { text: "", at: at(x), value_at: at(x) })).collect())).collect(),
+            hosts: kids(n, "host")
+                .map(|h| {
+                    (
+                        at(h),
+                        kids(h, "hostname")
+                            .map(|x| {
+                                text(x).unwrap_or(Val {
+                                    text: "",
+                                    at: at(x),
+                                    value_at: at(x),
+                                })
+                            })
+                            .collect(),
+                    )
+                })
+                .collect(),
         }
     }
 }
 
 impl<'a> Bandwidth<'a> {
     pub fn read(n: Node<'a, '_>) -> Self {
-        let rate = |r: Node<'a, '_>| Rate { at: at(r), average: attr(r, "average"), peak: attr(r, "peak"), floor: attr(r, "floor"), burst: attr(r, "burst") };
-        Bandwidth { at: at(n), inbound: kid(n, "inbound").map(rate), outbound: kid(n, "outbound").map(rate) }
+        let rate = |r: Node<'a, '_>| Rate {
+            at: at(r),
+            average: attr(r, "average"),
+            peak: attr(r, "peak"),
+            floor: attr(r, "floor"),
+            burst: attr(r, "burst"),
+        };
+        Bandwidth {
+            at: at(n),
+            inbound: kid(n, "inbound").map(rate),
+            outbound: kid(n, "outbound").map(rate),
+        }
     }
 }
 
 impl<'a> Vlan<'a> {
     pub fn read(n: Node<'a, '_>) -> Self {
-        Vlan { at: at(n), trunk: attr(n, "trunk"), tags: kids(n, "tag").map(|t| (at(t), attr(t, "id"), attr(t, "nativeMode"))).collect() }
+        Vlan {
+            at: at(n),
+            trunk: attr(n, "trunk"),
+            tags: kids(n, "tag")
+                .map(|t| (at(t), attr(t, "id"), attr(t, "nativeMode")))
+                .collect(),
+        }
     }
 }
 
 impl<'a> VirtualPort<'a> {
     pub fn read(n: Node<'a, '_>) -> Self {
-        VirtualPort { at: at(n), kind: attr(n, "type") }
+        VirtualPort {
+            at: at(n),
+            kind: attr(n, "type"),
+        }
     }
 }
 
 impl<'a> PciAddress<'a> {
     pub fn read(n: Node<'a, '_>) -> Self {
-        PciAddress { at: at(n), kind: attr(n, "type"), domain: attr(n, "domain"), bus: attr(n, "bus"), slot: attr(n, "slot"), function: attr(n, "function") }
+        PciAddress {
+            at: at(n),
+            kind: attr(n, "type"),
+            domain: attr(n, "domain"),
+            bus: attr(n, "bus"),
+            slot: attr(n, "slot"),
+            function: attr(n, "function"),
+        }
     }
 }
