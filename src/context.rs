@@ -158,7 +158,7 @@ impl<'a> Ctx<'a> {
         };
         std::thread::scope(|s| {
             for _ in 0..width {
-                s.spawn(&worker);
+                s.spawn(worker);
             }
         });
         let results: Vec<HostResult<T>> = slots.into_iter().filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner())).collect();

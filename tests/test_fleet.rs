@@ -5,7 +5,6 @@
 //! `list`, byte for byte against virsh on one host.
 
 use std::path::Path;
-use std::process::Command;
 
 use crate::util::*;
 

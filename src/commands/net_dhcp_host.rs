@@ -233,7 +233,7 @@ fn on_host(args: &Args, ctx: &Ctx) -> Result<()> {
     for (flag, label, doc) in &sides {
         let plan = match args.action {
             Action::Remove => Plan { delete: doc.hosts.iter().filter(|h| h.mac == mac).cloned().collect(), add: None },
-            _ => plan_add(&args, &name, label, doc, mac.clone(), ip)?,
+            _ => plan_add(args, &name, label, doc, mac.clone(), ip)?,
         };
         plans.push((*flag, plan));
     }

@@ -65,7 +65,7 @@ impl DomainApi for VirtConn {
     }
 
     fn domain_state(&self, name: &str) -> VirtResult<u32> {
-        Ok(self.domain(name)?.state().map_err(err)?.0.to_raw() as u32)
+        Ok(self.domain(name)?.state().map_err(err)?.0.to_raw())
     }
 }
 
