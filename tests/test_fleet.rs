@@ -176,6 +176,8 @@ fn converted(original: &str) -> String {
 #[test]
 fn three_daemons_converted_in_one_command_with_one_killed_mid_run() {
     let hosts = [hypervisor("a", 0xa1, 30), hypervisor("b", 0xb1, 30), hypervisor("c", 0xc1, 150)];
+    // one running (paused) guest: --live moves its tap too
+    run(hosts[0].0.virsh().args(["start", "--paused", "a-g000"])).ok();
     let before: Vec<Vec<String>> = hosts.iter().map(|(sb, names)| names.iter().map(|n| inactive_xml(sb, n)).collect()).collect();
     let state = tempdir_short("knet-fleet-state");
     let uris: Vec<&str> = hosts.iter().map(|(sb, _)| sb.uri.as_str()).collect();
@@ -205,7 +207,7 @@ fn three_daemons_converted_in_one_command_with_one_killed_mid_run() {
         }
         std::thread::sleep(std::time::Duration::from_millis(1));
     });
-    let out = run(fleet().args(["domif-convert", "--all", "--from-network", "default", "--to-bridge", "br0", "--yes"]));
+    let out = run(fleet().args(["domif-convert", "--all", "--from-network", "default", "--to-bridge", "br0", "--live", "--yes"]));
     watcher.join().unwrap();
     assert_eq!(out.code, 1, "a dead host must fail the run\n{}\n{}", out.stdout, out.stderr);
 
@@ -216,7 +218,7 @@ fn three_daemons_converted_in_one_command_with_one_killed_mid_run() {
     assert!(summary.contains(" 30 converted\n"), "{summary}");
     for (i, (_, names)) in hosts.iter().enumerate().take(2) {
         for n in names {
-            assert!(out.stdout.contains(&format!(" {}   {n}   ", uris[i])), "{n} missing from the guest table");
+            assert!(out.stdout.lines().any(|r| r.starts_with(&format!(" {} ", uris[i])) && r.contains(&format!(" {n} "))), "{n} missing from the guest table");
         }
     }
 
@@ -226,6 +228,9 @@ fn three_daemons_converted_in_one_command_with_one_killed_mid_run() {
             assert_eq!(inactive_xml(sb, n), converted(b), "{n} on host {i}");
         }
     }
+    assert!(run(hosts[0].0.virsh().args(["dumpxml", "a-g000"])).ok().stdout.contains("<source bridge='br0'/>"), "the running guest was not moved live");
+    let row = out.stdout.lines().find(|r| r.contains(" a-g000 ")).unwrap_or_default();
+    assert_eq!(row.split_whitespace().collect::<Vec<_>>(), [uris[0], "a-g000", "52:54:a1:10:00:00", "network", "default", "bridge", "br0", "live+config", "converted"]);
     // the killed one: every guest whole, original or converted, never half
     let (sb, names) = &hosts[2];
     sb.restart_daemon();
@@ -276,7 +281,8 @@ fn fleet_writes_on_real_daemons_dhcp_hosts_and_network_start() {
     // one host down: the other still gets the change, the summary says which failed
     b.stop_daemon();
     let out = both(&["net-dhcp-host", name, "remove", "--mac", "52:54:00:12:34:56"]).code(1);
-    assert!(out.stdout.contains(&format!(" {}   ok ", a.uri)) && out.stdout.contains(&format!(" {}   unreachable ", b.uri)), "{}", out.stdout);
+    let verdict = |uri: &str| out.stdout.lines().find(|r| r.starts_with(&format!(" {uri} "))).and_then(|r| r.split_whitespace().nth(1)).unwrap_or_default().to_string();
+    assert_eq!((verdict(&a.uri), verdict(&b.uri)), ("ok".to_string(), "unreachable".to_string()), "{}", out.stdout);
     assert!(!run(a.virsh().args(["net-dumpxml", "--inactive", name])).ok().stdout.contains("52:54:00:12:34:56"));
 }
 
