@@ -48,7 +48,7 @@ pub struct Ctx<'a> {
 pub struct HostResult<T> {
     /// The host's label: its URI exactly as given (`-c` or the hosts file).
     pub host: String,
-    /// Whether its connection opened (false: unreachable, or never asked).
+    /// False when its connection could not be opened (unreachable host).
     pub reached: bool,
     pub result: Result<T>,
 }
@@ -153,7 +153,7 @@ impl<'a> Ctx<'a> {
             // the recent-URI list is one file: written once, below, not from every thread
             hctx.remember_uri = false;
             let result = work(&hctx);
-            let reached = hctx.connected().is_some();
+            let reached = !hctx.connect_failed();
             *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(HostResult { host: uri.clone(), reached, result });
         };
         std::thread::scope(|s| {
