@@ -21,6 +21,7 @@ pub mod context;
 pub mod exit;
 pub mod guest;
 pub mod facts;
+pub mod fleet;
 pub mod host;
 pub mod interrupt;
 pub mod libvirt;
