@@ -22,6 +22,7 @@ pub mod commands;
 pub mod context;
 pub mod exit;
 pub mod guest;
+pub mod fleet;
 pub mod host;
 pub mod interrupt;
 pub mod ipnet;

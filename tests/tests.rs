@@ -7,6 +7,7 @@ mod test_attach;
 mod test_domif_convert;
 mod test_domif_virtxml;
 mod test_domiflist;
+mod test_fleet;
 mod test_completion;
 mod test_net_list;
 mod test_host_bridge_config;

@@ -129,7 +129,8 @@ struct Plan {
     add: Option<Host>,
 }
 
-pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+/// The checked --mac and --ip (usage errors before any connection).
+fn inputs(args: &Args) -> Result<(Option<String>, Option<Ipv4Addr>)> {
     let mac = match (&args.mac, args.action) {
         (Some(m), _) => Some(check_mac(m)?),
         (None, Action::List) => None,
@@ -138,6 +139,55 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let ip = args.ip.as_deref().map(|s| s.parse::<Ipv4Addr>().map_err(|_| Exit::usage(format!("invalid IPv4 address '{s}'")))).transpose()?;
     if args.action == Action::Add && ip.is_none() && args.name.is_none() {
         return Err(Exit::usage("add needs --ip and/or --name"));
+    }
+    Ok((mac, ip))
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    inputs(&args)?;
+    if !ctx.fleet()? {
+        return on_host(&args, ctx);
+    }
+    if args.action != Action::List {
+        return crate::fleet::each_host(ctx, |h| on_host(&args, h));
+    }
+    let results = ctx.fan_out(|h| listed(&args, h))?;
+    if ctx.json() {
+        return crate::fleet::json(&results, |hosts| crate::fleet::values(hosts));
+    }
+    crate::fleet::table(ctx, &results, &LIST_HEADERS, |hosts| hosts.iter().map(list_row).collect())
+}
+
+const LIST_HEADERS: [&str; 3] = ["MAC", "IP", "Name"];
+
+fn list_row(h: &Host) -> Vec<String> {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    vec![opt(&h.mac), opt(&h.ip), opt(&h.name)]
+}
+
+/// What `list` shows: the static hosts of the live view when the network
+/// runs, else of its persistent config; only --mac's when given.
+fn listed(args: &Args, ctx: &Ctx) -> Result<Vec<Host>> {
+    let (mac, _) = inputs(args)?;
+    let info = net_shared::lookup(ctx, &args.network)?;
+    if !info.active && !info.persistent {
+        return Ok(Vec::new());
+    }
+    let xml = ctx.conn()?.network_xml(&info.name, !info.active)?;
+    Ok(parse(&xml)?.hosts.into_iter().filter(|h| mac.is_none() || h.mac == mac).collect())
+}
+
+/// The whole command on one host.
+fn on_host(args: &Args, ctx: &Ctx) -> Result<()> {
+    let (mac, ip) = inputs(args)?;
+    if args.action == Action::List {
+        let hosts = listed(args, ctx)?;
+        if ctx.json() {
+            return output::print_json(&hosts);
+        }
+        let rows: Vec<Vec<String>> = hosts.iter().map(list_row).collect();
+        output::print(&output::table(&LIST_HEADERS, &rows, ctx.quiet()))?;
+        return Ok(());
     }
     let info = net_shared::lookup(ctx, &args.network)?;
     let conn = ctx.conn()?;
@@ -152,24 +202,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         sides.push((update_flags::CONFIG, "persistent config", parse(&conn.network_xml(&name, true)?)?));
     }
 
-    if args.action == Action::List {
-        // the live view when running, else the persistent one
-        let Some((_, _, doc)) = sides.first() else { return Ok(()) };
-        let hosts: Vec<&Host> = doc.hosts.iter().filter(|h| mac.is_none() || h.mac == mac).collect();
-        if ctx.json() {
-            return output::print_json(&hosts);
-        }
-        let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-        let rows: Vec<Vec<String>> = hosts.iter().map(|h| vec![opt(&h.mac), opt(&h.ip), opt(&h.name)]).collect();
-        output::print(&output::table(&["MAC", "IP", "Name"], &rows, ctx.quiet()))?;
-        return Ok(());
-    }
-
     let mut plans = Vec::new();
     for (flag, label, doc) in &sides {
         let plan = match args.action {
             Action::Remove => Plan { delete: doc.hosts.iter().filter(|h| h.mac == mac).cloned().collect(), add: None },
-            _ => plan_add(&args, &name, label, doc, mac.clone(), ip)?,
+            _ => plan_add(args, &name, label, doc, mac.clone(), ip)?,
         };
         plans.push((*flag, plan));
     }

@@ -13,6 +13,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    if ctx.fleet()? {
+        return crate::fleet::each_host(ctx, |h| start(&args, h));
+    }
+    start(&args, ctx)
+}
+
+fn start(args: &Args, ctx: &Ctx) -> Result<()> {
     let name = net_shared::resolve(ctx, &args.network)?;
     // virsh names the network as the user typed it in these messages
     ctx.conn()?.start_network(&name).with_context(|| format!("Failed to start network {}", args.network))?;
