@@ -15,7 +15,7 @@
 
 use std::net::Ipv4Addr;
 
-use super::interface::Interface;
+use super::interface::{Domain, Interface};
 use super::network::{self, Network};
 use crate::ipnet::Subnet;
 
@@ -37,9 +37,7 @@ pub struct Nic {
 /// The NICs of a domain XML document (empty when it does not parse).
 pub fn nics(domain_xml: &str) -> Vec<Nic> {
     let Ok(doc) = super::parse(domain_xml) else { return Vec::new() };
-    // libvirt's schema allows one <devices>; the first is the one it reads
-    let Some(devices) = super::kid(doc.root_element(), "devices") else { return Vec::new() };
-    super::kids(devices, "interface").map(|n| nic(&Interface::read(n))).collect()
+    Domain::read(doc.root_element()).interfaces.into_iter().map(|n| nic(&Interface::read(n))).collect()
 }
 
 /// The facts of one interface of the model.
