@@ -41,6 +41,17 @@ pub struct GlobalOpts {
     /// Machine-readable JSON output
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// Also work on every URI listed in FILE (one per line; `#` comments and
+    /// blank lines ignored), after the -c ones: see "Several hosts"
+    #[arg(long, value_name = "FILE", global = true, value_hint = clap::ValueHint::FilePath)]
+    pub hosts: Option<std::path::PathBuf>,
+
+    /// Work over at most N libvirt connections at once: with several hosts,
+    /// N hosts at a time (default: all, up to 16); on one host, domif-convert's
+    /// parallel connections (default 1)
+    #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub jobs: Option<u16>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -119,6 +130,10 @@ pub enum Command {
     Doctor(commands::doctor::Args),
     #[command(name = "port-forward")]
     PortForward(commands::port_forward::Args),
+
+    /// List guests (virsh list); with several hosts, from every host
+    #[command(name = "list")]
+    List(commands::list::Args),
 
     /// Interactive terminal (also what `knet` with no command opens)
     #[command(name = "shell")]
@@ -203,7 +218,7 @@ pub fn run_command(name: Option<&str>, cmd: Command, ctx: &crate::context::Ctx) 
         Ok(()) => crate::exit::SUCCESS,
         Err(e) => {
             let code = crate::exit::report(&e);
-            if code == crate::exit::FAILURE && name.is_some_and(is_virsh_command) && !ctx.opts.quiet && !ctx.opts.json && !ctx.connect_failed() {
+            if code == crate::exit::FAILURE && name.is_some_and(is_virsh_command) && !ctx.opts.quiet && !ctx.opts.json && !ctx.connect_failed() && ctx.fleet().is_ok_and(|many| !many) {
                 error_newline();
             }
             code
@@ -219,7 +234,8 @@ pub fn run_command(name: Option<&str>, cmd: Command, ctx: &crate::context::Ctx) 
 /// on success; this list decides who gets it on failure. A command that
 /// never reached its body (bad usage, no connection) gets none, as in virsh;
 /// nor does `--json` output, which must stay parseable.
-/// knet-only commands (validate, net-dhcp-host, ...) are not listed.
+/// knet-only commands (validate, net-dhcp-host, ...) are not listed, and
+/// runs over several hosts (src/fleet.rs) are knet's own output.
 pub const VIRSH_COMMANDS: &[&str] = &[
     "net-autostart",
     "net-create",

@@ -168,28 +168,12 @@ pub fn networks_and_domains() -> Provider {
 /// `net-update` commands (virsh's order, tools/virsh-network.c).
 pub const UPDATE_COMMANDS: &[&str] = &["add", "add-first", "add-last", "delete", "modify"];
 
-/// `net-update` sections (libvirt's virNetworkUpdateSection, as virsh names them).
-pub const UPDATE_SECTIONS: &[&str] = &[
-    "bridge",
-    "domain",
-    "ip",
-    "ip-dhcp-host",
-    "ip-dhcp-range",
-    "forward",
-    "forward-interface",
-    "forward-pf",
-    "portgroup",
-    "dns-host",
-    "dns-txt",
-    "dns-srv",
-];
-
 pub fn update_commands() -> Provider {
     || UPDATE_COMMANDS.iter().map(|s| CompletionCandidate::new(*s)).collect()
 }
 
 pub fn update_sections() -> Provider {
-    || UPDATE_SECTIONS.iter().map(|s| CompletionCandidate::new(*s)).collect()
+    || crate::libvirt::UPDATE_SECTIONS.iter().map(|s| CompletionCandidate::new(*s)).collect()
 }
 
 /// Recently connected URIs (most recent first), then libvirt's usual ones.
@@ -599,16 +583,7 @@ fn answer(conn: &dyn Conn, q: &Query) -> Vec<(String, Option<String>)> {
 
 /// `(mac, network)` of every `<interface>` in a domain's XML.
 fn domain_macs(xml: &str) -> Vec<(String, Option<String>)> {
-    let Ok(doc) = roxmltree::Document::parse(xml) else { return Vec::new() };
-    doc.descendants()
-        .filter(|n| n.has_tag_name("interface") && n.parent().is_some_and(|p| p.has_tag_name("devices")))
-        .filter_map(|i| {
-            let child = |tag: &str| i.children().find(|c| c.has_tag_name(tag));
-            let mac = child("mac")?.attribute("address")?.to_string();
-            let net = child("source").and_then(|s| s.attribute("network")).map(str::to_string);
-            Some((mac, net))
-        })
-        .collect()
+    crate::xml::facts::nics(xml).into_iter().filter_map(|n| Some((n.mac?, n.network))).collect()
 }
 
 /// Arguments of the hidden `complete-names` command (the child side of

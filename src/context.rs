@@ -7,35 +7,94 @@
 //! Bulk commands poll `crate::interrupt::requested()` between objects so
 //! Ctrl-C stops them cleanly (see src/interrupt.rs); the interactive shell
 //! (src/shell.rs) keeps one `Ctx` and its connection for a whole session.
+//!
+//! Several hosts (`-c` more than once, `--hosts FILE`): [`Ctx::uris`] lists
+//! them, [`Ctx::conn`] refuses (a single-host command must not silently pick
+//! one), and [`Ctx::fan_out`] runs a command's per-host work on every host at
+//! once, each host in its own worker thread over its own connection opened
+//! there, through libvirt's own remote protocol (knet has no agent). With one
+//! URI nothing here changes what a command does.
 
 use std::cell::{Cell, OnceCell};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 
 use crate::cli::GlobalOpts;
+use crate::exit::Exit;
 use crate::libvirt::{Conn, Connector};
+
+/// Hosts worked on at once when `--jobs` is not given: every host of a
+/// small fleet, and no more than this many ssh/TLS sessions for a big one.
+pub const DEFAULT_HOST_JOBS: usize = 16;
 
 pub struct Ctx<'a> {
     pub opts: GlobalOpts,
     connector: &'a dyn Connector,
     conn: OnceCell<Box<dyn Conn>>,
     connect_failed: Cell<bool>,
+    uris: OnceCell<Vec<String>>,
+    /// Set in [`Ctx::fan_out`]'s per-host contexts: this host's label.
+    host: Option<String>,
     /// Record explicit `--connect` URIs that opened, for `--connect`
     /// completion (off for completion's own lookups).
     pub remember_uri: bool,
 }
 
+/// What one host's work returned in [`Ctx::fan_out`].
+#[derive(Debug)]
+pub struct HostResult<T> {
+    /// The host's label: its URI exactly as given (`-c` or the hosts file).
+    pub host: String,
+    /// False when its connection could not be opened (unreachable host).
+    pub reached: bool,
+    pub result: Result<T>,
+}
+
 impl<'a> Ctx<'a> {
     pub fn new(opts: GlobalOpts, connector: &'a dyn Connector) -> Self {
-        Ctx { opts, connector, conn: OnceCell::new(), connect_failed: Cell::new(false), remember_uri: true }
+        Ctx { opts, connector, conn: OnceCell::new(), connect_failed: Cell::new(false), uris: OnceCell::new(), host: None, remember_uri: true }
     }
 
-    /// The connection to the first (or only) `--connect` URI, opened once.
+    /// Every URI to work on, in order: the `-c` ones, then `--hosts FILE`'s.
+    /// Empty: libvirt's default URI (as virsh without `-c`).
+    pub fn uris(&self) -> Result<&[String]> {
+        if let Some(u) = self.uris.get() {
+            return Ok(u);
+        }
+        let mut uris = self.opts.connect.clone();
+        if let Some(file) = &self.opts.hosts {
+            uris.extend(read_hosts(file)?);
+        }
+        for (i, u) in uris.iter().enumerate() {
+            // two workers on one daemon would race each other's changes
+            if uris[..i].contains(u) {
+                return Err(Exit::usage(format!("host '{u}' given twice (-c/--hosts)")));
+            }
+        }
+        Ok(self.uris.get_or_init(|| uris))
+    }
+
+    /// Whether this run is over several hosts (then commands go through
+    /// [`Ctx::fan_out`]; with one host they behave exactly as virsh).
+    pub fn fleet(&self) -> Result<bool> {
+        Ok(self.uris()?.len() > 1)
+    }
+
+    /// In a [`Ctx::fan_out`] worker: the label of the host it works on.
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_deref()
+    }
+
+    /// The connection to the one URI (or libvirt's default), opened once.
+    /// Refused with several hosts: use [`Ctx::fan_out`].
     pub fn conn(&self) -> Result<&dyn Conn> {
         if let Some(c) = self.conn.get() {
             return Ok(c.as_ref());
         }
-        let uri = self.opts.connect.first().map(String::as_str);
+        let uri = self.single_uri()?;
         let c = self.connector.open(uri, self.opts.readonly).map_err(|e| {
             self.connect_failed.set(true);
             e
@@ -57,8 +116,58 @@ impl<'a> Ctx<'a> {
     /// [`Ctx::conn`] first: in the light binary that is what execs
     /// knet-libvirt.
     pub fn open_conn(&self) -> Result<Box<dyn Conn>> {
-        let uri = self.opts.connect.first().map(String::as_str);
-        self.connector.open(uri, self.opts.readonly)
+        self.connector.open(self.single_uri()?, self.opts.readonly)
+    }
+
+    fn single_uri(&self) -> Result<Option<&str>> {
+        match self.uris()? {
+            [] => Ok(None),
+            [one] => Ok(Some(one)),
+            many => Err(Exit::usage(format!(
+                "this command works on one host at a time, and {} were given (-c/--hosts); the commands that take several are list, net-list, domiflist, doctor, domif-convert, net-dhcp-host, net-autostart and net-start",
+                many.len()
+            ))),
+        }
+    }
+
+    /// Run `work` once per host, concurrently: at most `--jobs` hosts at a
+    /// time (default: all of them, up to [`DEFAULT_HOST_JOBS`]), each in a
+    /// worker thread with a context of its own whose [`Ctx::conn`] opens
+    /// that host's connection in that thread. One host's failure (an
+    /// unreachable daemon, a libvirt error) is its own result and never
+    /// stops the others. Results come back in the order the hosts were given.
+    pub fn fan_out<T: Send>(&self, work: impl Fn(&Ctx) -> Result<T> + Sync) -> Result<Vec<HostResult<T>>> {
+        let uris = self.uris()?.to_vec();
+        // the light binary becomes knet-libvirt here, before any thread exists
+        self.connector.link()?;
+        let width = self.opts.jobs.map_or(DEFAULT_HOST_JOBS, usize::from).clamp(1, uris.len().max(1));
+        let (opts, connector) = (&self.opts, self.connector);
+        let next = AtomicUsize::new(0);
+        let slots: Vec<Mutex<Option<HostResult<T>>>> = uris.iter().map(|_| Mutex::new(None)).collect();
+        let worker = || loop {
+            let i = next.fetch_add(1, Ordering::SeqCst);
+            let Some(uri) = uris.get(i) else { break };
+            let one = GlobalOpts { connect: vec![uri.clone()], hosts: None, jobs: None, ..opts.clone() };
+            let mut hctx = Ctx::new(one, connector);
+            hctx.host = Some(uri.clone());
+            // the recent-URI list is one file: written once, below, not from every thread
+            hctx.remember_uri = false;
+            let result = work(&hctx);
+            let reached = !hctx.connect_failed();
+            *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(HostResult { host: uri.clone(), reached, result });
+        };
+        std::thread::scope(|s| {
+            for _ in 0..width {
+                s.spawn(worker);
+            }
+        });
+        let results: Vec<HostResult<T>> = slots.into_iter().filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner())).collect();
+        if self.remember_uri {
+            for r in results.iter().filter(|r| r.reached) {
+                crate::complete::remember_uri(&r.host);
+            }
+        }
+        Ok(results)
     }
 
     /// The connection if one is open already; never opens one.
@@ -80,6 +189,8 @@ impl<'a> Ctx<'a> {
             crate::complete::remember_uri(u);
         }
         self.opts.connect = uri.into_iter().collect();
+        self.opts.hosts = None;
+        self.uris = OnceCell::new();
         self.opts.readonly = readonly;
         self.conn = OnceCell::from(c);
         Ok(())
@@ -91,5 +202,41 @@ impl<'a> Ctx<'a> {
 
     pub fn quiet(&self) -> bool {
         self.opts.quiet
+    }
+}
+
+/// `--hosts FILE`: one URI per line; blank lines and `#` comments (whole
+/// line, or after whitespace) ignored.
+fn read_hosts(file: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read hosts file {}", file.display()))?;
+    let uris: Vec<String> = text.lines().filter_map(host_line).map(str::to_string).collect();
+    if uris.is_empty() {
+        return Err(Exit::usage(format!("hosts file {} lists no URI", file.display())));
+    }
+    Ok(uris)
+}
+
+fn host_line(line: &str) -> Option<&str> {
+    let line = line.trim();
+    let line = match line.find('#') {
+        Some(0) => return None,
+        Some(i) if line[..i].ends_with(char::is_whitespace) => line[..i].trim_end(),
+        _ => line,
+    };
+    (!line.is_empty()).then_some(line)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::host_line;
+
+    #[test]
+    fn hosts_file_lines() {
+        assert_eq!(host_line("qemu+ssh://kvm1/system"), Some("qemu+ssh://kvm1/system"));
+        assert_eq!(host_line("  qemu+tls://kvm2/system   # rack 2"), Some("qemu+tls://kvm2/system"));
+        assert_eq!(host_line("# qemu+ssh://retired/system"), None);
+        assert_eq!(host_line("   "), None);
+        // a '#' inside a URI is not a comment
+        assert_eq!(host_line("test:///default#x"), Some("test:///default#x"));
     }
 }

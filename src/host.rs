@@ -128,7 +128,7 @@ fn parse_proc_route(text: &str) -> Vec<Route4> {
             let dest = le(f[1])?;
             let gw = le(f[2])?;
             let mask = le(f[7])?;
-            Some(Route4 { iface: f[0].to_string(), dest, prefix: u32::from(mask).count_ones() as u8, gateway: (!gw.is_unspecified()).then_some(gw) })
+            Some(Route4 { iface: f[0].to_string(), dest, prefix: crate::ipnet::netmask_prefix(mask)?, gateway: (!gw.is_unspecified()).then_some(gw) })
         })
         .collect()
 }

@@ -5,7 +5,9 @@
 //! command does lives here; the binaries only choose how a connection is made.
 //!
 //! Layers, each knowing nothing of the one above it:
-//! - [`xml`]: the libvirt XML model with source positions and lossless edits;
+//! - [`ipnet`]: address syntax and subnet arithmetic (pure, below everything);
+//! - [`xml`]: the libvirt XML model with source positions, the forgiving
+//!   facts the host commands read off it, and lossless edits;
 //! - [`validate`]: structural and semantic rules over that model;
 //! - [`libvirt`]: the port through which every libvirt call goes (a trait);
 //! - [`commands`]: one module per command, named after it (`net-list` is
@@ -20,11 +22,12 @@ pub mod commands;
 pub mod context;
 pub mod exit;
 pub mod guest;
-pub mod facts;
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod fleet;
 pub mod host;
 pub mod interrupt;
+pub mod ipnet;
 pub mod libvirt;
 pub mod mac;
 pub mod output;

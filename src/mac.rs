@@ -18,7 +18,7 @@ use std::str::FromStr;
 use anyhow::{bail, Context, Result};
 
 use crate::libvirt::Conn;
-use crate::xml::edit;
+use crate::xml::facts;
 
 /// QEMU/KVM's locally administered prefix (what libvirt itself generates,
 /// virMacAddrGenerate).
@@ -30,6 +30,14 @@ pub struct Mac(pub [u8; 6]);
 impl Mac {
     pub fn is_multicast(&self) -> bool {
         self.0[0] & 1 == 1
+    }
+
+    /// The schema's spelling (basictypes.rng macAddr): exactly two hex digits
+    /// per group, stricter than libvirt's parser ([`Mac::from_str`]); what
+    /// `knet validate` holds a document to.
+    pub fn parse_schema(s: &str) -> Option<Mac> {
+        let m: Mac = s.parse().ok()?;
+        s.split(':').all(|p| p.len() == 2).then_some(m)
     }
 }
 
@@ -155,8 +163,8 @@ pub fn used_macs(conn: &dyn Conn, local: bool) -> Result<BTreeMap<Mac, Vec<User>
             xmls.push(conn.domain_xml(&d.name, false));
         }
         for x in xmls.into_iter().flatten() {
-            for ifc in edit::interfaces(&x).unwrap_or_default() {
-                if let Some(m) = ifc.mac.as_deref() {
+            for nic in facts::nics(&x) {
+                if let Some(m) = nic.mac.as_deref() {
                     add(m, User::Guest(d.name.clone()));
                 }
             }
@@ -164,7 +172,7 @@ pub fn used_macs(conn: &dyn Conn, local: bool) -> Result<BTreeMap<Mac, Vec<User>
     }
     for n in conn.list_networks().context("failed to list networks")? {
         let x = conn.network_xml(&n.name, false).with_context(|| format!("failed to get network '{}'", n.name))?;
-        for ip in crate::facts::network(&x).ipv4 {
+        for ip in facts::network(&x).ipv4 {
             ip.hosts.iter().filter_map(|h| h.mac.as_deref()).for_each(|m| add(m, User::DhcpHost(n.name.clone())));
         }
     }

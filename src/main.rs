@@ -10,6 +10,11 @@ struct ExecLibvirt;
 
 impl Connector for ExecLibvirt {
     fn open(&self, _uri: Option<&str>, _readonly: bool) -> anyhow::Result<Box<dyn Conn>> {
+        self.link()?;
+        unreachable!("link() execs or fails")
+    }
+
+    fn link(&self) -> anyhow::Result<()> {
         let bin = knet::libvirt_binary()?;
         let err = std::process::Command::new(&bin).args(std::env::args_os().skip(1)).exec();
         Err(anyhow::anyhow!("cannot run {}: {err}", bin.display()))

@@ -5,6 +5,7 @@
 //! a dash line as long as the sum of (width + 3), and a blank line after.
 //! Widths count characters, not bytes.
 
+use std::cell::RefCell;
 use std::io::{self, Write};
 
 /// Render a virsh table. With `quiet` it is `virsh -q`'s: no header, no dash
@@ -44,8 +45,26 @@ fn table_row<'s>(out: &mut String, widths: &[usize], cells: impl Iterator<Item =
     out.push('\n');
 }
 
-/// Print `s` to stdout in one write.
+thread_local! {
+    static CAPTURE: RefCell<Option<String>> = const { RefCell::new(None) };
+}
+
+/// Run `f` with this thread's [`print`] going to a buffer instead of stdout;
+/// `f`'s result and what it printed. A fleet run (src/fleet.rs) gathers each
+/// host's output this way, to show it in one summary.
+pub fn capture<R>(f: impl FnOnce() -> R) -> (R, String) {
+    let outer = CAPTURE.with(|c| c.replace(Some(String::new())));
+    let r = f();
+    let text = CAPTURE.with(|c| c.replace(outer)).unwrap_or_default();
+    (r, text)
+}
+
+/// Print `s` to stdout in one write (or to the [`capture`] buffer).
 pub fn print(s: &str) -> io::Result<()> {
+    let captured = CAPTURE.with(|c| c.borrow_mut().as_mut().map(|buf| buf.push_str(s)).is_some());
+    if captured {
+        return Ok(());
+    }
     let mut out = io::stdout().lock();
     out.write_all(s.as_bytes())?;
     out.flush()

@@ -34,6 +34,11 @@ pub enum XPathError {
 /// (each selected node followed by a newline, or one `<nodes>` element with
 /// `wrap`).
 pub fn select(xml: &str, expr: &str, wrap: bool) -> Result<String, XPathError> {
+    // sxd-document keeps attributes in a hash map, so elements are printed
+    // from roxmltree's tree of the same text, which keeps their order. It is
+    // parsed first: xml::parse is knet's gate against hostile input (DTDs,
+    // size, depth), and sxd-document has no such limits.
+    let tree = crate::xml::parse(xml).map_err(|e| XPathError::Document(e.describe(xml)))?;
     let package = sxd_document::parser::parse(xml).map_err(|e| XPathError::Document(format!("{e:?}")))?;
     let doc = package.as_document();
     let xpath = Factory::new()
@@ -52,9 +57,6 @@ pub fn select(xml: &str, expr: &str, wrap: bool) -> Result<String, XPathError> {
         Value::Nodeset(set) => set.document_order(),
         other => return Ok(format!("{}\n", other.string())),
     };
-    // sxd-document keeps attributes in a hash map, so elements are printed
-    // from roxmltree's tree of the same text, which keeps their order.
-    let tree = roxmltree::Document::parse(xml).map_err(|e| XPathError::Document(e.to_string()))?;
     let mut out = String::new();
     if wrap {
         out.push_str("<nodes");

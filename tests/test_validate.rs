@@ -20,7 +20,14 @@ fn validate(args: &[&str]) -> Out {
 }
 
 fn validate_stdin(args: &[&str], input: &[u8]) -> Out {
-    let mut child = knet().arg("validate").args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut child = knet()
+        .arg("validate")
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     // A writer thread: the child may answer before reading everything.
     let mut stdin = child.stdin.take().unwrap();
     let input = input.to_vec();
@@ -33,25 +40,44 @@ fn validate_stdin(args: &[&str], input: &[u8]) -> Out {
 }
 
 fn expected(folder: &Path) -> Vec<(String, String)> {
-    let tsv = std::fs::read_to_string(folder.join("expected.tsv")).unwrap_or_else(|e| panic!("{}: {e}", folder.display()));
-    tsv.lines().skip(1).filter(|l| !l.trim().is_empty()).map(|l| {
-        let mut it = l.split('\t');
-        (it.next().unwrap().to_string(), it.next().unwrap_or("").trim().to_string())
-    }).collect()
+    let tsv = std::fs::read_to_string(folder.join("expected.tsv"))
+        .unwrap_or_else(|e| panic!("{}: {e}", folder.display()));
+    tsv.lines()
+        .skip(1)
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let mut it = l.split('\t');
+            (
+                it.next().unwrap().to_string(),
+                it.next().unwrap_or("").trim().to_string(),
+            )
+        })
+        .collect()
 }
 
 /// One JSON report per file, in argument order.
 fn json_reports(out: &Out) -> Vec<serde_json::Value> {
-    out.stdout.lines().map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}"))).collect()
+    out.stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
+        .collect()
 }
 
 fn corpus_folder(folder: &str) {
     let dir = corpus().join(folder);
     let cases = expected(&dir);
     assert!(!cases.is_empty(), "no cases in {}", dir.display());
-    let paths: Vec<String> = cases.iter().map(|(f, _)| dir.join(f).display().to_string()).collect();
+    let paths: Vec<String> = cases
+        .iter()
+        .map(|(f, _)| dir.join(f).display().to_string())
+        .collect();
     let out = run(knet().arg("--json").arg("validate").args(&paths));
-    assert!(out.code == 0 || out.code == 1, "exit {}: {}", out.code, out.stderr);
+    assert!(
+        out.code == 0 || out.code == 1,
+        "exit {}: {}",
+        out.code,
+        out.stderr
+    );
     let reports = json_reports(&out);
     assert_eq!(reports.len(), cases.len(), "one report per file");
     let mut mismatches = Vec::new();
@@ -68,12 +94,27 @@ fn corpus_folder(folder: &str) {
                 .as_array()
                 .unwrap()
                 .iter()
-                .map(|d| format!("    {}:{} {} [{}] {}", d["line"], d["column"], d["severity"], d["rule"], d["message"]))
+                .map(|d| {
+                    format!(
+                        "    {}:{} {} [{}] {}",
+                        d["line"], d["column"], d["severity"], d["rule"], d["message"]
+                    )
+                })
                 .collect();
-            mismatches.push(format!("{folder}/{file}: expected {expect}, knet says {}\n{}", if valid { "valid" } else { "invalid" }, diags.join("\n")));
+            mismatches.push(format!(
+                "{folder}/{file}: expected {expect}, knet says {}\n{}",
+                if valid { "valid" } else { "invalid" },
+                diags.join("\n")
+            ));
         }
     }
-    assert!(mismatches.is_empty(), "{} of {} files disagree with expected.tsv:\n{}", mismatches.len(), cases.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} of {} files disagree with expected.tsv:\n{}",
+        mismatches.len(),
+        cases.len(),
+        mismatches.join("\n")
+    );
 }
 
 #[test]
@@ -106,16 +147,34 @@ fn typo_element_is_reported_at_its_position_with_a_hint() {
     let expected = format!(
         "{file}:3:3: error: unknown element <brige> in <network>; did you mean <bridge>?\n    <brige name='virbr9'/>\n    ^\n  help: allowed children of <network>: <bandwidth>, <bridge>, <description>, <dns>, <dnsmasq:options>, <domain>, <forward>, <ip>, <mac>, <metadata>, <mtu>, <name>, <port>, <portgroup>, <route>, <title>, <uuid>, <virtualport>, <vlan>\n"
     );
-    assert!(out.stderr.contains(&expected), "stderr:\n{}\nwanted:\n{expected}", out.stderr);
-    assert!(out.stderr.contains(&format!("{file}:4:12: error: unknown attribute mdoe= on <forward>; did you mean mode=?")), "{}", out.stderr);
+    assert!(
+        out.stderr.contains(&expected),
+        "stderr:\n{}\nwanted:\n{expected}",
+        out.stderr
+    );
+    assert!(
+        out.stderr.contains(&format!(
+            "{file}:4:12: error: unknown attribute mdoe= on <forward>; did you mean mode=?"
+        )),
+        "{}",
+        out.stderr
+    );
     assert_eq!(out.stdout, "", "an invalid file is not announced as valid");
 }
 
 #[test]
 fn bad_enum_value_lists_the_allowed_ones() {
-    let f = temp_xml("mode.xml", "<network><name>x</name><forward mode='NAT'/><ip address='10.0.0.1' prefix='8'/></network>");
+    let f = temp_xml(
+        "mode.xml",
+        "<network><name>x</name><forward mode='NAT'/><ip address='10.0.0.1' prefix='8'/></network>",
+    );
     let out = validate(&[f.to_str().unwrap()]).code(1);
-    assert!(out.stderr.contains(":1:39: error: <forward>: invalid value \"NAT\" for mode="), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(":1:39: error: <forward>: invalid value \"NAT\" for mode="),
+        "{}",
+        out.stderr
+    );
     assert!(out.stderr.contains("help: did you mean 'nat'? allowed values: nat, route, open, bridge, passthrough, private, vepa, hostdev"), "{}", out.stderr);
 }
 
@@ -127,14 +186,20 @@ fn semantic_errors_point_at_the_value() {
     let r = &json_reports(&out)[0];
     let d = &r["diagnostics"][0];
     assert_eq!(d["rule"], "dhcp-range-outside-subnet");
-    assert_eq!((d["line"].as_u64(), d["column"].as_u64()), (Some(5), Some(21)));
+    assert_eq!(
+        (d["line"].as_u64(), d["column"].as_u64()),
+        (Some(5), Some(21))
+    );
     assert_eq!(d["severity"], "error");
     assert!(d["message"].as_str().unwrap().contains("192.168.5.1/24"));
 }
 
 #[test]
 fn short_ipv4_forms_are_refused() {
-    let f = temp_xml("short.xml", "<network><name>n</name><ip address='10.1' prefix='8'/></network>");
+    let f = temp_xml(
+        "short.xml",
+        "<network><name>n</name><ip address='10.1' prefix='8'/></network>",
+    );
     let out = validate(&[f.to_str().unwrap()]).code(1);
     assert!(out.stderr.contains("short IPv4 form"), "{}", out.stderr);
 }
@@ -149,7 +214,12 @@ fn json_is_one_object_per_file_with_every_diagnostic() {
     assert_eq!(reports[0]["file"], bad.display().to_string());
     assert_eq!(reports[0]["kind"], "network");
     assert_eq!(reports[0]["valid"], false);
-    let rules: Vec<&str> = reports[0]["diagnostics"].as_array().unwrap().iter().map(|d| d["rule"].as_str().unwrap()).collect();
+    let rules: Vec<&str> = reports[0]["diagnostics"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["rule"].as_str().unwrap())
+        .collect();
     assert_eq!(rules, ["unknown-element", "unknown-attribute"]);
     for d in reports[0]["diagnostics"].as_array().unwrap() {
         for key in ["severity", "rule", "message", "line", "column"] {
@@ -163,7 +233,10 @@ fn json_is_one_object_per_file_with_every_diagnostic() {
 
 #[test]
 fn valid_file_prints_validates_and_exits_0() {
-    let f = temp_xml("ok.xml", "<network><name>ok</name><ip address='10.7.0.1' prefix='24'/></network>");
+    let f = temp_xml(
+        "ok.xml",
+        "<network><name>ok</name><ip address='10.7.0.1' prefix='24'/></network>",
+    );
     let out = validate(&[f.to_str().unwrap()]).ok();
     assert_eq!(out.stdout, format!("{} validates\n", f.display()));
     assert_eq!(out.stderr, "");
@@ -176,22 +249,56 @@ fn warnings_do_not_make_a_file_invalid() {
     let f = temp_xml("warn.xml", "<interface type='network'>\n  <mac address='00:11:22:33:44:55'/>\n  <source network='default'/>\n  <model type='e1000'/>\n</interface>\n");
     let out = validate(&[f.to_str().unwrap()]).ok();
     assert!(out.stdout.ends_with("validates\n"));
-    assert!(out.stderr.contains(":2:17: warning: MAC 00:11:22:33:44:55 is outside QEMU's 52:54:00 prefix"), "{}", out.stderr);
-    assert!(out.stderr.contains(":4:16: warning: NIC model 'e1000' is emulated and slow"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(":2:17: warning: MAC 00:11:22:33:44:55 is outside QEMU's 52:54:00 prefix"),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains(":4:16: warning: NIC model 'e1000' is emulated and slow"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn missing_file_is_an_io_error_exit_2() {
     let out = validate(&["/nonexistent/nope.xml"]).code(2);
-    assert_eq!(out.stderr, "error: /nonexistent/nope.xml: No such file or directory\n");
+    assert_eq!(
+        out.stderr,
+        "error: /nonexistent/nope.xml: No such file or directory\n"
+    );
 }
 
 #[test]
 fn io_error_wins_over_invalid_and_other_files_are_still_checked() {
     let bad = temp_xml("bad.xml", TYPO);
     let out = run(knet().arg("validate").arg("/nonexistent/x.xml").arg(&bad)).code(2);
-    assert!(out.stderr.contains("error: /nonexistent/x.xml: No such file or directory"));
-    assert!(out.stderr.contains("did you mean <bridge>?"), "the second file was checked: {}", out.stderr);
+    assert!(out
+        .stderr
+        .contains("error: /nonexistent/x.xml: No such file or directory"));
+    assert!(
+        out.stderr.contains("did you mean <bridge>?"),
+        "the second file was checked: {}",
+        out.stderr
+    );
+}
+
+#[test]
+fn json_keeps_one_object_per_file_when_a_file_is_missing() {
+    let good = temp_xml("good.xml", "<network><name>ok</name></network>");
+    let out = run(knet()
+        .args(["--json", "validate", "/nonexistent/a.xml"])
+        .arg(&good))
+    .code(2);
+    let reports = json_reports(&out);
+    assert_eq!(reports.len(), 2);
+    assert_eq!(reports[0]["file"], "/nonexistent/a.xml");
+    assert_eq!(reports[0]["error"], "No such file or directory");
+    assert_eq!(reports[0]["valid"], false);
+    assert_eq!(reports[1]["valid"], true);
 }
 
 #[test]
@@ -204,8 +311,17 @@ fn usage_errors_exit_2() {
 #[test]
 fn stdin_is_read_with_dash() {
     let out = validate_stdin(&["-"], TYPO.as_bytes()).code(1);
-    assert!(out.stderr.starts_with("-:3:3: error: unknown element <brige>"), "{}", out.stderr);
-    let ok = validate_stdin(&["-"], b"<interface type='bridge'><source bridge='br0'/><model type='virtio'/></interface>").ok();
+    assert!(
+        out.stderr
+            .starts_with("-:3:3: error: unknown element <brige>"),
+        "{}",
+        out.stderr
+    );
+    let ok = validate_stdin(
+        &["-"],
+        b"<interface type='bridge'><source bridge='br0'/><model type='virtio'/></interface>",
+    )
+    .ok();
     assert_eq!(ok.stdout, "- validates\n");
 }
 
@@ -213,7 +329,12 @@ fn stdin_is_read_with_dash() {
 fn kind_forces_the_document_kind() {
     let f = temp_xml("net.xml", "<network><name>ok</name></network>");
     let out = validate(&["--kind", "interface", f.to_str().unwrap()]).code(1);
-    assert!(out.stderr.contains("error: expected a <interface> document, found <network>"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("error: expected a <interface> document, found <network>"),
+        "{}",
+        out.stderr
+    );
     validate(&["--kind", "network", f.to_str().unwrap()]).ok();
 }
 
@@ -222,7 +343,12 @@ fn lone_interface_is_checked_as_a_domain_device() {
     // virt-xml-validate would check this against the host interface schema.
     let f = temp_xml("if.xml", "<interface type='bridge'>\n  <source bridge='br0'/>\n  <modle type='virtio'/>\n</interface>\n");
     let out = validate(&[f.to_str().unwrap()]).code(1);
-    assert!(out.stderr.contains(":3:3: error: unknown element <modle> in <interface>; did you mean <model>?"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(":3:3: error: unknown element <modle> in <interface>; did you mean <model>?"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
@@ -230,27 +356,55 @@ fn domain_interfaces_are_checked() {
     let xml = "<domain type='kvm'>\n  <name>vm</name>\n  <devices>\n    <interface type='network'>\n      <source network='default'/>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x20' function='0x0'/>\n    </interface>\n  </devices>\n</domain>\n";
     let f = temp_xml("dom.xml", xml);
     let out = validate(&[f.to_str().unwrap()]).code(1);
-    assert!(out.stderr.contains(":6:60: error: <address>: invalid value \"0x20\" for slot="), "{}", out.stderr);
-    assert!(out.stderr.contains("help: expected a PCI slot number (0-0x1f)"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains(":6:60: error: <address>: invalid value \"0x20\" for slot="),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        out.stderr
+            .contains("help: expected a PCI slot number (0-0x1f)"),
+        "{}",
+        out.stderr
+    );
 }
 
 #[test]
 fn validate_never_needs_libvirt() {
     let f = temp_xml("ok.xml", "<network><name>ok</name></network>");
-    run(knet().env("KNET_LIBVIRT_BIN", "/nonexistent/knet-libvirt").arg("validate").arg(&f)).ok();
+    run(knet()
+        .env("KNET_LIBVIRT_BIN", "/nonexistent/knet-libvirt")
+        .arg("validate")
+        .arg(&f))
+    .ok();
 }
 
 #[test]
 fn hostile_input_is_refused_not_crashed_on() {
     let bomb = "<?xml version='1.0'?>\n<!DOCTYPE network [<!ENTITY a 'aaaaaaaaaa'><!ENTITY b '&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;'><!ENTITY c '&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;'>]>\n<network><name>&c;</name></network>\n";
     let out = validate_stdin(&["-"], bomb.as_bytes()).code(1);
-    assert!(out.stderr.contains("[xml-syntax]") || out.stderr.contains("error:"), "{}", out.stderr);
-    let deep = format!("<network><name>n</name><metadata>{}{}</metadata></network>", "<a>".repeat(100_000), "</a>".repeat(100_000));
+    assert!(
+        out.stderr.contains("[xml-syntax]") || out.stderr.contains("error:"),
+        "{}",
+        out.stderr
+    );
+    let deep = format!(
+        "<network><name>n</name><metadata>{}{}</metadata></network>",
+        "<a>".repeat(100_000),
+        "</a>".repeat(100_000)
+    );
     let out = validate_stdin(&["--json", "-"], deep.as_bytes()).code(1);
-    assert_eq!(json_reports(&out)[0]["diagnostics"][0]["rule"], "nesting-too-deep");
+    assert_eq!(
+        json_reports(&out)[0]["diagnostics"][0]["rule"],
+        "nesting-too-deep"
+    );
     let huge = vec![b' '; 11 * 1024 * 1024];
     let out = validate_stdin(&["--json", "-"], &huge).code(1);
-    assert_eq!(json_reports(&out)[0]["diagnostics"][0]["rule"], "input-too-large");
+    assert_eq!(
+        json_reports(&out)[0]["diagnostics"][0]["rule"],
+        "input-too-large"
+    );
     let out = validate_stdin(&["-"], b"<network><name>\xff\xfe</name></network>").code(1);
     assert!(out.stderr.contains("not UTF-8"), "{}", out.stderr);
 }
@@ -275,16 +429,38 @@ fn network_rng_agrees_with_knet_structure() {
             .as_array()
             .unwrap()
             .iter()
-            .filter(|d| d["severity"] == "error" && knet::validate::is_structural(d["rule"].as_str().unwrap()))
-            .map(|d| format!("{}:{} [{}] {}", d["line"], d["column"], d["rule"], d["message"]))
+            .filter(|d| {
+                d["severity"] == "error"
+                    && knet::validate::is_structural(d["rule"].as_str().unwrap())
+            })
+            .map(|d| {
+                format!(
+                    "{}:{} [{}] {}",
+                    d["line"], d["column"], d["rule"], d["message"]
+                )
+            })
             .collect();
-        let lint = run(Command::new("xmllint").args(["--noout", "--relaxng"]).arg(&rng).arg(file));
+        let lint = run(Command::new("xmllint")
+            .args(["--noout", "--relaxng"])
+            .arg(&rng)
+            .arg(file));
         let schema_ok = lint.code == 0;
         if schema_ok != structural.is_empty() {
-            disagree.push(format!("{}: xmllint {} / knet structural: {:?}\n{}", file.display(), if schema_ok { "accepts" } else { "rejects" }, structural, lint.stderr));
+            disagree.push(format!(
+                "{}: xmllint {} / knet structural: {:?}\n{}",
+                file.display(),
+                if schema_ok { "accepts" } else { "rejects" },
+                structural,
+                lint.stderr
+            ));
         }
     }
-    assert!(disagree.is_empty(), "{} files where xml-schemas/network.rng and knet disagree:\n{}", disagree.len(), disagree.join("\n"));
+    assert!(
+        disagree.is_empty(),
+        "{} files where xml-schemas/network.rng and knet disagree:\n{}",
+        disagree.len(),
+        disagree.join("\n")
+    );
 }
 
 /// The same for lone interfaces and interface.rng.
@@ -292,25 +468,52 @@ fn network_rng_agrees_with_knet_structure() {
 fn interface_rng_agrees_with_knet_structure() {
     let rng = repo().join("xml-schemas/interface.rng");
     let dir = corpus().join("interfaces/mixed");
-    let files: Vec<PathBuf> = expected(&dir).into_iter().map(|(f, _)| dir.join(f)).collect();
+    let files: Vec<PathBuf> = expected(&dir)
+        .into_iter()
+        .map(|(f, _)| dir.join(f))
+        .collect();
     let out = run(knet().arg("--json").arg("validate").args(&files));
     let reports = json_reports(&out);
     let mut disagree = Vec::new();
     for (file, report) in files.iter().zip(&reports) {
-        let structural = report["diagnostics"].as_array().unwrap().iter().any(|d| d["severity"] == "error" && knet::validate::is_structural(d["rule"].as_str().unwrap()));
-        let lint = run(Command::new("xmllint").args(["--noout", "--relaxng"]).arg(&rng).arg(file));
+        let structural = report["diagnostics"].as_array().unwrap().iter().any(|d| {
+            d["severity"] == "error" && knet::validate::is_structural(d["rule"].as_str().unwrap())
+        });
+        let lint = run(Command::new("xmllint")
+            .args(["--noout", "--relaxng"])
+            .arg(&rng)
+            .arg(file));
         if (lint.code == 0) == structural {
-            disagree.push(format!("{}: xmllint {} / knet structural error: {structural}\n{}", file.display(), lint.code, lint.stderr));
+            disagree.push(format!(
+                "{}: xmllint {} / knet structural error: {structural}\n{}",
+                file.display(),
+                lint.code,
+                lint.stderr
+            ));
         }
     }
-    assert!(disagree.is_empty(), "{} files where xml-schemas/interface.rng and knet disagree:\n{}", disagree.len(), disagree.join("\n"));
+    assert!(
+        disagree.is_empty(),
+        "{} files where xml-schemas/interface.rng and knet disagree:\n{}",
+        disagree.len(),
+        disagree.join("\n")
+    );
 }
 
 /// xml-schemas/*.rng are generated from knet's grammar; a stale copy fails.
 /// `KNET_UPDATE_SCHEMAS=1 cargo test --test tests rng_files_are_current` rewrites them.
 #[test]
 fn rng_files_are_current() {
-    for (file, text) in [("xml-schemas/network.rng", knet::validate::rng::network_rng()), ("xml-schemas/interface.rng", knet::validate::rng::interface_rng())] {
+    for (file, text) in [
+        (
+            "xml-schemas/network.rng",
+            knet::validate::rng::network_rng(),
+        ),
+        (
+            "xml-schemas/interface.rng",
+            knet::validate::rng::interface_rng(),
+        ),
+    ] {
         let path = repo().join(file);
         if std::env::var_os("KNET_UPDATE_SCHEMAS").is_some() {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
@@ -318,8 +521,16 @@ fn rng_files_are_current() {
         }
         let on_disk = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(on_disk == text, "{file} is stale: run KNET_UPDATE_SCHEMAS=1 cargo test --test tests rng_files_are_current");
-        let lint = run(Command::new("xmllint").args(["--noout", "--relaxng"]).arg(&path).arg(repo().join("tests/fixtures/validate/minimal-network.xml")));
-        assert!(!lint.stderr.contains("Relax-NG parser error") && !lint.stderr.contains("failed to compile"), "{file} does not compile: {}", lint.stderr);
+        let lint = run(Command::new("xmllint")
+            .args(["--noout", "--relaxng"])
+            .arg(&path)
+            .arg(repo().join("tests/fixtures/validate/minimal-network.xml")));
+        assert!(
+            !lint.stderr.contains("Relax-NG parser error")
+                && !lint.stderr.contains("failed to compile"),
+            "{file} does not compile: {}",
+            lint.stderr
+        );
     }
 }
 
@@ -329,25 +540,51 @@ fn rng_files_are_current() {
 #[test]
 fn structural_verdict_matches_libvirt_schema_labels() {
     let mut disagree = Vec::new();
-    for folder in ["networks/valid", "networks/invalid", "interfaces/mixed", "domains"] {
+    for folder in [
+        "networks/valid",
+        "networks/invalid",
+        "interfaces/mixed",
+        "domains",
+    ] {
         let dir = corpus().join(folder);
         let labels = std::fs::read_to_string(dir.join("labels.tsv")).unwrap();
-        let rows: Vec<(String, bool)> = labels.lines().skip(1).filter(|l| !l.is_empty()).map(|l| {
-            let cols: Vec<&str> = l.split('\t').collect();
-            (cols[0].to_string(), cols[1] == "1")
-        }).collect();
+        let rows: Vec<(String, bool)> = labels
+            .lines()
+            .skip(1)
+            .filter(|l| !l.is_empty())
+            .map(|l| {
+                let cols: Vec<&str> = l.split('\t').collect();
+                (cols[0].to_string(), cols[1] == "1")
+            })
+            .collect();
         let paths: Vec<PathBuf> = rows.iter().map(|(f, _)| dir.join(f)).collect();
         let out = run(knet().arg("--json").arg("validate").args(&paths));
         for ((file, schema_ok), report) in rows.iter().zip(json_reports(&out)) {
-            let structural: Vec<String> = report["diagnostics"].as_array().unwrap().iter()
-                .filter(|d| d["severity"] == "error" && knet::validate::is_structural(d["rule"].as_str().unwrap()))
-                .map(|d| format!("[{}] {}", d["rule"], d["message"])).collect();
+            let structural: Vec<String> = report["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| {
+                    d["severity"] == "error"
+                        && knet::validate::is_structural(d["rule"].as_str().unwrap())
+                })
+                .map(|d| format!("[{}] {}", d["rule"], d["message"]))
+                .collect();
             if *schema_ok != structural.is_empty() {
-                disagree.push(format!("{folder}/{file}: libvirt schema {} / knet structural {:?}", if *schema_ok { "accepts" } else { "rejects" }, structural));
+                disagree.push(format!(
+                    "{folder}/{file}: libvirt schema {} / knet structural {:?}",
+                    if *schema_ok { "accepts" } else { "rejects" },
+                    structural
+                ));
             }
         }
     }
-    assert!(disagree.is_empty(), "{} files where knet's structure disagrees with libvirt's schema:\n{}", disagree.len(), disagree.join("\n"));
+    assert!(
+        disagree.is_empty(),
+        "{} files where knet's structure disagrees with libvirt's schema:\n{}",
+        disagree.len(),
+        disagree.join("\n")
+    );
 }
 
 /// Property: whatever bytes arrive, validate() returns (no panic), renders
@@ -358,8 +595,14 @@ fn structural_verdict_matches_libvirt_schema_labels() {
 /// --test tests mutated_corpus`. cargo-fuzz's coverage-guided target is in fuzz/.
 #[test]
 fn mutated_corpus_never_panics() {
-    let iters: usize = std::env::var("KNET_FUZZ_ITERS").ok().and_then(|v| v.parse().ok()).unwrap_or(8);
-    let mut rng: u64 = std::env::var("KNET_FUZZ_SEED").ok().and_then(|v| v.parse().ok()).unwrap_or(0x9e37_79b9_7f4a_7c15);
+    let iters: usize = std::env::var("KNET_FUZZ_ITERS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(8);
+    let mut rng: u64 = std::env::var("KNET_FUZZ_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0x9e37_79b9_7f4a_7c15);
     let mut next = move || {
         rng ^= rng << 13;
         rng ^= rng >> 7;
@@ -367,19 +610,63 @@ fn mutated_corpus_never_panics() {
         rng
     };
     const TOKENS: &[&str] = &[
-        "<", ">", "/>", "</", "&", "&amp;", "'", "\"", "=", "<!--", "-->", "<![CDATA[", "]]>", "<?xml version='1.0'?>", "<!DOCTYPE x>",
-        "<ip address='10.0.0.1' prefix='33'>", "<dhcp>", "<range start='10.0.0.9' end='10.0.0.2'/>", "<host mac='01:00:00:00:00:00' ip='::1'/>",
-        "<forward mode='bridge'/>", "<bridge name='a-very-long-bridge-name'/>", "<portgroup name='x' default='yes'/>", "<interface type='network'>",
-        "<source network='n'/>", "<vlan><tag id='4096'/></vlan>", "<bandwidth><inbound peak='1'/></bandwidth>", "<address type='pci' slot='0x1f'/>",
-        "xmlns:x='urn:x'", " x:y='1'", "<metadata><a><b/></a></metadata>", "\u{0}", "\u{feff}", "é", "\n", "\t", "0x", "-1", "4294967296", "::",
+        "<",
+        ">",
+        "/>",
+        "</",
+        "&",
+        "&amp;",
+        "'",
+        "\"",
+        "=",
+        "<!--",
+        "-->",
+        "<![CDATA[",
+        "]]>",
+        "<?xml version='1.0'?>",
+        "<!DOCTYPE x>",
+        "<ip address='10.0.0.1' prefix='33'>",
+        "<dhcp>",
+        "<range start='10.0.0.9' end='10.0.0.2'/>",
+        "<host mac='01:00:00:00:00:00' ip='::1'/>",
+        "<forward mode='bridge'/>",
+        "<bridge name='a-very-long-bridge-name'/>",
+        "<portgroup name='x' default='yes'/>",
+        "<interface type='network'>",
+        "<source network='n'/>",
+        "<vlan><tag id='4096'/></vlan>",
+        "<bandwidth><inbound peak='1'/></bandwidth>",
+        "<address type='pci' slot='0x1f'/>",
+        "xmlns:x='urn:x'",
+        " x:y='1'",
+        "<metadata><a><b/></a></metadata>",
+        "\u{0}",
+        "\u{feff}",
+        "é",
+        "\n",
+        "\t",
+        "0x",
+        "-1",
+        "4294967296",
+        "::",
     ];
     let mut files = Vec::new();
-    for folder in ["networks/valid", "networks/invalid", "interfaces/mixed", "domains"] {
+    for folder in [
+        "networks/valid",
+        "networks/invalid",
+        "interfaces/mixed",
+        "domains",
+    ] {
         for (f, _) in expected(&corpus().join(folder)) {
             files.push(std::fs::read(corpus().join(folder).join(f)).unwrap());
         }
     }
-    let kinds = [None, Some(knet::validate::DocKind::Network), Some(knet::validate::DocKind::Interface), Some(knet::validate::DocKind::Domain)];
+    let kinds = [
+        None,
+        Some(knet::validate::DocKind::Network),
+        Some(knet::validate::DocKind::Interface),
+        Some(knet::validate::DocKind::Domain),
+    ];
     for (n, seed) in files.iter().enumerate() {
         for _ in 0..iters {
             let mut b = seed.clone();
@@ -387,12 +674,29 @@ fn mutated_corpus_never_panics() {
                 let len = b.len().max(1);
                 let at = (next() as usize) % len;
                 match next() % 6 {
-                    0 => if !b.is_empty() { b[at] ^= 1 << (next() % 8) },
-                    1 => { let end = (at + (next() as usize % 64)).min(b.len()); b.drain(at.min(b.len())..end); }
-                    2 => { let end = (at + (next() as usize % 64)).min(b.len()); let span = b[at.min(b.len())..end].to_vec(); b.splice(at.min(b.len())..at.min(b.len()), span); }
-                    3 => { let t = TOKENS[next() as usize % TOKENS.len()].as_bytes(); b.splice(at.min(b.len())..at.min(b.len()), t.iter().copied()); }
+                    0 => {
+                        if !b.is_empty() {
+                            b[at] ^= 1 << (next() % 8)
+                        }
+                    }
+                    1 => {
+                        let end = (at + (next() as usize % 64)).min(b.len());
+                        b.drain(at.min(b.len())..end);
+                    }
+                    2 => {
+                        let end = (at + (next() as usize % 64)).min(b.len());
+                        let span = b[at.min(b.len())..end].to_vec();
+                        b.splice(at.min(b.len())..at.min(b.len()), span);
+                    }
+                    3 => {
+                        let t = TOKENS[next() as usize % TOKENS.len()].as_bytes();
+                        b.splice(at.min(b.len())..at.min(b.len()), t.iter().copied());
+                    }
                     4 => b.truncate(at),
-                    _ => { let t = b"<a>".repeat(1 + next() as usize % 300); b.splice(at.min(b.len())..at.min(b.len()), t); }
+                    _ => {
+                        let t = b"<a>".repeat(1 + next() as usize % 300);
+                        b.splice(at.min(b.len())..at.min(b.len()), t);
+                    }
                 }
             }
             let src = String::from_utf8_lossy(&b).into_owned();
@@ -405,7 +709,10 @@ fn mutated_corpus_never_panics() {
             if result.is_err() {
                 let keep = std::env::temp_dir().join(format!("knet-fuzz-crash-{n}.xml"));
                 std::fs::write(&keep, &b).unwrap();
-                panic!("validate() panicked on a mutation of corpus file #{n}; input saved to {}", keep.display());
+                panic!(
+                    "validate() panicked on a mutation of corpus file #{n}; input saved to {}",
+                    keep.display()
+                );
             }
         }
     }
@@ -419,7 +726,13 @@ fn fuzz_regressions_stay_fixed() {
     for entry in std::fs::read_dir(&dir).unwrap() {
         let path = entry.unwrap().path();
         let out = run(knet().arg("validate").arg(&path));
-        assert!(out.code == 0 || out.code == 1, "{}: exit {} (crash?)\n{}", path.display(), out.code, out.stderr);
+        assert!(
+            out.code == 0 || out.code == 1,
+            "{}: exit {} (crash?)\n{}",
+            path.display(),
+            out.code,
+            out.stderr
+        );
         n += 1;
     }
     assert!(n > 0, "no regression inputs in {}", dir.display());

@@ -16,7 +16,7 @@ use anyhow::{bail, Context, Result};
 
 use crate::context::Ctx;
 use crate::exit::Exit;
-use crate::facts::Subnet;
+use crate::ipnet::Subnet;
 use crate::host;
 use crate::output;
 

@@ -12,7 +12,7 @@ use anyhow::{Context, Result};
 
 use crate::context::Ctx;
 use crate::exit::Exit;
-use crate::facts::{self, NetFacts, Nic};
+use crate::xml::facts::{self, NetFacts, Nic};
 use crate::host;
 use crate::libvirt::{Conn, DomainInfo, NetworkInfo};
 use crate::mac::Mac;
@@ -352,7 +352,9 @@ fn domain_checks(r: &mut Report, d: &Dom, nets: &[Net], local: bool, owners: &BT
     }
 }
 
-pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+/// Every check for this connection: its URI, whether it is this machine,
+/// the findings.
+fn diagnose(args: &Args, ctx: &Ctx) -> Result<(String, bool, Report)> {
     let conn = ctx.conn()?;
     let uri = conn.uri()?;
     let local = host::is_local_uri(&uri);
@@ -407,19 +409,21 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             r.ok("mac", format!("domain {}", d.info.name), "MAC addresses unique and unicast");
         }
     }
+    Ok((uri, local, r))
+}
 
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    if ctx.fleet()? {
+        return fleet(&args, ctx);
+    }
+    let (uri, local, r) = diagnose(&args, ctx)?;
     let failed = r.0.iter().any(|f| f.status == Status::Fail);
     if ctx.json() {
         output::print_json(&serde_json::json!({ "uri": uri, "local": local, "checks": r.0 }))?;
     } else {
         let mut out = String::new();
         for f in r.0.iter().filter(|f| !ctx.quiet() || f.status >= Status::Warn) {
-            let tag = match f.status {
-                Status::Ok => "[ OK ]",
-                Status::Skip => "[SKIP]",
-                Status::Warn => "[WARN]",
-                Status::Fail => "[FAIL]",
-            };
+            let tag = f.status.tag();
             out.push_str(&format!("{tag} {}: {}\n", f.subject, f.message));
             if let (Some(fix), true) = (&f.fix, f.status != Status::Ok) {
                 out.push_str(&format!("       fix: {fix}\n"));
@@ -431,6 +435,48 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         }
         output::print(&out)?;
     }
+    if failed {
+        return Err(Exit::silent(1));
+    }
+    Ok(())
+}
+
+impl Status {
+    fn tag(self) -> &'static str {
+        match self {
+            Status::Ok => "[ OK ]",
+            Status::Skip => "[SKIP]",
+            Status::Warn => "[WARN]",
+            Status::Fail => "[FAIL]",
+        }
+    }
+}
+
+/// Several hosts: every host's findings in one table (Host, Verdict,
+/// Subject, Finding with its fix), or with --json `[{host, uri, local,
+/// checks}]`; exit 1 when any check failed or a host could not be checked.
+fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
+    let results = ctx.fan_out(|h| diagnose(args, h))?;
+    let shown = |f: &&Finding| !ctx.quiet() || f.status >= Status::Warn;
+    let rows = |(_, _, r): &(String, bool, Report)| -> Vec<Vec<String>> {
+        r.0.iter()
+            .filter(shown)
+            .map(|f| {
+                let finding = match (&f.fix, f.status != Status::Ok) {
+                    (Some(fix), true) => format!("{} (fix: {fix})", f.message),
+                    _ => f.message.clone(),
+                };
+                vec![f.status.tag().to_string(), f.subject.clone(), finding]
+            })
+            .collect()
+    };
+    let listed = if ctx.json() {
+        crate::fleet::json(&results, |(uri, local, r)| Ok(vec![serde_json::json!({ "uri": uri, "local": local, "checks": r.0 })]))
+    } else {
+        crate::fleet::table(ctx, &results, &["Verdict", "Subject", "Finding"], rows)
+    };
+    let failed = results.iter().any(|h| h.result.as_ref().is_ok_and(|(_, _, r)| r.0.iter().any(|f| f.status == Status::Fail)));
+    listed?;
     if failed {
         return Err(Exit::silent(1));
     }

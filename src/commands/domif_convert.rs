@@ -26,7 +26,8 @@ use clap::ArgGroup;
 use serde::Serialize;
 
 use crate::backup;
-use crate::context::Ctx;
+use crate::context::{Ctx, HostResult};
+use crate::fleet::Outcome;
 use crate::exit::Exit;
 use crate::guest;
 use crate::libvirt::{affect, code, Conn, DomainInfo};
@@ -89,9 +90,6 @@ pub struct Args {
     /// Do not ask for confirmation
     #[arg(long, short = 'y')]
     pub yes: bool,
-    /// Work over N connections in parallel
-    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
-    pub jobs: u16,
     /// Convert even to a bridge the host does not have (yet)
     #[arg(long)]
     pub force: bool,
@@ -197,9 +195,7 @@ fn check_target(conn: &dyn Conn, target: &Target, force: bool) -> Result<()> {
                     continue;
                 }
                 let xml = conn.network_xml(&n.name, false)?;
-                let mode = roxmltree::Document::parse(&xml)
-                    .ok()
-                    .and_then(|d| d.root_element().children().find(|c| c.has_tag_name("forward")).map(|f| f.attribute("mode").unwrap_or("nat").to_string()));
+                let mode = crate::xml::facts::network(&xml).forward;
                 // a forward mode='bridge' network merely names a host bridge
                 if mode.as_deref() != Some("bridge") {
                     bail!(
@@ -474,6 +470,11 @@ fn confirm(plans: &[Plan], target: &Target) -> Result<bool> {
 }
 
 fn summary(reports: &[GuestReport], quiet: bool) -> String {
+    output::table(&["Guest", "MAC", "From", "To", "Applied", "Result"], &summary_rows(reports), quiet)
+}
+
+/// One row per NIC (or per guest without one): Guest, MAC, From, To, Applied, Result.
+fn summary_rows(reports: &[GuestReport]) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     for r in reports {
         let result = match (r.status, &r.detail) {
@@ -491,7 +492,7 @@ fn summary(reports: &[GuestReport], quiet: bool) -> String {
             rows.push(vec![r.guest.clone(), n.mac.clone().unwrap_or_else(|| "-".into()), n.from.clone(), n.to.clone(), applied.clone(), result.clone()]);
         }
     }
-    output::table(&["Guest", "MAC", "From", "To", "Applied", "Result"], &rows, quiet)
+    rows
 }
 
 /// `--file`: the same edit on a document, no libvirt involved.
@@ -524,14 +525,92 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     if let Some(f) = &args.file {
         return run_offline(&args, f);
     }
+    if ctx.fleet()? {
+        return fleet(&args, ctx);
+    }
+    let done = convert(&args, ctx)?;
+    render(&done, ctx)
+}
+
+/// What [`convert`] did on one host.
+struct Done {
+    /// Every guest's report, in the order named (or by name with --all).
+    reports: Vec<GuestReport>,
+    /// With --dry-run: the plans, nothing applied.
+    preview: Option<Vec<Plan>>,
+    /// No guest needed a change.
+    nothing_planned: bool,
+    /// Ctrl-C stopped the run between two guests.
+    interrupted: bool,
+}
+
+impl Done {
+    /// The previewed plans (none when applied).
+    fn plans(&self) -> &[Plan] {
+        self.preview.as_deref().unwrap_or_default()
+    }
+
+    fn ok(&self) -> bool {
+        self.reports.iter().all(GuestReport::ok)
+    }
+}
+
+/// The command's output on one host (virsh-style table, diff or JSON);
+/// exit 1 unless every guest is fine.
+fn render(done: &Done, ctx: &Ctx) -> Result<()> {
+    if let Some(plans) = &done.preview {
+        if ctx.json() {
+            return output::print_json(&preview_json(plans));
+        }
+        output::print(&preview_text(plans))?;
+    } else if ctx.json() {
+        output::print_json(&done.reports)?;
+    } else {
+        let mut s = summary(&done.reports, ctx.quiet());
+        if done.nothing_planned {
+            s.push_str("nothing to convert\n");
+        }
+        output::print(&s)?;
+    }
+    if done.interrupted {
+        eprintln!("{}", interrupted(&done.reports));
+        return Err(crate::interrupt::cancelled());
+    }
+    if done.ok() {
+        Ok(())
+    } else {
+        Err(Exit::silent(1))
+    }
+}
+
+/// After Ctrl-C (exit 130): what was done, on one host or all of them.
+fn interrupted<'a>(reports: impl IntoIterator<Item = &'a GuestReport> + Clone) -> String {
+    let count = |s: Status| reports.clone().into_iter().filter(|r| r.status == s).count();
+    format!(
+        "Interrupted: {} guest(s) converted, {} not started; run the same command again to finish (converted guests are skipped)",
+        count(Status::Converted),
+        count(Status::NotStarted)
+    )
+}
+
+/// `--dry-run`: every plan's diff.
+fn preview_text(plans: &[Plan]) -> String {
+    let mut s: String = plans.iter().map(diff).collect();
+    if plans.is_empty() {
+        s.push_str("nothing to convert\n");
+    }
+    s
+}
+
+fn preview_json(plans: &[Plan]) -> Vec<serde_json::Value> {
+    plans.iter().map(|p| serde_json::json!({"guest": p.guest, "nics": p.nics, "diff": diff(p)})).collect()
+}
+
+/// Plan, confirm and apply on the context's one host; prints nothing
+/// (but the confirmation question, on stderr).
+fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     let conn = ctx.conn()?;
-    if args.domains.is_empty() && !args.all && args.from().is_none() {
-        return Err(Exit::usage("name the guests to convert, or select them with --all, --from-network or --from-bridge"));
-    }
-    if !args.domains.is_empty() && args.all {
-        return Err(Exit::usage("give guest names or --all, not both"));
-    }
-    let mac = args.mac.as_deref().map(|m| m.parse::<Mac>()).transpose().map_err(|e| Exit::usage(format!("--mac: {e}")))?;
+    let mac = check_usage(args)?;
     let target = args.target();
     check_target(conn, &target, args.force)?;
 
@@ -554,7 +633,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let one_pass = args.yes && !args.dry_run;
     if !one_pass {
         for name in &names {
-            match plan_one(conn, name, info_of(name), &args, &target, mac) {
+            match plan_one(conn, name, info_of(name), args, &target, mac) {
                 Ok(p) => plans.push(p),
                 Err(r) => reports.push(r),
             }
@@ -562,19 +641,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     }
 
     if args.dry_run {
-        let mut s = String::new();
-        for p in &plans {
-            s.push_str(&diff(p));
-        }
-        if ctx.json() {
-            let v: Vec<_> = plans.iter().map(|p| serde_json::json!({"guest": p.guest, "nics": p.nics, "diff": diff(p)})).collect();
-            return output::print_json(&v);
-        }
-        if plans.is_empty() {
-            s.push_str("nothing to convert\n");
-        }
-        output::print(&s)?;
-        return if reports.iter().all(GuestReport::ok) { Ok(()) } else { Err(Exit::silent(1)) };
+        return Ok(Done { reports, nothing_planned: plans.is_empty(), preview: Some(plans), interrupted: false });
     }
 
     if !plans.is_empty() && !args.yes && !confirm(&plans, &target)? {
@@ -584,7 +651,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
 
     // apply: `jobs` workers, each over its own connection, pulling guests in order
     let total = if one_pass { names.len() } else { plans.len() };
-    let bar = if std::io::stderr().is_terminal() && !ctx.quiet() && !ctx.json() {
+    // several hosts at once: one bar per host would garble the terminal
+    let bar = if std::io::stderr().is_terminal() && !ctx.quiet() && !ctx.json() && ctx.host().is_none() {
         let b = indicatif::ProgressBar::new(total as u64);
         b.set_style(indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} {msg}").unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()));
         b
@@ -604,19 +672,20 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         let r = if one_pass {
             let Some(name) = names.get(i) else { break };
             bar.set_message(name.clone());
-            match plan_one(c, name, info_of(name), &args, &target, mac) {
-                Ok(p) => apply(c, &p, &args, &target, false),
+            match plan_one(c, name, info_of(name), args, &target, mac) {
+                Ok(p) => apply(c, &p, args, &target, false),
                 Err(r) => r,
             }
         } else {
             let Some(p) = plans.get(i) else { break };
             bar.set_message(p.guest.clone());
-            apply(c, p, &args, &target, true)
+            apply(c, p, args, &target, true)
         };
         bar.inc(1);
         done.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
     };
-    let jobs = usize::from(args.jobs).min(total.max(1));
+    // the global --jobs: parallel connections to this one host
+    let jobs = usize::from(ctx.opts.jobs.unwrap_or(1)).min(total.max(1));
     let mut extra = Vec::new();
     for _ in 1..jobs {
         extra.push(ctx.open_conn()?);
@@ -653,25 +722,104 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let order: std::collections::HashMap<String, usize> = names.iter().enumerate().map(|(k, n)| (info_of(n).map_or_else(|| n.clone(), |i| i.name), k)).collect();
     reports.sort_by_key(|r| order.get(&r.guest).copied().unwrap_or(usize::MAX));
 
-    if ctx.json() {
-        output::print_json(&reports)?;
-    } else {
-        let mut s = summary(&reports, ctx.quiet());
-        if reports.iter().all(|r| r.status == Status::NothingToConvert) {
-            s.push_str("nothing to convert\n");
-        }
-        output::print(&s)?;
+    let nothing_planned = reports.iter().all(|r| r.status == Status::NothingToConvert);
+    Ok(Done { reports, nothing_planned, preview: None, interrupted })
+}
+
+/// Usage errors, before any host is touched; the parsed --mac.
+fn check_usage(args: &Args) -> Result<Option<Mac>> {
+    if args.domains.is_empty() && !args.all && args.from().is_none() {
+        return Err(Exit::usage("name the guests to convert, or select them with --all, --from-network or --from-bridge"));
     }
-    if interrupted {
-        let converted = reports.iter().filter(|r| r.status == Status::Converted).count();
-        let left = reports.iter().filter(|r| r.status == Status::NotStarted).count();
-        eprintln!("Interrupted: {converted} guest(s) converted, {left} not started; run the same command again to finish (converted guests are skipped)");
+    if !args.domains.is_empty() && args.all {
+        return Err(Exit::usage("give guest names or --all, not both"));
+    }
+    args.mac.as_deref().map(|m| m.parse::<Mac>()).transpose().map_err(|e| Exit::usage(format!("--mac: {e}")))
+}
+
+/// Several hosts: the same conversion on every host at once, one
+/// connection each. No question is asked (each host has its own plan):
+/// --yes is required, --dry-run shows every host's plan. Prints every
+/// guest's row with its host, then the per-host summary; exit 0 only when
+/// every guest on every host is fine.
+fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
+    check_usage(args)?;
+    if !args.yes && !args.dry_run {
+        return Err(Exit::usage(
+            "refusing to convert guests on several hosts without --yes (each host has its own plan: see them with --dry-run)",
+        ));
+    }
+    // one guard over every host's run (theirs nest in it): Ctrl-C stops
+    // each host between two guests
+    let _interrupt = crate::interrupt::Guard::new();
+    let results = ctx.fan_out(|h| convert(args, h))?;
+    if args.dry_run {
+        return fleet_preview(ctx, &results);
+    }
+    if !ctx.json() {
+        let mut rows = Vec::new();
+        for r in &results {
+            if let Ok(done) = &r.result {
+                for row in summary_rows(&done.reports) {
+                    rows.push(std::iter::once(r.host.clone()).chain(row).collect());
+                }
+            }
+        }
+        output::print(&output::table(&["Host", "Guest", "MAC", "From", "To", "Applied", "Result"], &rows, ctx.quiet()))?;
+    }
+    let stopped = crate::interrupt::requested().then(|| interrupted(results.iter().filter_map(|r| r.result.as_ref().ok()).flat_map(|d| &d.reports)));
+    let outcomes: Vec<HostResult<Outcome>> = results
+        .into_iter()
+        .map(|r| HostResult {
+            host: r.host,
+            reached: r.reached,
+            result: r.result.map(|done| Outcome { ok: done.ok(), detail: counts(&done.reports), report: serde_json::to_value(&done.reports).ok() }),
+        })
+        .collect();
+    let summary = crate::fleet::summary(ctx, &outcomes);
+    if let Some(msg) = stopped {
+        eprintln!("{msg}");
         return Err(crate::interrupt::cancelled());
     }
-    if reports.iter().all(GuestReport::ok) {
+    summary
+}
+
+/// `--dry-run` on several hosts: each host's diffs under a `# HOST` line
+/// (JSON: the hosts' plans, each with its `host`).
+fn fleet_preview(ctx: &Ctx, results: &[HostResult<Done>]) -> Result<()> {
+    if ctx.json() {
+        crate::fleet::json(results, |d| Ok(preview_json(d.plans())))?;
+    } else {
+        let mut s = String::new();
+        for r in results {
+            if let Ok(done) = &r.result {
+                s.push_str(&format!("# {}\n{}", r.host, preview_text(done.plans())));
+            }
+        }
+        output::print(&s)?;
+        crate::fleet::report_failures(results)?;
+    }
+    let ok = results.iter().all(|r| r.result.as_ref().is_ok_and(Done::ok));
+    if ok {
         Ok(())
     } else {
         Err(Exit::silent(1))
+    }
+}
+
+/// One host's guests in a few words: `3 converted, 1 failed`.
+fn counts(reports: &[GuestReport]) -> String {
+    let mut parts = Vec::new();
+    for (status, label) in [(Status::Converted, "converted"), (Status::NothingToConvert, "nothing to convert"), (Status::Skipped, "skipped"), (Status::Failed, "failed"), (Status::NotStarted, "not started")] {
+        let n = reports.iter().filter(|r| r.status == status).count();
+        if n > 0 {
+            parts.push(format!("{n} {label}"));
+        }
+    }
+    if parts.is_empty() {
+        "no guest selected".into()
+    } else {
+        parts.join(", ")
     }
 }
 

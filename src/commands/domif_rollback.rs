@@ -11,6 +11,7 @@ use crate::libvirt::affect;
 use crate::mac::Mac;
 use crate::output;
 use crate::xml::edit::{self, Target};
+use crate::xml::interface::Domain;
 
 /// Restore a guest's persistent XML from a domif-convert backup.
 ///
@@ -36,8 +37,8 @@ fn restore(ctx: &Ctx, dom: &str, args: &Args) -> Result<String> {
     let conn = ctx.conn()?;
     let path = backup::resolve(dom, args.to.as_deref())?;
     let xml = std::fs::read_to_string(&path).with_context(|| format!("cannot read backup {}", path.display()))?;
-    let doc = roxmltree::Document::parse(&xml).with_context(|| format!("backup {} is not valid XML", path.display()))?;
-    let name = doc.root_element().children().find(|c| c.has_tag_name("name")).and_then(|n| n.text()).unwrap_or("");
+    let doc = crate::xml::parse(&xml).map_err(|e| anyhow!(e.describe(&xml))).with_context(|| format!("backup {} is not valid XML", path.display()))?;
+    let name = Domain::read(doc.root_element()).name.map_or("", |n| n.text);
     if name != dom {
         return Err(anyhow!("backup {} is of guest '{name}', not '{dom}'", path.display()));
     }

@@ -38,6 +38,9 @@ pub mod bridge_config;
 pub mod doctor;
 pub mod port_forward;
 
+// several hosts (issue 7)
+pub mod list;
+
 pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
     match cmd {
         Command::NetList(args) => net_list::run(args, ctx),
@@ -67,6 +70,7 @@ pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
         Command::BridgeConfig(args) => bridge_config::run(args, ctx),
         Command::Doctor(args) => doctor::run(args, ctx),
         Command::PortForward(args) => port_forward::run(args, ctx),
+        Command::List(args) => list::run(args, ctx),
         // cli::main opens the shell itself; this is `shell` typed inside it
         Command::Shell(_) => Err(crate::exit::Exit::usage("already in the knet shell")),
         Command::CompleteNames(args) => crate::complete::names(args, ctx),

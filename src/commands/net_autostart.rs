@@ -16,6 +16,13 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    if ctx.fleet()? {
+        return crate::fleet::each_host(ctx, |h| autostart(&args, h));
+    }
+    autostart(&args, ctx)
+}
+
+fn autostart(args: &Args, ctx: &Ctx) -> Result<()> {
     let name = net_shared::resolve(ctx, &args.network)?;
     let on = !args.disable;
     let un = if on { "" } else { "un" };

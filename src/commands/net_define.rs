@@ -53,13 +53,12 @@ pub(crate) fn define_or_create(args: Args, ctx: &Ctx, create: bool) -> Result<()
 /// insert that network's UUID so libvirt updates it instead of refusing a
 /// second network of the same name with a fresh UUID.
 fn keep_existing_uuid(ctx: &Ctx, src: &str) -> String {
-    let Ok(doc) = roxmltree::Document::parse(src) else { return src.to_string() };
+    let Ok(doc) = crate::xml::parse(src) else { return src.to_string() };
     let root = doc.root_element();
-    let child = |n: &str| root.children().find(|c| c.has_tag_name(n));
-    if child("uuid").is_some() {
+    if crate::xml::kid(root, "uuid").is_some() {
         return src.to_string();
     }
-    let Some(name_el) = child("name") else { return src.to_string() };
+    let Some(name_el) = crate::xml::kid(root, "name") else { return src.to_string() };
     let Some(name) = name_el.text().map(str::trim) else { return src.to_string() };
     let Ok(existing) = ctx.conn().and_then(|c| Ok(c.lookup_network_by_name(name)?)) else { return src.to_string() };
     let at = name_el.range().end;

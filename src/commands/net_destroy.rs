@@ -1,6 +1,6 @@
 //! `knet net-destroy`: virsh's `net-destroy` (cmdNetworkDestroy).
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 
 use super::net_shared;
 use crate::context::Ctx;
@@ -13,7 +13,5 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    let name = net_shared::resolve(ctx, &args.network)?;
-    ctx.conn()?.destroy_network(&name).with_context(|| format!("Failed to destroy network {}", args.network))?;
-    net_shared::done(ctx, &format!("Network {} destroyed", args.network))
+    net_shared::change(ctx, &args.network, "destroy", "destroyed", |c, n| c.destroy_network(n))
 }

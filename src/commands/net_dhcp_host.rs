@@ -23,8 +23,12 @@ use anyhow::{Context as _, Result};
 use super::net_shared;
 use crate::context::Ctx;
 use crate::exit::Exit;
+use crate::ipnet;
 use crate::libvirt::{update_flags, update_section, UpdateCommand};
+use crate::mac::{self, MacError};
 use crate::output;
+use crate::xml::facts::{self, NetIp};
+use crate::xml::network::Network;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Action {
@@ -67,71 +71,40 @@ pub struct Host {
     pub parent: usize,
 }
 
-/// One IPv4 `<ip>` element with DHCP: its subnet and dynamic ranges.
-struct Subnet {
-    index: usize,
-    network: u32,
-    mask: u32,
-    ranges: Vec<(Ipv4Addr, Ipv4Addr)>,
-}
-
-impl Subnet {
-    fn contains(&self, ip: Ipv4Addr) -> bool {
-        u32::from(ip) & self.mask == self.network
-    }
-    fn cidr(&self) -> String {
-        format!("{}/{}", Ipv4Addr::from(self.network), self.mask.count_ones())
-    }
-}
-
 struct Doc {
     hosts: Vec<Host>,
-    subnets: Vec<Subnet>,
+    /// The IPv4 `<ip>` elements whose subnet libvirt can work out.
+    subnets: Vec<NetIp>,
 }
 
 fn parse(xml: &str) -> Result<Doc> {
-    let doc = roxmltree::Document::parse(xml).context("libvirt returned XML knet cannot parse")?;
-    let (mut hosts, mut subnets) = (Vec::new(), Vec::new());
-    for (index, ip) in doc.root_element().children().filter(|c| c.has_tag_name("ip")).enumerate() {
-        for host in ip.descendants().filter(|n| n.has_tag_name("host") && n.parent().is_some_and(|p| p.has_tag_name("dhcp"))) {
-            hosts.push(Host {
-                mac: host.attribute("mac").map(str::to_ascii_lowercase),
-                ip: host.attribute("ip").map(str::to_string),
-                name: host.attribute("name").map(str::to_string),
-                parent: index,
-            });
-        }
-        let Some(addr) = ip.attribute("address").and_then(|a| a.parse::<Ipv4Addr>().ok()) else { continue };
-        let mask = match (ip.attribute("netmask"), ip.attribute("prefix")) {
-            (Some(m), _) => m.parse::<Ipv4Addr>().map(u32::from).ok(),
-            (None, Some(p)) => p.parse::<u32>().ok().filter(|p| *p <= 32).map(|p| if p == 0 { 0 } else { u32::MAX << (32 - p) }),
-            // libvirt's classful default when neither is given
-            (None, None) => Some(u32::MAX << 8),
-        };
-        let Some(mask) = mask else { continue };
-        let ranges = ip
-            .descendants()
-            .filter(|n| n.has_tag_name("range"))
-            .filter_map(|r| Some((r.attribute("start")?.parse().ok()?, r.attribute("end")?.parse().ok()?)))
-            .collect();
-        subnets.push(Subnet { index, network: u32::from(addr) & mask, mask, ranges });
-    }
-    Ok(Doc { hosts, subnets })
+    let doc = crate::xml::parse(xml).map_err(|e| anyhow::anyhow!(e.describe(xml))).context("libvirt returned XML knet cannot parse")?;
+    let net = Network::read(doc.root_element());
+    // hosts keep their attributes as libvirt has them: a delete must name
+    // the entry exactly, even one whose ip the facts view would skip
+    let hosts = net
+        .ips
+        .iter()
+        .enumerate()
+        .flat_map(|(parent, ip)| ip.dhcp.iter().flat_map(|d| &d.hosts).map(move |h| (parent, h)))
+        .map(|(parent, h)| Host {
+            mac: h.mac.map(|m| m.text.to_ascii_lowercase()),
+            ip: h.ip.map(|i| i.text.to_string()),
+            name: h.name.map(|n| n.text.to_string()),
+            parent,
+        })
+        .collect();
+    Ok(Doc { hosts, subnets: facts::network_of(&net).ipv4 })
 }
 
 /// virsh's MAC rule (virMacAddrParse plus the unicast check libvirt applies
 /// to guest NICs); returns the lower-case form libvirt stores.
 fn check_mac(mac: &str) -> Result<String> {
-    let parts: Vec<&str> = mac.split(':').collect();
-    let ok = parts.len() == 6 && parts.iter().all(|p| (1..=2).contains(&p.len()) && p.chars().all(|c| c.is_ascii_hexdigit()));
-    if !ok {
-        return Err(Exit::usage(format!("invalid MAC address '{mac}' (expected six hex pairs like 52:54:00:12:34:56)")));
+    match mac::parse_unicast(mac) {
+        Ok(m) => Ok(m.to_string()),
+        Err(MacError::Syntax(_)) => Err(Exit::usage(format!("invalid MAC address '{mac}' (expected six hex pairs like 52:54:00:12:34:56)"))),
+        Err(e @ MacError::Multicast(_)) => Err(Exit::usage(e.to_string())),
     }
-    let first = u8::from_str_radix(parts[0], 16).unwrap_or(0);
-    if first & 1 == 1 {
-        return Err(Exit::usage(format!("expected unicast mac address, found multicast '{mac}'")));
-    }
-    Ok(parts.iter().map(|p| format!("{:0>2}", p.to_ascii_lowercase())).collect::<Vec<_>>().join(":"))
 }
 
 fn host_xml(h: &Host) -> String {
@@ -156,7 +129,8 @@ struct Plan {
     add: Option<Host>,
 }
 
-pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+/// The checked --mac and --ip (usage errors before any connection).
+fn inputs(args: &Args) -> Result<(Option<String>, Option<Ipv4Addr>)> {
     let mac = match (&args.mac, args.action) {
         (Some(m), _) => Some(check_mac(m)?),
         (None, Action::List) => None,
@@ -165,6 +139,55 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let ip = args.ip.as_deref().map(|s| s.parse::<Ipv4Addr>().map_err(|_| Exit::usage(format!("invalid IPv4 address '{s}'")))).transpose()?;
     if args.action == Action::Add && ip.is_none() && args.name.is_none() {
         return Err(Exit::usage("add needs --ip and/or --name"));
+    }
+    Ok((mac, ip))
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    inputs(&args)?;
+    if !ctx.fleet()? {
+        return on_host(&args, ctx);
+    }
+    if args.action != Action::List {
+        return crate::fleet::each_host(ctx, |h| on_host(&args, h));
+    }
+    let results = ctx.fan_out(|h| listed(&args, h))?;
+    if ctx.json() {
+        return crate::fleet::json(&results, |hosts| crate::fleet::values(hosts));
+    }
+    crate::fleet::table(ctx, &results, &LIST_HEADERS, |hosts| hosts.iter().map(list_row).collect())
+}
+
+const LIST_HEADERS: [&str; 3] = ["MAC", "IP", "Name"];
+
+fn list_row(h: &Host) -> Vec<String> {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
+    vec![opt(&h.mac), opt(&h.ip), opt(&h.name)]
+}
+
+/// What `list` shows: the static hosts of the live view when the network
+/// runs, else of its persistent config; only --mac's when given.
+fn listed(args: &Args, ctx: &Ctx) -> Result<Vec<Host>> {
+    let (mac, _) = inputs(args)?;
+    let info = net_shared::lookup(ctx, &args.network)?;
+    if !info.active && !info.persistent {
+        return Ok(Vec::new());
+    }
+    let xml = ctx.conn()?.network_xml(&info.name, !info.active)?;
+    Ok(parse(&xml)?.hosts.into_iter().filter(|h| mac.is_none() || h.mac == mac).collect())
+}
+
+/// The whole command on one host.
+fn on_host(args: &Args, ctx: &Ctx) -> Result<()> {
+    let (mac, ip) = inputs(args)?;
+    if args.action == Action::List {
+        let hosts = listed(args, ctx)?;
+        if ctx.json() {
+            return output::print_json(&hosts);
+        }
+        let rows: Vec<Vec<String>> = hosts.iter().map(list_row).collect();
+        output::print(&output::table(&LIST_HEADERS, &rows, ctx.quiet()))?;
+        return Ok(());
     }
     let info = net_shared::lookup(ctx, &args.network)?;
     let conn = ctx.conn()?;
@@ -179,24 +202,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         sides.push((update_flags::CONFIG, "persistent config", parse(&conn.network_xml(&name, true)?)?));
     }
 
-    if args.action == Action::List {
-        // the live view when running, else the persistent one
-        let Some((_, _, doc)) = sides.first() else { return Ok(()) };
-        let hosts: Vec<&Host> = doc.hosts.iter().filter(|h| mac.is_none() || h.mac == mac).collect();
-        if ctx.json() {
-            return output::print_json(&hosts);
-        }
-        let opt = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-        let rows: Vec<Vec<String>> = hosts.iter().map(|h| vec![opt(&h.mac), opt(&h.ip), opt(&h.name)]).collect();
-        output::print(&output::table(&["MAC", "IP", "Name"], &rows, ctx.quiet()))?;
-        return Ok(());
-    }
-
     let mut plans = Vec::new();
     for (flag, label, doc) in &sides {
         let plan = match args.action {
             Action::Remove => Plan { delete: doc.hosts.iter().filter(|h| h.mac == mac).cloned().collect(), add: None },
-            _ => plan_add(&args, &name, label, doc, mac.clone(), ip)?,
+            _ => plan_add(args, &name, label, doc, mac.clone(), ip)?,
         };
         plans.push((*flag, plan));
     }
@@ -245,11 +255,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
 fn plan_add(args: &Args, net: &str, side: &str, doc: &Doc, mac: Option<String>, ip: Option<Ipv4Addr>) -> Result<Plan> {
     let subnet = match ip {
         Some(ip) => {
-            let all: Vec<String> = doc.subnets.iter().map(Subnet::cidr).collect();
-            let s = doc.subnets.iter().find(|s| s.contains(ip)).ok_or_else(|| {
+            let all: Vec<String> = doc.subnets.iter().map(|s| s.subnet().to_string()).collect();
+            let s = doc.subnets.iter().find(|s| s.subnet().contains(ip)).ok_or_else(|| {
                 anyhow::anyhow!("IP {ip} is outside network {net}'s subnets ({})", if all.is_empty() { "none with IPv4".into() } else { all.join(", ") })
             })?;
-            if let Some((a, b)) = s.ranges.iter().find(|(a, b)| (u32::from(*a)..=u32::from(*b)).contains(&u32::from(ip))) {
+            if let Some((a, b)) = s.ranges.iter().find(|r| ipnet::in_range(ip, **r)) {
                 anyhow::bail!(
                     "IP {ip} is inside the dynamic DHCP range {a}-{b} of network {net}: dnsmasq may lease it to another guest; \
                      pick an address outside the range, or shrink it (knet net-update {net} modify ip-dhcp-range ...)"
@@ -286,4 +296,33 @@ fn plan_add(args: &Args, net: &str, side: &str, doc: &Doc, mac: Option<String>, 
         }
     }
     Ok(Plan { delete, add: Some(want) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hosts_keep_libvirts_text_and_subnets_follow_libvirts_prefix_rules() {
+        let d = parse(
+            "<network><ip family='ipv6' address='fd00::1' prefix='64'/>\
+             <ip address='10.0.0.1'><dhcp><range start='10.0.0.2' end='10.0.0.9'/>\
+             <host mac='52:54:00:AA:00:01' ip='10.0.0.300' name='a'/></dhcp></ip></network>",
+        )
+        .unwrap();
+        // the delete key must be the entry as libvirt has it, even an ip the subnet view cannot read
+        assert_eq!(d.hosts, vec![Host { mac: Some("52:54:00:aa:00:01".into()), ip: Some("10.0.0.300".into()), name: Some("a".into()), parent: 1 }]);
+        // no prefix or netmask: libvirt's classful default (10/8), parent index counts the IPv6 <ip>
+        assert_eq!(d.subnets.len(), 1);
+        assert_eq!((d.subnets[0].index, d.subnets[0].subnet().to_string()), (1, "10.0.0.0/8".to_string()));
+        assert_eq!(d.subnets[0].ranges, vec![("10.0.0.2".parse().unwrap(), "10.0.0.9".parse().unwrap())]);
+        assert!(parse("<network><ip").is_err());
+    }
+
+    #[test]
+    fn mac_checks_keep_virsh_wording() {
+        assert_eq!(check_mac("52:54:0:AA:b:1").unwrap(), "52:54:00:aa:0b:01");
+        assert!(check_mac("52:54:00:aa:bb").unwrap_err().to_string().contains("invalid MAC address '52:54:00:aa:bb'"));
+        assert_eq!(check_mac("01:00:5e:00:00:01").unwrap_err().to_string(), "expected unicast mac address, found multicast '01:00:5e:00:00:01'");
+    }
 }

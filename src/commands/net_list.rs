@@ -59,9 +59,17 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     if [args.table, args.name, args.uuid].iter().filter(|b| **b).count() > 1 {
         return Err(anyhow::anyhow!("Only one argument from --table, --name and --uuid may be specified."));
     }
-    let mut nets: Vec<NetworkInfo> = ctx.conn()?.list_networks()?.into_iter().filter(|n| args.keep(n)).collect();
-    // virsh sorts by name (vshNetworkSorter, strcasecmp-like via g_strcmp0 on names)
-    nets.sort_by(|a, b| a.name.cmp(&b.name));
+    if ctx.fleet()? {
+        let results = ctx.fan_out(|h| networks(&args, h))?;
+        if ctx.json() {
+            return crate::fleet::json(&results, |nets| crate::fleet::values(nets));
+        }
+        if args.name || args.uuid {
+            return crate::fleet::lines(ctx, &results, |nets| nets.iter().map(|n| if args.name { n.name.clone() } else { n.uuid.clone() }).collect());
+        }
+        return crate::fleet::table(ctx, &results, &HEADERS, |nets| nets.iter().map(row).collect());
+    }
+    let nets = networks(&args, ctx)?;
 
     if ctx.json() {
         return output::print_json(&nets);
@@ -72,20 +80,32 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             s.push_str(if args.name { &n.name } else { &n.uuid });
             s.push('\n');
         }
-        s.push('\n');
+        // virsh's closing blank line is vshPrintExtra: gone with -q
+        if !ctx.quiet() {
+            s.push('\n');
+        }
         return Ok(output::print(&s)?);
     }
-    let rows: Vec<Vec<String>> = nets
-        .iter()
-        .map(|n| {
-            vec![
-                n.name.clone(),
-                if n.active { "active" } else { "inactive" }.to_string(),
-                output::yes_no(n.autostart).to_string(),
-                output::yes_no(n.persistent).to_string(),
-            ]
-        })
-        .collect();
-    output::print(&output::table(&["Name", "State", "Autostart", "Persistent"], &rows, ctx.quiet()))?;
+    let rows: Vec<Vec<String>> = nets.iter().map(row).collect();
+    output::print(&output::table(&HEADERS, &rows, ctx.quiet()))?;
     Ok(())
+}
+
+const HEADERS: [&str; 4] = ["Name", "State", "Autostart", "Persistent"];
+
+/// The networks to show, in virsh's order.
+fn networks(args: &Args, ctx: &Ctx) -> Result<Vec<NetworkInfo>> {
+    let mut nets: Vec<NetworkInfo> = ctx.conn()?.list_networks()?.into_iter().filter(|n| args.keep(n)).collect();
+    // virsh sorts by name (vshNetworkSorter, strcasecmp-like via g_strcmp0 on names)
+    nets.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(nets)
+}
+
+fn row(n: &NetworkInfo) -> Vec<String> {
+    vec![
+        n.name.clone(),
+        if n.active { "active" } else { "inactive" }.to_string(),
+        output::yes_no(n.autostart).to_string(),
+        output::yes_no(n.persistent).to_string(),
+    ]
 }

@@ -9,7 +9,8 @@ use anyhow::{bail, Context, Result};
 
 use crate::context::Ctx;
 use crate::exit::Exit;
-use crate::facts::{self, Subnet};
+use crate::xml::facts;
+use crate::ipnet::{self, Subnet};
 use crate::host;
 use crate::libvirt::code;
 use crate::output;
@@ -119,7 +120,7 @@ fn parse_range(s: &str, subnet: &Subnet, gateway: Ipv4Addr) -> Result<(Ipv4Addr,
             return Err(Exit::usage(format!("--dhcp-range '{s}': {x} is the network or broadcast address of {subnet}")));
         }
     }
-    if u32::from(a) <= u32::from(gateway) && u32::from(gateway) <= u32::from(b) {
+    if ipnet::in_range(gateway, (a, b)) {
         return Err(Exit::usage(format!("--dhcp-range '{s}' contains the host's own address {gateway}")));
     }
     Ok((a, b))

@@ -5,7 +5,7 @@
 use anyhow::{Context as _, Result};
 
 use crate::context::Ctx;
-use crate::libvirt::NetworkInfo;
+use crate::libvirt::{Conn, NetworkInfo, VirtResult};
 use crate::output;
 
 /// virsh's `vshCommandOptNetwork`: by UUID, then by name; on failure
@@ -18,6 +18,16 @@ pub fn lookup(ctx: &Ctx, name: &str) -> Result<NetworkInfo> {
 /// network's own name.
 pub fn resolve(ctx: &Ctx, name: &str) -> Result<String> {
     ctx.conn()?.resolve_network(name).with_context(|| not_found(name))
+}
+
+/// net-start, net-destroy and net-undefine (virsh's cmdNetworkStart and
+/// friends): resolve the network, make the one call, and name the network
+/// as the user typed it in both the failure (`Failed to VERB network X`) and
+/// the success message (`Network X DONE`), as virsh does.
+pub fn change(ctx: &Ctx, typed: &str, verb: &str, done_msg: &str, call: impl FnOnce(&dyn Conn, &str) -> VirtResult<()>) -> Result<()> {
+    let name = resolve(ctx, typed)?;
+    call(ctx.conn()?, &name).with_context(|| format!("Failed to {verb} network {typed}"))?;
+    done(ctx, &format!("Network {typed} {done_msg}"))
 }
 
 pub fn not_found(name: &str) -> String {

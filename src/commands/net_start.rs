@@ -1,6 +1,6 @@
 //! `knet net-start`: virsh's `net-start` (cmdNetworkStart).
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 
 use super::net_shared;
 use crate::context::Ctx;
@@ -13,8 +13,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    let name = net_shared::resolve(ctx, &args.network)?;
-    // virsh names the network as the user typed it in these messages
-    ctx.conn()?.start_network(&name).with_context(|| format!("Failed to start network {}", args.network))?;
-    net_shared::done(ctx, &format!("Network {} started", args.network))
+    if ctx.fleet()? {
+        return crate::fleet::each_host(ctx, |h| start(&args, h));
+    }
+    start(&args, ctx)
+}
+
+fn start(args: &Args, ctx: &Ctx) -> Result<()> {
+    net_shared::change(ctx, &args.network, "start", "started", |c, n| c.start_network(n))
 }

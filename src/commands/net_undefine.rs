@@ -1,6 +1,6 @@
 //! `knet net-undefine`: virsh's `net-undefine` (cmdNetworkUndefine).
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 
 use super::net_shared;
 use crate::context::Ctx;
@@ -13,7 +13,5 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    let name = net_shared::resolve(ctx, &args.network)?;
-    ctx.conn()?.undefine_network(&name).with_context(|| format!("Failed to undefine network {}", args.network))?;
-    net_shared::done(ctx, &format!("Network {} has been undefined", args.network))
+    net_shared::change(ctx, &args.network, "undefine", "has been undefined", |c, n| c.undefine_network(n))
 }

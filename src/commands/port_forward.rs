@@ -16,11 +16,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 
 use crate::context::Ctx;
-use crate::facts::{self, NetIp};
 use crate::guest;
 use crate::host;
+use crate::ipnet;
 use crate::libvirt::{update_flags, update_section, Conn, UpdateCommand};
 use crate::output;
+use crate::xml::facts::{self, NetIp};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Proto {
@@ -240,7 +241,7 @@ fn add_dhcp_host(conn: &dyn Conn, net: &str, host_xml: &str) -> Result<()> {
 fn free_ip(ip: &NetIp) -> Option<Ipv4Addr> {
     let s = ip.subnet();
     let taken = |a: Ipv4Addr| a == ip.address || ip.hosts.iter().any(|h| h.ip == Some(a));
-    let in_range = |a: Ipv4Addr| ip.ranges.iter().any(|(x, y)| u32::from(*x) <= u32::from(a) && u32::from(a) <= u32::from(*y));
+    let in_range = |a: Ipv4Addr| ip.ranges.iter().any(|r| ipnet::in_range(a, *r));
     let all: Vec<Ipv4Addr> = (1..s.size().saturating_sub(1) as u32).map(|n| s.nth(n)).filter(|a| !taken(*a)).collect();
     all.iter().find(|a| !in_range(**a)).or_else(|| all.iter().rev().find(|a| in_range(**a))).copied()
 }

@@ -72,10 +72,19 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         let report = match read(file) {
             Ok(bytes) => match String::from_utf8(bytes) {
                 Ok(src) => validate::validate(&src, file, kind),
-                Err(e) => validate::Report::not_utf8(file, e.utf8_error().valid_up_to(), &String::from_utf8_lossy(e.as_bytes())),
+                Err(e) => validate::Report::not_utf8(
+                    file,
+                    e.utf8_error().valid_up_to(),
+                    &String::from_utf8_lossy(e.as_bytes()),
+                ),
             },
             Err(msg) => {
                 let _ = writeln!(stderr.lock(), "error: {file}: {msg}");
+                if ctx.json() {
+                    // Still one object per file, so a script can zip them with its arguments.
+                    let obj = serde_json::json!({"file": file, "kind": null, "valid": false, "error": msg, "diagnostics": []});
+                    writeln!(stdout.lock(), "{obj}")?;
+                }
                 code = USAGE;
                 continue;
             }
@@ -92,7 +101,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     }
 }
 
-fn print_report(report: &Report, ctx: &Ctx, out: &mut impl Write, err: &mut impl Write) -> Result<()> {
+fn print_report(
+    report: &Report,
+    ctx: &Ctx,
+    out: &mut impl Write,
+    err: &mut impl Write,
+) -> Result<()> {
     if ctx.json() {
         writeln!(out, "{}", serde_json::to_string(report)?)?;
         return Ok(());
@@ -111,9 +125,15 @@ fn read(file: &str) -> std::result::Result<Vec<u8>, String> {
     // `knet validate /dev/zero` must not eat the memory.
     let limit = crate::xml::MAX_INPUT as u64 + 1;
     let res = if file == "-" {
-        std::io::stdin().lock().take(limit).read_to_end(&mut buf).map(|_| ())
+        std::io::stdin()
+            .lock()
+            .take(limit)
+            .read_to_end(&mut buf)
+            .map(|_| ())
     } else {
-        std::fs::File::open(file).and_then(|f| f.take(limit).read_to_end(&mut buf)).map(|_| ())
+        std::fs::File::open(file)
+            .and_then(|f| f.take(limit).read_to_end(&mut buf))
+            .map(|_| ())
     };
     res.map(|()| buf).map_err(|e| {
         let s = e.to_string();

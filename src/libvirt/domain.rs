@@ -18,6 +18,22 @@ pub trait DomainApi {
     fn list_domains(&self) -> VirtResult<Vec<DomainInfo>>;
     /// `virDomainGetXMLDesc`; `inactive` asks for the persistent config.
     fn domain_xml(&self, name: &str, inactive: bool) -> VirtResult<String>;
+    /// `virDomainGetState`: the raw `virDomainState` (see [`state_name`]).
+    fn domain_state(&self, name: &str) -> VirtResult<u32>;
+}
+
+/// A `virDomainState` as virsh prints it (virshDomainStateToString).
+pub fn state_name(state: u32) -> &'static str {
+    match state {
+        1 => "running",
+        2 => "idle",
+        3 => "paused",
+        4 => "in shutdown",
+        5 => "shut off",
+        6 => "crashed",
+        7 => "pmsuspended",
+        _ => "no state",
+    }
 }
 
 /// Which definition a device or lifecycle change affects

@@ -82,9 +82,19 @@ pub trait Conn: NetworkApi + DomainApi + DomainWriteApi + HostApi + Send {
     fn uri(&self) -> VirtResult<String>;
 }
 
-/// Opens connections. Implemented by each binary (see module docs).
-pub trait Connector {
+/// Opens connections. Implemented by each binary (see module docs). `Sync`
+/// so several hosts can be opened at once, each in its own worker thread
+/// (`Ctx::fan_out`).
+pub trait Connector: Sync {
     /// `uri: None` lets libvirt choose (`LIBVIRT_DEFAULT_URI`, then its own
     /// default), exactly as virsh without `-c`.
     fn open(&self, uri: Option<&str>, readonly: bool) -> anyhow::Result<Box<dyn Conn>>;
+
+    /// Make sure this process can open connections, without opening one:
+    /// the light binary becomes `knet-libvirt` here (and never returns on
+    /// success). For work that opens its connections elsewhere, in worker
+    /// threads.
+    fn link(&self) -> anyhow::Result<()> {
+        Ok(())
+    }
 }

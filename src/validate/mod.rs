@@ -6,22 +6,25 @@
 //! source line, a caret and `help:`. Never panics, whatever the input.
 //!
 //! Where a rule lives, by rule id:
-//! - parsing (`xml-syntax`, `input-too-large`, `nesting-too-deep`) and the
-//!   document kind (`unknown-document`, `wrong-document`): here;
+//! - parsing (`xml-syntax`, `xml-dtd`, `input-too-large`, `nesting-too-deep`;
+//!   the limits are in crate::xml) and the document kind
+//!   (`unknown-document`, `wrong-document`): here;
 //! - the grammar (`unknown-element`, `unknown-attribute`, `missing-*`,
 //!   `duplicate-element`, `invalid-value`, `unexpected-text`):
 //!   [`structure`] over the data in [`schema`] and [`types`];
-//! - everything about `<network>`: [`network`] (one fn per rule, named after it);
+//! - everything about `<network>`, and static routes: [`network`];
 //! - domain `<interface>` and `<domain>`: [`interface`];
-//! - address arithmetic: [`ip`];
+//! - address arithmetic: [`crate::ipnet`] (shared with the commands);
 //! - the same grammar as RelaxNG for xml-schemas/: [`rng`];
 //! - one example document per rule id: tests.rs.
+//!
+//! Every id is a string literal at the place that reports it, so
+//! `grep -rn '"dhcp-range-reversed"' src/validate` lands on the rule.
 //!
 //! Rules never see the command line; the document kind comes from the root
 //! element unless the caller forces it.
 
 pub mod interface;
-pub mod ip;
 pub mod network;
 pub mod rng;
 pub mod schema;
@@ -78,19 +81,28 @@ pub struct Report {
 
 impl Report {
     pub fn has_errors(&self) -> bool {
-        self.diagnostics.iter().any(|d| d.severity == Severity::Error)
+        self.diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error)
     }
 
     /// Human-readable diagnostics, compiler style.
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let lines: Vec<&str> = if self.diagnostics.is_empty() { Vec::new() } else { self.source.lines().collect() };
+        let lines: Vec<&str> = if self.diagnostics.is_empty() {
+            Vec::new()
+        } else {
+            self.source.lines().collect()
+        };
         for d in &self.diagnostics {
             let sev = match d.severity {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
-            out.push_str(&format!("{}:{}:{}: {sev}: {}\n", self.file, d.line, d.column, d.message));
+            out.push_str(&format!(
+                "{}:{}:{}: {sev}: {}\n",
+                self.file, d.line, d.column, d.message
+            ));
             if let Some(line) = lines.get(d.line.saturating_sub(1) as usize) {
                 // Long lines (minified XML) are cut around the caret.
                 let chars: Vec<char> = line.chars().collect();
@@ -98,7 +110,10 @@ impl Report {
                 let from = col.saturating_sub(60);
                 let to = (col + 60).min(chars.len());
                 let shown: String = chars[from.min(to)..to].iter().collect();
-                let pad: String = chars[from.min(col).min(chars.len())..col.min(chars.len())].iter().map(|c| if *c == '\t' { '\t' } else { ' ' }).collect();
+                let pad: String = chars[from.min(col).min(chars.len())..col.min(chars.len())]
+                    .iter()
+                    .map(|c| if *c == '\t' { '\t' } else { ' ' })
+                    .collect();
                 out.push_str(&format!("  {shown}\n  {pad}^\n"));
             }
             if let Some(h) = &d.help {
@@ -114,9 +129,25 @@ impl Report {
     /// error at the first bad byte. `lossy` is the text shown in the caret line.
     pub fn not_utf8(file: &str, valid_up_to: usize, lossy: &str) -> Report {
         let mut sink = Sink::new(lossy);
-        let at = lossy.char_indices().map(|(i, _)| i).take_while(|i| *i <= valid_up_to).last().unwrap_or(0);
-        sink.error("xml-syntax", at, format!("the file is not UTF-8 (invalid byte at offset {valid_up_to})"), Some("libvirt XML is UTF-8; convert it (e.g. iconv -t UTF-8)".into()));
-        Report { file: file.to_string(), kind: None, valid: false, diagnostics: sink.diags, source: lossy.to_string() }
+        let at = lossy
+            .char_indices()
+            .map(|(i, _)| i)
+            .take_while(|i| *i <= valid_up_to)
+            .last()
+            .unwrap_or(0);
+        sink.error(
+            "xml-syntax",
+            at,
+            format!("the file is not UTF-8 (invalid byte at offset {valid_up_to})"),
+            Some("libvirt XML is UTF-8; convert it (e.g. iconv -t UTF-8)".into()),
+        );
+        Report {
+            file: file.to_string(),
+            kind: None,
+            valid: false,
+            diagnostics: sink.diags,
+            source: lossy.to_string(),
+        }
     }
 }
 
@@ -144,6 +175,7 @@ pub const STRUCTURAL_RULES: &[&str] = &[
     "forward-interface-and-address",
     "hostdev-source-incomplete",
     "ccw-address-incomplete",
+    "host-interface",
 ];
 
 pub fn is_structural(rule: &str) -> bool {
@@ -158,17 +190,34 @@ pub struct Sink<'s> {
 
 impl<'s> Sink<'s> {
     fn new(src: &'s str) -> Self {
-        Sink { ix: LineIndex::new(src), diags: Vec::new() }
+        Sink {
+            ix: LineIndex::new(src),
+            diags: Vec::new(),
+        }
     }
 
-    fn push(&mut self, severity: Severity, rule: &'static str, at: usize, message: String, help: Option<String>) {
+    fn push(
+        &mut self,
+        severity: Severity,
+        rule: &'static str,
+        at: usize,
+        message: String,
+        help: Option<String>,
+    ) {
         // Hostile input can produce one diagnostic per node; a few hundred
         // say everything a human reads.
         if self.diags.len() >= 500 {
             return;
         }
         let (line, column) = self.ix.line_col(at);
-        self.diags.push(Diagnostic { severity, rule, message, help, line, column });
+        self.diags.push(Diagnostic {
+            severity,
+            rule,
+            message,
+            help,
+            line,
+            column,
+        });
     }
 
     pub fn error(&mut self, rule: &'static str, at: usize, message: String, help: Option<String>) {
@@ -188,7 +237,13 @@ pub fn validate(src: &str, file: &str, expect: Option<DocKind>) -> Report {
     let mut diagnostics = sink.diags;
     diagnostics.sort_by_key(|d| (d.line, d.column));
     let valid = !diagnostics.iter().any(|d| d.severity == Severity::Error);
-    Report { file: file.to_string(), kind, valid, diagnostics, source: src.to_string() }
+    Report {
+        file: file.to_string(),
+        kind,
+        valid,
+        diagnostics,
+        source: src.to_string(),
+    }
 }
 
 fn check_document(src: &str, expect: Option<DocKind>, sink: &mut Sink) -> Option<DocKind> {
@@ -197,12 +252,18 @@ fn check_document(src: &str, expect: Option<DocKind>, sink: &mut Sink) -> Option
         Err(e) => {
             match e.at {
                 ParseAt::Offset(o) => {
-                    let help = (e.rule == "xml-dtd").then(|| "remove the <!DOCTYPE ...> declaration".to_string());
+                    let help = (e.rule == "xml-dtd")
+                        .then(|| "remove the <!DOCTYPE ...> declaration".to_string());
                     sink.error(e.rule, o, e.message, help)
                 }
-                ParseAt::LineCol(line, column) => {
-                    sink.diags.push(Diagnostic { severity: Severity::Error, rule: e.rule, message: e.message, help: None, line, column })
-                }
+                ParseAt::LineCol(line, column) => sink.diags.push(Diagnostic {
+                    severity: Severity::Error,
+                    rule: e.rule,
+                    message: e.message,
+                    help: None,
+                    line,
+                    column,
+                }),
             }
             return expect;
         }
@@ -216,11 +277,18 @@ fn check_document(src: &str, expect: Option<DocKind>, sink: &mut Sink) -> Option
     };
     let at = root.range().start;
     let kind = match (expect, found) {
-        (_, None) if root.tag_name().namespace().is_some() && ["network", "domain", "interface"].contains(&root.tag_name().name()) => {
+        (_, None)
+            if root.tag_name().namespace().is_some()
+                && ["network", "domain", "interface"].contains(&root.tag_name().name()) =>
+        {
             sink.error(
                 "unknown-document",
                 at,
-                format!("<{}> is in namespace {:?}; libvirt documents use no namespace", root.tag_name().name(), root.tag_name().namespace().unwrap_or("")),
+                format!(
+                    "<{}> is in namespace {:?}; libvirt documents use no namespace",
+                    root.tag_name().name(),
+                    root.tag_name().namespace().unwrap_or("")
+                ),
                 Some("remove the xmlns= attribute from the root element".into()),
             );
             return expect;
@@ -231,7 +299,9 @@ fn check_document(src: &str, expect: Option<DocKind>, sink: &mut Sink) -> Option
             sink.error(
                 "unknown-document",
                 at,
-                format!("unknown document root <{name}>: expected <network>, <domain> or <interface>"),
+                format!(
+                    "unknown document root <{name}>: expected <network>, <domain> or <interface>"
+                ),
                 hint.map(|h| format!("did you mean <{h}>?")),
             );
             return expect;
@@ -240,7 +310,11 @@ fn check_document(src: &str, expect: Option<DocKind>, sink: &mut Sink) -> Option
             sink.error(
                 "wrong-document",
                 at,
-                format!("expected a <{}> document, found <{}>", name_of(e), root.tag_name().name()),
+                format!(
+                    "expected a <{}> document, found <{}>",
+                    name_of(e),
+                    root.tag_name().name()
+                ),
                 Some("drop --kind to detect the kind from the root element".into()),
             );
             return expect;
@@ -252,6 +326,13 @@ fn check_document(src: &str, expect: Option<DocKind>, sink: &mut Sink) -> Option
             structure::check(root, &schema::NETWORK, sink);
             network::check(&xml::network::Network::read(root), sink);
         }
+        // virsh iface-define documents are <interface name=...>; a guest NIC never has name=.
+        DocKind::Interface if expect.is_none() && root.has_attribute("name") => sink.error(
+            "host-interface",
+            at,
+            "this is a host interface definition (virsh iface-define), not a guest <interface>".into(),
+            Some("knet checks guest NICs; for host interfaces use virt-xml-validate FILE interface".into()),
+        ),
         DocKind::Interface => interface::check_interface(root, None, sink),
         DocKind::Domain => interface::check_domain(root, sink),
     }

@@ -12,10 +12,11 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 
-use super::ip::{self, parse_ip};
 use super::structure::ellipsize;
 use super::Sink;
-use crate::xml::network::{Bandwidth, Dhcp, Forward, Ip, Network, Span};
+use crate::ipnet::{self as ip, parse_ip};
+use crate::mac::Mac;
+use crate::xml::network::{Bandwidth, Dhcp, Forward, Ip, IpSubnet, Network, Span};
 use crate::xml::Val;
 
 pub fn check(net: &Network, sink: &mut Sink) {
@@ -53,7 +54,12 @@ pub fn check(net: &Network, sink: &mut Sink) {
 fn name_invalid_char(net: &Network, sink: &mut Sink) {
     if let Some(n) = &net.name {
         if let Some(i) = n.text.find('/') {
-            sink.error("name-invalid-char", n.value_at + i, format!("network name {:?} contains '/'", ellipsize(n.text)), Some("libvirt stores the network as <name>.xml; a '/' is not allowed".into()));
+            sink.error(
+                "name-invalid-char",
+                n.value_at + i,
+                format!("network name {:?} contains '/'", ellipsize(n.text)),
+                Some("libvirt stores the network as <name>.xml; a '/' is not allowed".into()),
+            );
         }
         if n.text.is_empty() {
             sink.error("name-empty", n.at, "network name is empty".into(), None);
@@ -61,32 +67,14 @@ fn name_invalid_char(net: &Network, sink: &mut Sink) {
     }
 }
 
-/// The address an `<ip>` element declares, with its effective prefix.
-pub struct Subnet {
-    pub addr: IpAddr,
-    pub prefix: Option<u32>,
-}
-
-/// Address and prefix of an `<ip>` as libvirt computes them
-/// (virNetworkIPDefPrefix): netmask, else prefix, else the classful default.
-pub fn subnet(ipdef: &Ip) -> Option<Subnet> {
-    let addr = parse_ip(ipdef.address?.text)?;
-    let prefix = if let Some(m) = ipdef.netmask {
-        ip::parse_ipv4(m.text).and_then(ip::netmask_prefix).map(u32::from)
-    } else if let Some(p) = ipdef.prefix {
-        p.text.parse::<u32>().ok().filter(|p| *p <= if addr.is_ipv4() { 32 } else { 128 })
-    } else {
-        ip::default_prefix(addr)
-    };
-    Some(Subnet { addr, prefix })
-}
-
 fn check_ip(ipdef: &Ip, sink: &mut Sink) {
     let Some(address) = ipdef.address else {
         sink.error("ip-missing-address", ipdef.at, "<ip> has no address= attribute".into(), Some("libvirt refuses an <ip> without address (e.g. address='192.168.122.1' prefix='24')".into()));
         return;
     };
-    let Some(addr) = parse_ip(address.text) else { return };
+    let Some(addr) = parse_ip(address.text) else {
+        return;
+    };
     ip_family_mismatch(ipdef, addr, address, sink);
     if ipdef.netmask.is_some() && ipdef.prefix.is_some() {
         sink.error(
@@ -98,7 +86,15 @@ fn check_ip(ipdef: &Ip, sink: &mut Sink) {
     }
     if let Some(m) = ipdef.netmask {
         if addr.is_ipv6() {
-            sink.error("ip-netmask-ipv6", m.at, format!("netmask= is not allowed for the IPv6 address {}", address.text), Some("use prefix= for IPv6 (e.g. prefix='64')".into()));
+            sink.error(
+                "ip-netmask-ipv6",
+                m.at,
+                format!(
+                    "netmask= is not allowed for the IPv6 address {}",
+                    address.text
+                ),
+                Some("use prefix= for IPv6 (e.g. prefix='64')".into()),
+            );
         } else if let Some(mask) = ip::parse_ipv4(m.text) {
             if ip::netmask_prefix(mask).is_none() {
                 sink.error("netmask-noncontiguous", m.value_at, format!("netmask {} is not contiguous", m.text), Some("a netmask is a run of 1 bits then 0 bits, e.g. 255.255.255.0 (/24) or 255.255.254.0 (/23)".into()));
@@ -108,17 +104,42 @@ fn check_ip(ipdef: &Ip, sink: &mut Sink) {
     if let Some(p) = ipdef.prefix {
         if let Ok(n) = p.text.parse::<u32>() {
             if addr.is_ipv4() && n > 32 {
-                sink.error("ip-prefix-range", p.value_at, format!("prefix {n} is too long for the IPv4 address {}", address.text), Some("an IPv4 prefix is 0-32".into()));
+                sink.error(
+                    "ip-prefix-range",
+                    p.value_at,
+                    format!(
+                        "prefix {n} is too long for the IPv4 address {}",
+                        address.text
+                    ),
+                    Some("an IPv4 prefix is 0-32".into()),
+                );
             }
         }
     }
-    let sub = subnet(ipdef);
-    if ipdef.netmask.is_none() && ipdef.prefix.is_none() && sub.as_ref().is_some_and(|s| s.prefix.is_none()) && ipdef.dhcp.is_some() {
-        sink.error("ip-prefix-missing", address.at, format!("{} has no classful default prefix; libvirt cannot work out its subnet", address.text), Some("add prefix= or netmask=".into()));
+    let sub = ipdef.subnet();
+    if ipdef.netmask.is_none()
+        && ipdef.prefix.is_none()
+        && sub.as_ref().is_some_and(|s| s.prefix.is_none())
+        && ipdef.dhcp.is_some()
+    {
+        sink.error(
+            "ip-prefix-missing",
+            address.at,
+            format!(
+                "{} has no classful default prefix; libvirt cannot work out its subnet",
+                address.text
+            ),
+            Some("add prefix= or netmask=".into()),
+        );
     }
     if let Some(t) = ipdef.tftp {
         if addr.is_ipv6() {
-            sink.error("tftp-ipv6", t, "<tftp> is only supported on an IPv4 <ip>".into(), None);
+            sink.error(
+                "tftp-ipv6",
+                t,
+                "<tftp> is only supported on an IPv4 <ip>".into(),
+                None,
+            );
         }
     }
     if let Some(d) = &ipdef.dhcp {
@@ -140,12 +161,16 @@ fn ip_family_mismatch(ipdef: &Ip, addr: IpAddr, address: Val, sink: &mut Sink) {
             "ip-family-mismatch",
             address.value_at,
             format!("address {} does not match family {f}", address.text),
-            Some(if addr.is_ipv6() { "add family='ipv6' for an IPv6 address".into() } else { "an IPv4 address needs family='ipv4' or no family".into() }),
+            Some(if addr.is_ipv6() {
+                "add family='ipv6' for an IPv6 address".into()
+            } else {
+                "an IPv4 address needs family='ipv4' or no family".into()
+            }),
         );
     }
 }
 
-fn check_dhcp(d: &Dhcp, sub: Option<&Subnet>, sink: &mut Sink) {
+fn check_dhcp(d: &Dhcp, sub: Option<&IpSubnet>, sink: &mut Sink) {
     for r in &d.ranges {
         dhcp_range(r, sub, sink);
         if let Some(l) = &r.lease {
@@ -155,23 +180,58 @@ fn check_dhcp(d: &Dhcp, sub: Option<&Subnet>, sink: &mut Sink) {
     for h in &d.hosts {
         let v6 = sub.is_some_and(|s| s.addr.is_ipv6());
         if let (Some(m), true) = (h.mac, v6) {
-            sink.error("dhcp-host-ipv6-mac", m.at, "a DHCPv6 host is matched by id= (DUID) or name=, not mac=".into(), Some("replace mac= with id='<DUID>' or name=".into()));
+            sink.error(
+                "dhcp-host-ipv6-mac",
+                m.at,
+                "a DHCPv6 host is matched by id= (DUID) or name=, not mac=".into(),
+                Some("replace mac= with id='<DUID>' or name=".into()),
+            );
         }
         if h.mac.is_some() && h.id.is_some() {
-            sink.error("dhcp-host-mac-and-id", h.id.map_or(h.at, |i| i.at), "<host> has both mac= and id=".into(), Some("use mac= for DHCPv4 hosts and id= for DHCPv6 hosts".into()));
+            sink.error(
+                "dhcp-host-mac-and-id",
+                h.id.map_or(h.at, |i| i.at),
+                "<host> has both mac= and id=".into(),
+                Some("use mac= for DHCPv4 hosts and id= for DHCPv6 hosts".into()),
+            );
         }
         if h.mac.is_none() && h.id.is_none() && h.name.is_none() {
-            sink.error("dhcp-host-no-identity", h.at, "a DHCP <host> needs mac= (IPv4), id= (IPv6) or name=".into(), None);
+            sink.error(
+                "dhcp-host-no-identity",
+                h.at,
+                "a DHCP <host> needs mac= (IPv4), id= (IPv6) or name=".into(),
+                None,
+            );
         } else if sub.is_some() {
             if v6 && h.id.is_none() && h.name.is_none() {
-                sink.error("dhcp-host-identity", h.at, "a DHCPv6 <host> needs id= or name=".into(), None);
+                sink.error(
+                    "dhcp-host-identity",
+                    h.at,
+                    "a DHCPv6 <host> needs id= or name=".into(),
+                    None,
+                );
             } else if !v6 && h.mac.is_none() && h.name.is_none() {
-                sink.error("dhcp-host-identity", h.at, "a DHCPv4 <host> needs mac= or name=".into(), None);
+                sink.error(
+                    "dhcp-host-identity",
+                    h.at,
+                    "a DHCPv4 <host> needs mac= or name=".into(),
+                    None,
+                );
             }
         }
         if let Some(n) = h.name {
-            if !n.text.chars().next().is_some_and(|c| c.is_ascii_alphanumeric()) {
-                sink.error("dhcp-host-name", n.value_at, format!("host name {:?} must start with a letter or digit", n.text), None);
+            if !n
+                .text
+                .chars()
+                .next()
+                .is_some_and(|c| c.is_ascii_alphanumeric())
+            {
+                sink.error(
+                    "dhcp-host-name",
+                    n.value_at,
+                    format!("host name {:?} must start with a letter or digit", n.text),
+                    None,
+                );
             }
         }
         if let (Some(ipv), Some(s)) = (h.ip, sub) {
@@ -180,8 +240,13 @@ fn check_dhcp(d: &Dhcp, sub: Option<&Subnet>, sink: &mut Sink) {
                     sink.error(
                         "dhcp-host-outside-subnet",
                         ipv.value_at,
-                        format!("DHCP host address {} is outside the network {}/{prefix}", ipv.text, s.addr),
-                        Some("dnsmasq never hands it out; pick an address inside the subnet".into()),
+                        format!(
+                            "DHCP host address {} is outside the network {}/{prefix}",
+                            ipv.text, s.addr
+                        ),
+                        Some(
+                            "dnsmasq never hands it out; pick an address inside the subnet".into(),
+                        ),
                     );
                 }
             }
@@ -194,41 +259,86 @@ fn check_dhcp(d: &Dhcp, sub: Option<&Subnet>, sink: &mut Sink) {
 
 /// virSocketAddrGetRange: same family, inside the network, not reversed,
 /// not starting on the network address nor ending on the broadcast.
-fn dhcp_range(r: &Span, sub: Option<&Subnet>, sink: &mut Sink) {
-    let (Some(sv), Some(ev)) = (r.start, r.end) else { return };
-    let (Some(s), Some(e)) = (parse_ip(sv.text), parse_ip(ev.text)) else { return };
+fn dhcp_range(r: &Span, sub: Option<&IpSubnet>, sink: &mut Sink) {
+    let (Some(sv), Some(ev)) = (r.start, r.end) else {
+        return;
+    };
+    let (Some(s), Some(e)) = (parse_ip(sv.text), parse_ip(ev.text)) else {
+        return;
+    };
     if s.is_ipv4() != e.is_ipv4() {
-        sink.error("dhcp-range-family", ev.value_at, format!("range {} - {} mixes IPv4 and IPv6", sv.text, ev.text), None);
+        sink.error(
+            "dhcp-range-family",
+            ev.value_at,
+            format!("range {} - {} mixes IPv4 and IPv6", sv.text, ev.text),
+            None,
+        );
         return;
     }
     if let Some(net) = sub {
         if net.addr.is_ipv4() != s.is_ipv4() {
-            sink.error("dhcp-range-family", r.at, format!("range {} - {} is not in the address family of network {}", sv.text, ev.text, net.addr), None);
+            sink.error(
+                "dhcp-range-family",
+                r.at,
+                format!(
+                    "range {} - {} is not in the address family of network {}",
+                    sv.text, ev.text, net.addr
+                ),
+                None,
+            );
             return;
         }
         if let Some(prefix) = net.prefix {
             if !ip::in_subnet(s, net.addr, prefix) || !ip::in_subnet(e, net.addr, prefix) {
-                let bad = if ip::in_subnet(s, net.addr, prefix) { ev } else { sv };
+                let bad = if ip::in_subnet(s, net.addr, prefix) {
+                    ev
+                } else {
+                    sv
+                };
                 sink.error(
                     "dhcp-range-outside-subnet",
                     bad.value_at,
-                    format!("range {} - {} is not entirely within network {}/{prefix}", sv.text, ev.text, net.addr),
+                    format!(
+                        "range {} - {} is not entirely within network {}/{prefix}",
+                        sv.text, ev.text, net.addr
+                    ),
                     Some(format!("both ends must be inside {}/{prefix}", net.addr)),
                 );
                 return;
             }
             if s.is_ipv4() {
                 if ip::to_u128(s) == ip::network_address(net.addr, prefix) {
-                    sink.error("dhcp-range-network-address", sv.value_at, format!("range start {} is the network address of {}/{prefix}", sv.text, net.addr), None);
+                    sink.error(
+                        "dhcp-range-network-address",
+                        sv.value_at,
+                        format!(
+                            "range start {} is the network address of {}/{prefix}",
+                            sv.text, net.addr
+                        ),
+                        None,
+                    );
                 }
                 if ip::to_u128(e) == ip::broadcast_address(net.addr, prefix) {
-                    sink.error("dhcp-range-broadcast", ev.value_at, format!("range end {} is the broadcast address of {}/{prefix}", ev.text, net.addr), None);
+                    sink.error(
+                        "dhcp-range-broadcast",
+                        ev.value_at,
+                        format!(
+                            "range end {} is the broadcast address of {}/{prefix}",
+                            ev.text, net.addr
+                        ),
+                        None,
+                    );
                 }
             }
         }
     }
     if ip::to_u128(s) > ip::to_u128(e) {
-        sink.error("dhcp-range-reversed", sv.value_at, format!("range {} - {} is reversed", sv.text, ev.text), Some("start must not be above end".into()));
+        sink.error(
+            "dhcp-range-reversed",
+            sv.value_at,
+            format!("range {} - {} is reversed", sv.text, ev.text),
+            Some("start must not be above end".into()),
+        );
     }
 }
 
@@ -242,7 +352,12 @@ fn lease_too_short(expiry: Option<Val>, unit: Option<Val>, sink: &mut Sink) {
         _ => false,
     };
     if short {
-        sink.error("lease-too-short", x.value_at, format!("lease time {n} is under dnsmasq's 2-minute minimum"), Some("use expiry='0' for an infinite lease, or 2 minutes or more".into()));
+        sink.error(
+            "lease-too-short",
+            x.value_at,
+            format!("lease time {n} is under dnsmasq's 2-minute minimum"),
+            Some("use expiry='0' for an infinite lease, or 2 minutes or more".into()),
+        );
     }
 }
 
@@ -252,8 +367,16 @@ fn dhcp_multiple(net: &Network, sink: &mut Sink) {
         let serving: Vec<&Ip> = net
             .ips
             .iter()
-            .filter(|i| i.dhcp.as_ref().is_some_and(|d| !d.ranges.is_empty() || !d.hosts.is_empty()))
-            .filter(|i| i.address.and_then(|a| parse_ip(a.text)).is_some_and(|a| a.is_ipv4() == v4))
+            .filter(|i| {
+                i.dhcp
+                    .as_ref()
+                    .is_some_and(|d| !d.ranges.is_empty() || !d.hosts.is_empty())
+            })
+            .filter(|i| {
+                i.address
+                    .and_then(|a| parse_ip(a.text))
+                    .is_some_and(|a| a.is_ipv4() == v4)
+            })
             .collect();
         for extra in serving.iter().skip(1) {
             let fam = if v4 { "IPv4" } else { "IPv6" };
@@ -271,15 +394,33 @@ fn dhcp_multiple(net: &Network, sink: &mut Sink) {
 fn dhcp_host_duplicates(net: &Network, sink: &mut Sink) {
     let mut macs: HashMap<String, usize> = HashMap::new();
     let mut ips: HashMap<(bool, u128), usize> = HashMap::new();
-    for h in net.ips.iter().filter_map(|i| i.dhcp.as_ref()).flat_map(|d| &d.hosts) {
-        if let Some(m) = h.mac.filter(|m| ip::parse_mac(m.text).is_some()) {
+    for h in net
+        .ips
+        .iter()
+        .filter_map(|i| i.dhcp.as_ref())
+        .flat_map(|d| &d.hosts)
+    {
+        if let Some(m) = h.mac.filter(|m| Mac::parse_schema(m.text).is_some()) {
             if macs.insert(m.text.to_ascii_lowercase(), m.at).is_some() {
-                sink.error("dhcp-host-duplicate-mac", m.value_at, format!("MAC address {} already has a DHCP host entry", m.text), Some("each MAC may have one <host>; remove or merge the duplicate".into()));
+                sink.error(
+                    "dhcp-host-duplicate-mac",
+                    m.value_at,
+                    format!("MAC address {} already has a DHCP host entry", m.text),
+                    Some("each MAC may have one <host>; remove or merge the duplicate".into()),
+                );
             }
         }
         if let Some((v, a)) = h.ip.and_then(|v| parse_ip(v.text).map(|a| (v, a))) {
             if ips.insert((a.is_ipv6(), ip::to_u128(a)), v.at).is_some() {
-                sink.error("dhcp-host-duplicate-ip", v.value_at, format!("IP address {} is already given to another DHCP host", v.text), Some("each address may be reserved for one host".into()));
+                sink.error(
+                    "dhcp-host-duplicate-ip",
+                    v.value_at,
+                    format!(
+                        "IP address {} is already given to another DHCP host",
+                        v.text
+                    ),
+                    Some("each address may be reserved for one host".into()),
+                );
             }
         }
     }
@@ -290,30 +431,53 @@ fn dhcp_host_duplicates(net: &Network, sink: &mut Sink) {
 /// address of its prefix (no prefix means 0), metric is not 0.
 pub fn route_rules(r: &crate::xml::network::Route, sink: &mut Sink) {
     let Some(av) = r.address else { return };
-    let Some(addr) = parse_ip(av.text) else { return };
+    let Some(addr) = parse_ip(av.text) else {
+        return;
+    };
     let v6_family = r.family.is_some_and(|f| f.text == "ipv6");
     let fam = r.family.map_or("ipv4 (no family= given)", |f| f.text);
     for (v, what) in [(Some(av), "address"), (r.gateway, "gateway")] {
         let Some(v) = v else { continue };
         if let Some(a) = parse_ip(v.text) {
             if a.is_ipv6() != v6_family {
-                let help = if a.is_ipv6() { "add family='ipv6' to an IPv6 route" } else { "an IPv4 route takes family='ipv4' or none" };
-                sink.error("route-family-mismatch", v.value_at, format!("route {what} {} does not match family {fam}", v.text), Some(help.into()));
+                let help = if a.is_ipv6() {
+                    "add family='ipv6' to an IPv6 route"
+                } else {
+                    "an IPv4 route takes family='ipv4' or none"
+                };
+                sink.error(
+                    "route-family-mismatch",
+                    v.value_at,
+                    format!("route {what} {} does not match family {fam}", v.text),
+                    Some(help.into()),
+                );
             }
         }
     }
     if let Some(m) = r.netmask {
         if addr.is_ipv6() || v6_family {
-            sink.error("route-netmask-ipv6", m.at, "netmask= is not allowed on an IPv6 route".into(), Some("use prefix=".into()));
+            sink.error(
+                "route-netmask-ipv6",
+                m.at,
+                "netmask= is not allowed on an IPv6 route".into(),
+                Some("use prefix=".into()),
+            );
             return;
         }
     }
     let is_network = if let Some(m) = r.netmask {
-        ip::parse_ipv4(m.text).map_or(true, |m| ip::to_u128(addr) & u32::from(m) as u128 == ip::to_u128(addr))
+        ip::parse_ipv4(m.text).map_or(true, |m| {
+            ip::to_u128(addr) & u32::from(m) as u128 == ip::to_u128(addr)
+        })
     } else {
         let prefix = match r.prefix.map(|p| (p, p.text.parse::<u32>())) {
             Some((p, Ok(n))) if addr.is_ipv4() && n > 32 => {
-                sink.error("route-prefix-range", p.value_at, format!("prefix {n} is too long for the IPv4 route {}", av.text), Some("an IPv4 prefix is 0-32".into()));
+                sink.error(
+                    "route-prefix-range",
+                    p.value_at,
+                    format!("prefix {n} is too long for the IPv4 route {}", av.text),
+                    Some("an IPv4 prefix is 0-32".into()),
+                );
                 return;
             }
             Some((_, Ok(n))) => n,
@@ -328,11 +492,27 @@ pub fn route_rules(r: &crate::xml::network::Route, sink: &mut Sink) {
             (None, Some(p)) => format!("prefix {}", p.text),
             (None, None) => "no prefix (libvirt then uses 0)".to_string(),
         };
-        sink.error("route-not-network-address", av.value_at, format!("route address {} is not a network address with {how}", av.text), Some("give the network's first address (host bits zero), e.g. 10.0.0.0 prefix='8'".into()));
+        sink.error(
+            "route-not-network-address",
+            av.value_at,
+            format!(
+                "route address {} is not a network address with {how}",
+                av.text
+            ),
+            Some(
+                "give the network's first address (host bits zero), e.g. 10.0.0.0 prefix='8'"
+                    .into(),
+            ),
+        );
     }
     if let Some(m) = r.metric {
         if m.text.parse::<u64>() == Ok(0) {
-            sink.error("route-metric-zero", m.value_at, "route metric 0 is not allowed".into(), Some("metrics start at 1".into()));
+            sink.error(
+                "route-metric-zero",
+                m.value_at,
+                "route metric 0 is not allowed".into(),
+                Some("metrics start at 1".into()),
+            );
         }
     }
 }
@@ -342,14 +522,29 @@ pub fn route_rules(r: &crate::xml::network::Route, sink: &mut Sink) {
 fn route_gateway_unreachable(net: &Network, sink: &mut Sink) {
     for r in &net.routes {
         let Some(gv) = r.gateway else { continue };
-        let Some(gw) = parse_ip(gv.text) else { continue };
-        let subnets: Vec<Subnet> = net.ips.iter().filter_map(subnet).collect();
-        if subnets.iter().any(|s| s.prefix.is_none() && s.addr.is_ipv4() == gw.is_ipv4()) {
+        let Some(gw) = parse_ip(gv.text) else {
+            continue;
+        };
+        let subnets: Vec<IpSubnet> = net.ips.iter().filter_map(Ip::subnet).collect();
+        if subnets
+            .iter()
+            .any(|s| s.prefix.is_none() && s.addr.is_ipv4() == gw.is_ipv4())
+        {
             continue;
         }
-        let reachable = subnets.iter().any(|s| s.prefix.is_some_and(|p| ip::in_subnet(gw, s.addr, p)));
+        let reachable = subnets
+            .iter()
+            .any(|s| s.prefix.is_some_and(|p| ip::in_subnet(gw, s.addr, p)));
         if !reachable {
-            sink.error("route-gateway-unreachable", gv.value_at, format!("route gateway {} is not inside any of the network's <ip> subnets", gv.text), Some("libvirt can only route through a gateway on this network".into()));
+            sink.error(
+                "route-gateway-unreachable",
+                gv.value_at,
+                format!(
+                    "route gateway {} is not inside any of the network's <ip> subnets",
+                    gv.text
+                ),
+                Some("libvirt can only route through a gateway on this network".into()),
+            );
         }
     }
 }
@@ -358,7 +553,12 @@ fn check_forward(f: &Forward, sink: &mut Sink) {
     let mode = f.mode.map_or("nat", |m| m.text);
     for nat in &f.nats {
         if mode != "nat" {
-            sink.error("nat-needs-nat-mode", nat.at, format!("<nat> only applies to forward mode='nat', not '{mode}'"), None);
+            sink.error(
+                "nat-needs-nat-mode",
+                nat.at,
+                format!("<nat> only applies to forward mode='nat', not '{mode}'"),
+                None,
+            );
         }
         for a in &nat.addresses {
             nat_address_reversed(a, sink);
@@ -368,15 +568,33 @@ fn check_forward(f: &Forward, sink: &mut Sink) {
         }
     }
     if !f.interfaces.is_empty() && !f.addresses.is_empty() {
-        sink.error("forward-interface-and-address", f.addresses[0].at, "<forward> lists both <interface> and <address> devices".into(), Some("a pool is either network interfaces or PCI addresses".into()));
+        sink.error(
+            "forward-interface-and-address",
+            f.addresses[0].at,
+            "<forward> lists both <interface> and <address> devices".into(),
+            Some("a pool is either network interfaces or PCI addresses".into()),
+        );
     }
     if let Some(dev) = f.dev {
         if !f.addresses.is_empty() || !f.pfs.is_empty() {
-            sink.error("forward-dev-with-pool", dev.at, "<forward dev=...> cannot be combined with <address> or <pf> children".into(), None);
+            sink.error(
+                "forward-dev-with-pool",
+                dev.at,
+                "<forward dev=...> cannot be combined with <address> or <pf> children".into(),
+                None,
+            );
         }
         if let Some((_, Some(first))) = f.interfaces.first() {
             if first.text != dev.text {
-                sink.error("forward-dev-mismatch", first.value_at, format!("<forward dev='{}'> must match the first <interface dev='{}'>", dev.text, first.text), None);
+                sink.error(
+                    "forward-dev-mismatch",
+                    first.value_at,
+                    format!(
+                        "<forward dev='{}'> must match the first <interface dev='{}'>",
+                        dev.text, first.text
+                    ),
+                    None,
+                );
             }
         }
     }
@@ -384,7 +602,12 @@ fn check_forward(f: &Forward, sink: &mut Sink) {
     for (_, d) in &f.interfaces {
         if let Some(d) = d {
             if seen.contains(&d.text) {
-                sink.error("forward-interface-duplicate", d.value_at, format!("interface '{}' is listed twice in <forward>", d.text), None);
+                sink.error(
+                    "forward-interface-duplicate",
+                    d.value_at,
+                    format!("interface '{}' is listed twice in <forward>", d.text),
+                    None,
+                );
             }
             seen.push(d.text);
         }
@@ -394,7 +617,15 @@ fn check_forward(f: &Forward, sink: &mut Sink) {
         let num = |v: Option<Val>| v.and_then(|v| parse_num(v.text)).unwrap_or(0);
         let key = (num(a.domain), num(a.bus), num(a.slot), num(a.function));
         if pcis.contains(&key) {
-            sink.error("forward-address-duplicate", a.at, format!("PCI device {:04x}:{:02x}:{:02x}.{:x} is listed twice in <forward>", key.0, key.1, key.2, key.3), None);
+            sink.error(
+                "forward-address-duplicate",
+                a.at,
+                format!(
+                    "PCI device {:04x}:{:02x}:{:02x}.{:x} is listed twice in <forward>",
+                    key.0, key.1, key.2, key.3
+                ),
+                None,
+            );
         }
         pcis.push(key);
     }
@@ -410,20 +641,34 @@ pub fn parse_num(s: &str) -> Option<u64> {
 
 /// libvirt: "range A - B is reversed" for `<nat><address>`.
 fn nat_address_reversed(a: &Span, sink: &mut Sink) {
-    let (Some(sv), Some(ev)) = (a.start, a.end) else { return };
+    let (Some(sv), Some(ev)) = (a.start, a.end) else {
+        return;
+    };
     if let (Some(s), Some(e)) = (ip::parse_ipv4(sv.text), ip::parse_ipv4(ev.text)) {
         if u32::from(s) > u32::from(e) {
-            sink.error("nat-address-reversed", sv.value_at, format!("NAT address range {} - {} is reversed", sv.text, ev.text), Some("start must not be above end".into()));
+            sink.error(
+                "nat-address-reversed",
+                sv.value_at,
+                format!("NAT address range {} - {} is reversed", sv.text, ev.text),
+                Some("start must not be above end".into()),
+            );
         }
     }
 }
 
 /// libvirt: "Missing or invalid 'end' attribute in <port>" when end < start.
 fn nat_port_reversed(p: &Span, sink: &mut Sink) {
-    let (Some(sv), Some(ev)) = (p.start, p.end) else { return };
+    let (Some(sv), Some(ev)) = (p.start, p.end) else {
+        return;
+    };
     if let (Ok(s), Ok(e)) = (sv.text.parse::<u32>(), ev.text.parse::<u32>()) {
         if s > e {
-            sink.error("nat-port-reversed", ev.value_at, format!("NAT port range {s} - {e} is reversed"), Some("end must not be below start".into()));
+            sink.error(
+                "nat-port-reversed",
+                ev.value_at,
+                format!("NAT port range {s} - {e} is reversed"),
+                Some("end must not be below start".into()),
+            );
         }
     }
 }
@@ -438,32 +683,68 @@ fn forward_mode_rules(net: &Network, sink: &mut Sink) {
     match mode {
         "nat" | "route" | "open" => {
             if net.ips.is_empty() {
-                sink.error("forward-needs-ip", mode_at, format!("forward mode '{mode}' needs an <ip> address on the network"), Some("add e.g. <ip address='192.168.100.1' prefix='24'/>".into()));
+                sink.error(
+                    "forward-needs-ip",
+                    mode_at,
+                    format!("forward mode '{mode}' needs an <ip> address on the network"),
+                    Some("add e.g. <ip address='192.168.100.1' prefix='24'/>".into()),
+                );
             }
             if nifs > 1 {
                 let at = f.interfaces.get(1).map_or(f.at, |i| i.0);
-                sink.error("forward-multiple-interfaces", at, format!("forward mode '{mode}' supports only one forward interface"), None);
+                sink.error(
+                    "forward-multiple-interfaces",
+                    at,
+                    format!("forward mode '{mode}' supports only one forward interface"),
+                    None,
+                );
             }
             if mode == "open" && nifs > 0 {
-                sink.error("forward-open-dev", f.dev.map_or(f.at, |d| d.at), "forward mode 'open' takes no forward device".into(), None);
+                sink.error(
+                    "forward-open-dev",
+                    f.dev.map_or(f.at, |d| d.at),
+                    "forward mode 'open' takes no forward device".into(),
+                    None,
+                );
             }
         }
         "bridge" | "private" | "vepa" | "passthrough" | "hostdev" => {
             if let Some(b) = &net.bridge {
                 if mode != "bridge" {
-                    for (v, what) in [(b.name, "name"), (b.zone, "zone"), (b.mac_table_manager, "macTableManager")] {
+                    for (v, what) in [
+                        (b.name, "name"),
+                        (b.zone, "zone"),
+                        (b.mac_table_manager, "macTableManager"),
+                    ] {
                         if let Some(v) = v {
-                            sink.error("forward-mode-bridge-options", v.at, format!("<bridge {what}=...> is not allowed with forward mode '{mode}'"), None);
+                            sink.error(
+                                "forward-mode-bridge-options",
+                                v.at,
+                                format!(
+                                    "<bridge {what}=...> is not allowed with forward mode '{mode}'"
+                                ),
+                                None,
+                            );
                         }
                     }
                 }
-                for (v, what) in [(b.delay, "delay"), (b.stp, "stp"), (if mode == "bridge" { b.zone } else { None }, "zone")] {
+                for (v, what) in [
+                    (b.delay, "delay"),
+                    (b.stp, "stp"),
+                    (if mode == "bridge" { b.zone } else { None }, "zone"),
+                ] {
                     if let Some(v) = v {
                         sink.error("forward-mode-bridge-options", v.at, format!("<bridge {what}=...> only applies to nat, route, open and isolated networks, not '{mode}'"), None);
                     }
                 }
                 if b.name.is_some() && mode == "bridge" && (nifs > 0 || !f.pfs.is_empty()) {
-                    sink.error("forward-bridge-and-dev", b.at, "forward mode 'bridge' takes a bridge name or a forward device, not both".into(), None);
+                    sink.error(
+                        "forward-bridge-and-dev",
+                        b.at,
+                        "forward mode 'bridge' takes a bridge name or a forward device, not both"
+                            .into(),
+                        None,
+                    );
                 }
             }
             if let Some(m) = net.mtu {
@@ -476,18 +757,36 @@ fn forward_mode_rules(net: &Network, sink: &mut Sink) {
                     sink.error("forward-mode-ip", i.at, format!("<ip> is not supported with forward mode '{mode}'"), Some("the host owns no address on a network it only bridges; drop <ip> (DHCP comes from the LAN)".into()));
                 }
                 if let Some(m) = net.mac {
-                    sink.error("forward-mode-mac", m.at, format!("<mac> is not supported with forward mode '{mode}'"), Some("libvirt creates no bridge of its own to give that MAC".into()));
+                    sink.error(
+                        "forward-mode-mac",
+                        m.at,
+                        format!("<mac> is not supported with forward mode '{mode}'"),
+                        Some("libvirt creates no bridge of its own to give that MAC".into()),
+                    );
                 }
             }
             let has_dev = nifs > 0 || !f.pfs.is_empty();
             let has_target = match mode {
                 // An Open vSwitch (virtualport) bridge network may leave the name to the port profile.
-                "bridge" => has_dev || net.bridge.as_ref().is_some_and(|b| b.name.is_some()) || net.virtualport.is_some(),
+                "bridge" => {
+                    has_dev
+                        || net.bridge.as_ref().is_some_and(|b| b.name.is_some())
+                        || net.virtualport.is_some()
+                }
                 _ => has_dev,
             };
             if !has_target {
-                let need = if mode == "bridge" { "a <bridge name=...> or a forward device" } else { "a forward device (<forward dev=...>, <interface>, <address> or <pf>)" };
-                sink.error("forward-no-target", f.at, format!("forward mode '{mode}' needs {need}"), None);
+                let need = if mode == "bridge" {
+                    "a <bridge name=...> or a forward device"
+                } else {
+                    "a forward device (<forward dev=...>, <interface>, <address> or <pf>)"
+                };
+                sink.error(
+                    "forward-no-target",
+                    f.at,
+                    format!("forward mode '{mode}' needs {need}"),
+                    None,
+                );
             }
         }
         _ => {}
@@ -499,7 +798,16 @@ fn forward_mode_rules(net: &Network, sink: &mut Sink) {
 fn bridge_name_too_long(net: &Network, sink: &mut Sink) {
     if let Some(n) = net.bridge.as_ref().and_then(|b| b.name) {
         if n.text.len() > 15 {
-            sink.error("bridge-name-too-long", n.value_at, format!("bridge name {:?} is {} characters; Linux allows at most 15", ellipsize(n.text), n.text.len()), Some("shorten it (e.g. virbr-lab0)".into()));
+            sink.error(
+                "bridge-name-too-long",
+                n.value_at,
+                format!(
+                    "bridge name {:?} is {} characters; Linux allows at most 15",
+                    ellipsize(n.text),
+                    n.text.len()
+                ),
+                Some("shorten it (e.g. virbr-lab0)".into()),
+            );
         }
     }
 }
@@ -510,13 +818,23 @@ fn portgroup_duplicates(net: &Network, sink: &mut Sink) {
     for pg in &net.portgroups {
         if let Some(n) = pg.name {
             if names.contains(&n.text) {
-                sink.error("portgroup-duplicate-name", n.value_at, format!("portgroup '{}' is defined twice", n.text), None);
+                sink.error(
+                    "portgroup-duplicate-name",
+                    n.value_at,
+                    format!("portgroup '{}' is defined twice", n.text),
+                    None,
+                );
             }
             names.push(n.text);
         }
         if let Some(d) = pg.default.filter(|d| d.text.eq_ignore_ascii_case("yes")) {
             if default_seen {
-                sink.error("portgroup-multiple-default", d.at, "more than one portgroup is marked default='yes'".into(), None);
+                sink.error(
+                    "portgroup-multiple-default",
+                    d.at,
+                    "more than one portgroup is marked default='yes'".into(),
+                    None,
+                );
             }
             default_seen = true;
         }
@@ -540,40 +858,92 @@ pub fn bandwidth_rates(b: &Bandwidth, allow_floor: bool, sink: &mut Sink) {
         let dir = if inbound { "inbound" } else { "outbound" };
         if let Some(f) = r.floor {
             if !inbound {
-                sink.error("bandwidth-floor", f.at, "floor= is only allowed in <inbound>".into(), None);
+                sink.error(
+                    "bandwidth-floor",
+                    f.at,
+                    "floor= is only allowed in <inbound>".into(),
+                    None,
+                );
             } else if !allow_floor {
-                sink.error("bandwidth-floor", f.at, "floor= is only supported on an interface of type 'network'".into(), None);
+                sink.error(
+                    "bandwidth-floor",
+                    f.at,
+                    "floor= is only supported on an interface of type 'network'".into(),
+                    None,
+                );
             }
         }
         if r.average.is_none() && !(r.floor.is_some() && inbound && allow_floor) {
-            sink.error("bandwidth-average-required", r.at, format!("<{dir}> needs average="), Some("average= (KiB/s) is mandatory; peak= and burst= refine it".into()));
+            sink.error(
+                "bandwidth-average-required",
+                r.at,
+                format!("<{dir}> needs average="),
+                Some("average= (KiB/s) is mandatory; peak= and burst= refine it".into()),
+            );
         }
     }
 }
 
 fn dns_rules(dns: &crate::xml::network::Dns, sink: &mut Sink) {
-    if dns.enable.is_some_and(|e| e.text == "no") && (!dns.forwarders.is_empty() || !dns.hosts.is_empty() || !dns.srvs.is_empty() || !dns.txts.is_empty()) {
-        sink.error("dns-disabled-extra", dns.at, "<dns enable='no'> cannot have forwarders, hosts, srv or txt records".into(), Some("remove the records or enable DNS".into()));
+    if dns.enable.is_some_and(|e| e.text == "no")
+        && (!dns.forwarders.is_empty()
+            || !dns.hosts.is_empty()
+            || !dns.srvs.is_empty()
+            || !dns.txts.is_empty())
+    {
+        sink.error(
+            "dns-disabled-extra",
+            dns.at,
+            "<dns enable='no'> cannot have forwarders, hosts, srv or txt records".into(),
+            Some("remove the records or enable DNS".into()),
+        );
     }
     for (at, addr, domain) in &dns.forwarders {
         if addr.is_none() && domain.is_none() {
-            sink.error("dns-forwarder-empty", *at, "<forwarder> needs addr= or domain=".into(), None);
+            sink.error(
+                "dns-forwarder-empty",
+                *at,
+                "<forwarder> needs addr= or domain=".into(),
+                None,
+            );
         }
     }
     for srv in &dns.srvs {
         if let Some(s) = srv.service {
-            if !s.text.bytes().all(|b| b.is_ascii_alphanumeric() || b"_-+/*".contains(&b)) {
-                sink.error("dns-srv-service", s.value_at, format!("SRV service {:?} has characters other than letters, digits and _-+/*", s.text), None);
+            if !s
+                .text
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"_-+/*".contains(&b))
+            {
+                sink.error(
+                    "dns-srv-service",
+                    s.value_at,
+                    format!(
+                        "SRV service {:?} has characters other than letters, digits and _-+/*",
+                        s.text
+                    ),
+                    None,
+                );
             }
         }
         if srv.target.is_none() {
             for v in [srv.port, srv.priority, srv.weight].into_iter().flatten() {
-                sink.error("dns-srv-needs-target", v.at, "port=, priority= and weight= need target= on <srv>".into(), None);
+                sink.error(
+                    "dns-srv-needs-target",
+                    v.at,
+                    "port=, priority= and weight= need target= on <srv>".into(),
+                    None,
+                );
             }
         }
         if let Some(p) = srv.port {
             if p.text.parse::<u32>() == Ok(0) {
-                sink.error("dns-srv-port", p.value_at, "SRV port must be 1-65535".into(), None);
+                sink.error(
+                    "dns-srv-port",
+                    p.value_at,
+                    "SRV port must be 1-65535".into(),
+                    None,
+                );
             }
         }
     }

@@ -49,7 +49,12 @@ fn key(el: &El) -> usize {
 
 impl Gen {
     fn new() -> Self {
-        Gen { names: HashMap::new(), used: HashMap::new(), defines: Vec::new(), ipv6: ipv6() }
+        Gen {
+            names: HashMap::new(),
+            used: HashMap::new(),
+            defines: Vec::new(),
+            ipv6: ipv6(),
+        }
     }
 
     /// A `<ref>` to `el`'s define, writing the define on first use.
@@ -60,10 +65,15 @@ impl Gen {
         let base = el.name.to_string();
         let count = self.used.entry(base.clone()).or_insert(0);
         *count += 1;
-        let name = if *count == 1 { base } else { format!("{base}-{count}") };
+        let name = if *count == 1 {
+            base
+        } else {
+            format!("{base}-{count}")
+        };
         self.names.insert(key(el), name.clone());
         let body = pretty(&self.element(el), 2);
-        self.defines.push(format!("  <define name=\"{name}\">\n{body}  </define>\n"));
+        self.defines
+            .push(format!("  <define name=\"{name}\">\n{body}  </define>\n"));
         format!("<ref name=\"{name}\"/>")
     }
 
@@ -77,12 +87,18 @@ impl Gen {
 
     fn content(&mut self, el: &El) -> String {
         if el.any {
-            return "<zeroOrMore><choice><text/><ref name=\"any-element\"/></choice></zeroOrMore>".into();
+            return "<zeroOrMore><choice><text/><ref name=\"any-element\"/></choice></zeroOrMore>"
+                .into();
         }
         if let Some(sw) = &el.switch {
             let mut out = String::from("<choice>");
             for (value, case) in sw.cases {
-                let _ = write!(out, "<group><attribute name=\"{}\"><value>{value}</value></attribute>{}</group>", sw.attr, self.content(case));
+                let _ = write!(
+                    out,
+                    "<group><attribute name=\"{}\"><value>{value}</value></attribute>{}</group>",
+                    sw.attr,
+                    self.content(case)
+                );
             }
             if let Some(d) = sw.default {
                 let _ = write!(out, "<group>{}</group>", self.content(d));
@@ -99,10 +115,17 @@ impl Gen {
         let mut parts: Vec<String> = Vec::new();
         match el.special {
             Some(Special::ForwardPool) => {
-                let pool: Vec<&Kid> = kids.iter().copied().filter(|k| k.el.name == "interface" || k.el.name == "address").collect();
+                let pool: Vec<&Kid> = kids
+                    .iter()
+                    .copied()
+                    .filter(|k| k.el.name == "interface" || k.el.name == "address")
+                    .collect();
                 let alts: Vec<String> = pool.iter().map(|k| self.kid(k)).collect();
                 parts.push(format!("<choice>{}</choice>", alts.join("")));
-                for k in kids.iter().filter(|k| k.el.name != "interface" && k.el.name != "address") {
+                for k in kids
+                    .iter()
+                    .filter(|k| k.el.name != "interface" && k.el.name != "address")
+                {
                     parts.push(self.kid(k));
                 }
             }
@@ -112,7 +135,10 @@ impl Gen {
                 let usb = self.reference(&super::schema::HD_ADDR_USB_UNTYPED);
                 // The typed address: the switch's cases without its untyped default.
                 let typed = {
-                    let sw = super::schema::HD_ADDRESS.switch.as_ref().expect("HD_ADDRESS is a switch");
+                    let sw = super::schema::HD_ADDRESS
+                        .switch
+                        .as_ref()
+                        .expect("HD_ADDRESS is a switch");
                     let mut c = String::from("<element name=\"address\"><choice>");
                     for (value, case) in sw.cases {
                         let _ = write!(c, "<group><attribute name=\"{}\"><value>{value}</value></attribute>{}</group>", sw.attr, self.content(case));
@@ -151,7 +177,11 @@ impl Gen {
     }
 
     fn attr(&self, a: &At) -> String {
-        format!("<attribute name=\"{}\">{}</attribute>", a.name, self.ty(a.ty))
+        format!(
+            "<attribute name=\"{}\">{}</attribute>",
+            a.name,
+            self.ty(a.ty)
+        )
     }
 
     fn attrs(&mut self, el: &El) -> String {
@@ -160,15 +190,26 @@ impl Gen {
         let find = |n: &str| all.iter().copied().find(|a| a.name == n);
         match el.special {
             Some(Special::NetmaskOrPrefix) => {
-                for a in all.iter().filter(|a| a.name != "netmask" && a.name != "prefix") {
+                for a in all
+                    .iter()
+                    .filter(|a| a.name != "netmask" && a.name != "prefix")
+                {
                     out.push_str(&self.opt_attr(a));
                 }
                 if let (Some(m), Some(p)) = (find("netmask"), find("prefix")) {
-                    let _ = write!(out, "<optional><choice>{}{}</choice></optional>", self.attr(m), self.attr(p));
+                    let _ = write!(
+                        out,
+                        "<optional><choice>{}{}</choice></optional>",
+                        self.attr(m),
+                        self.attr(p)
+                    );
                 }
             }
             Some(Special::DhcpHostIdentity) => {
-                for a in all.iter().filter(|a| !["mac", "id", "name"].contains(&a.name)) {
+                for a in all
+                    .iter()
+                    .filter(|a| !["mac", "id", "name"].contains(&a.name))
+                {
                     out.push_str(&self.opt_attr(a));
                 }
                 if let (Some(mac), Some(id), Some(name)) = (find("mac"), find("id"), find("name")) {
@@ -205,7 +246,12 @@ impl Gen {
 
     fn ty(&self, ty: Ty) -> String {
         match ty {
-            Ty::Enum(vals) => format!("<choice>{}</choice>", vals.iter().map(|v| format!("<value>{v}</value>")).collect::<String>()),
+            Ty::Enum(vals) => format!(
+                "<choice>{}</choice>",
+                vals.iter()
+                    .map(|v| format!("<value>{v}</value>"))
+                    .collect::<String>()
+            ),
             Ty::Check(_, _, rng) => rng.replace("IPV4", IPV4).replace("IPV6", &self.ipv6),
         }
     }
@@ -217,7 +263,11 @@ fn pretty(xml: &str, depth: usize) -> String {
     let mut tokens: Vec<&str> = Vec::new();
     let mut rest = xml;
     while !rest.is_empty() {
-        let end = if rest.starts_with('<') { rest.find('>').map_or(rest.len(), |i| i + 1) } else { rest.find('<').unwrap_or(rest.len()) };
+        let end = if rest.starts_with('<') {
+            rest.find('>').map_or(rest.len(), |i| i + 1)
+        } else {
+            rest.find('<').unwrap_or(rest.len())
+        };
         tokens.push(&rest[..end]);
         rest = &rest[end..];
     }
@@ -232,7 +282,10 @@ fn pretty(xml: &str, depth: usize) -> String {
             let _ = writeln!(out, "{}{t}", "  ".repeat(d));
         } else if t.ends_with("/>") {
             let _ = writeln!(out, "{pad}{t}");
-        } else if i + 2 < tokens.len() && !tokens[i + 1].starts_with('<') && tokens[i + 2].starts_with("</") {
+        } else if i + 2 < tokens.len()
+            && !tokens[i + 1].starts_with('<')
+            && tokens[i + 2].starts_with("</")
+        {
             let _ = writeln!(out, "{pad}{t}{}{}", tokens[i + 1], tokens[i + 2]);
             i += 2;
         } else {
@@ -264,9 +317,15 @@ pub fn grammar(root: &El, title: &str) -> String {
 }
 
 pub fn network_rng() -> String {
-    grammar(&super::schema::NETWORK, "knet: libvirt <network> XML (what network.rng of libvirt 9.0 and knet accept)")
+    grammar(
+        &super::schema::NETWORK,
+        "knet: libvirt <network> XML (what network.rng of libvirt 9.0 and knet accept)",
+    )
 }
 
 pub fn interface_rng() -> String {
-    grammar(&super::schema::INTERFACE, "knet: a libvirt domain <interface> device on its own")
+    grammar(
+        &super::schema::INTERFACE,
+        "knet: a libvirt domain <interface> device on its own",
+    )
 }

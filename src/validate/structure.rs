@@ -19,7 +19,7 @@ use roxmltree::Node;
 use super::schema::{At, El};
 use super::types::Ty;
 use super::Sink;
-use crate::validate::ip;
+use crate::ipnet as ip;
 
 /// Check `node` and everything under it against `def`.
 pub fn check(node: Node, def: &El, sink: &mut Sink) {
@@ -36,10 +36,18 @@ pub fn check(node: Node, def: &El, sink: &mut Sink) {
             let allowed: Vec<&str> = Vec::new();
             unknown_element(child, node, &allowed, sink);
         }
-        let value: String = node.children().filter(|c| c.is_text()).filter_map(|c| c.text()).collect();
+        let value: String = node
+            .children()
+            .filter(|c| c.is_text())
+            .filter_map(|c| c.text())
+            .collect();
         if !ty.accepts(&value) {
-            let at = node.children().find(|c| c.is_text()).map_or(node.range().start, |t| t.range().start);
-            let (msg, help) = describe_bad_value(&format!("<{}>", node.tag_name().name()), &value, ty);
+            let at = node
+                .children()
+                .find(|c| c.is_text())
+                .map_or(node.range().start, |t| t.range().start);
+            let (msg, help) =
+                describe_bad_value(&format!("<{}>", node.tag_name().name()), &value, ty);
             sink.error("invalid-value", at, msg, help);
         }
         return;
@@ -49,7 +57,9 @@ pub fn check(node: Node, def: &El, sink: &mut Sink) {
 
 /// Pick the definition an attribute-switched element uses.
 fn resolve<'d>(node: Node, def: &'d El, sink: &mut Sink) -> Option<(&'d El, Option<&'static str>)> {
-    let Some(sw) = &def.switch else { return Some((def, None)) };
+    let Some(sw) = &def.switch else {
+        return Some((def, None));
+    };
     match node.attribute_node(sw.attr) {
         Some(a) => match sw.cases.iter().find(|(v, _)| *v == a.value()) {
             Some((_, case)) => Some((case, Some(sw.attr))),
@@ -68,8 +78,19 @@ fn resolve<'d>(node: Node, def: &'d El, sink: &mut Sink) -> Option<(&'d El, Opti
                 sink.error(
                     "missing-attribute",
                     node.range().start,
-                    format!("<{}> is missing the required {}= attribute", node.tag_name().name(), sw.attr),
-                    Some(format!("one of: {}", sw.cases.iter().map(|(v, _)| *v).collect::<Vec<_>>().join(", "))),
+                    format!(
+                        "<{}> is missing the required {}= attribute",
+                        node.tag_name().name(),
+                        sw.attr
+                    ),
+                    Some(format!(
+                        "one of: {}",
+                        sw.cases
+                            .iter()
+                            .map(|(v, _)| *v)
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )),
                 );
                 None
             }
@@ -78,7 +99,10 @@ fn resolve<'d>(node: Node, def: &'d El, sink: &mut Sink) -> Option<(&'d El, Opti
 }
 
 fn find_attr<'d>(def: &'d El, name: &str) -> Option<&'d At> {
-    def.attrs.iter().flat_map(|g| g.iter()).find(|a| a.name == name)
+    def.attrs
+        .iter()
+        .flat_map(|g| g.iter())
+        .find(|a| a.name == name)
 }
 
 fn check_attrs(node: Node, def: &El, switch_attr: Option<&'static str>, sink: &mut Sink) {
@@ -87,24 +111,46 @@ fn check_attrs(node: Node, def: &El, switch_attr: Option<&'static str>, sink: &m
         if a.namespace().is_none() && Some(a.name()) == switch_attr {
             continue;
         }
-        let spec = if a.namespace().is_none() { find_attr(def, a.name()) } else { None };
+        let spec = if a.namespace().is_none() {
+            find_attr(def, a.name())
+        } else {
+            None
+        };
         match spec {
             Some(spec) => {
                 if !spec.ty.accepts(a.value()) {
-                    let (msg, help) = describe_bad_value(&format!("{}=", a.name()), a.value(), spec.ty);
-                    sink.error("invalid-value", a.range_value().start, format!("<{elem}>: {msg}"), help);
+                    let (msg, help) =
+                        describe_bad_value(&format!("{}=", a.name()), a.value(), spec.ty);
+                    sink.error(
+                        "invalid-value",
+                        a.range_value().start,
+                        format!("<{elem}>: {msg}"),
+                        help,
+                    );
                 }
             }
             None => {
-                let mut allowed: Vec<&str> = def.attrs.iter().flat_map(|g| g.iter()).map(|a| a.name).collect();
+                let mut allowed: Vec<&str> = def
+                    .attrs
+                    .iter()
+                    .flat_map(|g| g.iter())
+                    .map(|a| a.name)
+                    .collect();
                 allowed.extend(switch_attr);
                 let shown = match a.namespace() {
-                    Some(_) => format!("{}:{}", node.lookup_prefix(a.namespace().unwrap_or("")).unwrap_or("?"), a.name()),
+                    Some(_) => format!(
+                        "{}:{}",
+                        node.lookup_prefix(a.namespace().unwrap_or(""))
+                            .unwrap_or("?"),
+                        a.name()
+                    ),
                     None => a.name().to_string(),
                 };
                 let help = allowed_list(&format!("attributes of <{elem}>"), &allowed, "");
                 let msg = match suggest(a.name(), &allowed) {
-                    Some(s) => format!("unknown attribute {shown}= on <{elem}>; did you mean {s}=?"),
+                    Some(s) => {
+                        format!("unknown attribute {shown}= on <{elem}>; did you mean {s}=?")
+                    }
                     None => format!("unknown attribute {shown}= on <{elem}>"),
                 };
                 sink.error("unknown-attribute", a.range().start, msg, help);
@@ -114,7 +160,12 @@ fn check_attrs(node: Node, def: &El, switch_attr: Option<&'static str>, sink: &m
     for spec in def.attrs.iter().flat_map(|g| g.iter()).filter(|s| s.req) {
         if node.attribute(spec.name).is_none() {
             let help = expected_help(spec.ty).map(|h| format!("add {}=: {h}", spec.name));
-            sink.error("missing-attribute", node.range().start, format!("<{elem}> is missing the required {}= attribute", spec.name), help);
+            sink.error(
+                "missing-attribute",
+                node.range().start,
+                format!("<{elem}> is missing the required {}= attribute", spec.name),
+                help,
+            );
         }
     }
 }
@@ -129,7 +180,11 @@ fn check_children(node: Node, def: &El, sink: &mut Sink) {
                 sink.error(
                     "unexpected-text",
                     child.range().start + (t.len() - t.trim_start().len()),
-                    format!("text {:?} is not allowed inside <{}>", ellipsize(t.trim()), node.tag_name().name()),
+                    format!(
+                        "text {:?} is not allowed inside <{}>",
+                        ellipsize(t.trim()),
+                        node.tag_name().name()
+                    ),
                     Some("only child elements (and comments) belong here".into()),
                 );
             }
@@ -147,7 +202,11 @@ fn check_children(node: Node, def: &El, sink: &mut Sink) {
                     sink.error(
                         "duplicate-element",
                         child.range().start,
-                        format!("<{}> may appear only once in <{}>", name.name(), node.tag_name().name()),
+                        format!(
+                            "<{}> may appear only once in <{}>",
+                            name.name(),
+                            node.tag_name().name()
+                        ),
                         Some("libvirt would silently use the first one and ignore this one".into()),
                     );
                 }
@@ -155,7 +214,15 @@ fn check_children(node: Node, def: &El, sink: &mut Sink) {
             }
             None => {
                 // Namespaced children are shown with the prefix libvirt documents use.
-                let names: Vec<String> = all().map(|k| if k.el.ns.is_some() { format!("dnsmasq:{}", k.el.name) } else { k.el.name.to_string() }).collect();
+                let names: Vec<String> = all()
+                    .map(|k| {
+                        if k.el.ns.is_some() {
+                            format!("dnsmasq:{}", k.el.name)
+                        } else {
+                            k.el.name.to_string()
+                        }
+                    })
+                    .collect();
                 let allowed: Vec<&str> = names.iter().map(String::as_str).collect();
                 unknown_element(child, node, &allowed, sink);
             }
@@ -163,24 +230,48 @@ fn check_children(node: Node, def: &El, sink: &mut Sink) {
     }
     for (i, k) in all().enumerate() {
         if k.req && counts[i] == 0 {
-            sink.error("missing-element", node.range().start, format!("<{}> is missing the required <{}> element", node.tag_name().name(), k.el.name), None);
+            sink.error(
+                "missing-element",
+                node.range().start,
+                format!(
+                    "<{}> is missing the required <{}> element",
+                    node.tag_name().name(),
+                    k.el.name
+                ),
+                None,
+            );
         }
     }
 }
 
-fn unknown_element(child: Node, parent: Node, allowed: &[&str], sink: &mut Sink) {
-    let name = child.tag_name();
-    let shown = match (name.namespace(), child.lookup_prefix(name.namespace().unwrap_or(""))) {
-        (Some(_), Some(p)) if !p.is_empty() => format!("{p}:{}", name.name()),
+/// An element's name as written, with its namespace prefix if it has one.
+fn shown_name(n: Node) -> String {
+    let name = n.tag_name();
+    match name.namespace().and_then(|ns| n.lookup_prefix(ns)) {
+        Some(p) if !p.is_empty() => format!("{p}:{}", name.name()),
         _ => name.name().to_string(),
-    };
-    let hint = suggest(name.name(), allowed);
+    }
+}
+
+fn unknown_element(child: Node, parent: Node, allowed: &[&str], sink: &mut Sink) {
+    let shown = shown_name(child);
+    let parent_name = shown_name(parent);
+    // Compare local names, so `dnsmasq:optoin` still finds `dnsmasq:option`.
+    let local: Vec<&str> = allowed
+        .iter()
+        .map(|a| a.rsplit(':').next().unwrap_or(a))
+        .collect();
+    let hint = suggest(child.tag_name().name(), &local)
+        .and_then(|l| allowed.iter().find(|a| a.rsplit(':').next() == Some(l)));
     let msg = match hint {
-        Some(s) => format!("unknown element <{shown}> in <{}>; did you mean <{s}>?", parent.tag_name().name()),
-        None => format!("unknown element <{shown}> in <{}>", parent.tag_name().name()),
+        Some(s) => format!("unknown element <{shown}> in <{parent_name}>; did you mean <{s}>?"),
+        None => format!("unknown element <{shown}> in <{parent_name}>"),
     };
-    let parent_name = parent.tag_name().name();
-    let help = if allowed.is_empty() { Some(format!("<{parent_name}> takes no child elements")) } else { allowed_list(&format!("children of <{parent_name}>"), allowed, "<") };
+    let help = if allowed.is_empty() {
+        Some(format!("<{parent_name}> takes no child elements"))
+    } else {
+        allowed_list(&format!("children of <{parent_name}>"), allowed, "<")
+    };
     sink.error("unknown-element", child.range().start, msg, help);
 }
 
@@ -192,7 +283,13 @@ fn allowed_list(what: &str, names: &[&str], open: &str) -> Option<String> {
     v.sort_unstable();
     v.dedup();
     let close = if open == "<" { ">" } else { "" };
-    Some(format!("allowed {what}: {}", v.iter().map(|n| format!("{open}{n}{close}")).collect::<Vec<_>>().join(", ")))
+    Some(format!(
+        "allowed {what}: {}",
+        v.iter()
+            .map(|n| format!("{open}{n}{close}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }
 
 fn expected_help(ty: Ty) -> Option<String> {
@@ -219,13 +316,20 @@ pub fn describe_bad_value(what: &str, v: &str, ty: Ty) -> (String, Option<String
             if ip::is_short_ipv4(v) {
                 help = format!("'{v}' is a short IPv4 form that libvirt would read as a different address; write all four parts (e.g. 192.168.1.0)");
             }
-            (format!("invalid value {:?} for {what}", ellipsize(v)), Some(help))
+            (
+                format!("invalid value {:?} for {what}", ellipsize(v)),
+                Some(help),
+            )
         }
     }
 }
 
 /// Variant for switch-case tables, whose words are `'static` already.
-pub fn describe_bad_switch(what: &str, v: &str, cases: &[&'static str]) -> (String, Option<String>) {
+pub fn describe_bad_switch(
+    what: &str,
+    v: &str,
+    cases: &[&'static str],
+) -> (String, Option<String>) {
     let msg = format!("invalid value {:?} for {what}", ellipsize(v));
     let help = match suggest(v, cases) {
         Some(s) => format!("did you mean '{s}'? allowed values: {}", cases.join(", ")),
@@ -282,7 +386,9 @@ fn osa(a: &str, b: &str) -> usize {
     for i in 1..=n {
         for j in 1..=m {
             let cost = usize::from(a[i - 1] != b[j - 1]);
-            let mut v = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            let mut v = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
             if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
                 v = v.min(d[i - 2][j - 2] + 1);
             }

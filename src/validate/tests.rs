@@ -20,6 +20,7 @@ fn cases() -> Vec<(&'static str, String, String)> {
     vec![
         ("xml-syntax", "<network><name>n</name>".into(), net("")),
         ("xml-dtd", "<!DOCTYPE network>\n<network><name>n</name></network>".into(), net("")),
+        ("host-interface", "<interface type='ethernet' name='eth0'><start mode='onboot'/></interface>".into(), "<interface type='ethernet'/>".into()),
         ("unknown-document", "<net><name>n</name></net>".into(), net("")),
         ("unknown-element", net("<brige/>"), net("<bridge/>")),
         ("unknown-attribute", net("<forward mdoe='nat'/><ip address='10.0.0.1' prefix='8'/>"), net("<forward mode='nat'/><ip address='10.0.0.1' prefix='8'/>")),
@@ -91,6 +92,9 @@ fn cases() -> Vec<(&'static str, String, String)> {
         ("wrong-document", "<interface type='user'/>".into(), "<interface type='user'/>".into()),
         ("hostdev-source-incomplete", "<interface type='hostdev'><source><vendor id='0x1234'/></source></interface>".into(), "<interface type='hostdev'><source><vendor id='0x1234'/><product id='0xbeef'/></source></interface>".into()),
         ("ccw-address-incomplete", format!("{NIC}<address type='ccw' cssid='0xfe'/></interface>"), format!("{NIC}<address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0001'/></interface>")),
+        ("vhostuser-needs-virtio", "<interface type='vhostuser'><source type='unix' path='/tmp/s' mode='server'/><model type='e1000'/></interface>".into(), "<interface type='vhostuser'><source type='unix' path='/tmp/s' mode='server'/><model type='virtio'/></interface>".into()),
+        ("rom-disabled-tuning", format!("{NIC}<rom enabled='no' file='/x.rom'/></interface>"), format!("{NIC}<rom enabled='no'/></interface>")),
+        ("target-unmanaged-type", format!("{NIC}<target dev='tap0' managed='no'/></interface>"), "<interface type='ethernet'><target dev='tap0' managed='no'/></interface>".into()),
         ("ip-family-mismatch", "<interface type='ethernet'><ip address='10.0.0.1' family='ipv6'/></interface>".into(), "<interface type='ethernet'><ip address='10.0.0.1' family='ipv4'/></interface>".into()),
         ("ip-prefix-range", "<interface type='ethernet'><ip address='10.0.0.1' prefix='33'/></interface>".into(), "<interface type='ethernet'><ip address='10.0.0.1' prefix='32'/></interface>".into()),
         ("bandwidth-floor", "<interface type='bridge'><source bridge='br0'/><bandwidth><inbound average='5' floor='1'/></bandwidth></interface>".into(), format!("{NIC}<bandwidth><inbound average='5' floor='1'/></bandwidth></interface>")),

@@ -125,26 +125,18 @@ fn child<'a, 'i>(n: roxmltree::Node<'a, 'i>, tag: &str) -> Option<roxmltree::Nod
     n.children().find(|c| c.has_tag_name(tag))
 }
 
-fn child_attr(n: roxmltree::Node, tag: &str, attr: &str) -> Option<String> {
-    child(n, tag).and_then(|c| c.attribute(attr)).map(str::to_string)
-}
-
+/// The editing view of one NIC, read through the shared model
+/// ([`super::interface::Interface`]) plus what only this view has: its index,
+/// domiflist's single Source and the element's byte range.
 fn read_interface(index: usize, n: roxmltree::Node) -> Interface {
     let source = child(n, "source").and_then(|s| {
         s.attributes()
             .find(|a| a.namespace().is_none() && matches!(a.name(), "bridge" | "dev" | "network" | "name" | "path"))
             .map(|a| a.value().to_string())
     });
-    Interface {
-        index,
-        kind: n.attribute("type").unwrap_or_default().to_string(),
-        source,
-        mac: child_attr(n, "mac", "address"),
-        model: child_attr(n, "model", "type"),
-        target: child_attr(n, "target", "dev"),
-        alias: child_attr(n, "alias", "name"),
-        range: n.range(),
-    }
+    let m = super::interface::Interface::read(n);
+    let s = |v: Option<super::Val>| v.map(|v| v.text.to_string());
+    Interface { index, kind: m.kind.map_or("", |k| k.text).to_string(), source, mac: s(m.mac), model: s(m.model), target: s(m.target), alias: s(m.alias), range: n.range() }
 }
 
 /// Every `<devices>/<interface>` of a domain document, in document order.

@@ -6,7 +6,7 @@
 
 use roxmltree::Node;
 
-use super::network::{Bandwidth, PciAddress, Route, Vlan, VirtualPort};
+use super::network::{Bandwidth, PciAddress, Route, VirtualPort, Vlan};
 use super::{at, attr, kid, kids, Val};
 
 pub struct Domain<'a, 'i> {
@@ -39,6 +39,10 @@ pub struct Interface<'a> {
     pub mac: Option<Val<'a>>,
     pub model: Option<Val<'a>>,
     pub source: Option<Source<'a>>,
+    /// `<target dev=>`: the host-side tap (vnetN) of a running guest.
+    pub target: Option<Val<'a>>,
+    /// `<alias name=>`: libvirt's device alias (net0, ua-...).
+    pub alias: Option<Val<'a>>,
     pub address: Option<PciAddress<'a>>,
     pub driver: Option<Driver<'a>>,
     pub bandwidth: Option<Bandwidth<'a>>,
@@ -84,7 +88,13 @@ pub struct PortForward<'a> {
 
 impl<'a> Interface<'a> {
     pub fn read(n: Node<'a, '_>) -> Self {
-        let ip = |i: Node<'a, '_>| IfIp { at: at(i), address: attr(i, "address"), family: attr(i, "family"), prefix: attr(i, "prefix"), peer: attr(i, "peer") };
+        let ip = |i: Node<'a, '_>| IfIp {
+            at: at(i),
+            address: attr(i, "address"),
+            family: attr(i, "family"),
+            prefix: attr(i, "prefix"),
+            peer: attr(i, "peer"),
+        };
         Interface {
             at: at(n),
             kind: attr(n, "type"),
@@ -101,15 +111,26 @@ impl<'a> Interface<'a> {
                 product: kid(s, "product").map(at),
                 address: kid(s, "address").map(PciAddress::read),
             }),
+            target: kid(n, "target").and_then(|t| attr(t, "dev")),
+            alias: kid(n, "alias").and_then(|a| attr(a, "name")),
             address: kid(n, "address").map(PciAddress::read),
-            driver: kid(n, "driver").map(|d| Driver { at: at(d), name: attr(d, "name"), queues: attr(d, "queues") }),
+            driver: kid(n, "driver").map(|d| Driver {
+                at: at(d),
+                name: attr(d, "name"),
+                queues: attr(d, "queues"),
+            }),
             bandwidth: kid(n, "bandwidth").map(Bandwidth::read),
             vlan: kid(n, "vlan").map(Vlan::read),
             virtualport: kid(n, "virtualport").map(VirtualPort::read),
             ips: kids(n, "ip").map(ip).collect(),
             routes: kids(n, "route").map(Route::read).collect(),
             port_forwards: kids(n, "portForward")
-                .map(|p| PortForward { at: at(p), ranges: kids(p, "range").map(|r| (at(r), attr(r, "start"), attr(r, "end"))).collect() })
+                .map(|p| PortForward {
+                    at: at(p),
+                    ranges: kids(p, "range")
+                        .map(|r| (at(r), attr(r, "start"), attr(r, "end")))
+                        .collect(),
+                })
                 .collect(),
         }
     }

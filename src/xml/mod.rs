@@ -8,6 +8,7 @@
 //! until [`LineIndex`] turns one into a 1-based line and character column.
 
 pub mod edit;
+pub mod facts;
 pub mod interface;
 pub mod network;
 
@@ -28,6 +29,23 @@ pub struct ParseError {
     pub message: String,
     /// Byte offset, or `None` when the error has a line:column only.
     pub at: ParseAt,
+}
+
+impl ParseError {
+    /// 1-based line and character column in `src`, the text that was parsed.
+    pub fn line_col(&self, src: &str) -> (u32, u32) {
+        match self.at {
+            ParseAt::Offset(o) => LineIndex::new(src).line_col(o),
+            ParseAt::LineCol(l, c) => (l, c),
+        }
+    }
+
+    /// The message with where it happened (`... at LINE:COL`), for errors
+    /// about XML that is not the user's file (libvirt's, a backup's).
+    pub fn describe(&self, src: &str) -> String {
+        let (line, col) = self.line_col(src);
+        format!("{} at {line}:{col}", self.message)
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -131,6 +149,12 @@ pub fn text<'a>(node: Node<'a, '_>) -> Option<Val<'a>> {
     let mut texts = node.children().filter(|c| c.is_text());
     let first = texts.next()?;
     Some(Val { text: first.text().unwrap_or(""), at: first.range().start, value_at: first.range().start })
+}
+
+/// The text of an element that must have some (`<name>`, `<hostname>`): an
+/// empty one reads as "" at the element, so rules can say it is empty.
+pub fn text_or_empty<'a>(node: Node<'a, '_>) -> Val<'a> {
+    text(node).unwrap_or(Val { text: "", at: at(node), value_at: at(node) })
 }
 
 /// Child elements of `node` named `name` (no namespace).

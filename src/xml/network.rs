@@ -6,9 +6,12 @@
 //! their offsets, absent things are `None`, repeated things are all kept (so
 //! rules can see duplicates the parser would silently drop).
 
+use std::net::IpAddr;
+
 use roxmltree::Node;
 
-use super::{at, attr, kid, kids, text, Val};
+use super::{at, attr, kid, kids, text, text_or_empty, Val};
+use crate::ipnet;
 
 pub struct Network<'a> {
     pub at: usize,
@@ -173,7 +176,7 @@ impl<'a> Network<'a> {
     pub fn read(n: Node<'a, '_>) -> Self {
         Network {
             at: at(n),
-            name: kid(n, "name").map(|k| text(k).unwrap_or(Val { text: "", at: at(k), value_at: at(k) })),
+            name: kid(n, "name").map(text_or_empty),
             uuid: kid(n, "uuid").and_then(text),
             title: kid(n, "title").and_then(text),
             ipv6: attr(n, "ipv6"),
@@ -223,11 +226,17 @@ impl<'a> Forward<'a> {
             at: at(f),
             mode: attr(f, "mode"),
             dev: attr(f, "dev"),
-            interfaces: kids(f, "interface").map(|i| (at(i), attr(i, "dev"))).collect(),
+            interfaces: kids(f, "interface")
+                .map(|i| (at(i), attr(i, "dev")))
+                .collect(),
             addresses: kids(f, "address").map(PciAddress::read).collect(),
             pfs: kids(f, "pf").map(|p| (at(p), attr(p, "dev"))).collect(),
             nats: kids(f, "nat")
-                .map(|nat| Nat { at: at(nat), addresses: kids(nat, "address").map(Span::read).collect(), ports: kids(nat, "port").map(Span::read).collect() })
+                .map(|nat| Nat {
+                    at: at(nat),
+                    addresses: kids(nat, "address").map(Span::read).collect(),
+                    ports: kids(nat, "port").map(Span::read).collect(),
+                })
                 .collect(),
         }
     }
@@ -235,17 +244,70 @@ impl<'a> Forward<'a> {
 
 impl<'a> Span<'a> {
     fn read(n: Node<'a, '_>) -> Self {
-        Span { at: at(n), start: attr(n, "start"), end: attr(n, "end"), lease: kid(n, "lease").map(Lease::read) }
+        Span {
+            at: at(n),
+            start: attr(n, "start"),
+            end: attr(n, "end"),
+            lease: kid(n, "lease").map(Lease::read),
+        }
     }
 }
 
 impl<'a> Lease<'a> {
     fn read(n: Node<'a, '_>) -> Self {
-        Lease { at: at(n), expiry: attr(n, "expiry"), unit: attr(n, "unit") }
+        Lease {
+            at: at(n),
+            expiry: attr(n, "expiry"),
+            unit: attr(n, "unit"),
+        }
+    }
+}
+
+/// The address an `<ip>` declares, with its effective prefix: `None` when
+/// libvirt could not work one out (bad netmask or prefix, no classful
+/// default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IpSubnet {
+    pub addr: IpAddr,
+    pub prefix: Option<u32>,
+}
+
+impl IpSubnet {
+    /// The IPv4 subnet, when the address is IPv4 and the prefix known.
+    pub fn v4(&self) -> Option<ipnet::Subnet> {
+        match (self.addr, self.prefix) {
+            (IpAddr::V4(a), Some(p)) => Some(ipnet::Subnet::new(a, p as u8)),
+            _ => None,
+        }
     }
 }
 
 impl<'a> Ip<'a> {
+    /// Address and prefix as libvirt computes them (virNetworkIPDefPrefix):
+    /// netmask, else prefix, else the classful default. `None` when the
+    /// address is not one.
+    pub fn subnet(&self) -> Option<IpSubnet> {
+        let addr = ipnet::parse_ip(self.address?.text)?;
+        let prefix = if let Some(m) = self.netmask {
+            ipnet::parse_ipv4(m.text)
+                .and_then(ipnet::netmask_prefix)
+                .map(u32::from)
+        } else if let Some(p) = self.prefix {
+            p.text
+                .parse::<u32>()
+                .ok()
+                .filter(|p| *p <= if addr.is_ipv4() { 32 } else { 128 })
+        } else {
+            ipnet::default_prefix(addr)
+        };
+        Some(IpSubnet { addr, prefix })
+    }
+
+    /// Whether this is an IPv4 `<ip>` by its `family` (absent means ipv4).
+    pub fn is_ipv4_family(&self) -> bool {
+        self.family.map_or(true, |f| f.text == "ipv4")
+    }
+
     fn read(n: Node<'a, '_>) -> Self {
         Ip {
             at: at(n),
@@ -291,7 +353,9 @@ impl<'a> Dns<'a> {
         Dns {
             at: at(n),
             enable: attr(n, "enable"),
-            forwarders: kids(n, "forwarder").map(|f| (at(f), attr(f, "addr"), attr(f, "domain"))).collect(),
+            forwarders: kids(n, "forwarder")
+                .map(|f| (at(f), attr(f, "addr"), attr(f, "domain")))
+                .collect(),
             txts: kids(n, "txt").map(|t| (at(t), attr(t, "name"))).collect(),
             srvs: kids(n, "srv")
                 .map(|s| Srv {
@@ -303,32 +367,60 @@ impl<'a> Dns<'a> {
                     weight: attr(s, "weight"),
                 })
                 .collect(),
-            hosts: kids(n, "host").map(|h| (at(h), kids(h, "hostname").map(|x| text(x).unwrap_or(Val { text: "", at: at(x), value_at: at(x) })).collect())).collect(),
+            hosts: kids(n, "host")
+                .map(|h| (at(h), kids(h, "hostname").map(text_or_empty).collect()))
+                .collect(),
         }
     }
 }
 
 impl<'a> Bandwidth<'a> {
     pub fn read(n: Node<'a, '_>) -> Self {
-        let rate = |r: Node<'a, '_>| Rate { at: at(r), average: attr(r, "average"), peak: attr(r, "peak"), floor: attr(r, "floor"), burst: attr(r, "burst") };
-        Bandwidth { at: at(n), inbound: kid(n, "inbound").map(rate), outbound: kid(n, "outbound").map(rate) }
+        let rate = |r: Node<'a, '_>| Rate {
+            at: at(r),
+            average: attr(r, "average"),
+            peak: attr(r, "peak"),
+            floor: attr(r, "floor"),
+            burst: attr(r, "burst"),
+        };
+        Bandwidth {
+            at: at(n),
+            inbound: kid(n, "inbound").map(rate),
+            outbound: kid(n, "outbound").map(rate),
+        }
     }
 }
 
 impl<'a> Vlan<'a> {
     pub fn read(n: Node<'a, '_>) -> Self {
-        Vlan { at: at(n), trunk: attr(n, "trunk"), tags: kids(n, "tag").map(|t| (at(t), attr(t, "id"), attr(t, "nativeMode"))).collect() }
+        Vlan {
+            at: at(n),
+            trunk: attr(n, "trunk"),
+            tags: kids(n, "tag")
+                .map(|t| (at(t), attr(t, "id"), attr(t, "nativeMode")))
+                .collect(),
+        }
     }
 }
 
 impl<'a> VirtualPort<'a> {
     pub fn read(n: Node<'a, '_>) -> Self {
-        VirtualPort { at: at(n), kind: attr(n, "type") }
+        VirtualPort {
+            at: at(n),
+            kind: attr(n, "type"),
+        }
     }
 }
 
 impl<'a> PciAddress<'a> {
     pub fn read(n: Node<'a, '_>) -> Self {
-        PciAddress { at: at(n), kind: attr(n, "type"), domain: attr(n, "domain"), bus: attr(n, "bus"), slot: attr(n, "slot"), function: attr(n, "function") }
+        PciAddress {
+            at: at(n),
+            kind: attr(n, "type"),
+            domain: attr(n, "domain"),
+            bus: attr(n, "bus"),
+            slot: attr(n, "slot"),
+            function: attr(n, "function"),
+        }
     }
 }

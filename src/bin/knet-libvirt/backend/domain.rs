@@ -63,6 +63,10 @@ impl DomainApi for VirtConn {
         let flags = if inactive { sys::VIR_DOMAIN_XML_INACTIVE } else { 0 };
         self.domain(name)?.xml_desc(flags).map_err(err)
     }
+
+    fn domain_state(&self, name: &str) -> VirtResult<u32> {
+        Ok(self.domain(name)?.state().map_err(err)?.0.to_raw())
+    }
 }
 
 impl DomainWriteApi for VirtConn {

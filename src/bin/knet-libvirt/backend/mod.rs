@@ -52,7 +52,7 @@ impl HostApi for VirtConn {
             }
         };
         let xml = i.xml_desc(0).map_err(err)?;
-        let doc = roxmltree::Document::parse(&xml).map_err(|e| VirtError::new(code::XML_ERROR, e.to_string()))?;
+        let doc = knet::xml::parse(&xml).map_err(|e| VirtError::new(code::XML_ERROR, e.describe(&xml)))?;
         Ok(doc.root_element().attribute("type").map(str::to_string))
     }
 }

@@ -1,11 +1,15 @@
-//! Address arithmetic and syntax shared by the rules: IPv4/IPv6 addresses,
-//! netmasks, prefixes, MAC addresses and UUIDs.
+//! Address arithmetic and syntax, the one place knet does it: IPv4/IPv6
+//! addresses, netmasks, prefixes, subnets, and UUIDs (MAC addresses are
+//! [`crate::mac`]'s). Used by the validator's rules, the XML facts and the
+//! commands that plan addresses (net-new, net-dhcp-host, port-forward,
+//! bridge-config).
 //!
 //! Syntax here is libvirt's schema syntax (basictypes.rng), which is stricter
 //! than its parser: libvirt's parser hands addresses to getaddrinfo(), which
 //! reads `192.168.1` as 192.168.0.1 and `10.1` as 10.0.0.1. We refuse those
 //! short forms (and leading zeros, which some resolvers read as octal).
-//! Pure functions only; nothing here knows about XML or positions.
+//! Pure functions and values only; nothing here knows about XML, positions or
+//! the command line.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
@@ -14,7 +18,12 @@ pub fn parse_ipv4(s: &str) -> Option<Ipv4Addr> {
     let mut parts = [0u8; 4];
     let mut n = 0;
     for p in s.split('.') {
-        if n == 4 || p.is_empty() || p.len() > 3 || !p.bytes().all(|b| b.is_ascii_digit()) || (p.len() > 1 && p.starts_with('0')) {
+        if n == 4
+            || p.is_empty()
+            || p.len() > 3
+            || !p.bytes().all(|b| b.is_ascii_digit())
+            || (p.len() > 1 && p.starts_with('0'))
+        {
             return None;
         }
         parts[n] = p.parse::<u16>().ok().filter(|v| *v <= 255)? as u8;
@@ -40,13 +49,18 @@ pub fn parse_ipv6(s: &str) -> Option<Ipv6Addr> {
 }
 
 pub fn parse_ip(s: &str) -> Option<IpAddr> {
-    parse_ipv4(s).map(IpAddr::V4).or_else(|| parse_ipv6(s).map(IpAddr::V6))
+    parse_ipv4(s)
+        .map(IpAddr::V4)
+        .or_else(|| parse_ipv6(s).map(IpAddr::V6))
 }
 
 /// Whether `s` looks like an abbreviated IPv4 address (`192.168.1`, `10.1`):
 /// digits and dots, fewer than four parts. Used only to word the error.
 pub fn is_short_ipv4(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit() || b == b'.') && s.split('.').count() < 4 && s.split('.').all(|p| !p.is_empty())
+    !s.is_empty()
+        && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && s.split('.').count() < 4
+        && s.split('.').all(|p| !p.is_empty())
 }
 
 /// The prefix length of a contiguous netmask, or None (e.g. 255.0.255.0).
@@ -54,6 +68,11 @@ pub fn netmask_prefix(mask: Ipv4Addr) -> Option<u8> {
     let m = u32::from(mask);
     let ones = m.leading_ones();
     (m.checked_shl(ones).unwrap_or(0) == 0).then_some(ones as u8)
+}
+
+/// Whether `a` is in the inclusive range `start..=end` (a DHCP `<range>`).
+pub fn in_range(a: Ipv4Addr, (start, end): (Ipv4Addr, Ipv4Addr)) -> bool {
+    (u32::from(start)..=u32::from(end)).contains(&u32::from(a))
 }
 
 pub fn to_u128(ip: IpAddr) -> u128 {
@@ -78,7 +97,11 @@ fn mask(ip: IpAddr, prefix: u32) -> u128 {
     if p == 0 {
         return 0;
     }
-    let all: u128 = if b == 128 { u128::MAX } else { (1u128 << b) - 1 };
+    let all: u128 = if b == 128 {
+        u128::MAX
+    } else {
+        (1u128 << b) - 1
+    };
     let host: u128 = if p == b { 0 } else { (1u128 << (b - p)) - 1 };
     all & !host
 }
@@ -98,7 +121,11 @@ pub fn network_address(net: IpAddr, prefix: u32) -> u128 {
 
 pub fn broadcast_address(net: IpAddr, prefix: u32) -> u128 {
     let b = bits(net);
-    let all: u128 = if b == 128 { u128::MAX } else { (1u128 << b) - 1 };
+    let all: u128 = if b == 128 {
+        u128::MAX
+    } else {
+        (1u128 << b) - 1
+    };
     network_address(net, prefix) | (all & !mask(net, prefix))
 }
 
@@ -122,24 +149,6 @@ pub fn default_prefix(ip: IpAddr) -> Option<u32> {
     }
 }
 
-/// A MAC address `xx:xx:xx:xx:xx:xx` (hex, either case).
-pub fn parse_mac(s: &str) -> Option<[u8; 6]> {
-    let mut out = [0u8; 6];
-    let mut n = 0;
-    for p in s.split(':') {
-        if n == 6 || p.len() != 2 || !p.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return None;
-        }
-        out[n] = u8::from_str_radix(p, 16).ok()?;
-        n += 1;
-    }
-    (n == 6).then_some(out)
-}
-
-pub fn is_multicast(mac: [u8; 6]) -> bool {
-    mac[0] & 1 == 1
-}
-
 /// A UUID as the schema writes it: 32 hex digits, bare or in 8-4-4-4-12 groups.
 pub fn is_uuid(s: &str) -> bool {
     let hex = |p: &str, n: usize| p.len() == n && p.bytes().all(|b| b.is_ascii_hexdigit());
@@ -148,6 +157,73 @@ pub fn is_uuid(s: &str) -> bool {
     }
     let parts: Vec<&str> = s.split('-').collect();
     parts.len() == 5 && [8, 4, 4, 4, 12].iter().zip(&parts).all(|(n, p)| hex(p, *n))
+}
+
+/// An IPv4 subnet (network address + prefix length).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Subnet {
+    pub net: Ipv4Addr,
+    pub prefix: u8,
+}
+
+impl Subnet {
+    pub fn new(addr: Ipv4Addr, prefix: u8) -> Subnet {
+        Subnet {
+            net: Ipv4Addr::from(u32::from(addr) & Self::mask_of(prefix)),
+            prefix,
+        }
+    }
+    fn mask_of(prefix: u8) -> u32 {
+        if prefix == 0 {
+            0
+        } else {
+            u32::MAX << (32 - u32::from(prefix.min(32)))
+        }
+    }
+    pub fn mask(&self) -> Ipv4Addr {
+        Ipv4Addr::from(Self::mask_of(self.prefix))
+    }
+    pub fn contains(&self, a: Ipv4Addr) -> bool {
+        u32::from(a) & Self::mask_of(self.prefix) == u32::from(self.net)
+    }
+    pub fn overlaps(&self, o: &Subnet) -> bool {
+        self.contains(o.net) || o.contains(self.net)
+    }
+    /// The n-th address of the subnet (0 is the network address).
+    pub fn nth(&self, n: u32) -> Ipv4Addr {
+        Ipv4Addr::from(u32::from(self.net) + n)
+    }
+    pub fn size(&self) -> u64 {
+        1u64 << (32 - u32::from(self.prefix.min(32)))
+    }
+    pub fn broadcast(&self) -> Ipv4Addr {
+        Ipv4Addr::from((u64::from(u32::from(self.net)) + self.size() - 1) as u32)
+    }
+}
+
+impl std::fmt::Display for Subnet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.net, self.prefix)
+    }
+}
+
+impl std::str::FromStr for Subnet {
+    type Err = String;
+    /// `A.B.C.D/N`; host bits are kept out (`192.168.5.7/24` is 192.168.5.0/24).
+    fn from_str(s: &str) -> Result<Subnet, String> {
+        let (a, p) = s
+            .split_once('/')
+            .ok_or_else(|| format!("'{s}' is not an IPv4 CIDR (expected A.B.C.D/N)"))?;
+        let a: Ipv4Addr = a
+            .parse()
+            .map_err(|_| format!("'{a}' is not an IPv4 address"))?;
+        let p: u8 = p
+            .parse()
+            .ok()
+            .filter(|p| *p <= 32)
+            .ok_or_else(|| format!("'{p}' is not a prefix length (0-32)"))?;
+        Ok(Subnet::new(a, p))
+    }
 }
 
 #[cfg(test)]
@@ -177,10 +253,22 @@ mod tests {
         let net: IpAddr = "192.168.122.1".parse().unwrap();
         assert!(in_subnet("192.168.122.254".parse().unwrap(), net, 24));
         assert!(!in_subnet("192.168.123.2".parse().unwrap(), net, 24));
-        assert_eq!(broadcast_address(net, 24), u32::from(Ipv4Addr::new(192, 168, 122, 255)) as u128);
+        assert_eq!(
+            broadcast_address(net, 24),
+            u32::from(Ipv4Addr::new(192, 168, 122, 255)) as u128
+        );
         let v6: IpAddr = "2001:db8::1".parse().unwrap();
         assert!(in_subnet("2001:db8::ff".parse().unwrap(), v6, 64));
         assert!(in_subnet("2001:db9::ff".parse().unwrap(), v6, 0));
         assert!(!in_subnet("2001:db8::2".parse().unwrap(), v6, 128));
+    }
+
+    #[test]
+    fn ipv4_subnets() {
+        let s: Subnet = "192.168.5.7/24".parse().unwrap();
+        assert_eq!(s.to_string(), "192.168.5.0/24");
+        assert!(s.overlaps(&"192.168.0.0/16".parse().unwrap()));
+        assert!(!s.overlaps(&"192.168.6.0/24".parse().unwrap()));
+        assert_eq!(s.broadcast(), Ipv4Addr::new(192, 168, 5, 255));
     }
 }

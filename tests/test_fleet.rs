@@ -1,0 +1,349 @@
+//! Several hosts at once (`-c` more than once, `--hosts FILE`): listings
+//! with a Host column, writes with a per-host summary, an unreachable or
+//! dying host reported without stopping the others; three private daemons
+//! (three namespaces, three sockets) stand in for three hypervisors. Also
+//! `list`, byte for byte against virsh on one host.
+
+use std::path::Path;
+
+use crate::util::*;
+
+/// A URI no daemon answers on.
+fn dead_uri(dir: &Path) -> String {
+    format!("qemu:///system?socket={}/nobody-home.sock", dir.display())
+}
+
+#[test]
+fn list_matches_virsh_on_one_host() {
+    for uri in [test_uri("fleet-node.xml"), "test:///default".to_string()] {
+        for flags in [&[][..], &["--all"], &["--inactive"], &["--name"], &["--uuid"], &["--all", "--name", "--uuid"], &["--inactive", "--name"], &["--all", "--uuid"], &["--table", "--uuid"], &["--name", "--table"]] {
+            for quiet in [false, true] {
+                let q: &[&str] = if quiet { &["-q"] } else { &[] };
+                let v = run(virsh().args(q).args(["-c", &uri, "list"]).args(flags));
+                let k = run(knet().args(q).args(["-c", &uri, "list"]).args(flags));
+                assert_eq!((k.code, &k.stdout), (v.code, &v.stdout), "list {flags:?} -q={quiet} on {uri}\nknet stderr: {}", k.stderr);
+                assert_eq!(k.stderr.is_empty(), v.stderr.is_empty(), "{flags:?}: {} vs {}", k.stderr, v.stderr);
+            }
+        }
+    }
+    // the fixture really has every state virsh sorts (running by id, then by name ignoring case)
+    let all = run(knet().args(["-c", &test_uri("fleet-node.xml"), "list", "--all"])).ok().stdout;
+    let names: Vec<&str> = all.lines().skip(2).filter_map(|l| l.split_whitespace().nth(1)).collect();
+    assert_eq!(names, ["web-01", "db", "cache", "archive", "Backup"], "{all}");
+    assert!(all.contains(" paused") && all.contains(" shut off") && all.contains(" running"), "{all}");
+}
+
+#[test]
+fn listings_over_several_hosts_have_a_host_column_and_json_carries_it() {
+    let (a, b) = (test_uri("fleet-node.xml"), "test:///default".to_string());
+    let knet2 = |args: &[&str]| run(knet().args(["-c", &a, "-c", &b]).args(args));
+
+    let l = knet2(&["list", "--all"]).ok().stdout;
+    let mut lines = l.lines();
+    let head: Vec<&str> = lines.next().unwrap().split_whitespace().collect();
+    assert_eq!(head, ["Host", "Id", "Name", "State"], "{l}");
+    assert!(l.contains(&format!(" {a}   -    Backup    shut off\n")), "{l}");
+    assert!(l.lines().any(|r| r.starts_with(&format!(" {b}")) && r.ends_with("test      running")), "{l}");
+
+    let n = knet2(&["net-list", "--all"]).ok().stdout;
+    let rows: Vec<Vec<&str>> = n.lines().skip(2).filter(|r| !r.is_empty()).map(|r| r.split_whitespace().collect()).collect();
+    assert_eq!(rows, [vec![a.as_str(), "fleetnat", "active", "no", "yes"], vec![b.as_str(), "default", "active", "no", "yes"]], "{n}");
+    // -q: no header, as for one host
+    assert_eq!(knet2(&["-q", "net-list"]).ok().stdout.lines().count(), 2);
+
+    let j: serde_json::Value = serde_json::from_str(&knet2(&["--json", "list", "--all"]).ok().stdout).unwrap();
+    let hosts: Vec<(&str, &str)> = j.as_array().unwrap().iter().map(|d| (d["host"].as_str().unwrap(), d["name"].as_str().unwrap())).collect();
+    assert_eq!(hosts.len(), 6);
+    assert!(hosts.contains(&(a.as_str(), "db")) && hosts.contains(&(b.as_str(), "test")), "{hosts:?}");
+
+    // a guest lives on one host: the others are no error
+    let d = knet2(&["domiflist", "db"]).ok().stdout;
+    assert!(d.starts_with(" Host ") && d.contains(&format!(" {a}   testnet0    network   fleetnat   -       52:54:00:f1:00:02\n")), "{d}");
+    assert_eq!(knet2(&["domiflist", "nosuch"]).code(1).stderr, "error: failed to get domain 'nosuch' on any of the 2 hosts\n");
+
+    let doc = knet2(&["--json", "doctor"]);
+    let v: serde_json::Value = serde_json::from_str(&doc.stdout).unwrap();
+    let got: Vec<&str> = v.as_array().unwrap().iter().map(|h| h["host"].as_str().unwrap()).collect();
+    assert_eq!(got, [a.as_str(), b.as_str()]);
+    assert!(v[0]["checks"].as_array().unwrap().iter().any(|c| c["subject"] == "network fleetnat"));
+    let t = knet2(&["doctor"]).stdout;
+    assert!(t.lines().next().unwrap().split_whitespace().eq(["Host", "Verdict", "Subject", "Finding"]), "{t}");
+}
+
+#[test]
+fn hosts_file_and_an_unreachable_host_among_good_ones() {
+    let dir = tempdir_short("knet-fleet");
+    let dead = dead_uri(&dir);
+    let file = dir.join("hosts");
+    std::fs::write(&file, format!("# the lab\n{}\n\n   test:///default   # the fake one\n# retired: qemu+ssh://old/system\n{dead}\n", test_uri("fleet-node.xml"))).unwrap();
+    let f = file.to_str().unwrap();
+
+    let out = run(knet().args(["--hosts", f, "net-list"])).code(1);
+    assert!(out.stdout.contains("fleetnat") && out.stdout.contains(" test:///default "), "good hosts listed:\n{}", out.stdout);
+    assert!(!out.stdout.contains("nobody-home"), "{}", out.stdout);
+    assert!(out.stderr.starts_with(&format!("error: {dead}: failed to connect to the hypervisor: ")), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+
+    // a write: every reachable host does it, the dead one is named, exit 1
+    let out = run(knet().args(["-c", "test:///default", "--hosts", f, "net-autostart", "--disable", "default"])).code(2);
+    assert!(out.stderr.contains("host 'test:///default' given twice"), "{}", out.stderr);
+    let out = run(knet().args(["--hosts", f, "net-autostart", "fleetnat"])).code(1);
+    let rows: Vec<Vec<&str>> = out.stdout.lines().skip(2).filter(|r| !r.is_empty()).map(|r| r.split_whitespace().take(2).collect()).collect();
+    let fleet = test_uri("fleet-node.xml");
+    assert_eq!(rows, [vec![fleet.as_str(), "ok"], vec!["test:///default", "failed"], vec![dead.as_str(), "unreachable"]], "{}", out.stdout);
+    assert!(out.stdout.contains("Network fleetnat marked as autostarted"), "{}", out.stdout);
+    assert!(out.stdout.contains("failed to get network 'fleetnat': Network not found"), "{}", out.stdout);
+    let j: serde_json::Value = serde_json::from_str(&run(knet().args(["--json", "--hosts", f, "net-autostart", "fleetnat"])).code(1).stdout).unwrap();
+    assert_eq!(j[2]["host"], dead.as_str());
+    assert_eq!(j[2]["result"], "unreachable");
+
+    // --jobs 1 works host after host, same answer
+    let one = run(knet().args(["--hosts", f, "--jobs", "1", "net-list"])).code(1);
+    let all = run(knet().args(["--hosts", f, "net-list"])).code(1);
+    assert_eq!(one.stdout, all.stdout);
+
+    // a file naming one host is one host: virsh's output exactly
+    std::fs::write(&file, "test:///default\n").unwrap();
+    let k = run(knet().args(["--hosts", f, "net-list", "--all"])).ok();
+    let v = run(virsh().args(["-c", "test:///default", "net-list", "--all"])).ok();
+    assert_eq!(k.stdout, v.stdout);
+
+    // bad files
+    std::fs::write(&file, "# nothing\n\n").unwrap();
+    let e = run(knet().args(["--hosts", f, "net-list"])).code(2);
+    assert!(e.stderr.contains("lists no URI"), "{}", e.stderr);
+    let e = run(knet().args(["--hosts", dir.join("missing").to_str().unwrap(), "net-list"])).code(1);
+    assert!(e.stderr.starts_with("error: cannot read hosts file "), "{}", e.stderr);
+    assert!(e.stdout.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_single_host_command_refuses_several_hosts() {
+    let out = run(knet().args(["-c", "test:///default", "-c", &test_uri("fleet-node.xml"), "net-info", "default"])).code(2);
+    assert!(out.stdout.is_empty(), "{}", out.stdout);
+    assert!(out.stderr.contains("works on one host at a time, and 2 were given"), "{}", out.stderr);
+}
+
+// ---- three real daemons ----------------------------------------------------
+
+fn guest_xml(name: &str, mac: &str) -> String {
+    format!(
+        "<domain type='qemu'>\n  <name>{name}</name>\n  <memory unit='MiB'>128</memory>\n  <vcpu>1</vcpu>\n  <os><type arch='x86_64' machine='pc'>hvm</type></os>\n  <devices>\n    <interface type='network'>\n      <mac address='{mac}'/>\n      <source network='default'/>\n      <model type='virtio'/>\n    </interface>\n  </devices>\n</domain>\n"
+    )
+}
+
+/// A hypervisor: NAT network `default` running, host bridge br0 in its
+/// namespace, `n` guests `{prefix}-gNNN` on `default` (distinct MACs per
+/// host through `host_byte`).
+fn hypervisor(prefix: &str, host_byte: u8, n: usize) -> (Sandbox, Vec<String>) {
+    hypervisor_with(&[], prefix, host_byte, n)
+}
+
+fn hypervisor_with(env: &[(&str, &str)], prefix: &str, host_byte: u8, n: usize) -> (Sandbox, Vec<String>) {
+    let sb = Sandbox::start_with(env);
+    run(sb.virsh().args(["net-define", sandbox_xml("default.xml").to_str().unwrap()])).ok();
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    sb.exec(&["ip", "link", "add", "br0", "type", "bridge"]).ok();
+    sb.exec(&["ip", "link", "set", "br0", "up"]).ok();
+    let dir = sb.dir.join("guests");
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cmds = Vec::new();
+    let mut names = Vec::new();
+    for i in 0..n {
+        let name = format!("{prefix}-g{i:03}");
+        let f = dir.join(format!("{name}.xml"));
+        std::fs::write(&f, guest_xml(&name, &format!("52:54:{host_byte:02x}:10:{:02x}:{:02x}", i / 256, i % 256))).unwrap();
+        cmds.push(format!("define {}", f.display()));
+        names.push(name);
+    }
+    if n > 0 {
+        run(sb.virsh().arg(cmds.join(" ; "))).ok();
+    }
+    (sb, names)
+}
+
+fn inactive_xml(sb: &Sandbox, name: &str) -> String {
+    run(sb.virsh().args(["dumpxml", "--inactive", name])).ok().stdout
+}
+
+fn converted(original: &str) -> String {
+    original
+        .replacen("<interface type='network'>", "<interface type='bridge'>", 1)
+        .replacen("<source network='default'/>", "<source bridge='br0'/>", 1)
+}
+
+#[test]
+fn three_daemons_converted_in_one_command_with_one_killed_mid_run() {
+    let hosts = [hypervisor("a", 0xa1, 30), hypervisor("b", 0xb1, 30), hypervisor("c", 0xc1, 150)];
+    // one running (paused) guest: --live moves its tap too
+    run(hosts[0].0.virsh().args(["start", "--paused", "a-g000"])).ok();
+    let before: Vec<Vec<String>> = hosts.iter().map(|(sb, names)| names.iter().map(|n| inactive_xml(sb, n)).collect()).collect();
+    let state = tempdir_short("knet-fleet-state");
+    let uris: Vec<&str> = hosts.iter().map(|(sb, _)| sb.uri.as_str()).collect();
+    let fleet = || {
+        let mut c = knet();
+        for u in &uris {
+            c.args(["-c", u]);
+        }
+        c.env("XDG_STATE_HOME", &state);
+        c
+    };
+
+    // one listing across all three, host first
+    let l = run(fleet().args(["list", "--all"])).ok().stdout;
+    for (i, (_, names)) in hosts.iter().enumerate() {
+        assert_eq!(l.lines().filter(|r| r.starts_with(&format!(" {} ", uris[i]))).count(), names.len(), "{l}");
+    }
+
+    // host c's daemon dies once knet has started converting there
+    let victim = hosts[2].0.daemon_pid();
+    let backups = state.join("knet/backups");
+    let watcher = std::thread::spawn(move || loop {
+        let started = std::fs::read_dir(&backups).map(|d| d.flatten().filter(|e| e.file_name().to_string_lossy().starts_with("c-")).count()).unwrap_or(0);
+        if started >= 3 {
+            unsafe { libc::kill(victim, libc::SIGKILL) };
+            return;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    });
+    let out = run(fleet().args(["domif-convert", "--all", "--from-network", "default", "--to-bridge", "br0", "--live", "--yes"]));
+    watcher.join().unwrap();
+    assert_eq!(out.code, 1, "a dead host must fail the run\n{}\n{}", out.stdout, out.stderr);
+
+    // the guest table (Host first), then the per-host summary naming the failed host
+    let summary = out.stdout.split("\n\n").nth(1).unwrap_or_default();
+    let verdicts: Vec<Vec<&str>> = summary.lines().skip(2).map(|r| r.split_whitespace().take(2).collect()).collect();
+    assert_eq!(verdicts, [vec![uris[0], "ok"], vec![uris[1], "ok"], vec![uris[2], "failed"]], "{}", out.stdout);
+    assert!(summary.contains(" 30 converted\n"), "{summary}");
+    for (i, (_, names)) in hosts.iter().enumerate().take(2) {
+        for n in names {
+            assert!(out.stdout.lines().any(|r| r.starts_with(&format!(" {} ", uris[i])) && r.contains(&format!(" {n} "))), "{n} missing from the guest table");
+        }
+    }
+
+    // the two live hosts: every guest converted
+    for (i, (sb, names)) in hosts.iter().enumerate().take(2) {
+        for (n, b) in names.iter().zip(&before[i]) {
+            assert_eq!(inactive_xml(sb, n), converted(b), "{n} on host {i}");
+        }
+    }
+    assert!(run(hosts[0].0.virsh().args(["dumpxml", "a-g000"])).ok().stdout.contains("<source bridge='br0'/>"), "the running guest was not moved live");
+    let row = out.stdout.lines().find(|r| r.contains(" a-g000 ")).unwrap_or_default();
+    assert_eq!(row.split_whitespace().collect::<Vec<_>>(), [uris[0], "a-g000", "52:54:a1:10:00:00", "network", "default", "bridge", "br0", "live+config", "converted"]);
+    // the killed one: every guest whole, original or converted, never half
+    let (sb, names) = &hosts[2];
+    sb.restart_daemon();
+    let mut done = 0;
+    for (n, b) in names.iter().zip(&before[2]) {
+        let now = inactive_xml(sb, n);
+        if now == converted(b) {
+            done += 1;
+        } else {
+            assert_eq!(&now, b, "{n}: neither original nor converted");
+        }
+    }
+    assert!(done < names.len(), "the kill came too late to test anything");
+    let _ = std::fs::remove_dir_all(&state);
+}
+
+#[test]
+fn fleet_writes_on_real_daemons_dhcp_hosts_and_network_start() {
+    let a = hypervisor("a", 0xa2, 0).0;
+    let b = hypervisor("b", 0xb2, 0).0;
+    let isolated = sandbox_xml("isolated.xml");
+    for sb in [&a, &b] {
+        run(sb.virsh().args(["net-define", isolated.to_str().unwrap()])).ok();
+    }
+    let name = "isolated";
+    let both = |args: &[&str]| run(knet().args(["-c", &a.uri, "-c", &b.uri]).args(args));
+
+    let s = both(&["net-start", name]).ok().stdout;
+    assert_eq!(s.matches(&format!("Network {name} started")).count(), 2, "{s}");
+    for sb in [&a, &b] {
+        assert!(run(sb.virsh().args(["net-list", "--name"])).ok().stdout.contains(name));
+    }
+    // again: already running on both, both named as failed, nothing changed
+    let again = both(&["net-start", name]).code(1).stdout;
+    assert_eq!(again.matches(" failed ").count(), 2, "{again}");
+
+    both(&["net-dhcp-host", name, "add", "--mac", "52:54:00:12:34:56", "--ip", "10.10.10.50"]).ok();
+    for sb in [&a, &b] {
+        for flags in [&["net-dumpxml", name][..], &["net-dumpxml", "--inactive", name]] {
+            let x = run(sb.virsh().args(flags)).ok().stdout;
+            assert!(x.contains("<host mac='52:54:00:12:34:56' ip='10.10.10.50'/>"), "{flags:?}: {x}");
+        }
+    }
+    let l = both(&["net-dhcp-host", name, "list"]).ok().stdout;
+    assert_eq!(l.matches("52:54:00:12:34:56   10.10.10.50").count(), 2, "{l}");
+    assert!(l.starts_with(" Host "), "{l}");
+
+    // one host down: the other still gets the change, the summary says which failed
+    b.stop_daemon();
+    let out = both(&["net-dhcp-host", name, "remove", "--mac", "52:54:00:12:34:56"]).code(1);
+    let verdict = |uri: &str| out.stdout.lines().find(|r| r.starts_with(&format!(" {uri} "))).and_then(|r| r.split_whitespace().nth(1)).unwrap_or_default().to_string();
+    assert_eq!((verdict(&a.uri), verdict(&b.uri)), ("ok".to_string(), "unreachable".to_string()), "{}", out.stdout);
+    assert!(!run(a.virsh().args(["net-dumpxml", "--inactive", name])).ok().stdout.contains("52:54:00:12:34:56"));
+}
+
+#[test]
+fn a_qemu_tcp_host_beside_a_local_socket() {
+    // libvirt's remote protocol over TCP: the first daemon also listens on
+    // 127.0.0.1:16509 of its own namespace, where knet runs; the second is
+    // reached through its unix socket, visible from there too
+    let (tcp, tcp_guests) = hypervisor_with(&[("KNET_TCP_PORT", "16509")], "t", 0xd1, 3);
+    let (unix, unix_guests) = hypervisor("u", 0xd2, 3);
+    let remote = "qemu+tcp://127.0.0.1:16509/system";
+    let state = tcp.dir.join("state");
+    let knet_there = |args: &[&str]| {
+        let xdg = format!("XDG_STATE_HOME={}", state.display());
+        let mut v = vec!["env", "LC_ALL=C", &xdg, concat!("KNET_LIBVIRT_BIN=", env!("CARGO_BIN_EXE_knet-libvirt")), env!("CARGO_BIN_EXE_knet"), "-c", remote, "-c", &unix.uri];
+        v.extend_from_slice(args);
+        tcp.exec(&v)
+    };
+    let l = knet_there(&["list", "--all", "--name"]).ok().stdout;
+    for g in &tcp_guests {
+        assert!(l.contains(&format!("{remote} {g}\n")), "{l}");
+    }
+    for g in &unix_guests {
+        assert!(l.contains(&format!("{} {g}\n", unix.uri)), "{l}");
+    }
+    let out = knet_there(&["domif-convert", "--all", "--from-network", "default", "--to-bridge", "br0", "--yes"]).ok();
+    for host in [remote, unix.uri.as_str()] {
+        // the last row naming the host is its summary row
+        let row = out.stdout.lines().rev().find(|r| r.starts_with(&format!(" {host} "))).unwrap_or_default();
+        assert_eq!(row.split_whitespace().collect::<Vec<_>>(), [host, "ok", "3", "converted"], "{}", out.stdout);
+    }
+    for (sb, names) in [(&tcp, &tcp_guests), (&unix, &unix_guests)] {
+        for g in names {
+            assert!(inactive_xml(sb, g).contains("<source bridge='br0'/>"), "{g}");
+        }
+    }
+}
+
+#[test]
+fn hosts_completes_file_paths() {
+    let dir = repo().join("tests/fixtures");
+    let word = format!("{}/fleet-no", dir.display());
+    let out = run(knet().env("COMPLETE", "bash").env("_CLAP_COMPLETE_INDEX", "2").env("_CLAP_COMPLETE_COMP_TYPE", "9").args(["--", "knet", "--hosts", &word])).ok();
+    assert_eq!(out.stdout.trim(), format!("{}/fleet-node.xml", dir.display()), "{}", out.stderr);
+}
+
+#[test]
+fn fleet_conversion_needs_yes_and_previews_every_host() {
+    let (a, b) = (test_uri("fleet-node.xml"), "test:///default".to_string());
+    let knet2 = |args: &[&str]| run(knet().args(["-c", &a, "-c", &b, "domif-convert", "--all", "--to-bridge", "br0"]).args(args));
+    let e = knet2(&[]).code(2);
+    assert!(e.stderr.contains("without --yes") && e.stdout.is_empty(), "{}", e.stderr);
+
+    let d = knet2(&["--from-network", "fleetnat", "--dry-run"]).ok().stdout;
+    let (first, second) = d.split_once(&format!("# {b}\n")).expect("a section per host");
+    assert!(first.starts_with(&format!("# {a}\n")), "{d}");
+    assert_eq!(first.matches("+      <source bridge='br0'/>").count(), 5, "{d}");
+    assert_eq!(second, "nothing to convert\n");
+
+    let j: serde_json::Value = serde_json::from_str(&knet2(&["--json", "--dry-run"]).ok().stdout).unwrap();
+    let hosts: Vec<&str> = j.as_array().unwrap().iter().map(|p| p["host"].as_str().unwrap()).collect();
+    assert_eq!(hosts.iter().filter(|h| **h == a).count(), 5);
+    assert_eq!(hosts.iter().filter(|h| **h == b).count(), 1, "test:///default's guest is on network default");
+}
