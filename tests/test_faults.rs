@@ -404,3 +404,23 @@ fn ctrl_c_during_a_bulk_rollback_stops_between_guests() {
         assert_eq!(inactive_xml(&sb, n), want, "{n}");
     }
 }
+
+/// Ctrl-C while the editor is open reaches knet too (one process group):
+/// knet outlives it, defines nothing, keeps the edit, exits 130.
+#[test]
+fn ctrl_c_while_the_editor_is_open_defines_nothing_and_keeps_the_edit() {
+    let sb = with_network();
+    let before = net_config(&sb);
+    let editor = sb.dir.join("ctrl-c.sh");
+    // the terminal's Ctrl-C: SIGINT to knet; this editor lets it pass and saves
+    std::fs::write(&editor, "#!/bin/sh\ntrap '' INT\nsed -i 's/192.168.122.2/192.168.122.66/' \"$1\"\nkill -INT $PPID\nsleep 0.2\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(sb.knet().args(["net-edit", "default"]).env("EDITOR", &editor)).code(130);
+    assert!(out.stderr.contains("Interrupted: network default left unchanged; your edited XML is kept in "), "{}", out.stderr);
+    assert!(out.stderr.ends_with("error: interrupted by Ctrl-C\n"), "{}", out.stderr);
+    let kept = out.stderr.lines().find_map(|l| l.split("kept in ").nth(1)).unwrap().trim().to_string();
+    assert!(std::fs::read_to_string(&kept).unwrap().contains("192.168.122.66"));
+    std::fs::remove_dir_all(Path::new(&kept).parent().unwrap()).unwrap();
+    assert_eq!(net_config(&sb), before, "defined despite Ctrl-C");
+}
