@@ -424,3 +424,49 @@ fn ctrl_c_while_the_editor_is_open_defines_nothing_and_keeps_the_edit() {
     std::fs::remove_dir_all(Path::new(&kept).parent().unwrap()).unwrap();
     assert_eq!(net_config(&sb), before, "defined despite Ctrl-C");
 }
+
+/// Ctrl-C in a conversion over two hosts at once: every host stops between
+/// two guests, exit 130, each guest on each host wholly converted or not.
+#[test]
+fn ctrl_c_during_a_fleet_conversion_stops_every_host_between_guests() {
+    let hosts = [host(), host()];
+    let names: Vec<Vec<String>> = hosts.iter().map(|sb| define_guests(sb, 40)).collect();
+    let before: Vec<Vec<String>> = hosts.iter().zip(&names).map(|(sb, ns)| ns.iter().map(|n| inactive_xml(sb, n)).collect()).collect();
+    let state = state_dir(&hosts[0]);
+    let mut c = knet();
+    for sb in &hosts {
+        c.args(["-c", &sb.uri]);
+    }
+    let child = c
+        .env("XDG_STATE_HOME", &state)
+        .args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let backups = state.join("knet/backups");
+    let start = Instant::now();
+    while std::fs::read_dir(&backups).map(|d| d.count()).unwrap_or(0) < 3 {
+        assert!(start.elapsed() < Duration::from_secs(60), "conversion never started");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    signal(child.id() as i32, libc::SIGINT);
+    let out = finish(child).code(130);
+    let reported = out.stdout.matches(" converted\n").count();
+    let not_started = out.stdout.matches("not started (Ctrl-C)").count();
+    assert!(not_started > 0 && reported > 0, "{}", out.stdout);
+    assert!(out.stderr.contains(&format!("Interrupted: {reported} guest(s) converted, {not_started} not started")), "{}\n{}", out.stdout, out.stderr);
+    let mut converted_now = 0;
+    for (h, sb) in hosts.iter().enumerate() {
+        for (n, b) in names[h].iter().zip(&before[h]) {
+            let now = inactive_xml(sb, n);
+            if now == converted(b) {
+                converted_now += 1;
+            } else {
+                assert_eq!(&now, b, "host {h} {n}: half-converted");
+            }
+        }
+    }
+    assert_eq!(converted_now, reported, "report and libvirt disagree\n{}", out.stdout);
+}
