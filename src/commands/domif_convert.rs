@@ -185,7 +185,7 @@ fn check_target(conn: &dyn Conn, target: &Target, force: bool) -> Result<()> {
         }
         Target::Bridge(br) => {
             for n in conn.list_networks()? {
-                if n.bridge.as_deref() != Some(br.as_str()) {
+                if conn.network_bridge(&n.name)?.as_deref() != Some(br.as_str()) {
                     continue;
                 }
                 let xml = conn.network_xml(&n.name, false)?;

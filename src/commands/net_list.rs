@@ -69,9 +69,14 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         }
         return crate::fleet::table(ctx, &results, &HEADERS, |nets| nets.iter().map(row).collect());
     }
-    let nets = networks(&args, ctx)?;
+    let mut nets = networks(&args, ctx)?;
 
     if ctx.json() {
+        // only the JSON shows bridges: one RPC per listed network, not per network
+        let conn = ctx.conn()?;
+        for n in &mut nets {
+            n.bridge = conn.network_bridge(&n.name)?;
+        }
         return output::print_json(&nets);
     }
     if args.name || args.uuid {

@@ -14,8 +14,13 @@ pub struct DomainInfo {
 }
 
 pub trait DomainApi {
-    /// Every domain, active and inactive.
+    /// Every domain, active and inactive. The handles are kept, so later
+    /// calls by name cost no lookup RPC.
     fn list_domains(&self) -> VirtResult<Vec<DomainInfo>>;
+    /// Check a domain exists, as virsh's virshLookupDomainBy does (by name,
+    /// then UUID): one lookup RPC, handle kept for the next call. Returns
+    /// its name.
+    fn resolve_domain(&self, name_or_uuid: &str) -> VirtResult<String>;
     /// `virDomainGetXMLDesc`; `inactive` asks for the persistent config.
     fn domain_xml(&self, name: &str, inactive: bool) -> VirtResult<String>;
     /// `virDomainGetState`: the raw `virDomainState` (see [`state_name`]).

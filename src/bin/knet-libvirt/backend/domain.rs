@@ -37,26 +37,29 @@ impl VirtConn {
 
 impl DomainApi for VirtConn {
     fn list_domains(&self) -> VirtResult<Vec<DomainInfo>> {
-        // Three list RPCs instead of two state RPCs per domain: on a host
+        // Two list RPCs instead of two state RPCs per domain: on a host
         // with hundreds of guests this is what makes bulk commands cheap.
-        // Name, UUID and id travel with the handle (no RPC).
-        let uuids = |flags| -> VirtResult<std::collections::HashSet<String>> {
-            self.c.list_all_domains(flags).map_err(err)?.iter().map(|d| d.uuid_string().map_err(err)).collect()
-        };
+        // Name, UUID and id travel with the handle (no RPC), and the id is
+        // what says a domain runs: libvirt gives inactive ones id -1, which
+        // is how virsh's `list` prints "-" (virDomainGetID, no RPC).
         let doms = self.c.list_all_domains(0).map_err(err)?;
-        let active = uuids(sys::VIR_CONNECT_LIST_DOMAINS_ACTIVE)?;
-        let persistent = uuids(sys::VIR_CONNECT_LIST_DOMAINS_PERSISTENT)?;
+        let persistent: std::collections::HashSet<String> =
+            self.c.list_all_domains(sys::VIR_CONNECT_LIST_DOMAINS_PERSISTENT).map_err(err)?.iter().map(|d| d.uuid_string().map_err(err)).collect::<VirtResult<_>>()?;
         let mut out = Vec::with_capacity(doms.len());
         let mut cache = self.doms.borrow_mut();
         for d in doms {
             let uuid = d.uuid_string().map_err(err)?;
             let name = d.name().map_err(err)?;
-            let is_active = active.contains(&uuid);
-            out.push(DomainInfo { id: if is_active { d.id() } else { None }, active: is_active, persistent: persistent.contains(&uuid), name: name.clone(), uuid });
+            let id = d.id();
+            out.push(DomainInfo { id, active: id.is_some(), persistent: persistent.contains(&uuid), name: name.clone(), uuid });
             // later calls by name reuse the handle instead of a lookup RPC
             cache.entry(name).or_insert(d);
         }
         Ok(out)
+    }
+
+    fn resolve_domain(&self, name_or_uuid: &str) -> VirtResult<String> {
+        self.domain(name_or_uuid)?.name().map_err(err)
     }
 
     fn domain_xml(&self, name: &str, inactive: bool) -> VirtResult<String> {
