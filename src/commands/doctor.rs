@@ -183,7 +183,7 @@ fn dnsmasq_check(r: &mut Report, n: &Net, restart: &str) {
     // given the benefit of the doubt rather than reported missing
     let found = host::processes()
         .into_iter()
-        .find(|(pid, argv)| argv[0].ends_with("dnsmasq") && argv.iter().any(|a| *a == conf) && host::netns_of(*pid).map_or(true, |ns| Some(ns) == me));
+        .find(|(pid, argv)| argv[0].ends_with("dnsmasq") && argv.contains(&conf) && host::netns_of(*pid).map_or(true, |ns| Some(ns) == me));
     let subj = format!("network {}", n.info.name);
     match found {
         Some((pid, _)) => r.ok("dnsmasq", subj, format!("dnsmasq runs (pid {pid})")),
