@@ -16,6 +16,7 @@ mod test_host_mac_net_new;
 mod test_host_port_forward;
 mod test_net_daemon;
 mod test_net_parity;
+mod test_readme;
 mod test_shell;
 mod test_startup;
 mod test_validate;
