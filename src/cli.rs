@@ -228,9 +228,10 @@ fn command_name(args: &[std::ffi::OsString]) -> Option<&str> {
 }
 
 /// Commands that open a libvirt connection on every run (see
-/// [`command_name`]'s use in [`main`]): virsh's, and knet's guest changers.
+/// [`command_name`]'s use in [`main`]): virsh's, and two of knet's
+/// (`domif-rollback --list` reads local files only: not listed).
 fn always_connects(name: &str) -> bool {
-    is_virsh_command(name) || matches!(name, "domif-convert" | "domif-rollback" | "net-dhcp-host")
+    is_virsh_command(name) || matches!(name, "domif-convert" | "net-dhcp-host")
 }
 
 /// Run one parsed command (`name` as typed) and report its error the way

@@ -9,6 +9,7 @@ mod test_domif_virtxml;
 mod test_domiflist;
 mod test_fleet;
 mod test_completion;
+mod test_consistency;
 mod test_net_list;
 mod test_host_bridge_config;
 mod test_host_doctor;

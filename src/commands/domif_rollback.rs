@@ -67,12 +67,15 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         return Err(Exit::usage("--to names one backup: give a single guest with it"));
     }
     if args.list {
-        let mut s = String::new();
+        let mut backups = Vec::new();
         for d in &args.domains {
-            for p in backup::list(d)? {
-                s.push_str(&format!("{d}\t{}\n", p.display()));
-            }
+            backups.extend(backup::list(d)?.into_iter().map(|p| (d.as_str(), p)));
         }
+        if ctx.json() {
+            let v: Vec<_> = backups.iter().map(|(d, p)| serde_json::json!({ "guest": d, "backup": p })).collect();
+            return output::print_json(&v);
+        }
+        let s: String = backups.iter().map(|(d, p)| format!("{d}\t{}\n", p.display())).collect();
         output::print(&s)?;
         return Ok(());
     }

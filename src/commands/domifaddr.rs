@@ -54,7 +54,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             s.push_str(&format!(" {n:<10} {m:<17}    {addr}\n"));
         }
     }
-    s.push('\n');
+    // virsh's closing blank line is vshPrintExtra: gone with -q
+    if !ctx.quiet() {
+        s.push('\n');
+    }
     output::print(&s)?;
     Ok(())
 }

@@ -46,6 +46,15 @@ pub fn done(ctx: &Ctx, msg: &str) -> Result<()> {
 
 /// Command output (always printed) followed by virsh's closing blank line
 /// unless `-q`.
+/// `net-uuid`/`net-name`'s answer: the other half of the pair, as virsh
+/// prints it, or both halves with `--json`.
+pub fn print_id(ctx: &Ctx, id: &crate::libvirt::NetworkId, text: &str) -> Result<()> {
+    if ctx.json() {
+        return output::print_json(&serde_json::json!({ "name": id.name, "uuid": id.uuid }));
+    }
+    print_then_blank(ctx, &format!("{text}\n"))
+}
+
 pub fn print_then_blank(ctx: &Ctx, body: &str) -> Result<()> {
     let mut s = body.to_string();
     if !ctx.quiet() {
