@@ -324,7 +324,7 @@ fn wait_shutdown(conn: &dyn Conn, guest: &str, timeout: Duration) -> Result<()> 
     }
     let start = Instant::now();
     while start.elapsed() < timeout {
-        if !conn.lookup_domain(guest)?.active {
+        if !conn.domain_is_active(guest)? {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(200));
@@ -368,8 +368,8 @@ fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target, reread: boo
     // the running state decides what is done only for --live/--restart;
     // otherwise the planned one labels the result (one RPC less per guest)
     let active = if args.live || args.restart {
-        match conn.lookup_domain(&plan.guest) {
-            Ok(i) => i.active,
+        match conn.domain_is_active(&plan.guest) {
+            Ok(a) => a,
             Err(e) => {
                 rep.detail = Some(format!("{e}; not touched"));
                 return rep;

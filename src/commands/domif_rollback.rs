@@ -42,9 +42,9 @@ fn restore(ctx: &Ctx, dom: &str, args: &Args) -> Result<String> {
     if name != dom {
         return Err(anyhow!("backup {} is of guest '{name}', not '{dom}'", path.display()));
     }
-    let info = conn.lookup_domain(dom).map_err(|e| guest::lookup_error(dom, e))?;
+    let active = conn.domain_is_active(dom).map_err(|e| guest::lookup_error(dom, e))?;
     conn.define_domain(&xml).map_err(|e| anyhow::Error::new(e).context(format!("cannot restore guest '{dom}' from {}", path.display())))?;
-    if args.live && info.active {
+    if args.live && active {
         let live = guest::domain_xml(conn, dom, false)?;
         let live_ifaces = edit::interfaces(&live)?;
         for want in edit::interfaces(&xml)? {

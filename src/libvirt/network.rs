@@ -97,6 +97,10 @@ pub trait NetworkApi {
     /// `bridge` left `None` (see [`NetworkInfo::bridge`]). The handles are
     /// kept, so later calls by name cost no lookup RPC.
     fn list_networks(&self) -> VirtResult<Vec<NetworkInfo>>;
+    /// Names only, in one RPC (libvirt filters): every network, or only the
+    /// active (`Some(true)`) or inactive (`Some(false)`) ones. For
+    /// completion, which may run over a slow link within a deadline.
+    fn network_names(&self, active: Option<bool>) -> VirtResult<Vec<String>>;
     /// `virNetworkGetBridgeName`: `None` when the network has no bridge.
     fn network_bridge(&self, name: &str) -> VirtResult<Option<String>>;
     /// Look a network up as virsh does (virshCommandOptNetworkBy): by UUID

@@ -58,6 +58,15 @@ impl DomainApi for VirtConn {
         Ok(out)
     }
 
+    fn domain_names(&self, active: Option<bool>) -> VirtResult<Vec<String>> {
+        let flags = match active {
+            None => 0,
+            Some(true) => sys::VIR_CONNECT_LIST_DOMAINS_ACTIVE,
+            Some(false) => sys::VIR_CONNECT_LIST_DOMAINS_INACTIVE,
+        };
+        self.c.list_all_domains(flags).map_err(err)?.iter().map(|d| d.name().map_err(err)).collect()
+    }
+
     fn resolve_domain(&self, name_or_uuid: &str) -> VirtResult<String> {
         self.domain(name_or_uuid)?.name().map_err(err)
     }
@@ -65,6 +74,10 @@ impl DomainApi for VirtConn {
     fn domain_xml(&self, name: &str, inactive: bool) -> VirtResult<String> {
         let flags = if inactive { sys::VIR_DOMAIN_XML_INACTIVE } else { 0 };
         self.domain(name)?.xml_desc(flags).map_err(err)
+    }
+
+    fn domain_is_active(&self, name: &str) -> VirtResult<bool> {
+        self.domain(name)?.is_active().map_err(err)
     }
 
     fn domain_state(&self, name: &str) -> VirtResult<u32> {

@@ -183,6 +183,15 @@ impl NetworkApi for VirtConn {
         Ok(out)
     }
 
+    fn network_names(&self, active: Option<bool>) -> VirtResult<Vec<String>> {
+        let flags = match active {
+            None => 0,
+            Some(true) => sys::VIR_CONNECT_LIST_NETWORKS_ACTIVE,
+            Some(false) => sys::VIR_CONNECT_LIST_NETWORKS_INACTIVE,
+        };
+        self.c.list_all_networks(flags).map_err(err)?.iter().map(|n| n.name().map_err(err)).collect()
+    }
+
     fn network_bridge(&self, name: &str) -> VirtResult<Option<String>> {
         Ok(self.network(name)?.bridge_name().ok())
     }
