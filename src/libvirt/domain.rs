@@ -28,6 +28,10 @@ pub trait DomainApi {
     /// `virDomainIsActive` (one RPC; [`DomainWriteApi::lookup_domain`]
     /// also asks whether it is persistent).
     fn domain_is_active(&self, name: &str) -> VirtResult<bool>;
+    /// Every domain's raw `virDomainState` by name, in one RPC
+    /// (`virConnectGetAllDomainStats`, state group only), where
+    /// [`DomainApi::domain_state`] costs one per domain.
+    fn domain_states(&self) -> VirtResult<std::collections::HashMap<String, u32>>;
     /// `virDomainGetState`: the raw `virDomainState` (see [`state_name`]).
     fn domain_state(&self, name: &str) -> VirtResult<u32>;
 }

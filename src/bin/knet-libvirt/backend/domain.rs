@@ -17,6 +17,37 @@ fn dom_info(d: &Domain) -> VirtResult<DomainInfo> {
     })
 }
 
+/// `virConnectGetAllDomainStats` for the `state.state` field: the virt
+/// crate's wrapper returns raw records and never frees them, so this reads
+/// the one field it needs and frees the whole list itself.
+fn all_domain_states(c: &virt::connect::Connect) -> VirtResult<std::collections::HashMap<String, u32>> {
+    let mut recs: *mut sys::virDomainStatsRecordPtr = std::ptr::null_mut();
+    // SAFETY: valid connection; libvirt fills `recs` with a NULL-terminated
+    // list of `n` records that virDomainStatsRecordListFree releases below.
+    let n = unsafe { sys::virConnectGetAllDomainStats(c.as_ptr(), sys::VIR_DOMAIN_STATS_STATE, &mut recs, 0) };
+    if n < 0 {
+        return Err(err(virt::error::Error::last_error()));
+    }
+    let mut out = std::collections::HashMap::with_capacity(n as usize);
+    for i in 0..n as usize {
+        // SAFETY: i < n; each record, its domain and its parameters live
+        // until the list is freed, after this loop; the name is copied out.
+        unsafe {
+            let r = &**recs.add(i);
+            let name = sys::virDomainGetName(r.dom);
+            let mut state: std::os::raw::c_int = 0;
+            if !name.is_null() && sys::virTypedParamsGetInt(r.params, r.nparams, c"state.state".as_ptr(), &mut state) == 1 {
+                out.insert(std::ffi::CStr::from_ptr(name).to_string_lossy().into_owned(), state as u32);
+            }
+        }
+    }
+    if !recs.is_null() {
+        // SAFETY: the list libvirt gave us, freed once.
+        unsafe { sys::virDomainStatsRecordListFree(recs) };
+    }
+    Ok(out)
+}
+
 impl VirtConn {
     pub(super) fn domain(&self, name_or_uuid: &str) -> VirtResult<Domain> {
         if let Some(d) = self.doms.borrow().get(name_or_uuid) {
@@ -78,6 +109,10 @@ impl DomainApi for VirtConn {
 
     fn domain_is_active(&self, name: &str) -> VirtResult<bool> {
         self.domain(name)?.is_active().map_err(err)
+    }
+
+    fn domain_states(&self) -> VirtResult<std::collections::HashMap<String, u32>> {
+        all_domain_states(&self.c)
     }
 
     fn domain_state(&self, name: &str) -> VirtResult<u32> {
