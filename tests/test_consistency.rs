@@ -139,3 +139,36 @@ fn json_and_quiet_for_every_listing_and_info_command() {
         assert!(!quiet.stdout.contains(header), "knet -q {args:?}: {}", quiet.stdout);
     }
 }
+
+/// `list` takes every state from one listing call: the table must still be
+/// virsh's for running, paused and shut-off guests, in every mode.
+#[test]
+fn list_states_match_virsh() {
+    let uri = test_uri("fleet-node.xml");
+    for args in [&["list"][..], &["list", "--all"], &["list", "--inactive"], &["list", "--all", "--name"], &["list", "--all", "--uuid", "--name"]] {
+        let kn = run(knet().arg("-c").arg(&uri).args(args)).ok();
+        let vi = run(virsh().arg("-c").arg(&uri).args(args)).ok();
+        assert_eq!(kn.stdout, vi.stdout, "knet {args:?}");
+    }
+    let all = run(knet().arg("-c").arg(&uri).args(["list", "--all"])).ok().stdout;
+    assert!(all.contains("paused") && all.contains("running") && all.contains("shut off"), "{all}");
+}
+
+/// The same over libvirt's remote protocol, where the one-call state listing
+/// (virConnectGetAllDomainStats) really is one round trip: a paused and a
+/// shut-off guest on a private daemon.
+#[test]
+fn list_states_match_virsh_on_a_daemon() {
+    let sb = Sandbox::start();
+    run(sb.virsh().arg("net-define").arg(sandbox_xml("default.xml"))).ok();
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    for g in ["vm1.xml", "vm2.xml"] {
+        run(sb.virsh().arg("define").arg(sandbox_xml(g))).ok();
+    }
+    run(sb.virsh().args(["start", "--paused", "vm1"])).ok();
+    for args in [&["list"][..], &["list", "--all"], &["list", "--inactive"], &["-r", "list", "--all"]] {
+        let (kn, vi) = (run(sb.knet().args(args)).ok(), run(sb.virsh().args(args)).ok());
+        assert_eq!(kn.stdout, vi.stdout, "knet {args:?}");
+    }
+    assert!(run(sb.knet().args(["list", "--all"])).ok().stdout.contains(" 1    vm1    paused"));
+}
