@@ -236,7 +236,7 @@ fn interactive(extra: &[&str], st: &Path) -> Term {
 
 /// The last line of the screen that holds a prompt (tmux drops trailing blanks).
 fn prompt_line(screen: &str) -> String {
-    screen.lines().filter(|l| l.starts_with("knet #") || l.starts_with("knet >")).next_back().unwrap_or_default().trim_end().to_string()
+    screen.lines().rfind(|l| l.starts_with("knet #") || l.starts_with("knet >")).unwrap_or_default().trim_end().to_string()
 }
 
 #[test]
