@@ -181,7 +181,7 @@ fn is_wireless(dev: &str) -> bool {
 fn check_target(conn: &dyn Conn, target: &Target, force: bool) -> Result<()> {
     match target {
         Target::Network(net) => {
-            conn.lookup_network(net).map_err(|e| anyhow::Error::new(e).context(format!("failed to get network '{net}'")))?;
+            conn.resolve_network(net).map_err(|e| anyhow::Error::new(e).context(format!("failed to get network '{net}'")))?;
         }
         Target::Bridge(br) => {
             for n in conn.list_networks()? {

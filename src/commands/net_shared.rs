@@ -20,6 +20,14 @@ pub fn resolve(ctx: &Ctx, name: &str) -> Result<String> {
     ctx.conn()?.resolve_network(name).with_context(|| not_found(name))
 }
 
+/// A network's name (as libvirt spells it), whether it runs and whether it
+/// is persistent: [`resolve`] plus two RPCs, for commands that need no more.
+pub fn state(ctx: &Ctx, name: &str) -> Result<(String, bool, bool)> {
+    let name = resolve(ctx, name)?;
+    let conn = ctx.conn()?;
+    Ok((name.clone(), conn.network_is_active(&name)?, conn.network_is_persistent(&name)?))
+}
+
 /// net-start, net-destroy and net-undefine (virsh's cmdNetworkStart and
 /// friends): resolve the network, make the one call, and name the network
 /// as the user typed it in both the failure (`Failed to VERB network X`) and

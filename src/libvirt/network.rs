@@ -113,6 +113,11 @@ pub trait NetworkApi {
     /// Like [`NetworkApi::lookup_network`] but only checks the network
     /// exists (one RPC, handle kept for the next call); returns its name.
     fn resolve_network(&self, name_or_uuid: &str) -> VirtResult<String>;
+    /// `virNetworkIsActive` (one RPC, where [`NetworkApi::lookup_network`]
+    /// asks four things).
+    fn network_is_active(&self, name: &str) -> VirtResult<bool>;
+    /// `virNetworkIsPersistent` (one RPC).
+    fn network_is_persistent(&self, name: &str) -> VirtResult<bool>;
     /// `virNetworkGetXMLDesc`; `inactive` asks for the persistent config.
     fn network_xml(&self, name: &str, inactive: bool) -> VirtResult<String>;
     /// `virNetworkDefineXMLFlags`; `validate` asks libvirt to check the XML

@@ -212,6 +212,14 @@ impl NetworkApi for VirtConn {
         self.network(name_or_uuid)?.name().map_err(err)
     }
 
+    fn network_is_active(&self, name: &str) -> VirtResult<bool> {
+        self.network(name)?.is_active().map_err(err)
+    }
+
+    fn network_is_persistent(&self, name: &str) -> VirtResult<bool> {
+        self.network(name)?.is_persistent().map_err(err)
+    }
+
     fn network_xml(&self, name: &str, inactive: bool) -> VirtResult<String> {
         let flags = if inactive { sys::VIR_NETWORK_XML_INACTIVE } else { 0 };
         self.network(name)?.xml_desc(flags).map_err(err)
