@@ -8,7 +8,7 @@
 
 use std::fs;
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use anyhow::{anyhow, Context, Result};
@@ -20,19 +20,37 @@ pub fn root() -> Result<PathBuf> {
     Ok(state.join("backups"))
 }
 
+/// The guest's backup directory. A guest name comes from libvirt (or a
+/// remote host) and may hold `/`, be `..` or start with `.`: it is encoded
+/// into one plain path component so a backup never lands outside
+/// `backups/` (`%` is encoded too, which keeps the mapping one-to-one).
 fn guest_dir(guest: &str) -> Result<PathBuf> {
-    Ok(root()?.join(guest))
+    Ok(root()?.join(dir_name(guest)))
+}
+
+fn dir_name(guest: &str) -> String {
+    let mut s = String::with_capacity(guest.len());
+    for (i, c) in guest.chars().enumerate() {
+        match c {
+            '/' | '%' | '\0' => s.push_str(&format!("%{:02X}", c as u32)),
+            '.' if i == 0 => s.push_str("%2E"),
+            c => s.push(c),
+        }
+    }
+    if s.is_empty() {
+        s.push_str("%00");
+    }
+    s
 }
 
 /// Create `dir` (parents too) as 0700 and make sure the directories knet
 /// owns (`knet/`, `knet/backups/`, the guest's) are 0700 even if they
 /// existed looser; never touch the user's state directory itself.
 fn private_dir(dir: &Path) -> Result<()> {
-    fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let root = root()?;
     let knet = root.parent().map(Path::to_path_buf).unwrap_or_else(|| root.clone());
     for d in [knet.as_path(), root.as_path(), dir] {
-        fs::set_permissions(d, fs::Permissions::from_mode(0o700)).with_context(|| format!("cannot restrict {}", d.display()))?;
+        crate::complete::create_private_dir(d).with_context(|| format!("cannot create {} as a private (0700) directory", d.display()))?;
     }
     Ok(())
 }
@@ -67,7 +85,11 @@ pub fn save(guest: &str, xml: &str) -> Result<PathBuf> {
                 // no fsync per file: it would double the cost of a bulk run
                 // (libvirt already syncs each define); commands call sync()
                 // once when their batch is done
-                f.write_all(xml.as_bytes()).with_context(|| format!("cannot write backup {}", path.display()))?;
+                if let Err(e) = f.write_all(xml.as_bytes()).and_then(|_| f.flush()) {
+                    // a truncated backup must never be found as "the newest" by rollback
+                    let _ = fs::remove_file(&path);
+                    return Err(anyhow::Error::new(e).context(format!("cannot write backup {}", path.display())));
+                }
                 return Ok(path);
             }
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
@@ -101,18 +123,41 @@ pub fn list(guest: &str) -> Result<Vec<PathBuf>> {
     Ok(v)
 }
 
-/// `--to` as given: a path (contains `/`) or a file name in the guest's
-/// backup directory; without it, the newest backup.
+/// `--to` as given: a file name in the guest's backup directory, or a path
+/// to such a file; without it, the newest backup.
+///
+/// Anything that does not resolve (symlinks followed) to a file directly in
+/// that directory is refused: rollback defines what it reads, so under sudo
+/// a path of the caller's choosing would define any guest they wrote (host
+/// disks, devices). A backup kept elsewhere is restored with `virsh define`.
 pub fn resolve(guest: &str, to: Option<&str>) -> Result<PathBuf> {
-    match to {
-        Some(t) if t.contains('/') => Ok(PathBuf::from(t)),
-        Some(t) => Ok(guest_dir(guest)?.join(t)),
-        None => list(guest)?.pop().ok_or_else(|| anyhow!("no backup of guest '{guest}' in {}", guest_dir(guest).map(|d| d.display().to_string()).unwrap_or_default())),
+    let dir = guest_dir(guest)?;
+    let Some(t) = to else {
+        return list(guest)?.pop().ok_or_else(|| anyhow!("no backup of guest '{guest}' in {}", dir.display()));
+    };
+    let given = if t.contains('/') { PathBuf::from(t) } else { dir.join(t) };
+    let refuse = || anyhow!("'{t}' is not a backup of guest '{guest}': --to takes a file of {} (restore other files with virsh define)", dir.display());
+    let real = given.canonicalize().with_context(|| format!("cannot open backup {}", given.display()))?;
+    let real_dir = dir.canonicalize().map_err(|_| refuse())?;
+    if real.parent() != Some(real_dir.as_path()) || !real.is_file() {
+        return Err(refuse());
     }
+    Ok(real)
 }
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn guest_names_never_leave_the_backup_directory() {
+        for (name, dir) in [("vm1", "vm1"), ("a/b", "a%2Fb"), ("..", "%2E."), (".", "%2E"), ("../../etc", "%2E.%2F..%2Fetc"), ("50%", "50%25"), ("", "%00"), ("a.b", "a.b")] {
+            assert_eq!(super::dir_name(name), dir);
+            let p = std::path::Path::new(&super::dir_name(name)).components().count();
+            assert_eq!(p, 1, "{name}");
+        }
+        // one-to-one: distinct names, distinct directories
+        assert_ne!(super::dir_name("a/b"), super::dir_name("a%2Fb"));
+    }
+
     #[test]
     fn stamp_sorts_and_has_the_right_shape() {
         let a = super::stamp();

@@ -623,6 +623,15 @@ pub fn state_dir() -> Option<PathBuf> {
     Some(base.join("knet"))
 }
 
+/// Create `dir` (and missing parents) as 0700, and make it 0700 if it
+/// existed looser: knet's state (URIs, shell history, guest backups) can
+/// name hosts and hold secrets, so it is private to its user.
+pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+}
+
 const MAX_URIS: usize = 20;
 
 fn recent_uris() -> Vec<String> {
@@ -641,11 +650,15 @@ pub fn remember_uri(uri: &str) {
     uris.insert(0, uri.to_string());
     uris.truncate(MAX_URIS);
     let Some(dir) = state_dir() else { return };
-    if std::fs::create_dir_all(&dir).is_err() {
+    if create_private_dir(&dir).is_err() {
         return;
     }
     let tmp = dir.join(format!("uris.{}", std::process::id()));
-    if std::fs::write(&tmp, uris.join("\n") + "\n").is_ok() {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let _ = std::fs::remove_file(&tmp);
+    let written = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp).and_then(|mut f| f.write_all((uris.join("\n") + "\n").as_bytes()));
+    if written.is_ok() {
         let _ = std::fs::rename(&tmp, dir.join("uris"));
     }
 }

@@ -22,6 +22,8 @@ pub mod commands;
 pub mod context;
 pub mod exit;
 pub mod guest;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod fleet;
 pub mod host;
 pub mod interrupt;

@@ -331,7 +331,7 @@ impl<'a> Session<'a> {
 
 fn save_history(h: &mut DefaultHistory, path: &std::path::Path) {
     if let Some(dir) = path.parent() {
-        let _ = std::fs::create_dir_all(dir);
+        let _ = crate::complete::create_private_dir(dir);
     }
     let _ = h.save(path);
 }

@@ -9,14 +9,14 @@ use std::process::{Command, Stdio};
 use crate::util::*;
 
 /// A disk-less TCG guest on the NAT network `default`.
-fn guest_xml(name: &str, mac: &str) -> String {
+pub(crate) fn guest_xml(name: &str, mac: &str) -> String {
     format!(
         "<domain type='qemu'>\n  <name>{name}</name>\n  <memory unit='MiB'>128</memory>\n  <vcpu>1</vcpu>\n  <os><type arch='x86_64' machine='pc'>hvm</type></os>\n  <devices>\n    <interface type='network'>\n      <mac address='{mac}'/>\n      <source network='default'/>\n      <model type='virtio'/>\n    </interface>\n  </devices>\n</domain>\n"
     )
 }
 
 /// Sandbox with the NAT network `default` running and a host bridge br0.
-fn host() -> Sandbox {
+pub(crate) fn host() -> Sandbox {
     let sb = Sandbox::start();
     run(sb.virsh().args(["net-define", sandbox_xml("default.xml").to_str().unwrap()])).ok();
     run(sb.virsh().args(["net-start", "default"])).ok();
@@ -26,7 +26,7 @@ fn host() -> Sandbox {
 }
 
 /// Define guests `g00..` (inactive) in one virsh session.
-fn define_guests(sb: &Sandbox, n: usize) -> Vec<String> {
+pub(crate) fn define_guests(sb: &Sandbox, n: usize) -> Vec<String> {
     let dir = sb.dir.join("guests");
     std::fs::create_dir_all(&dir).unwrap();
     let mut cmds = Vec::new();
@@ -42,26 +42,26 @@ fn define_guests(sb: &Sandbox, n: usize) -> Vec<String> {
     names
 }
 
-fn inactive_xml(sb: &Sandbox, name: &str) -> String {
+pub(crate) fn inactive_xml(sb: &Sandbox, name: &str) -> String {
     run(sb.virsh().args(["dumpxml", "--inactive", name])).ok().stdout
 }
 
 /// What libvirt's XML of a converted guest must be: the original with only
 /// the NIC's type and source changed.
-fn converted(original: &str) -> String {
+pub(crate) fn converted(original: &str) -> String {
     original
         .replacen("<interface type='network'>", "<interface type='bridge'>", 1)
         .replacen("<source network='default'/>", "<source bridge='br0'/>", 1)
 }
 
 /// `knet -c URI` with its backups in a state dir of the test's own.
-fn knet_in(sb: &Sandbox, state: &Path) -> Command {
+pub(crate) fn knet_in(sb: &Sandbox, state: &Path) -> Command {
     let mut c = sb.knet();
     c.env("XDG_STATE_HOME", state);
     c
 }
 
-fn state_dir(sb: &Sandbox) -> PathBuf {
+pub(crate) fn state_dir(sb: &Sandbox) -> PathBuf {
     let d = sb.dir.join("state");
     std::fs::create_dir_all(&d).unwrap();
     d

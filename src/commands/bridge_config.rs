@@ -220,7 +220,11 @@ fn netplan(s: &Spec) -> Vec<File> {
 }
 
 fn networkmanager(s: &Spec) -> Vec<File> {
-    let mut add = format!("nmcli connection add type bridge con-name {b} ifname {b} bridge.stp {}", if s.stp { "yes" } else { "no" }, b = s.bridge);
+    // The kernel allows `$`, `;`, quotes... in interface names, and the
+    // admin runs this script as root: every name is one quoted word.
+    let q = |w: &str| shell_words::quote(w).into_owned();
+    let (qb, qu, qport) = (q(&s.bridge), q(&s.uplink), q(&format!("{}-port-{}", s.bridge, s.uplink)));
+    let mut add = format!("nmcli connection add type bridge con-name {qb} ifname {qb} bridge.stp {}", if s.stp { "yes" } else { "no" });
     if s.stp {
         // NetworkManager accepts 2-30 only, and the delay only matters with STP
         let _ = write!(add, " bridge.forward-delay {}", s.forward_delay);
@@ -241,7 +245,7 @@ fn networkmanager(s: &Spec) -> Vec<File> {
         }
     }
     let c = format!(
-        "#!/bin/sh\n# {u} becomes a port of {b}; run from a console, not over {u}.\nset -e\n{add}\nnmcli connection add type bridge-slave con-name {b}-port-{u} ifname {u} master {b}\nnmcli connection up {b}\n",
+        "#!/bin/sh\n# {u} becomes a port of {b}; run from a console, not over {u}.\nset -e\n{add}\nnmcli connection add type bridge-slave con-name {qport} ifname {qu} master {qb}\nnmcli connection up {qb}\n",
         u = s.uplink,
         b = s.bridge
     );

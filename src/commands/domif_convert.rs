@@ -44,6 +44,10 @@ use crate::xml::edit::{self, Target};
 /// moves running guests without downtime, --restart shuts them down (ACPI,
 /// then destroy after the timeout) and starts them again. The original XML is
 /// saved first under $XDG_STATE_HOME/knet/backups (see domif-rollback).
+///
+/// Ctrl-C stops the run between two guests, never inside one: the guests
+/// done are converted, the rest untouched and listed as "not started";
+/// exit status 130. Running the same command again finishes the job.
 #[derive(Debug, clap::Args)]
 #[command(group(ArgGroup::new("to").required(true).args(["to_bridge", "to_network"])))]
 pub struct Args {
@@ -122,6 +126,8 @@ enum Status {
     NothingToConvert,
     Skipped,
     Failed,
+    /// Ctrl-C came before knet got to it: untouched.
+    NotStarted,
 }
 
 #[derive(Debug, Serialize)]
@@ -476,6 +482,7 @@ fn summary_rows(reports: &[GuestReport]) -> Vec<Vec<String>> {
             (Status::NothingToConvert, _) => "nothing to convert".to_string(),
             (Status::Skipped, d) => format!("skipped: {}", d.as_deref().unwrap_or("")),
             (Status::Failed, d) => format!("failed: {}", d.as_deref().unwrap_or("")),
+            (Status::NotStarted, _) => "not started (Ctrl-C)".to_string(),
         };
         let applied = r.applied.clone().filter(|_| r.status == Status::Converted).unwrap_or_else(|| "-".into());
         if r.nics.is_empty() {
@@ -514,6 +521,7 @@ fn diff(p: &Plan) -> String {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    edit::check_target_name(args.target().name()).map_err(|e| Exit::usage(format!("--to-{}: {e}", args.target().kind())))?;
     if let Some(f) = &args.file {
         return run_offline(&args, f);
     }
@@ -532,6 +540,8 @@ struct Done {
     preview: Option<Vec<Plan>>,
     /// No guest needed a change.
     nothing_planned: bool,
+    /// Ctrl-C stopped the run between two guests.
+    interrupted: bool,
 }
 
 impl Done {
@@ -562,11 +572,25 @@ fn render(done: &Done, ctx: &Ctx) -> Result<()> {
         }
         output::print(&s)?;
     }
+    if done.interrupted {
+        eprintln!("{}", interrupted(&done.reports));
+        return Err(crate::interrupt::cancelled());
+    }
     if done.ok() {
         Ok(())
     } else {
         Err(Exit::silent(1))
     }
+}
+
+/// After Ctrl-C (exit 130): what was done, on one host or all of them.
+fn interrupted<'a>(reports: impl IntoIterator<Item = &'a GuestReport> + Clone) -> String {
+    let count = |s: Status| reports.clone().into_iter().filter(|r| r.status == s).count();
+    format!(
+        "Interrupted: {} guest(s) converted, {} not started; run the same command again to finish (converted guests are skipped)",
+        count(Status::Converted),
+        count(Status::NotStarted)
+    )
 }
 
 /// `--dry-run`: every plan's diff.
@@ -617,7 +641,7 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     }
 
     if args.dry_run {
-        return Ok(Done { reports, nothing_planned: plans.is_empty(), preview: Some(plans) });
+        return Ok(Done { reports, nothing_planned: plans.is_empty(), preview: Some(plans), interrupted: false });
     }
 
     if !plans.is_empty() && !args.yes && !confirm(&plans, &target)? {
@@ -637,7 +661,13 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     };
     let next = AtomicUsize::new(0);
     let done: Mutex<Vec<(usize, GuestReport)>> = Mutex::new(Vec::new());
+    // Ctrl-C from here on only raises a flag, read between two guests: a
+    // guest is converted (backup, define, live move or restart) or untouched
+    let interrupt = crate::interrupt::Guard::new();
     let work = |c: &dyn Conn| loop {
+        if crate::interrupt::requested() {
+            break;
+        }
         let i = next.fetch_add(1, Ordering::SeqCst);
         let r = if one_pass {
             let Some(name) = names.get(i) else { break };
@@ -674,13 +704,26 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
         }
     }
     let mut applied = done.into_inner().unwrap_or_else(|e| e.into_inner());
+    let interrupted = crate::interrupt::requested();
+    drop(interrupt);
+    if interrupted {
+        let started: std::collections::HashSet<usize> = applied.iter().map(|(i, _)| *i).collect();
+        for i in (0..total).filter(|i| !started.contains(i)) {
+            let guest = if one_pass { info_of(&names[i]).map_or_else(|| names[i].clone(), |d| d.name) } else { plans[i].guest.clone() };
+            let mut r = GuestReport::new(&guest, Status::NotStarted, None);
+            if !one_pass {
+                r.nics = plans[i].nics.clone();
+            }
+            applied.push((i, r));
+        }
+    }
     applied.sort_by_key(|(i, _)| *i);
     reports.extend(applied.into_iter().map(|(_, r)| r));
     let order: std::collections::HashMap<String, usize> = names.iter().enumerate().map(|(k, n)| (info_of(n).map_or_else(|| n.clone(), |i| i.name), k)).collect();
     reports.sort_by_key(|r| order.get(&r.guest).copied().unwrap_or(usize::MAX));
 
     let nothing_planned = reports.iter().all(|r| r.status == Status::NothingToConvert);
-    Ok(Done { reports, nothing_planned, preview: None })
+    Ok(Done { reports, nothing_planned, preview: None, interrupted })
 }
 
 /// Usage errors, before any host is touched; the parsed --mac.
@@ -706,6 +749,9 @@ fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
             "refusing to convert guests on several hosts without --yes (each host has its own plan: see them with --dry-run)",
         ));
     }
+    // one guard over every host's run (theirs nest in it): Ctrl-C stops
+    // each host between two guests
+    let _interrupt = crate::interrupt::Guard::new();
     let results = ctx.fan_out(|h| convert(args, h))?;
     if args.dry_run {
         return fleet_preview(ctx, &results);
@@ -721,6 +767,7 @@ fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
         }
         output::print(&output::table(&["Host", "Guest", "MAC", "From", "To", "Applied", "Result"], &rows, ctx.quiet()))?;
     }
+    let stopped = crate::interrupt::requested().then(|| interrupted(results.iter().filter_map(|r| r.result.as_ref().ok()).flat_map(|d| &d.reports)));
     let outcomes: Vec<HostResult<Outcome>> = results
         .into_iter()
         .map(|r| HostResult {
@@ -729,7 +776,12 @@ fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
             result: r.result.map(|done| Outcome { ok: done.ok(), detail: counts(&done.reports), report: serde_json::to_value(&done.reports).ok() }),
         })
         .collect();
-    crate::fleet::summary(ctx, &outcomes)
+    let summary = crate::fleet::summary(ctx, &outcomes);
+    if let Some(msg) = stopped {
+        eprintln!("{msg}");
+        return Err(crate::interrupt::cancelled());
+    }
+    summary
 }
 
 /// `--dry-run` on several hosts: each host's diffs under a `# HOST` line
@@ -758,7 +810,7 @@ fn fleet_preview(ctx: &Ctx, results: &[HostResult<Done>]) -> Result<()> {
 /// One host's guests in a few words: `3 converted, 1 failed`.
 fn counts(reports: &[GuestReport]) -> String {
     let mut parts = Vec::new();
-    for (status, label) in [(Status::Converted, "converted"), (Status::NothingToConvert, "nothing to convert"), (Status::Skipped, "skipped"), (Status::Failed, "failed")] {
+    for (status, label) in [(Status::Converted, "converted"), (Status::NothingToConvert, "nothing to convert"), (Status::Skipped, "skipped"), (Status::Failed, "failed"), (Status::NotStarted, "not started")] {
         let n = reports.iter().filter(|r| r.status == status).count();
         if n > 0 {
             parts.push(format!("{n} {label}"));

@@ -22,7 +22,7 @@ pub struct Args {
     /// Guests to restore
     #[arg(value_name = "DOMAIN", required = true, add = clap_complete::engine::ArgValueCandidates::new(crate::complete::domains(crate::complete::State::All)))]
     pub domains: Vec<String>,
-    /// Backup to restore: a file name in the guest's backup directory or a path
+    /// Backup to restore: a file name in the guest's backup directory, or a path to one of its files (nothing outside it)
     #[arg(long, value_name = "BACKUP")]
     pub to: Option<String>,
     /// Also move the running guest's NICs back (update-device)
@@ -82,7 +82,14 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     ctx.conn()?;
     let mut failed = false;
     let mut out = String::new();
-    for d in &args.domains {
+    // Ctrl-C stops between two guests, never inside one's define + live move
+    let _interrupt = crate::interrupt::Guard::new();
+    for (k, d) in args.domains.iter().enumerate() {
+        if crate::interrupt::requested() {
+            output::print(&out)?;
+            eprintln!("Interrupted: {k} of {} guest(s) handled; not started: {}", args.domains.len(), args.domains[k..].join(" "));
+            return Err(crate::interrupt::cancelled());
+        }
         match restore(ctx, d, &args) {
             Ok(p) => {
                 if !ctx.quiet() {

@@ -216,6 +216,10 @@ fn on_host(args: &Args, ctx: &Ctx) -> Result<()> {
     let batches: Vec<(u32, &Plan)> = if same && !plans.is_empty() { vec![(plans.iter().fold(0, |f, p| f | p.0), &plans[0].1)] } else { plans.iter().map(|(f, p)| (*f, p)).collect() };
     let section = update_section("ip-dhcp-host").expect("known section");
     let mut changed = false;
+    // --replace is a delete then an add, possibly on each side: Ctrl-C must
+    // not land between them (the host would be gone). It is noted, the few
+    // calls finish, then the command reports and exits 130.
+    let interrupt = crate::interrupt::Guard::new();
     for (flags, plan) in batches {
         for h in &plan.delete {
             // libvirt matches a delete on the MAC alone when there is one
@@ -238,7 +242,13 @@ fn on_host(args: &Args, ctx: &Ctx) -> Result<()> {
         (_, true) => format!("DHCP host {mac} removed from network {name} ({where_})"),
         (_, false) => format!("DHCP host {mac} not in network {name}, nothing to do"),
     };
-    net_shared::done(ctx, &msg)
+    let interrupted = crate::interrupt::requested();
+    drop(interrupt);
+    net_shared::done(ctx, &msg)?;
+    if interrupted {
+        return Err(crate::interrupt::cancelled());
+    }
+    Ok(())
 }
 
 fn plan_add(args: &Args, net: &str, side: &str, doc: &Doc, mac: Option<String>, ip: Option<Ipv4Addr>) -> Result<Plan> {

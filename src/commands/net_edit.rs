@@ -12,10 +12,15 @@
 //!   what was opened, someone else changed it meanwhile and knet refuses
 //!   to overwrite that change (`The XML configuration was changed by
 //!   another user.`).
+//! - Ctrl-C while the editor runs (it reaches knet too) defines nothing:
+//!   the edit is kept if there is one, exit 130 (git's editor rule).
 //! - On any failure, on a terminal: virsh's `Failed. Try again? [y,n,f,?]:`
 //!   (y edit again, n discard, f force the define). Off a terminal: exit 1
-//!   and nothing changed (virsh prints "Network (null) XML configuration
-//!   edited." and exits 0 there, a bug not copied).
+//!   and nothing changed; an edit that could not be defined (daemon gone,
+//!   invalid XML) is kept in its private file and the error names it, so
+//!   the admin's work is never lost (virsh deletes it). virsh prints
+//!   "Network (null) XML configuration edited." and exits 0 off a terminal,
+//!   a bug not copied.
 
 use std::io::{IsTerminal, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -62,8 +67,15 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
 
     let mut force = false;
     loop {
-        if !force {
-            run_editor(&path)?;
+        if !force && run_editor(&path)? {
+            let edited = std::fs::read_to_string(&path).unwrap_or_default();
+            if edited != original {
+                let kept = dir.keep().join(path.file_name().unwrap_or_default());
+                eprintln!("Interrupted: network {name} left unchanged; your edited XML is kept in {}", kept.display());
+            } else {
+                eprintln!("Interrupted: network {name} left unchanged");
+            }
+            return Err(crate::interrupt::cancelled());
         }
         let edited = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         if edited == original && !force {
@@ -90,6 +102,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
                     Some(Choice::Again) => force = false,
                     Some(Choice::Force) => force = true,
                     Some(Choice::Discard) => return Err(Exit::silent(crate::exit::FAILURE)),
+                    // the admin's work survives: the file stays (0600 in its 0700 directory)
+                    None if edited != original => {
+                        let kept = dir.keep().join(path.file_name().unwrap_or_default());
+                        anyhow::bail!("Failed. Network {name} left unchanged; your edited XML is kept in {}", kept.display())
+                    }
                     None => anyhow::bail!("Failed. Network {name} left unchanged"),
                 }
             }
@@ -111,17 +128,30 @@ fn editor_words() -> Result<Vec<String>> {
     Ok(words)
 }
 
-fn run_editor(path: &Path) -> Result<()> {
+/// Run the editor on `path`; `true` when Ctrl-C was pressed meanwhile.
+///
+/// Ctrl-C at the terminal reaches knet and the editor alike (one process
+/// group). Like git (editor.c), knet survives it while the editor runs and
+/// then stops without defining anything; the editor, started with SIGINT's
+/// default action, decides for itself.
+fn run_editor(path: &Path) -> Result<bool> {
+    use std::os::unix::process::ExitStatusExt;
     let words = editor_words()?;
+    let guard = crate::interrupt::Guard::new();
     let status = std::process::Command::new(&words[0])
         .args(&words[1..])
         .arg(path)
         .status()
         .with_context(|| format!("cannot run editor '{}'", words[0]))?;
+    let interrupted = crate::interrupt::requested() || status.signal() == Some(libc::SIGINT);
+    drop(guard);
+    if interrupted {
+        return Ok(true);
+    }
     if !status.success() {
         anyhow::bail!("editor '{}' failed ({status}); nothing was changed", words.join(" "));
     }
-    Ok(())
+    Ok(false)
 }
 
 /// virsh's vshAskReedit; `None` off a terminal.

@@ -107,7 +107,7 @@ impl Rule {
     }
     fn parse(l: &str) -> Option<Rule> {
         let f: Vec<&str> = l.split_whitespace().collect();
-        if f.len() != 6 {
+        if f.len() != 6 || f[0].starts_with('#') {
             return None;
         }
         Some(Rule { domain: f[0].into(), proto: f[1].into(), host_port: f[2].parse().ok()?, guest_ip: f[3].parse().ok()?, guest_port: f[4].parse().ok()?, bridge: f[5].into() })
@@ -133,8 +133,23 @@ fn read_rules(text: &str) -> Result<Vec<Rule>> {
     Ok(text[b + BEGIN.len()..e].lines().filter_map(|l| Rule::parse(l.trim())).collect())
 }
 
-/// The whole hook. Domain names cannot contain whitespace-free shell
-/// trouble here: the table is data read with `read`, never evaluated.
+/// Can `s` be one field of the hook's rule table? The table is data in a
+/// quoted here-document, read with `read -r`: nothing in it is ever expanded
+/// or evaluated, whatever the characters, as long as a field holds no
+/// whitespace or control character (which would split or end a line) and
+/// does not start with `#` (a comment). libvirt allows almost anything in a
+/// guest name (`'`, `$`, `;`, backquotes): names are data, never code.
+fn table_field_ok(s: &str) -> bool {
+    !s.is_empty() && !s.starts_with('#') && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// The here-document's end marker; no table line can equal it (a table
+/// line has six fields).
+const HEREDOC_END: &str = "KNET_RULES_END";
+
+/// The whole hook. The rule table is a quoted here-document: the shell
+/// performs no expansion in it, so a guest named `x';reboot;'` is a string,
+/// not a command (knet before 2026-11 put it in '...' and ran it as root).
 fn script(rules: &[Rule]) -> String {
     let mut table = String::new();
     for r in rules {
@@ -148,16 +163,19 @@ fn script(rules: &[Rule]) -> String {
 # ../qemu run as before.
 #   $1 guest name, $2 operation (prepare start started stopped release reconnect ...)
 PATH=/usr/sbin:/usr/bin:/sbin:/bin
-RULES='
-{BEGIN}
-{table}{END}
-'
 guest=$1
 op=$2
 
+table() {{ # the rules: data only, never expanded (quoted here-document)
+    cat <<'{HEREDOC_END}'
+{BEGIN}
+{table}{END}
+{HEREDOC_END}
+}}
+
 rules() {{ # $1: -I or -D
-    echo "$RULES" | while read -r g proto hport ip gport br; do
-        case "$g" in ''|'#') continue ;; esac
+    table | while read -r g proto hport ip gport br; do
+        case "$g" in ''|'#'*) continue ;; esac
         [ "$g" = "$guest" ] || continue
         iptables -w -t nat "$1" PREROUTING -p "$proto" --dport "$hport" -j DNAT --to-destination "$ip:$gport"
         iptables -w "$1" FORWARD -d "$ip/32" -o "$br" -p "$proto" --dport "$gport" -j ACCEPT
@@ -185,8 +203,8 @@ struct NatNic {
 
 fn nat_nic(conn: &dyn Conn, dom: &str) -> Result<NatNic> {
     let info = conn.lookup_domain(dom).map_err(|e| guest::lookup_error(dom, e))?;
-    if info.name.contains(char::is_whitespace) {
-        bail!("domain name '{}' contains whitespace, which the hook's rule table cannot hold", info.name);
+    if !table_field_ok(&info.name) {
+        bail!("domain name '{}' contains whitespace or control characters (or starts with '#'), which the hook's rule table cannot hold", info.name.escape_debug());
     }
     let xml = guest::domain_xml(conn, &info.name, info.persistent)?;
     for nic in facts::nics(&xml) {
@@ -197,6 +215,9 @@ fn nat_nic(conn: &dyn Conn, dom: &str) -> Result<NatNic> {
             continue;
         }
         if let (Some(ip), Some(bridge)) = (f.ipv4.into_iter().next(), f.bridge) {
+            if !table_field_ok(&bridge) {
+                bail!("network '{network}' has the bridge name '{}', which the hook's rule table cannot hold", bridge.escape_debug());
+            }
             return Ok(NatNic { domain: info.name, network, ip, mac, bridge });
         }
     }
@@ -294,11 +315,13 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     } else {
         let dir = path.parent().expect("has a parent");
         std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        // write then rename: libvirt may run the hook at any moment
-        let tmp = dir.join(".knet-port-forward.tmp");
-        std::fs::write(&tmp, &text).with_context(|| format!("cannot write {}", tmp.display()))?;
-        std::fs::set_permissions(&tmp, std::fs::Permissions::from_mode(0o755))?;
-        std::fs::rename(&tmp, &path).with_context(|| format!("cannot install {}", path.display()))?;
+        // write then rename: libvirt may run the hook at any moment. A
+        // fresh O_EXCL temp file (never a fixed name another user could
+        // plant a symlink at); 0755 only once written: root runs it.
+        let mut tmp = tempfile::Builder::new().prefix(".knet-port-forward.").tempfile_in(dir).with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+        std::io::Write::write_all(&mut tmp, text.as_bytes()).with_context(|| format!("cannot write {}", tmp.path().display()))?;
+        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))?;
+        tmp.persist(&path).map_err(|e| anyhow::Error::new(e.error)).with_context(|| format!("cannot install {}", path.display()))?;
     }
     if ctx.quiet() {
         return Ok(());
@@ -328,6 +351,29 @@ mod tests {
         assert_eq!(read_rules(&script(&[r.clone()])).unwrap(), vec![r]);
         assert!(read_rules(&script(&[])).unwrap().is_empty());
         assert!(read_rules("#!/bin/sh\n").is_err());
+    }
+
+    /// A hostile guest name is data to the hook: run the script with sh as
+    /// libvirt would (for that guest and another) and nothing it names runs.
+    #[test]
+    fn hostile_names_in_the_table_are_never_executed() {
+        let dir = tempfile::tempdir().unwrap();
+        let evil = "w';touch${IFS}pwned;'$(touch${IFS}pwned2)`touch${IFS}pwned3`\\c";
+        assert!(table_field_ok(evil));
+        let r = Rule { domain: evil.into(), proto: "tcp".into(), host_port: 8080, guest_ip: Ipv4Addr::new(10, 0, 0, 2), guest_port: 80, bridge: "br$(x)".into() };
+        let hook = dir.path().join("hook");
+        std::fs::write(&hook, script(std::slice::from_ref(&r))).unwrap();
+        assert_eq!(read_rules(&script(std::slice::from_ref(&r))).unwrap(), vec![r]);
+        for guest in [evil, "other"] {
+            // iptables is absent from this PATH-less run: only expansion could create files
+            let st = std::process::Command::new("/bin/sh").arg(&hook).args([guest, "start"]).current_dir(dir.path()).output().unwrap();
+            assert!(st.status.success(), "{st:?}");
+        }
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(left, vec![std::ffi::OsString::from("hook")], "the hook executed part of a guest name");
+        for bad in ["a b", "a\nb", "#x", "", "a\tb", "a\u{7}"] {
+            assert!(!table_field_ok(bad), "{bad:?}");
+        }
     }
 
     #[test]

@@ -77,17 +77,39 @@ impl std::fmt::Display for Target {
 
 #[derive(Debug, thiserror::Error)]
 pub enum EditError {
+    /// Not well-formed, or refused by knet's parser limits (size, depth,
+    /// node count, DTDs): message with line:column.
     #[error("malformed domain XML: {0}")]
-    Parse(#[from] roxmltree::Error),
+    Parse(String),
     #[error("the domain has no interface number {0}")]
     NoSuchInterface(usize),
     #[error("interface {0} has no type attribute")]
     NoType(usize),
+    #[error("{0:?} cannot be a bridge or network name: it is empty or holds characters XML cannot carry (control characters)")]
+    BadTargetName(String),
 }
 
-fn parse(xml: &str) -> Result<roxmltree::Document<'_>, roxmltree::Error> {
-    let opt = roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() };
-    roxmltree::Document::parse_with_options(xml, opt)
+/// Can `name` go into `<source bridge|network='...'/>`? XML 1.0 has no way
+/// to write most control characters, and tab/CR/LF in an attribute come back
+/// as spaces; no bridge or libvirt network is named like that.
+pub fn check_target_name(name: &str) -> Result<(), EditError> {
+    if name.is_empty() || name.chars().any(|c| c.is_control() || c == '\u{FFFE}' || c == '\u{FFFF}') {
+        return Err(EditError::BadTargetName(name.to_string()));
+    }
+    Ok(())
+}
+
+/// Through knet's one hostile-input gate ([`crate::xml::parse`]): a guest's
+/// XML comes from libvirt, a remote host or a user's file, so DTDs (entity
+/// expansion), huge and deeply nested documents are refused here too.
+fn parse(xml: &str) -> Result<roxmltree::Document<'_>, EditError> {
+    crate::xml::parse(xml).map_err(|e| {
+        let (line, col) = match e.at {
+            crate::xml::ParseAt::Offset(o) => crate::xml::LineIndex::new(xml).line_col(o),
+            crate::xml::ParseAt::LineCol(l, c) => (l, c),
+        };
+        EditError::Parse(format!("{} at {line}:{col}", e.message))
+    })
 }
 
 /// The `<interface>` elements directly under `<domain>/<devices>`.
@@ -154,6 +176,29 @@ pub fn escape_attr(v: &str) -> String {
     s
 }
 
+/// End (just past `>`) of the start tag that begins at `start`, and
+/// whether it is self-closing (`/>`). Quoted attribute values are skipped:
+/// `>` is legal inside them.
+fn start_tag_end(src: &str, start: usize) -> (usize, bool) {
+    let b = src.as_bytes();
+    let mut quote = None;
+    for (i, &c) in b.iter().enumerate().skip(start) {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, b'"' | b'\'') => quote = Some(c),
+            (None, b'>') => return (i + 1, i > start && b[i - 1] == b'/'),
+            _ => {}
+        }
+    }
+    (src.len(), false)
+}
+
+/// End of the element name (with any prefix) of the start tag at `start`.
+fn tag_name_end(src: &str, start: usize) -> usize {
+    src[start + 1..].find(|c: char| c.is_whitespace() || c == '/' || c == '>').map_or(src.len(), |i| start + 1 + i)
+}
+
 /// The whitespace that precedes `pos` on its line (the element's indent).
 fn indent_before(src: &str, pos: usize) -> &str {
     let line_start = src[..pos].rfind('\n').map_or(0, |i| i + 1);
@@ -175,6 +220,7 @@ fn indent_before(src: &str, pos: usize) -> &str {
 /// portid, the live `bridge=` of a network NIC) belong to the old kind and
 /// would be dropped or misread by libvirt under the new one.
 pub fn retarget_interface(xml: &str, index: usize, target: &Target) -> Result<String, EditError> {
+    check_target_name(target.name())?;
     let doc = parse(xml)?;
     let n = interface_nodes(&doc).nth(index).ok_or(EditError::NoSuchInterface(index))?;
     let ty = n.attributes().find(|a| a.name() == "type" && a.namespace().is_none()).ok_or(EditError::NoType(index))?;
@@ -189,17 +235,22 @@ pub fn retarget_interface(xml: &str, index: usize, target: &Target) -> Result<St
     } else {
         // no <source> yet (e.g. a bare NIC): put it after <mac>, as libvirt
         // formats it, or first in the element, with the sibling's indent
-        let (pos, indent) = match child(n, "mac") {
-            Some(m) => (m.range().end, indent_before(xml, m.range().start).to_string()),
-            None => {
-                let start_tag_end = xml[n.range()].find('>').map_or(n.range().end, |i| n.range().start + i + 1);
-                let first_el = n.children().find(|c| c.is_element());
-                let ind = first_el.map(|c| indent_before(xml, c.range().start).to_string()).unwrap_or_default();
-                (start_tag_end, ind)
+        let (tag_end, self_closing) = start_tag_end(xml, n.range().start);
+        match child(n, "mac") {
+            Some(m) => {
+                let indent = indent_before(xml, m.range().start);
+                let sep = if indent.is_empty() { String::new() } else { format!("\n{indent}") };
+                edits.push((m.range().end..m.range().end, format!("{sep}{new_source}")));
             }
-        };
-        let sep = if indent.is_empty() { String::new() } else { format!("\n{indent}") };
-        edits.push((pos..pos, format!("{sep}{new_source}")));
+            // `<interface type='user'/>`: the element gets a body and an end tag
+            None if self_closing => edits.push((tag_end - 2..tag_end, format!(">{new_source}</{}>", &xml[n.range().start + 1..tag_name_end(xml, n.range().start)]))),
+            None => {
+                let first_el = n.children().find(|c| c.is_element());
+                let indent = first_el.map(|c| indent_before(xml, c.range().start)).unwrap_or_default();
+                let sep = if indent.is_empty() { String::new() } else { format!("\n{indent}") };
+                edits.push((tag_end..tag_end, format!("{sep}{new_source}")));
+            }
+        }
     }
     Ok(splice(xml, edits))
 }
@@ -214,6 +265,22 @@ mod tests {
     use super::*;
 
     const DOM: &str = "<domain type='kvm'>\n  <!-- keep me -->\n  <name>vm1</name>\n  <devices>\n    <disk type=\"file\" device='disk'><source file='/x'/></disk>\n    <interface type='network'>\n      <mac address='52:54:00:aa:bb:01'/>\n      <source network='default' portgroup='web'/>\n      <model type='virtio'/>\n      <boot order='1'/>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>\n      <frob z='1' a='2'/>\n    </interface>\n    <interface type=\"bridge\"><mac address=\"52:54:00:aa:bb:02\"/><source dev='ignored' bridge=\"br1\"/><target dev='vnet3'/><alias name='ua-x'/></interface>\n    <interface type='user'>\n      <mac address='52:54:00:aa:bb:03'/>\n    </interface>\n  </devices>\n</domain>\n";
+
+    /// Found by the edit fuzzer: a self-closing NIC got its <source> after
+    /// the element, and a `>` inside an attribute value was taken for the
+    /// end of the start tag.
+    #[test]
+    fn bare_nics_get_their_source_inside() {
+        let br = Target::Bridge("br0".into());
+        let dom = "<domain><devices><interface type='user'/></devices></domain>";
+        assert_eq!(retarget_interface(dom, 0, &br).unwrap(), "<domain><devices><interface type='bridge'><source bridge='br0'/></interface></devices></domain>");
+        let dom = "<domain><devices><interface x='a>b' type=\"user\"></interface></devices></domain>";
+        assert_eq!(retarget_interface(dom, 0, &br).unwrap(), "<domain><devices><interface x='a>b' type=\"bridge\"><source bridge=\"br0\"/></interface></devices></domain>");
+        let dom = "<domain><devices><interface x=\"/>\" type='user' /></devices></domain>";
+        let out = retarget_interface(dom, 0, &br).unwrap();
+        assert_eq!(out, "<domain><devices><interface x=\"/>\" type='bridge' ><source bridge='br0'/></interface></devices></domain>");
+        assert_eq!(interfaces(&out).unwrap()[0].source.as_deref(), Some("br0"));
+    }
 
     #[test]
     fn reads_interfaces_like_domiflist() {

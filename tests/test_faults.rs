@@ -1,0 +1,472 @@
+//! Faults a hypervisor admin meets, against a real private libvirtd: the
+//! daemon killed or restarted mid-command, a socket knet may not open, a
+//! read-only socket, a full disk under the backups, an editor that dies,
+//! Ctrl-C in a bulk run. Each test asserts what the user sees, the exit code,
+//! and that no network or guest definition was lost or half-written.
+//! (The daemon killed mid domif-convert is test_domif_convert's
+//! `daemon_killed_mid_bulk_leaves_every_guest_whole_and_a_rerun_finishes`.)
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::test_domif_convert::{converted, define_guests, host, inactive_xml, knet_in, state_dir};
+use crate::util::*;
+
+/// A sandbox with the NAT network `default` defined (not started: its
+/// persistent config is what the faults must not damage).
+fn with_network() -> Sandbox {
+    let sb = Sandbox::start();
+    run(sb.virsh().args(["net-define", sandbox_xml("default.xml").to_str().unwrap()])).ok();
+    sb
+}
+
+fn net_config(sb: &Sandbox) -> String {
+    run(sb.virsh().args(["net-dumpxml", "--inactive", "default"])).ok().stdout
+}
+
+fn signal(pid: i32, sig: i32) {
+    assert_eq!(unsafe { libc::kill(pid, sig) }, 0, "kill({pid}, {sig})");
+}
+
+/// Wait (bounded: only to turn a hang into a failure) until `pid` has a
+/// socket open: knet-libvirt connected to the daemon.
+fn wait_connected(pid: u32) {
+    let start = Instant::now();
+    while start.elapsed() < Duration::from_secs(30) {
+        let has_socket = std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .map(|d| d.flatten().any(|e| std::fs::read_link(e.path()).is_ok_and(|l| l.to_string_lossy().starts_with("socket:"))))
+            .unwrap_or(false);
+        if has_socket {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    panic!("knet (pid {pid}) never connected");
+}
+
+fn finish(child: Child) -> Out {
+    Out::from(child.wait_with_output().expect("wait"))
+}
+
+/// A host the daemon of which is frozen (SIGSTOP) while knet talks to it,
+/// then killed: knet must fail with libvirt's own words, exit 1, and the
+/// network must be exactly as before once the daemon is back.
+#[test]
+fn daemon_killed_during_net_update_reports_and_changes_nothing() {
+    let sb = with_network();
+    let before = net_config(&sb);
+    let host_xml = "<host mac='52:54:00:00:00:99' name='h99' ip='192.168.122.99'/>";
+
+    // 1. one-shot: the daemon dies while knet waits for its answer
+    let pid = sb.daemon_pid();
+    signal(pid, libc::SIGSTOP);
+    let child = sb.knet().args(["net-update", "default", "add-last", "ip-dhcp-host", host_xml, "--config"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    wait_connected(child.id());
+    signal(pid, libc::SIGKILL);
+    let out = finish(child).code(1);
+    assert!(out.stderr.starts_with("error: "), "{}", out.stderr);
+    assert!(out.stderr.contains("End of file") || out.stderr.contains("Cannot recv data") || out.stderr.contains("Connection reset"), "no libvirt reason given:\n{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert!(out.stdout.trim().is_empty(), "{}", out.stdout);
+    sb.restart_daemon();
+    assert_eq!(net_config(&sb), before, "network changed by a failed update");
+
+    // 2. in the middle of a session: the update RPC itself is in flight when the daemon dies
+    let mut shell = sb.knet().arg("shell").stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut input = shell.stdin.take().unwrap();
+    let mut lines = BufReader::new(shell.stdout.take().unwrap()).lines();
+    writeln!(input, "net-uuid default").unwrap();
+    let uuid = lines.next().unwrap().unwrap();
+    assert_eq!(uuid.len(), 36, "{uuid}");
+    let pid = sb.daemon_pid();
+    signal(pid, libc::SIGSTOP);
+    writeln!(input, "net-update default add-last ip-dhcp-host \"{host_xml}\" --config").unwrap();
+    input.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    signal(pid, libc::SIGKILL);
+    drop(input);
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let out = Out::from(shell.wait_with_output().unwrap());
+    assert_ne!(out.code, 0, "{rest:?}");
+    assert!(!rest.iter().any(|l| l.contains("Updated network")), "{rest:?}");
+    // the lookup or the update itself is in flight when the daemon dies
+    assert!(out.stderr.contains("error: Failed to update network default") || out.stderr.contains("error: failed to get network 'default'"), "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+
+    // restarted: the definition is whole (the update is all there or not at all) and a retry works
+    sb.restart_daemon();
+    let now = net_config(&sb);
+    assert!(now == before || validate_ok(&now) && now.contains("52:54:00:00:00:99"), "half-written network:\n{now}");
+    if now == before {
+        run(sb.knet().args(["net-update", "default", "add-last", "ip-dhcp-host", host_xml, "--config"])).ok();
+    }
+    assert!(net_config(&sb).contains("<host mac='52:54:00:00:00:99' name='h99' ip='192.168.122.99'/>"));
+}
+
+fn validate_ok(xml: &str) -> bool {
+    let f = std::env::temp_dir().join(format!("knet-faults-{}.xml", std::process::id()));
+    std::fs::write(&f, xml).unwrap();
+    run(knet().args(["validate", f.to_str().unwrap()])).code == 0
+}
+
+/// An editor (a script) that makes a real change, then waits on a fifo.
+fn blocking_editor(dir: &Path) -> (PathBuf, PathBuf) {
+    let fifo = dir.join("editor.fifo");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    let editor = dir.join("editor.sh");
+    std::fs::write(&editor, format!("#!/bin/sh\nsed -i \"s/<range start='192.168.122.2'/<range start='192.168.122.50'/\" \"$1\"\ncat '{}' >/dev/null\n", fifo.display())).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    (editor, fifo)
+}
+
+#[test]
+fn daemon_killed_while_the_editor_is_open_keeps_the_edit_and_the_network() {
+    let sb = with_network();
+    let before = net_config(&sb);
+    assert!(before.contains("<range start='192.168.122.2'"), "{before}");
+    let (editor, fifo) = blocking_editor(&sb.dir);
+    let child = sb.knet().args(["net-edit", "default"]).env("EDITOR", &editor).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    // the editor is waiting once the fifo has a reader
+    let start = Instant::now();
+    let mut w = loop {
+        match std::fs::OpenOptions::new().write(true).custom_flags_nonblock().open(&fifo) {
+            Ok(f) => break f,
+            Err(_) if start.elapsed() < Duration::from_secs(30) => std::thread::sleep(Duration::from_millis(10)),
+            Err(e) => panic!("editor never opened its fifo: {e}"),
+        }
+    };
+    signal(sb.daemon_pid(), libc::SIGKILL);
+    w.write_all(b"done\n").unwrap();
+    drop(w);
+    let out = finish(child).code(1);
+    assert!(out.stdout.trim().is_empty(), "{}", out.stdout);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert!(out.stderr.contains("left unchanged; your edited XML is kept in "), "{}", out.stderr);
+    // the admin's edit survives, private to them
+    let kept = out.stderr.rsplit("kept in ").next().unwrap().trim();
+    let text = std::fs::read_to_string(kept).expect("kept file");
+    assert!(text.contains("<range start='192.168.122.50'"), "{text}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(kept).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(std::fs::metadata(Path::new(kept).parent().unwrap()).unwrap().permissions().mode() & 0o777, 0o700);
+    std::fs::remove_dir_all(Path::new(kept).parent().unwrap()).unwrap();
+
+    sb.restart_daemon();
+    assert_eq!(net_config(&sb), before, "network changed though the edit failed");
+}
+
+trait NonBlock {
+    fn custom_flags_nonblock(&mut self) -> &mut Self;
+}
+impl NonBlock for std::fs::OpenOptions {
+    fn custom_flags_nonblock(&mut self) -> &mut Self {
+        use std::os::unix::fs::OpenOptionsExt;
+        // a write-open of a fifo fails (ENXIO) instead of blocking while nobody reads
+        self.custom_flags(libc::O_NONBLOCK)
+    }
+}
+
+#[test]
+fn an_editor_killed_by_a_signal_changes_nothing() {
+    let sb = with_network();
+    let before = net_config(&sb);
+    let editor = sb.dir.join("killer.sh");
+    // edits the file, then dies before it could say it was done
+    std::fs::write(&editor, "#!/bin/sh\nsed -i 's/192.168.122.2/192.168.122.77/' \"$1\"\nkill -KILL $$\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(sb.knet().args(["net-edit", "default"]).env("VISUAL", &editor)).code(1);
+    assert!(out.stdout.trim().is_empty(), "{}", out.stdout);
+    assert!(out.stderr.contains(&format!("error: editor '{}' failed (signal: 9 (SIGKILL))", editor.display())), "{}", out.stderr);
+    assert!(out.stderr.contains("nothing was changed"), "{}", out.stderr);
+    assert_eq!(net_config(&sb), before);
+}
+
+/// knet run as `nobody` against the daemon's socket (its directory is the
+/// sandbox's, root's): libvirt's "Permission denied", exit 1, as virsh.
+#[test]
+fn socket_permission_denied_is_libvirts_error_like_virsh() {
+    let sb = with_network();
+    let before = net_config(&sb);
+    let as_nobody = |prog: &str, args: &[&str]| {
+        let mut c = Command::new("setpriv");
+        c.args(["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--"])
+            .arg(prog)
+            .args(["-c", &sb.uri])
+            .args(args)
+            .env_clear()
+            .env("LC_ALL", "C")
+            .env("PATH", "/usr/bin:/bin")
+            .env("XDG_STATE_HOME", "/nonexistent")
+            .env("KNET_LIBVIRT_BIN", env!("CARGO_BIN_EXE_knet-libvirt"));
+        run(&mut c)
+    };
+    for args in [&["net-list", "--all"][..], &["net-undefine", "default"][..]] {
+        let k = as_nobody(env!("CARGO_BIN_EXE_knet"), args);
+        let v = as_nobody("virsh", args);
+        assert_eq!(k.code, 1, "{k:?}");
+        assert_eq!((k.code, &k.stdout), (v.code, &v.stdout), "{args:?}");
+        assert!(k.stderr.contains("Permission denied"), "{}", k.stderr);
+        assert!(k.stderr.starts_with("error: failed to connect to the hypervisor\n"), "{}", k.stderr);
+        assert_eq!(k.stderr.trim_end(), v.stderr.trim_end(), "{args:?}");
+    }
+    assert_eq!(net_config(&sb), before);
+}
+
+/// The daemon's read-only socket: reads work (with or without -r), every
+/// write fails with libvirt's read-only error and changes nothing.
+#[test]
+fn read_only_socket_and_dash_r_allow_reads_and_refuse_every_write() {
+    let sb = with_network();
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    let before = net_config(&sb);
+    let ro_uri = sb.uri.replace("/libvirt-sock", "/libvirt-sock-ro");
+    assert_ne!(ro_uri, sb.uri);
+    let f = sb.dir.join("n2.xml");
+    std::fs::write(&f, before.replace("<name>default</name>", "<name>n2</name>").replace(&uuid_line(&before), "")).unwrap();
+    let host_xml = "<host mac='52:54:00:00:00:98' ip='192.168.122.98'/>";
+    let writes: Vec<Vec<&str>> = vec![
+        vec!["net-define", f.to_str().unwrap()],
+        vec!["net-destroy", "default"],
+        vec!["net-undefine", "default"],
+        vec!["net-autostart", "default"],
+        vec!["net-update", "default", "add-last", "ip-dhcp-host", host_xml, "--config"],
+        vec!["net-dhcp-host", "default", "add", "--mac", "52:54:00:00:00:98", "--name", "h98"],
+    ];
+    for (uri, flag) in [(&ro_uri, Some("-r")), (&sb.uri, Some("-r")), (&ro_uri, None)] {
+        let knet_ro = |args: &[&str]| {
+            let mut c = knet();
+            c.args(["-c", uri]);
+            c.args(flag);
+            c.args(args);
+            run(&mut c)
+        };
+        // without -r on the read-only socket, the daemon makes the connection read-only itself
+        let list = knet_ro(&["net-list", "--all"]).ok();
+        assert!(list.stdout.contains(" default "), "{}", list.stdout);
+        knet_ro(&["net-dumpxml", "default"]).ok();
+        for w in &writes {
+            let out = knet_ro(w).code(1);
+            assert!(out.stderr.contains("read only access prevents"), "{w:?} under -r:\n{}", out.stderr);
+            assert!(!out.stdout.contains("defined") && !out.stdout.contains("Updated"), "{}", out.stdout);
+        }
+    }
+    assert_eq!(net_config(&sb), before);
+    assert!(run(sb.virsh().args(["net-list", "--all"])).ok().stdout.contains(" default   active"));
+}
+
+fn uuid_line(xml: &str) -> String {
+    xml.lines().find(|l| l.contains("<uuid>")).map(|l| format!("{l}\n")).unwrap_or_default()
+}
+
+/// A small tmpfs mounted over a directory of the test's own; unmounted on
+/// drop, also when the test panics.
+struct Tmpfs(PathBuf);
+
+impl Tmpfs {
+    fn mount(dir: &Path, size: &str) -> Tmpfs {
+        std::fs::create_dir_all(dir).unwrap();
+        let o = run(Command::new("mount").args(["-t", "tmpfs", "-o", &format!("size={size},mode=0700"), "knet-test-full"]).arg(dir));
+        assert_eq!(o.code, 0, "mount tmpfs: {}", o.stderr);
+        Tmpfs(dir.to_path_buf())
+    }
+}
+
+impl Drop for Tmpfs {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn disk_full_for_backups_leaves_guests_untouched() {
+    let sb = host();
+    let names = define_guests(&sb, 3);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+    let state = sb.dir.join("full-state");
+    let _fs = Tmpfs::mount(&state, "64k");
+    // backups directory exists, the disk under it is full
+    std::fs::create_dir_all(state.join("knet/backups")).unwrap();
+    let filler = state.join("filler");
+    let mut f = std::fs::File::create(&filler).unwrap();
+    let block = vec![0u8; 4096];
+    while f.write_all(&block).is_ok() {}
+    drop(f);
+
+    let out = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"])).code(1);
+    assert_eq!(out.stdout.matches("No space left on device (os error 28); not touched").count(), 3, "{}", out.stdout);
+    assert!(!out.stdout.contains(" converted\n"), "{}", out.stdout);
+    for (n, b) in names.iter().zip(&before) {
+        assert_eq!(&inactive_xml(&sb, n), b, "{n} changed without a backup");
+    }
+    // no truncated backup left for domif-rollback to pick up
+    for n in &names {
+        let left: Vec<_> = std::fs::read_dir(state.join("knet/backups").join(n)).map(|d| d.flatten().collect()).unwrap_or_default();
+        assert!(left.is_empty(), "{n}: {left:?}");
+        run(knet_in(&sb, &state).args(["domif-rollback", n])).code(1);
+    }
+
+    // room again: the same command converts them all
+    std::fs::remove_file(&filler).unwrap();
+    run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"])).ok();
+    for (n, b) in names.iter().zip(&before) {
+        assert_eq!(inactive_xml(&sb, n), converted(b));
+    }
+}
+
+/// Ctrl-C (SIGINT to the knet process) in the middle of converting 50
+/// guests: it stops between two guests, says what it did, exits 130; every
+/// guest is converted or untouched, and a rerun finishes the rest.
+#[test]
+fn ctrl_c_during_a_bulk_conversion_stops_between_guests() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let names = define_guests(&sb, 50);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+    let child = knet_in(&sb, &state)
+        .args(["domif-convert", "--all", "--to-bridge", "br0", "--yes", "--jobs", "2"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id() as i32;
+    let backups = state.join("knet/backups");
+    let start = Instant::now();
+    while std::fs::read_dir(&backups).map(|d| d.count()).unwrap_or(0) < 3 {
+        assert!(start.elapsed() < Duration::from_secs(60), "conversion never started");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    signal(pid, libc::SIGINT);
+    let out = finish(child).code(130);
+    let done = out.stdout.matches(" converted\n").count();
+    let not_started = out.stdout.matches("not started (Ctrl-C)").count();
+    assert!((3..50).contains(&done), "{done} converted:\n{}", out.stdout);
+    assert_eq!(done + not_started, 50, "every guest is either converted or not started:\n{}", out.stdout);
+    assert!(out.stderr.contains(&format!("Interrupted: {done} guest(s) converted, {not_started} not started")), "{}", out.stderr);
+    assert!(out.stderr.ends_with("error: interrupted by Ctrl-C\n"), "{}", out.stderr);
+
+    let mut converted_now = 0;
+    for (n, b) in names.iter().zip(&before) {
+        let now = inactive_xml(&sb, n);
+        if now == converted(b) {
+            converted_now += 1;
+            assert!(out.stdout.contains(&format!("{n} ")), "{n} converted but not reported");
+        } else {
+            assert_eq!(&now, b, "{n}: half-converted");
+        }
+    }
+    assert_eq!(converted_now, done, "report and libvirt disagree");
+    let backed_up = std::fs::read_dir(&backups).unwrap().count();
+    assert_eq!(backed_up, done, "a backup for a guest that was not converted");
+
+    let rerun = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"])).ok();
+    assert_eq!(rerun.stdout.matches(" converted\n").count(), 50 - done, "{}", rerun.stdout);
+    for (n, b) in names.iter().zip(&before) {
+        assert_eq!(inactive_xml(&sb, n), converted(b), "{n}");
+    }
+}
+
+/// Ctrl-C in a bulk domif-rollback: the guests restored so far are listed,
+/// the rest named as not started, exit 130; each guest is wholly one or the
+/// other.
+#[test]
+fn ctrl_c_during_a_bulk_rollback_stops_between_guests() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let names = define_guests(&sb, 50);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+    run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"])).ok();
+    // libvirt rewrites a guest's config file on each define: count the rewrites
+    let configs = sb.dir.join("etc/qemu");
+    let t0 = std::time::SystemTime::now();
+    let rewritten = || {
+        std::fs::read_dir(&configs).map(|d| d.flatten().filter(|e| e.metadata().and_then(|m| m.modified()).is_ok_and(|m| m > t0)).count()).unwrap_or(0)
+    };
+    let child = knet_in(&sb, &state).arg("domif-rollback").args(&names).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let start = Instant::now();
+    while rewritten() < 3 {
+        assert!(start.elapsed() < Duration::from_secs(60), "rollback never started");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    signal(child.id() as i32, libc::SIGINT);
+    let out = finish(child).code(130);
+    let restored = out.stdout.matches(" restored from ").count();
+    assert!((3..50).contains(&restored), "{restored} restored:\n{}", out.stdout);
+    assert!(out.stderr.contains(&format!("Interrupted: {restored} of 50 guest(s) handled; not started: {}", names[restored..].join(" "))), "{}", out.stderr);
+    assert!(out.stderr.ends_with("error: interrupted by Ctrl-C\n"), "{}", out.stderr);
+    for (k, (n, b)) in names.iter().zip(&before).enumerate() {
+        let want = if k < restored { b.clone() } else { converted(b) };
+        assert_eq!(inactive_xml(&sb, n), want, "{n}");
+    }
+}
+
+/// Ctrl-C while the editor is open reaches knet too (one process group):
+/// knet outlives it, defines nothing, keeps the edit, exits 130.
+#[test]
+fn ctrl_c_while_the_editor_is_open_defines_nothing_and_keeps_the_edit() {
+    let sb = with_network();
+    let before = net_config(&sb);
+    let editor = sb.dir.join("ctrl-c.sh");
+    // the terminal's Ctrl-C: SIGINT to knet; this editor lets it pass and saves
+    std::fs::write(&editor, "#!/bin/sh\ntrap '' INT\nsed -i 's/192.168.122.2/192.168.122.66/' \"$1\"\nkill -INT $PPID\nsleep 0.2\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(sb.knet().args(["net-edit", "default"]).env("EDITOR", &editor)).code(130);
+    assert!(out.stderr.contains("Interrupted: network default left unchanged; your edited XML is kept in "), "{}", out.stderr);
+    assert!(out.stderr.ends_with("error: interrupted by Ctrl-C\n"), "{}", out.stderr);
+    let kept = out.stderr.lines().find_map(|l| l.split("kept in ").nth(1)).unwrap().trim().to_string();
+    assert!(std::fs::read_to_string(&kept).unwrap().contains("192.168.122.66"));
+    std::fs::remove_dir_all(Path::new(&kept).parent().unwrap()).unwrap();
+    assert_eq!(net_config(&sb), before, "defined despite Ctrl-C");
+}
+
+/// Ctrl-C in a conversion over two hosts at once: every host stops between
+/// two guests, exit 130, each guest on each host wholly converted or not.
+#[test]
+fn ctrl_c_during_a_fleet_conversion_stops_every_host_between_guests() {
+    let hosts = [host(), host()];
+    let names: Vec<Vec<String>> = hosts.iter().map(|sb| define_guests(sb, 40)).collect();
+    let before: Vec<Vec<String>> = hosts.iter().zip(&names).map(|(sb, ns)| ns.iter().map(|n| inactive_xml(sb, n)).collect()).collect();
+    let state = state_dir(&hosts[0]);
+    let mut c = knet();
+    for sb in &hosts {
+        c.args(["-c", &sb.uri]);
+    }
+    let child = c
+        .env("XDG_STATE_HOME", &state)
+        .args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let backups = state.join("knet/backups");
+    let start = Instant::now();
+    while std::fs::read_dir(&backups).map(|d| d.count()).unwrap_or(0) < 3 {
+        assert!(start.elapsed() < Duration::from_secs(60), "conversion never started");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    signal(child.id() as i32, libc::SIGINT);
+    let out = finish(child).code(130);
+    let reported = out.stdout.matches(" converted\n").count();
+    let not_started = out.stdout.matches("not started (Ctrl-C)").count();
+    assert!(not_started > 0 && reported > 0, "{}", out.stdout);
+    assert!(out.stderr.contains(&format!("Interrupted: {reported} guest(s) converted, {not_started} not started")), "{}\n{}", out.stdout, out.stderr);
+    let mut converted_now = 0;
+    for (h, sb) in hosts.iter().enumerate() {
+        for (n, b) in names[h].iter().zip(&before[h]) {
+            let now = inactive_xml(sb, n);
+            if now == converted(b) {
+                converted_now += 1;
+            } else {
+                assert_eq!(&now, b, "host {h} {n}: half-converted");
+            }
+        }
+    }
+    assert_eq!(converted_now, reported, "report and libvirt disagree\n{}", out.stdout);
+}
