@@ -35,14 +35,15 @@ pub struct Args {
 
 fn restore(ctx: &Ctx, dom: &str, args: &Args) -> Result<String> {
     let conn = ctx.conn()?;
-    let path = backup::resolve(dom, args.to.as_deref())?;
+    let info = conn.lookup_domain(dom).map_err(|e| guest::lookup_error(dom, e))?;
+    let path = backup::resolve(dom, &info.uuid.to_ascii_lowercase(), args.to.as_deref())?;
     let xml = std::fs::read_to_string(&path).with_context(|| format!("cannot read backup {}", path.display()))?;
     let doc = crate::xml::parse(&xml).map_err(|e| anyhow!(e.describe(&xml))).with_context(|| format!("backup {} is not valid XML", path.display()))?;
     let name = Domain::read(doc.root_element()).name.map_or("", |n| n.text);
     if name != dom {
         return Err(anyhow!("backup {} is of guest '{name}', not '{dom}'", path.display()));
     }
-    let active = conn.domain_is_active(dom).map_err(|e| guest::lookup_error(dom, e))?;
+    let active = info.active;
     conn.define_domain(&xml).map_err(|e| anyhow::Error::new(e).context(format!("cannot restore guest '{dom}' from {}", path.display())))?;
     if args.live && active {
         let live = guest::domain_xml(conn, dom, false)?;
