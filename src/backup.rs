@@ -5,6 +5,11 @@
 //! `~/.local/state/knet/backups`), directories 0700 and files 0600: domain
 //! XML can carry secrets (VNC passwords, iSCSI auth, host paths). A backup is
 //! written completely and never overwritten; this module never deletes one.
+//!
+//! Backups are filed by guest name, but a name is only unique on one host:
+//! with several hosts (or a guest deleted and re-created) two guests share a
+//! directory. Each backup carries its guest's `<uuid>`, and rollback only
+//! takes a backup whose UUID is the guest's own.
 
 use std::fs;
 use std::io::Write;
@@ -130,10 +135,20 @@ pub fn list(guest: &str) -> Result<Vec<PathBuf>> {
 /// that directory is refused: rollback defines what it reads, so under sudo
 /// a path of the caller's choosing would define any guest they wrote (host
 /// disks, devices). A backup kept elsewhere is restored with `virsh define`.
-pub fn resolve(guest: &str, to: Option<&str>) -> Result<PathBuf> {
+pub fn resolve(guest: &str, uuid: &str, to: Option<&str>) -> Result<PathBuf> {
     let dir = guest_dir(guest)?;
     let Some(t) = to else {
-        return list(guest)?.pop().ok_or_else(|| anyhow!("no backup of guest '{guest}' in {}", dir.display()));
+        // newest first; a backup that cannot be read or is of another
+        // guest of the same name is passed over, not restored
+        let all = list(guest)?;
+        let n = all.len();
+        return all.into_iter().rev().find(|p| uuid_of(p).as_deref() == Some(uuid)).ok_or_else(|| {
+            if n == 0 {
+                anyhow!("no backup of guest '{guest}' in {}", dir.display())
+            } else {
+                anyhow!("none of the {n} backups in {} is of this guest '{guest}' (UUID {uuid}): they belong to another guest of that name, e.g. on another host", dir.display())
+            }
+        });
     };
     let given = if t.contains('/') { PathBuf::from(t) } else { dir.join(t) };
     let refuse = || anyhow!("'{t}' is not a backup of guest '{guest}': --to takes a file of {} (restore other files with virsh define)", dir.display());
@@ -142,7 +157,19 @@ pub fn resolve(guest: &str, to: Option<&str>) -> Result<PathBuf> {
     if real.parent() != Some(real_dir.as_path()) || !real.is_file() {
         return Err(refuse());
     }
-    Ok(real)
+    match uuid_of(&real) {
+        Some(u) if u != uuid => Err(anyhow!("backup {} is of another guest named '{guest}' (UUID {u}, this one is {uuid}); restore it with virsh define on its own host", real.display())),
+        _ => Ok(real),
+    }
+}
+
+/// The `<uuid>` of the domain XML in a backup file, if it has one.
+fn uuid_of(path: &Path) -> Option<String> {
+    let xml = fs::read_to_string(path).ok()?;
+    let doc = crate::xml::parse(&xml).ok()?;
+    let uuid = crate::xml::interface::Domain::read(doc.root_element()).uuid?.text;
+    // libvirt prints UUIDs in lower case; a hand-edited file may not
+    Some(uuid.trim().to_ascii_lowercase())
 }
 
 #[cfg(test)]

@@ -154,8 +154,21 @@ pub enum Command {
 pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
     // shell completion (COMPLETE=bash knet -- ...) answers and exits here
     crate::complete::env_complete();
-    if let Some(code) = validate_fast_path(connector) {
-        return code;
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let name = command_name(&args);
+    if name.is_some_and(always_connects) {
+        // The light binary becomes knet-libvirt here, before clap builds its
+        // tree of every command: that tree is most of the light binary's
+        // work, and the exec would throw it away. knet-libvirt parses the
+        // same argv with the same tree, so every message and exit code is
+        // the same. In knet-libvirt this does nothing; if the exec fails,
+        // the normal path below reports it when the command connects.
+        let _ = connector.link();
+    }
+    if name == Some("validate") {
+        if let Some(code) = validate_fast_path(&args, connector) {
+            return code;
+        }
     }
     let parsed = Cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
     let (matches, cli) = match parsed {
@@ -186,29 +199,39 @@ pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
 /// (the same `Args`, so the same grammar). Anything this parse refuses
 /// (errors, --help, --version) goes down the normal path for the normal
 /// messages. `None`: not validate, or not parsed here.
-fn validate_fast_path(connector: &dyn crate::libvirt::Connector) -> Option<i32> {
-    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+fn validate_fast_path(args: &[std::ffi::OsString], connector: &dyn crate::libvirt::Connector) -> Option<i32> {
+    let tree = GlobalOpts::augment_args(clap::Command::new("knet").max_term_width(100))
+        .subcommand(commands::validate::Args::augment_args(clap::Command::new("validate")));
+    let m = tree.try_get_matches_from(args).ok()?;
+    let global = GlobalOpts::from_arg_matches(&m).ok()?;
+    let sub = commands::validate::Args::from_arg_matches(m.subcommand_matches("validate")?).ok()?;
+    let ctx = crate::context::Ctx::new(global, connector);
+    Some(run_command(Some("validate"), Command::Validate(sub), &ctx))
+}
+
+/// The command word of a command line, found without clap: the first word
+/// that is not an option, skipping `-c`/`--connect`'s value. A guess for the
+/// fast paths above only (a global option taking a value other than
+/// `--connect` makes it guess wrong, which costs speed, never correctness).
+fn command_name(args: &[std::ffi::OsString]) -> Option<&str> {
     let mut rest = args.iter().skip(1);
-    let name = loop {
+    loop {
         let a = rest.next()?.to_str()?;
         match a {
             "-c" | "--connect" => {
                 rest.next()?;
             }
             _ if a.starts_with('-') => {}
-            _ => break a,
+            _ => return Some(a),
         }
-    };
-    if name != "validate" {
-        return None;
     }
-    let tree = GlobalOpts::augment_args(clap::Command::new("knet").max_term_width(100))
-        .subcommand(commands::validate::Args::augment_args(clap::Command::new("validate")));
-    let m = tree.try_get_matches_from(&args).ok()?;
-    let global = GlobalOpts::from_arg_matches(&m).ok()?;
-    let sub = commands::validate::Args::from_arg_matches(m.subcommand_matches("validate")?).ok()?;
-    let ctx = crate::context::Ctx::new(global, connector);
-    Some(run_command(Some("validate"), Command::Validate(sub), &ctx))
+}
+
+/// Commands that open a libvirt connection on every run (see
+/// [`command_name`]'s use in [`main`]): virsh's, and two of knet's
+/// (`domif-rollback --list` reads local files only: not listed).
+fn always_connects(name: &str) -> bool {
+    is_virsh_command(name) || matches!(name, "domif-convert" | "net-dhcp-host")
 }
 
 /// Run one parsed command (`name` as typed) and report its error the way
@@ -253,12 +276,8 @@ pub const VIRSH_COMMANDS: &[&str] = &[
     "net-uuid",
     "attach-interface",
     "detach-interface",
-    "update-device",
     "domiflist",
     "domifaddr",
-    "domif-getlink",
-    "domif-setlink",
-    "iface-list",
     "list",
 ];
 

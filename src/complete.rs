@@ -63,11 +63,12 @@ pub enum State {
 }
 
 impl State {
-    fn keeps(self, active: bool) -> bool {
+    /// The state filter libvirt applies itself (one RPC for the names).
+    fn active(self) -> Option<bool> {
         match self {
-            State::All => true,
-            State::Active => active,
-            State::Inactive => !active,
+            State::All => None,
+            State::Active => Some(true),
+            State::Inactive => Some(false),
         }
     }
 }
@@ -546,23 +547,11 @@ fn parse_lines(s: &str) -> Vec<(String, Option<String>)> {
 /// Answer a query from an open connection. Errors mean no candidates.
 fn answer(conn: &dyn Conn, q: &Query) -> Vec<(String, Option<String>)> {
     let mut out = match q {
-        Query::Networks(s) => conn
-            .list_networks()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|n| s.keeps(n.active))
-            .map(|n| (n.name, None))
-            .collect(),
-        Query::Domains(s) => conn
-            .list_domains()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|d| s.keeps(d.active))
-            .map(|d| (d.name, None))
-            .collect(),
+        Query::Networks(s) => conn.network_names(s.active()).unwrap_or_default().into_iter().map(|n| (n, None)).collect(),
+        Query::Domains(s) => conn.domain_names(s.active()).unwrap_or_default().into_iter().map(|d| (d, None)).collect(),
         Query::Macs { domains, network } => {
             let named = !domains.is_empty();
-            let doms = if named { domains.clone() } else { conn.list_domains().unwrap_or_default().into_iter().map(|d| d.name).collect() };
+            let doms = if named { domains.clone() } else { conn.domain_names(None).unwrap_or_default() };
             let mut v = Vec::new();
             for d in doms {
                 let Ok(xml) = conn.domain_xml(&d, false) else { continue };

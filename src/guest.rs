@@ -56,7 +56,7 @@ impl AffectArgs {
         if self.live {
             f |= affect::LIVE;
         }
-        if self.persistent && conn.lookup_domain(dom).map_err(|e| lookup_error(dom, e))?.active {
+        if self.persistent && conn.domain_is_active(dom).map_err(|e| lookup_error(dom, e))? {
             f |= affect::LIVE;
         }
         Ok(f)
@@ -70,6 +70,6 @@ impl AffectArgs {
         if flags & affect::CONFIG != 0 {
             return Ok(true);
         }
-        Ok(!conn.lookup_domain(dom).map_err(|e| lookup_error(dom, e))?.active)
+        Ok(!conn.domain_is_active(dom).map_err(|e| lookup_error(dom, e))?)
     }
 }

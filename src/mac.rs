@@ -157,8 +157,12 @@ pub fn used_macs(conn: &dyn Conn, local: bool) -> Result<BTreeMap<Mac, Vec<User>
     };
     for d in conn.list_domains().context("failed to list domains")? {
         // the live XML may carry hot-plugged NICs the config lacks, and the
-        // config NICs that are not plugged in yet
-        let mut xmls = vec![conn.domain_xml(&d.name, true)];
+        // config NICs that are not plugged in yet (a transient guest has no
+        // config apart from its live XML: one dump, not two)
+        let mut xmls = Vec::new();
+        if d.persistent {
+            xmls.push(conn.domain_xml(&d.name, true));
+        }
         if d.active {
             xmls.push(conn.domain_xml(&d.name, false));
         }

@@ -230,7 +230,7 @@ fn bash_in_a_real_terminal_keeps_uris_and_macs_whole() {
     t.wait_for("bash", |s| s.contains("bash$"));
     t.keys(&[&format!("source {}; echo RE''ADY", script("knet.bash")), "Enter"]);
     t.wait_for("sourced", |s| s.lines().any(|l| l == "READY"));
-    let last = |s: &str| s.lines().filter(|l| l.starts_with("bash$")).last().unwrap_or_default().trim_end().to_string();
+    let last = |s: &str| s.lines().rfind(|l| l.starts_with("bash$")).unwrap_or_default().trim_end().to_string();
     t.keys(&["knet -c test:///default net-destroy ", "Tab"]);
     t.wait_for("the active network", |s| last(s) == "bash$ knet -c test:///default net-destroy default");
     t.keys(&["C-u", "knet --connect=test:///default domif-convert test --mac aa:bb", "Tab"]);

@@ -320,3 +320,44 @@ fn a_transient_guest_is_not_made_persistent() {
     assert!(info.lines().any(|l| l.starts_with("Persistent:") && l.ends_with("no")), "{info}");
     assert!(ports(&sb, "virbr0").contains("vnet"));
 }
+
+/// Backups are filed by guest name, and a name is unique on one host only: a
+/// newer backup of another guest called the same (another host, or a guest
+/// deleted and re-created) must never be what rollback restores.
+#[test]
+fn rollback_takes_only_backups_of_the_guest_itself() {
+    let state = tempdir_short("knet-rbuuid");
+    let k = || {
+        let mut c = knet();
+        c.env("XDG_STATE_HOME", &state).args(["-c", "test:///default"]);
+        c
+    };
+    // a backup of test:///default's guest `test`
+    run(k().args(["domif-convert", "test", "--to-bridge", "br0", "--yes"])).ok();
+    let dir = state.join("knet/backups/test");
+    let ours = std::fs::read_dir(&dir).unwrap().flatten().next().unwrap().path();
+    let original = std::fs::read_to_string(&ours).unwrap();
+    // a newer backup of another `test`: other UUID, other NIC source
+    let uuid = original.split("<uuid>").nth(1).unwrap().split("</uuid>").next().unwrap().to_string();
+    let foreign = original.replace(&uuid, "11111111-2222-3333-4444-555555555555").replace("<source network='default'/>", "<source network='elsewhere'/>");
+    std::fs::write(dir.join("29991231T235959.000000000Z.xml"), foreign).unwrap();
+
+    // one connection (the test driver forgets between processes): convert,
+    // roll back, look; the guest's own backup comes back, not the newer one
+    let out = run(k().arg("domif-convert test --to-bridge br0 --yes; domif-rollback test; domiflist test --inactive")).ok();
+    assert!(out.stdout.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["testnet0", "network", "default", "-", "aa:bb:cc:dd:ee:ff"]), "{}", out.stdout);
+    assert!(!out.stdout.contains("29991231T235959"), "{}", out.stdout);
+
+    // asked for by name, the foreign backup is refused with the reason
+    let out = run(k().args(["domif-rollback", "test", "--to", "29991231T235959.000000000Z.xml"])).code(1);
+    assert!(out.stderr.contains("is of another guest named 'test' (UUID 11111111-2222-3333-4444-555555555555"), "{}", out.stderr);
+    // with only foreign backups left, rollback says so instead of restoring one
+    for e in std::fs::read_dir(&dir).unwrap().flatten() {
+        if !e.file_name().to_string_lossy().starts_with("2999") {
+            std::fs::remove_file(e.path()).unwrap();
+        }
+    }
+    let out = run(k().args(["domif-rollback", "test"])).code(1);
+    assert!(out.stderr.contains("none of the 1 backups in") && out.stderr.contains("is of this guest 'test'"), "{}", out.stderr);
+    let _ = std::fs::remove_dir_all(&state);
+}

@@ -236,7 +236,7 @@ fn interactive(extra: &[&str], st: &Path) -> Term {
 
 /// The last line of the screen that holds a prompt (tmux drops trailing blanks).
 fn prompt_line(screen: &str) -> String {
-    screen.lines().filter(|l| l.starts_with("knet #") || l.starts_with("knet >")).last().unwrap_or_default().trim_end().to_string()
+    screen.lines().rfind(|l| l.starts_with("knet #") || l.starts_with("knet >")).unwrap_or_default().trim_end().to_string()
 }
 
 #[test]
@@ -388,7 +388,7 @@ fn man_pages_render_without_warnings() {
 
 #[test]
 fn man_page_examples_parse_with_knet() {
-    use clap::{CommandFactory, Parser};
+    use clap::CommandFactory;
     let tree = knet::cli::Cli::command();
     let mut checked = 0;
     for (cmd, _, line) in knet::assets::EXAMPLES {
@@ -396,23 +396,7 @@ fn man_page_examples_parse_with_knet() {
             continue; // its command is not in this build yet: its page is not generated either
         }
         let words = knet::shell::split(line).unwrap().remove(0);
-        assert_eq!(words[0], "knet", "{line}");
-        // a sequence is one last argument; its commands must parse too
-        let parts: Vec<Vec<String>> = match knet::cli::Cli::try_parse_from(&words) {
-            Ok(_) => vec![],
-            Err(_) => knet::shell::split(words.last().unwrap()).unwrap(),
-        };
-        if parts.is_empty() {
-            checked += 1;
-            continue;
-        }
-        for p in parts {
-            if tree.find_subcommand(&p[0]).is_none() {
-                continue;
-            }
-            let argv = std::iter::once("knet".to_string()).chain(p);
-            knet::cli::Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("example `{line}`: {e}"));
-        }
+        crate::util::assert_knet_parses(&words, &format!("example `{line}`"));
         checked += 1;
     }
     assert!(checked >= 3, "only {checked} examples checked");

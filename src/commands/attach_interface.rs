@@ -119,7 +119,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let flags = args.affect.flags(conn, &args.domain)?;
     let fail = |e: anyhow::Error| e.context("Failed to attach interface");
     // the domain must exist before anything else is said about it
-    conn.lookup_domain(&args.domain).map_err(|e| guest::lookup_error(&args.domain, e))?;
+    conn.resolve_domain(&args.domain).map_err(|e| guest::lookup_error(&args.domain, e))?;
     let used = mac::used_macs(conn, false)?;
     let mac = match &args.mac {
         Some(s) => {

@@ -98,8 +98,14 @@ fn load(conn: &dyn Conn) -> Result<(Vec<Net>, Vec<Dom>)> {
     }
     let mut doms = Vec::new();
     for info in conn.list_domains().context("failed to list domains")? {
-        let config = facts::nics(&conn.domain_xml(&info.name, info.persistent).with_context(|| format!("failed to get domain '{}'", info.name))?);
-        let live = if info.active { facts::nics(&conn.domain_xml(&info.name, false).with_context(|| format!("failed to get domain '{}'", info.name))?) } else { Vec::new() };
+        let xml = |inactive| conn.domain_xml(&info.name, inactive).with_context(|| format!("failed to get domain '{}'", info.name));
+        let config = facts::nics(&xml(info.persistent)?);
+        // a transient guest's config is its live XML: fetched once
+        let live = match (info.active, info.persistent) {
+            (true, true) => facts::nics(&xml(false)?),
+            (true, false) => config.clone(),
+            (false, _) => Vec::new(),
+        };
         doms.push(Dom { info, config, live });
     }
     nets.sort_by(|a, b| a.info.name.cmp(&b.info.name));
@@ -143,7 +149,9 @@ fn network_checks(r: &mut Report, n: &Net, local: bool, doms: &[Dom]) {
     if !managed(&n.facts) {
         return;
     }
-    let Some(br) = n.facts.bridge.clone().or_else(|| n.info.bridge.clone()) else { return };
+    // libvirt writes the bridge name of every managed network into its XML
+    // at define time, so the XML is the whole truth here
+    let Some(br) = n.facts.bridge.clone() else { return };
     let restart = format!("virsh net-destroy {name} && virsh net-start {name} (running guests then need their NICs reconnected)");
     if !host::iface_exists(&br) {
         r.add("bridge-up", format!("bridge {br}"), Status::Fail, format!("bridge {br} of network {name} does not exist"), Some(restart.clone()));
@@ -175,7 +183,7 @@ fn dnsmasq_check(r: &mut Report, n: &Net, restart: &str) {
     // given the benefit of the doubt rather than reported missing
     let found = host::processes()
         .into_iter()
-        .find(|(pid, argv)| argv[0].ends_with("dnsmasq") && argv.iter().any(|a| *a == conf) && host::netns_of(*pid).map_or(true, |ns| Some(ns) == me));
+        .find(|(pid, argv)| argv[0].ends_with("dnsmasq") && argv.contains(&conf) && host::netns_of(*pid).map_or(true, |ns| Some(ns) == me));
     let subj = format!("network {}", n.info.name);
     match found {
         Some((pid, _)) => r.ok("dnsmasq", subj, format!("dnsmasq runs (pid {pid})")),

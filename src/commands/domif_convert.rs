@@ -187,11 +187,11 @@ fn is_wireless(dev: &str) -> bool {
 fn check_target(conn: &dyn Conn, target: &Target, force: bool) -> Result<()> {
     match target {
         Target::Network(net) => {
-            conn.lookup_network(net).map_err(|e| anyhow::Error::new(e).context(format!("failed to get network '{net}'")))?;
+            conn.resolve_network(net).map_err(|e| anyhow::Error::new(e).context(format!("failed to get network '{net}'")))?;
         }
         Target::Bridge(br) => {
             for n in conn.list_networks()? {
-                if n.bridge.as_deref() != Some(br.as_str()) {
+                if conn.network_bridge(&n.name)?.as_deref() != Some(br.as_str()) {
                     continue;
                 }
                 let xml = conn.network_xml(&n.name, false)?;
@@ -330,7 +330,7 @@ fn wait_shutdown(conn: &dyn Conn, guest: &str, timeout: Duration) -> Result<()> 
     }
     let start = Instant::now();
     while start.elapsed() < timeout {
-        if !conn.lookup_domain(guest)?.active {
+        if !conn.domain_is_active(guest)? {
             return Ok(());
         }
         std::thread::sleep(Duration::from_millis(200));
@@ -374,8 +374,8 @@ fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target, reread: boo
     // the running state decides what is done only for --live/--restart;
     // otherwise the planned one labels the result (one RPC less per guest)
     let active = if args.live || args.restart {
-        match conn.lookup_domain(&plan.guest) {
-            Ok(i) => i.active,
+        match conn.domain_is_active(&plan.guest) {
+            Ok(a) => a,
             Err(e) => {
                 rep.detail = Some(format!("{e}; not touched"));
                 return rep;

@@ -35,16 +35,17 @@ pub struct Args {
 
 fn restore(ctx: &Ctx, dom: &str, args: &Args) -> Result<String> {
     let conn = ctx.conn()?;
-    let path = backup::resolve(dom, args.to.as_deref())?;
+    let info = conn.lookup_domain(dom).map_err(|e| guest::lookup_error(dom, e))?;
+    let path = backup::resolve(dom, &info.uuid.to_ascii_lowercase(), args.to.as_deref())?;
     let xml = std::fs::read_to_string(&path).with_context(|| format!("cannot read backup {}", path.display()))?;
     let doc = crate::xml::parse(&xml).map_err(|e| anyhow!(e.describe(&xml))).with_context(|| format!("backup {} is not valid XML", path.display()))?;
     let name = Domain::read(doc.root_element()).name.map_or("", |n| n.text);
     if name != dom {
         return Err(anyhow!("backup {} is of guest '{name}', not '{dom}'", path.display()));
     }
-    let info = conn.lookup_domain(dom).map_err(|e| guest::lookup_error(dom, e))?;
+    let active = info.active;
     conn.define_domain(&xml).map_err(|e| anyhow::Error::new(e).context(format!("cannot restore guest '{dom}' from {}", path.display())))?;
-    if args.live && info.active {
+    if args.live && active {
         let live = guest::domain_xml(conn, dom, false)?;
         let live_ifaces = edit::interfaces(&live)?;
         for want in edit::interfaces(&xml)? {
@@ -67,12 +68,15 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         return Err(Exit::usage("--to names one backup: give a single guest with it"));
     }
     if args.list {
-        let mut s = String::new();
+        let mut backups = Vec::new();
         for d in &args.domains {
-            for p in backup::list(d)? {
-                s.push_str(&format!("{d}\t{}\n", p.display()));
-            }
+            backups.extend(backup::list(d)?.into_iter().map(|p| (d.as_str(), p)));
         }
+        if ctx.json() {
+            let v: Vec<_> = backups.iter().map(|(d, p)| serde_json::json!({ "guest": d, "backup": p })).collect();
+            return output::print_json(&v);
+        }
+        let s: String = backups.iter().map(|(d, p)| format!("{d}\t{}\n", p.display())).collect();
         output::print(&s)?;
         return Ok(());
     }

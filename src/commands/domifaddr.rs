@@ -27,7 +27,7 @@ pub struct Args {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let conn = ctx.conn()?;
-    conn.lookup_domain(&args.domain).map_err(|e| guest::lookup_error(&args.domain, e))?;
+    conn.resolve_domain(&args.domain).map_err(|e| guest::lookup_error(&args.domain, e))?;
     let mut ifaces = conn
         .interface_addresses(&args.domain, args.source)
         .map_err(|e| anyhow::Error::new(e).context("Failed to query for interfaces addresses"))?;
@@ -54,7 +54,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             s.push_str(&format!(" {n:<10} {m:<17}    {addr}\n"));
         }
     }
-    s.push('\n');
+    // virsh's closing blank line is vshPrintExtra: gone with -q
+    if !ctx.quiet() {
+        s.push('\n');
+    }
     output::print(&s)?;
     Ok(())
 }

@@ -80,10 +80,16 @@ fn domains(args: &Args, ctx: &Ctx) -> Result<Vec<Listed>> {
         .filter(|d| args.all || if args.inactive { !d.active } else { d.active })
         .collect();
     doms.sort_by_key(|d| (d.id.is_none(), d.id, d.name.to_ascii_lowercase()));
+    // every state in one RPC, where virsh asks each domain (virshDomainState);
+    // a domain defined between the two calls is asked on its own
+    let states = if doms.is_empty() { Default::default() } else { conn.domain_states()? };
     doms.into_iter()
         .map(|info| {
-            let state = state_name(conn.domain_state(&info.name)?);
-            Ok(Listed { info, state })
+            let raw = match states.get(&info.name) {
+                Some(s) => *s,
+                None => conn.domain_state(&info.name)?,
+            };
+            Ok(Listed { info, state: state_name(raw) })
         })
         .collect()
 }

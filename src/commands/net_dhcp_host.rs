@@ -169,11 +169,11 @@ fn list_row(h: &Host) -> Vec<String> {
 /// runs, else of its persistent config; only --mac's when given.
 fn listed(args: &Args, ctx: &Ctx) -> Result<Vec<Host>> {
     let (mac, _) = inputs(args)?;
-    let info = net_shared::lookup(ctx, &args.network)?;
-    if !info.active && !info.persistent {
+    let (name, active, persistent) = net_shared::state(ctx, &args.network)?;
+    if !active && !persistent {
         return Ok(Vec::new());
     }
-    let xml = ctx.conn()?.network_xml(&info.name, !info.active)?;
+    let xml = ctx.conn()?.network_xml(&name, !active)?;
     Ok(parse(&xml)?.hosts.into_iter().filter(|h| mac.is_none() || h.mac == mac).collect())
 }
 
@@ -189,16 +189,15 @@ fn on_host(args: &Args, ctx: &Ctx) -> Result<()> {
         output::print(&output::table(&LIST_HEADERS, &rows, ctx.quiet()))?;
         return Ok(());
     }
-    let info = net_shared::lookup(ctx, &args.network)?;
+    let (name, active, persistent) = net_shared::state(ctx, &args.network)?;
     let conn = ctx.conn()?;
-    let name = info.name.clone();
 
     // The sides to keep in step: (flag, label, document)
     let mut sides = Vec::new();
-    if info.active {
+    if active {
         sides.push((update_flags::LIVE, "live state", parse(&conn.network_xml(&name, false)?)?));
     }
-    if info.persistent {
+    if persistent {
         sides.push((update_flags::CONFIG, "persistent config", parse(&conn.network_xml(&name, true)?)?));
     }
 

@@ -98,6 +98,13 @@ fn networks(args: &Args, ctx: &Ctx) -> Result<Vec<NetworkInfo>> {
     let mut nets: Vec<NetworkInfo> = ctx.conn()?.list_networks()?.into_iter().filter(|n| args.keep(n)).collect();
     // virsh sorts by name (vshNetworkSorter, strcasecmp-like via g_strcmp0 on names)
     nets.sort_by(|a, b| a.name.cmp(&b.name));
+    if ctx.json() {
+        // only the JSON shows bridges: one RPC per listed network
+        let conn = ctx.conn()?;
+        for n in &mut nets {
+            n.bridge = conn.network_bridge(&n.name)?;
+        }
+    }
     Ok(nets)
 }
 

@@ -20,6 +20,14 @@ pub fn resolve(ctx: &Ctx, name: &str) -> Result<String> {
     ctx.conn()?.resolve_network(name).with_context(|| not_found(name))
 }
 
+/// A network's name (as libvirt spells it), whether it runs and whether it
+/// is persistent: [`resolve`] plus two RPCs, for commands that need no more.
+pub fn state(ctx: &Ctx, name: &str) -> Result<(String, bool, bool)> {
+    let name = resolve(ctx, name)?;
+    let conn = ctx.conn()?;
+    Ok((name.clone(), conn.network_is_active(&name)?, conn.network_is_persistent(&name)?))
+}
+
 /// net-start, net-destroy and net-undefine (virsh's cmdNetworkStart and
 /// friends): resolve the network, make the one call, and name the network
 /// as the user typed it in both the failure (`Failed to VERB network X`) and
@@ -46,6 +54,15 @@ pub fn done(ctx: &Ctx, msg: &str) -> Result<()> {
 
 /// Command output (always printed) followed by virsh's closing blank line
 /// unless `-q`.
+/// `net-uuid`/`net-name`'s answer: the other half of the pair, as virsh
+/// prints it, or both halves with `--json`.
+pub fn print_id(ctx: &Ctx, id: &crate::libvirt::NetworkId, text: &str) -> Result<()> {
+    if ctx.json() {
+        return output::print_json(&serde_json::json!({ "name": id.name, "uuid": id.uuid }));
+    }
+    print_then_blank(ctx, &format!("{text}\n"))
+}
+
 pub fn print_then_blank(ctx: &Ctx, body: &str) -> Result<()> {
     let mut s = body.to_string();
     if !ctx.quiet() {

@@ -57,7 +57,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         (true, true) => "persistent config and live state",
         (true, false) => "persistent config",
         (false, true) => "live state",
-        (false, false) if conn.lookup_network(&name).is_ok_and(|n| n.active) => "live state",
+        (false, false) if conn.network_is_active(&name).unwrap_or(false) => "live state",
         (false, false) => "persistent config",
     };
     // virsh prints this one without a newline of its own: only the closing

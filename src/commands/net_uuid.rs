@@ -14,5 +14,5 @@ pub struct Args {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let n = ctx.conn()?.lookup_network_by_name(&args.network).with_context(|| net_shared::not_found(&args.network))?;
-    net_shared::print_then_blank(ctx, &format!("{}\n", n.uuid))
+    net_shared::print_id(ctx, &n, &n.uuid)
 }

@@ -14,10 +14,24 @@ pub struct DomainInfo {
 }
 
 pub trait DomainApi {
-    /// Every domain, active and inactive.
+    /// Every domain, active and inactive. The handles are kept, so later
+    /// calls by name cost no lookup RPC.
     fn list_domains(&self) -> VirtResult<Vec<DomainInfo>>;
+    /// Names only, in one RPC, as [`super::NetworkApi::network_names`].
+    fn domain_names(&self, active: Option<bool>) -> VirtResult<Vec<String>>;
+    /// Check a domain exists, as virsh's virshLookupDomainBy does (by name,
+    /// then UUID): one lookup RPC, handle kept for the next call. Returns
+    /// its name.
+    fn resolve_domain(&self, name_or_uuid: &str) -> VirtResult<String>;
     /// `virDomainGetXMLDesc`; `inactive` asks for the persistent config.
     fn domain_xml(&self, name: &str, inactive: bool) -> VirtResult<String>;
+    /// `virDomainIsActive` (one RPC; [`DomainWriteApi::lookup_domain`]
+    /// also asks whether it is persistent).
+    fn domain_is_active(&self, name: &str) -> VirtResult<bool>;
+    /// Every domain's raw `virDomainState` by name, in one RPC
+    /// (`virConnectGetAllDomainStats`, state group only), where
+    /// [`DomainApi::domain_state`] costs one per domain.
+    fn domain_states(&self) -> VirtResult<std::collections::HashMap<String, u32>>;
     /// `virDomainGetState`: the raw `virDomainState` (see [`state_name`]).
     fn domain_state(&self, name: &str) -> VirtResult<u32>;
 }

@@ -11,8 +11,17 @@ pub struct NetworkInfo {
     pub persistent: bool,
     pub autostart: bool,
     /// `None` when the network has no bridge (e.g. hostdev/macvtap pools) or
-    /// libvirt cannot say.
+    /// libvirt cannot say. Always `None` from [`NetworkApi::list_networks`],
+    /// which saves one RPC per network for the many callers that never look
+    /// at it: ask [`NetworkApi::network_bridge`] for the ones you need.
     pub bridge: Option<String>,
+}
+
+/// A network's identity only: what the handle carries, no further RPC.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkId {
+    pub name: String,
+    pub uuid: String,
 }
 
 /// One DHCP lease as libvirt reports it (`virNetworkDHCPLease`).
@@ -84,18 +93,31 @@ pub mod update_flags {
 }
 
 pub trait NetworkApi {
-    /// Every network (active and inactive, persistent and transient).
+    /// Every network (active and inactive, persistent and transient), with
+    /// `bridge` left `None` (see [`NetworkInfo::bridge`]). The handles are
+    /// kept, so later calls by name cost no lookup RPC.
     fn list_networks(&self) -> VirtResult<Vec<NetworkInfo>>;
+    /// Names only, in one RPC (libvirt filters): every network, or only the
+    /// active (`Some(true)`) or inactive (`Some(false)`) ones. For
+    /// completion, which may run over a slow link within a deadline.
+    fn network_names(&self, active: Option<bool>) -> VirtResult<Vec<String>>;
+    /// `virNetworkGetBridgeName`: `None` when the network has no bridge.
+    fn network_bridge(&self, name: &str) -> VirtResult<Option<String>>;
     /// Look a network up as virsh does (virshCommandOptNetworkBy): by UUID
     /// when the string is one, then by name; the error is the last lookup's.
     fn lookup_network(&self, name_or_uuid: &str) -> VirtResult<NetworkInfo>;
-    /// By UUID only (`net-name`).
-    fn lookup_network_by_uuid(&self, uuid: &str) -> VirtResult<NetworkInfo>;
-    /// By name only (`net-uuid`).
-    fn lookup_network_by_name(&self, name: &str) -> VirtResult<NetworkInfo>;
+    /// By UUID only (`net-name`): one RPC, as virsh.
+    fn lookup_network_by_uuid(&self, uuid: &str) -> VirtResult<NetworkId>;
+    /// By name only (`net-uuid`): one RPC, as virsh.
+    fn lookup_network_by_name(&self, name: &str) -> VirtResult<NetworkId>;
     /// Like [`NetworkApi::lookup_network`] but only checks the network
     /// exists (one RPC, handle kept for the next call); returns its name.
     fn resolve_network(&self, name_or_uuid: &str) -> VirtResult<String>;
+    /// `virNetworkIsActive` (one RPC, where [`NetworkApi::lookup_network`]
+    /// asks four things).
+    fn network_is_active(&self, name: &str) -> VirtResult<bool>;
+    /// `virNetworkIsPersistent` (one RPC).
+    fn network_is_persistent(&self, name: &str) -> VirtResult<bool>;
     /// `virNetworkGetXMLDesc`; `inactive` asks for the persistent config.
     fn network_xml(&self, name: &str, inactive: bool) -> VirtResult<String>;
     /// `virNetworkDefineXMLFlags`; `validate` asks libvirt to check the XML

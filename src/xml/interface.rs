@@ -13,6 +13,7 @@ pub struct Domain<'a, 'i> {
     pub at: usize,
     pub kind: Option<Val<'a>>,
     pub name: Option<Val<'a>>,
+    pub uuid: Option<Val<'a>>,
     /// `<devices>` elements found (the schema allows one).
     pub devices: Vec<usize>,
     pub devices_nodes: Vec<Node<'a, 'i>>,
@@ -26,6 +27,7 @@ impl<'a, 'i> Domain<'a, 'i> {
             at: at(n),
             kind: attr(n, "type"),
             name: kid(n, "name").and_then(super::text),
+            uuid: kid(n, "uuid").and_then(super::text),
             devices: devices.iter().map(|d| at(*d)).collect(),
             devices_nodes: devices.clone(),
             interfaces: devices.iter().flat_map(|d| kids(*d, "interface")).collect(),

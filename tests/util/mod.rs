@@ -175,3 +175,26 @@ pub fn tempdir_short(prefix: &str) -> PathBuf {
     std::fs::create_dir_all(&d).unwrap();
     d
 }
+
+/// Assert that one `knet ...` command line, already split into words, parses
+/// with knet's own clap tree. A line whose last word is a command sequence
+/// (`knet -c URI "a; b"`, run by knet's shell) must be global options only
+/// before it, and each command of the sequence must parse. `what` names the
+/// line in failures. Shared by the man-page and README example tests.
+pub fn assert_knet_parses(words: &[String], what: &str) {
+    use clap::Parser;
+    use knet::cli::Cli;
+    assert_eq!(words.first().map(String::as_str), Some("knet"), "{what}: not a knet command line");
+    let err = match Cli::try_parse_from(words) {
+        Ok(_) => return,
+        Err(e) => e,
+    };
+    let (seq, before) = words.split_last().unwrap();
+    let globals_only = Cli::try_parse_from(before).is_ok_and(|c| c.command.is_none());
+    let parts = knet::shell::split(seq).unwrap_or_default();
+    assert!(globals_only && !parts.is_empty(), "{what}: {err}");
+    for p in parts {
+        let argv = std::iter::once("knet".to_string()).chain(p);
+        Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{what}: in its sequence: {e}"));
+    }
+}

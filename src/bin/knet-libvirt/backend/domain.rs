@@ -17,6 +17,37 @@ fn dom_info(d: &Domain) -> VirtResult<DomainInfo> {
     })
 }
 
+/// `virConnectGetAllDomainStats` for the `state.state` field: the virt
+/// crate's wrapper returns raw records and never frees them, so this reads
+/// the one field it needs and frees the whole list itself.
+fn all_domain_states(c: &virt::connect::Connect) -> VirtResult<std::collections::HashMap<String, u32>> {
+    let mut recs: *mut sys::virDomainStatsRecordPtr = std::ptr::null_mut();
+    // SAFETY: valid connection; libvirt fills `recs` with a NULL-terminated
+    // list of `n` records that virDomainStatsRecordListFree releases below.
+    let n = unsafe { sys::virConnectGetAllDomainStats(c.as_ptr(), sys::VIR_DOMAIN_STATS_STATE, &mut recs, 0) };
+    if n < 0 {
+        return Err(err(virt::error::Error::last_error()));
+    }
+    let mut out = std::collections::HashMap::with_capacity(n as usize);
+    for i in 0..n as usize {
+        // SAFETY: i < n; each record, its domain and its parameters live
+        // until the list is freed, after this loop; the name is copied out.
+        unsafe {
+            let r = &**recs.add(i);
+            let name = sys::virDomainGetName(r.dom);
+            let mut state: std::os::raw::c_int = 0;
+            if !name.is_null() && sys::virTypedParamsGetInt(r.params, r.nparams, c"state.state".as_ptr(), &mut state) == 1 {
+                out.insert(std::ffi::CStr::from_ptr(name).to_string_lossy().into_owned(), state as u32);
+            }
+        }
+    }
+    if !recs.is_null() {
+        // SAFETY: the list libvirt gave us, freed once.
+        unsafe { sys::virDomainStatsRecordListFree(recs) };
+    }
+    Ok(out)
+}
+
 impl VirtConn {
     pub(super) fn domain(&self, name_or_uuid: &str) -> VirtResult<Domain> {
         if let Some(d) = self.doms.borrow().get(name_or_uuid) {
@@ -37,31 +68,51 @@ impl VirtConn {
 
 impl DomainApi for VirtConn {
     fn list_domains(&self) -> VirtResult<Vec<DomainInfo>> {
-        // Three list RPCs instead of two state RPCs per domain: on a host
+        // Two list RPCs instead of two state RPCs per domain: on a host
         // with hundreds of guests this is what makes bulk commands cheap.
-        // Name, UUID and id travel with the handle (no RPC).
-        let uuids = |flags| -> VirtResult<std::collections::HashSet<String>> {
-            self.c.list_all_domains(flags).map_err(err)?.iter().map(|d| d.uuid_string().map_err(err)).collect()
-        };
+        // Name, UUID and id travel with the handle (no RPC), and the id is
+        // what says a domain runs: libvirt gives inactive ones id -1, which
+        // is how virsh's `list` prints "-" (virDomainGetID, no RPC).
         let doms = self.c.list_all_domains(0).map_err(err)?;
-        let active = uuids(sys::VIR_CONNECT_LIST_DOMAINS_ACTIVE)?;
-        let persistent = uuids(sys::VIR_CONNECT_LIST_DOMAINS_PERSISTENT)?;
+        let persistent: std::collections::HashSet<String> =
+            self.c.list_all_domains(sys::VIR_CONNECT_LIST_DOMAINS_PERSISTENT).map_err(err)?.iter().map(|d| d.uuid_string().map_err(err)).collect::<VirtResult<_>>()?;
         let mut out = Vec::with_capacity(doms.len());
         let mut cache = self.doms.borrow_mut();
         for d in doms {
             let uuid = d.uuid_string().map_err(err)?;
             let name = d.name().map_err(err)?;
-            let is_active = active.contains(&uuid);
-            out.push(DomainInfo { id: if is_active { d.id() } else { None }, active: is_active, persistent: persistent.contains(&uuid), name: name.clone(), uuid });
+            let id = d.id();
+            out.push(DomainInfo { id, active: id.is_some(), persistent: persistent.contains(&uuid), name: name.clone(), uuid });
             // later calls by name reuse the handle instead of a lookup RPC
             cache.entry(name).or_insert(d);
         }
         Ok(out)
     }
 
+    fn domain_names(&self, active: Option<bool>) -> VirtResult<Vec<String>> {
+        let flags = match active {
+            None => 0,
+            Some(true) => sys::VIR_CONNECT_LIST_DOMAINS_ACTIVE,
+            Some(false) => sys::VIR_CONNECT_LIST_DOMAINS_INACTIVE,
+        };
+        self.c.list_all_domains(flags).map_err(err)?.iter().map(|d| d.name().map_err(err)).collect()
+    }
+
+    fn resolve_domain(&self, name_or_uuid: &str) -> VirtResult<String> {
+        self.domain(name_or_uuid)?.name().map_err(err)
+    }
+
     fn domain_xml(&self, name: &str, inactive: bool) -> VirtResult<String> {
         let flags = if inactive { sys::VIR_DOMAIN_XML_INACTIVE } else { 0 };
         self.domain(name)?.xml_desc(flags).map_err(err)
+    }
+
+    fn domain_is_active(&self, name: &str) -> VirtResult<bool> {
+        self.domain(name)?.is_active().map_err(err)
+    }
+
+    fn domain_states(&self) -> VirtResult<std::collections::HashMap<String, u32>> {
+        all_domain_states(&self.c)
     }
 
     fn domain_state(&self, name: &str) -> VirtResult<u32> {

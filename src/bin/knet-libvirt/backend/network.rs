@@ -5,7 +5,7 @@
 use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
 
-use knet::libvirt::{code, DhcpLease, NetworkApi, NetworkInfo, UpdateCommand, VirtError, VirtResult};
+use knet::libvirt::{code, DhcpLease, NetworkApi, NetworkId, NetworkInfo, UpdateCommand, VirtError, VirtResult};
 use virt::connect::Connect;
 use virt::network::Network;
 use virt::sys;
@@ -24,6 +24,10 @@ fn net_info(n: &Network) -> VirtResult<NetworkInfo> {
 }
 
 /// libvirt's virUUIDIsValid: 32 hex digits, dashes and spaces ignored.
+fn net_id(n: &Network) -> VirtResult<NetworkId> {
+    Ok(NetworkId { name: n.name().map_err(err)?, uuid: n.uuid_string().map_err(err)? })
+}
+
 fn looks_like_uuid(s: &str) -> bool {
     let hex: Vec<char> = s.chars().filter(|c| *c != '-' && *c != ' ').collect();
     hex.len() == 32 && hex.iter().all(|c| c.is_ascii_hexdigit())
@@ -135,6 +139,14 @@ impl VirtConn {
         n
     }
 
+    /// Cache a listed handle under its own name (listing never replaces a
+    /// handle already looked up).
+    fn remember_as_named(&self, n: Network) {
+        if let Ok(name) = n.name() {
+            self.nets.borrow_mut().entry(name).or_insert(n);
+        }
+    }
+
     /// Handles of undefined or destroyed transient networks are dead.
     fn forget_networks(&self) {
         self.nets.borrow_mut().clear();
@@ -144,8 +156,8 @@ impl VirtConn {
 impl NetworkApi for VirtConn {
     fn list_networks(&self) -> VirtResult<Vec<NetworkInfo>> {
         // State comes from three filtered listings (one RPC each) instead of
-        // three RPCs per network as virsh does; only the bridge name needs a
-        // call per network. This is what keeps `net-list` ahead of virsh.
+        // three RPCs per network as virsh does, and the bridge name is left
+        // to `network_bridge`: four RPCs whatever the number of networks.
         let uuids = |flags| -> VirtResult<std::collections::HashSet<String>> {
             self.c.list_all_networks(flags).map_err(err)?.iter().map(|n| n.uuid_string().map_err(err)).collect()
         };
@@ -153,35 +165,59 @@ impl NetworkApi for VirtConn {
         let persistent = uuids(sys::VIR_CONNECT_LIST_NETWORKS_PERSISTENT)?;
         let autostart = uuids(sys::VIR_CONNECT_LIST_NETWORKS_AUTOSTART)?;
         let nets = self.c.list_all_networks(0).map_err(err)?;
-        nets.iter()
-            .map(|n| {
-                let uuid = n.uuid_string().map_err(err)?;
-                Ok(NetworkInfo {
-                    name: n.name().map_err(err)?,
-                    active: active.contains(&uuid),
-                    persistent: persistent.contains(&uuid),
-                    autostart: autostart.contains(&uuid),
-                    bridge: n.bridge_name().ok(),
-                    uuid,
-                })
-            })
-            .collect()
+        let mut out = Vec::with_capacity(nets.len());
+        for n in nets {
+            let uuid = n.uuid_string().map_err(err)?;
+            let name = n.name().map_err(err)?;
+            out.push(NetworkInfo {
+                active: active.contains(&uuid),
+                persistent: persistent.contains(&uuid),
+                autostart: autostart.contains(&uuid),
+                bridge: None,
+                name,
+                uuid,
+            });
+            // later calls by name reuse the handle instead of a lookup RPC
+            self.remember_as_named(n);
+        }
+        Ok(out)
+    }
+
+    fn network_names(&self, active: Option<bool>) -> VirtResult<Vec<String>> {
+        let flags = match active {
+            None => 0,
+            Some(true) => sys::VIR_CONNECT_LIST_NETWORKS_ACTIVE,
+            Some(false) => sys::VIR_CONNECT_LIST_NETWORKS_INACTIVE,
+        };
+        self.c.list_all_networks(flags).map_err(err)?.iter().map(|n| n.name().map_err(err)).collect()
+    }
+
+    fn network_bridge(&self, name: &str) -> VirtResult<Option<String>> {
+        Ok(self.network(name)?.bridge_name().ok())
     }
 
     fn lookup_network(&self, name_or_uuid: &str) -> VirtResult<NetworkInfo> {
         net_info(&self.network(name_or_uuid)?)
     }
 
-    fn lookup_network_by_uuid(&self, uuid: &str) -> VirtResult<NetworkInfo> {
-        net_info(&self.c.lookup_network_by_uuid_string(uuid).map_err(err)?)
+    fn lookup_network_by_uuid(&self, uuid: &str) -> VirtResult<NetworkId> {
+        net_id(&self.c.lookup_network_by_uuid_string(uuid).map_err(err)?)
     }
 
-    fn lookup_network_by_name(&self, name: &str) -> VirtResult<NetworkInfo> {
-        net_info(&self.c.lookup_network_by_name(name).map_err(err)?)
+    fn lookup_network_by_name(&self, name: &str) -> VirtResult<NetworkId> {
+        net_id(&self.c.lookup_network_by_name(name).map_err(err)?)
     }
 
     fn resolve_network(&self, name_or_uuid: &str) -> VirtResult<String> {
         self.network(name_or_uuid)?.name().map_err(err)
+    }
+
+    fn network_is_active(&self, name: &str) -> VirtResult<bool> {
+        self.network(name)?.is_active().map_err(err)
+    }
+
+    fn network_is_persistent(&self, name: &str) -> VirtResult<bool> {
+        self.network(name)?.is_persistent().map_err(err)
     }
 
     fn network_xml(&self, name: &str, inactive: bool) -> VirtResult<String> {
