@@ -39,7 +39,9 @@ fn run_measured(cmd: &mut Command, limit: Duration) -> (i32, i64, String) {
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     assert!(!dog.join().unwrap(), "hung: killed after {limit:?}");
     let code = if libc::WIFEXITED(status) { libc::WEXITSTATUS(status) } else { -libc::WTERMSIG(status) };
-    (code, usage.ru_maxrss, std::fs::read_to_string(err).unwrap())
+    let stderr = std::fs::read_to_string(&err).unwrap();
+    std::fs::remove_dir_all(err.parent().unwrap()).unwrap();
+    (code, usage.ru_maxrss, stderr)
 }
 
 fn laughs(root: &str) -> String {
