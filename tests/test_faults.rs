@@ -108,7 +108,9 @@ fn daemon_killed_during_net_update_reports_and_changes_nothing() {
 fn validate_ok(xml: &str) -> bool {
     let f = std::env::temp_dir().join(format!("knet-faults-{}.xml", std::process::id()));
     std::fs::write(&f, xml).unwrap();
-    run(knet().args(["validate", f.to_str().unwrap()])).code == 0
+    let ok = run(knet().args(["validate", f.to_str().unwrap()])).code == 0;
+    std::fs::remove_file(&f).unwrap();
+    ok
 }
 
 /// An editor (a script) that makes a real change, then waits on a fifo.
