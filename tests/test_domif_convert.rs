@@ -17,7 +17,12 @@ pub(crate) fn guest_xml(name: &str, mac: &str) -> String {
 
 /// Sandbox with the NAT network `default` running and a host bridge br0.
 pub(crate) fn host() -> Sandbox {
-    let sb = Sandbox::start();
+    host_with(&[])
+}
+
+/// [`host`] with sandbox.sh environment knobs (e.g. `KNET_TCP_PORT`).
+pub(crate) fn host_with(env: &[(&str, &str)]) -> Sandbox {
+    let sb = Sandbox::start_with(env);
     run(sb.virsh().args(["net-define", sandbox_xml("default.xml").to_str().unwrap()])).ok();
     run(sb.virsh().args(["net-start", "default"])).ok();
     sb.exec(&["ip", "link", "add", "br0", "type", "bridge"]).ok();
@@ -27,18 +32,25 @@ pub(crate) fn host() -> Sandbox {
 
 /// Define guests `g00..` (inactive) in one virsh session.
 pub(crate) fn define_guests(sb: &Sandbox, n: usize) -> Vec<String> {
+    define_named(sb, (0..n).map(|i| (format!("g{i:02}"), format!("52:54:00:10:00:{i:02x}"))))
+}
+
+/// Define [`guest_xml`] guests of these (name, MAC) pairs, inactive, in one
+/// virsh session; returns the names.
+pub(crate) fn define_named(sb: &Sandbox, guests: impl Iterator<Item = (String, String)>) -> Vec<String> {
     let dir = sb.dir.join("guests");
     std::fs::create_dir_all(&dir).unwrap();
     let mut cmds = Vec::new();
     let mut names = Vec::new();
-    for i in 0..n {
-        let name = format!("g{i:02}");
+    for (name, mac) in guests {
         let f = dir.join(format!("{name}.xml"));
-        std::fs::write(&f, guest_xml(&name, &format!("52:54:00:10:00:{i:02x}"))).unwrap();
+        std::fs::write(&f, guest_xml(&name, &mac)).unwrap();
         cmds.push(format!("define {}", f.display()));
         names.push(name);
     }
-    run(sb.virsh().arg(cmds.join(" ; "))).ok();
+    if !cmds.is_empty() {
+        run(sb.virsh().arg(cmds.join(" ; "))).ok();
+    }
     names
 }
 

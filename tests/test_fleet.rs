@@ -6,6 +6,7 @@
 
 use std::path::Path;
 
+use crate::test_domif_convert::{converted, define_named, host_with, inactive_xml};
 use crate::util::*;
 
 /// A URI no daemon answers on.
@@ -127,12 +128,6 @@ fn a_single_host_command_refuses_several_hosts() {
 
 // ---- three real daemons ----------------------------------------------------
 
-fn guest_xml(name: &str, mac: &str) -> String {
-    format!(
-        "<domain type='qemu'>\n  <name>{name}</name>\n  <memory unit='MiB'>128</memory>\n  <vcpu>1</vcpu>\n  <os><type arch='x86_64' machine='pc'>hvm</type></os>\n  <devices>\n    <interface type='network'>\n      <mac address='{mac}'/>\n      <source network='default'/>\n      <model type='virtio'/>\n    </interface>\n  </devices>\n</domain>\n"
-    )
-}
-
 /// A hypervisor: NAT network `default` running, host bridge br0 in its
 /// namespace, `n` guests `{prefix}-gNNN` on `default` (distinct MACs per
 /// host through `host_byte`).
@@ -141,36 +136,9 @@ fn hypervisor(prefix: &str, host_byte: u8, n: usize) -> (Sandbox, Vec<String>) {
 }
 
 fn hypervisor_with(env: &[(&str, &str)], prefix: &str, host_byte: u8, n: usize) -> (Sandbox, Vec<String>) {
-    let sb = Sandbox::start_with(env);
-    run(sb.virsh().args(["net-define", sandbox_xml("default.xml").to_str().unwrap()])).ok();
-    run(sb.virsh().args(["net-start", "default"])).ok();
-    sb.exec(&["ip", "link", "add", "br0", "type", "bridge"]).ok();
-    sb.exec(&["ip", "link", "set", "br0", "up"]).ok();
-    let dir = sb.dir.join("guests");
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut cmds = Vec::new();
-    let mut names = Vec::new();
-    for i in 0..n {
-        let name = format!("{prefix}-g{i:03}");
-        let f = dir.join(format!("{name}.xml"));
-        std::fs::write(&f, guest_xml(&name, &format!("52:54:{host_byte:02x}:10:{:02x}:{:02x}", i / 256, i % 256))).unwrap();
-        cmds.push(format!("define {}", f.display()));
-        names.push(name);
-    }
-    if n > 0 {
-        run(sb.virsh().arg(cmds.join(" ; "))).ok();
-    }
+    let sb = host_with(env);
+    let names = define_named(&sb, (0..n).map(|i| (format!("{prefix}-g{i:03}"), format!("52:54:{host_byte:02x}:10:{:02x}:{:02x}", i / 256, i % 256))));
     (sb, names)
-}
-
-fn inactive_xml(sb: &Sandbox, name: &str) -> String {
-    run(sb.virsh().args(["dumpxml", "--inactive", name])).ok().stdout
-}
-
-fn converted(original: &str) -> String {
-    original
-        .replacen("<interface type='network'>", "<interface type='bridge'>", 1)
-        .replacen("<source network='default'/>", "<source bridge='br0'/>", 1)
 }
 
 #[test]
