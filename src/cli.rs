@@ -210,15 +210,15 @@ fn validate_fast_path(args: &[std::ffi::OsString], connector: &dyn crate::libvir
 }
 
 /// The command word of a command line, found without clap: the first word
-/// that is not an option, skipping `-c`/`--connect`'s value. A guess for the
-/// fast paths above only (a global option taking a value other than
-/// `--connect` makes it guess wrong, which costs speed, never correctness).
+/// that is not an option, skipping the values of the global options that
+/// take one (`-c`/`--connect`, `--hosts`, `--jobs`). A guess for the fast
+/// paths above only: a wrong guess costs speed, never correctness.
 fn command_name(args: &[std::ffi::OsString]) -> Option<&str> {
     let mut rest = args.iter().skip(1);
     loop {
         let a = rest.next()?.to_str()?;
         match a {
-            "-c" | "--connect" => {
+            "-c" | "--connect" | "--hosts" | "--jobs" => {
                 rest.next()?;
             }
             _ if a.starts_with('-') => {}
