@@ -78,6 +78,20 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The `--json` report of a command that can change something: its own
+/// `fields` (an object) plus `changed` (whether anything changed: false when
+/// the command found the wanted state already there, so Ansible's
+/// `changed_when` can use it) and `message` (virsh's success line). Each
+/// command's fields are listed in README "JSON".
+pub fn print_change(fields: serde_json::Value, changed: bool, message: &str) -> anyhow::Result<()> {
+    let mut v = fields;
+    if let serde_json::Value::Object(m) = &mut v {
+        m.insert("changed".into(), changed.into());
+        m.insert("message".into(), message.into());
+    }
+    print_json(&v)
+}
+
 /// "yes"/"no" as virsh prints booleans in tables and info output.
 pub fn yes_no(b: bool) -> &'static str {
     if b {

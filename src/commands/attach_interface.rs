@@ -119,7 +119,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let flags = args.affect.flags(conn, &args.domain)?;
     let fail = |e: anyhow::Error| e.context("Failed to attach interface");
     // the domain must exist before anything else is said about it
-    conn.resolve_domain(&args.domain).map_err(|e| guest::lookup_error(&args.domain, e))?;
+    let domain = conn.resolve_domain(&args.domain).map_err(|e| guest::lookup_error(&args.domain, e))?;
     let used = mac::used_macs(conn, false)?;
     let mac = match &args.mac {
         Some(s) => {
@@ -133,11 +133,19 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         None => mac::allocate(&used, &mac::Prefix::default(), 1)?[0],
     };
     let xml = interface_xml(&args, Some(mac))?;
+    // --json: {domain, mac, xml, changed, message}; --print-xml changes nothing
+    let report = |changed: bool, msg: &str| output::print_change(serde_json::json!({ "domain": domain, "mac": mac.to_string(), "xml": xml }), changed, msg);
     if args.print_xml {
+        if ctx.json() {
+            return report(false, "");
+        }
         output::print(&format!("{xml}\n"))?;
         return Ok(());
     }
     conn.attach_device(&args.domain, &xml, flags).map_err(|e| fail(e.into()))?;
+    if ctx.json() {
+        return report(true, "Interface attached successfully");
+    }
     if !ctx.quiet() {
         output::print("Interface attached successfully\n\n")?;
     }

@@ -59,11 +59,19 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         None => of_type[0].clone(),
     };
     let dev = edit::interface_xml(&xml, &chosen);
+    // --json: {domain, mac, xml, changed, message}; --print-xml changes nothing
+    let report = |changed: bool, msg: &str| output::print_change(serde_json::json!({ "domain": args.domain, "mac": chosen.mac, "xml": dev }), changed, msg);
     if args.print_xml {
+        if ctx.json() {
+            return report(false, "");
+        }
         output::print(&format!("{dev}\n"))?;
         return Ok(());
     }
     conn.detach_device(&args.domain, &dev, flags).map_err(|e| fail(e.into()))?;
+    if ctx.json() {
+        return report(true, "Interface detached successfully");
+    }
     if !ctx.quiet() {
         output::print("Interface detached successfully\n\n")?;
     }

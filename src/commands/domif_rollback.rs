@@ -33,7 +33,10 @@ pub struct Args {
     pub list: bool,
 }
 
-fn restore(ctx: &Ctx, dom: &str, args: &Args) -> Result<String> {
+/// One guest restored: the backup used, and (with --json only, which pays
+/// two more reads for it) whether its persistent XML changed: a second
+/// rollback to the same backup changes nothing.
+fn restore(ctx: &Ctx, dom: &str, args: &Args) -> Result<(String, bool)> {
     let conn = ctx.conn()?;
     let info = conn.lookup_domain(dom).map_err(|e| guest::lookup_error(dom, e))?;
     let path = backup::resolve(dom, &info.uuid.to_ascii_lowercase(), args.to.as_deref())?;
@@ -44,6 +47,7 @@ fn restore(ctx: &Ctx, dom: &str, args: &Args) -> Result<String> {
         return Err(anyhow!("backup {} is of guest '{name}', not '{dom}'", path.display()));
     }
     let active = info.active;
+    let before = if ctx.json() { guest::domain_xml(conn, dom, true).ok() } else { None };
     conn.define_domain(&xml).map_err(|e| anyhow::Error::new(e).context(format!("cannot restore guest '{dom}' from {}", path.display())))?;
     if args.live && active {
         let live = guest::domain_xml(conn, dom, false)?;
@@ -60,7 +64,8 @@ fn restore(ctx: &Ctx, dom: &str, args: &Args) -> Result<String> {
             conn.update_device(dom, &el, affect::LIVE).map_err(|e| anyhow::Error::new(e).context(format!("config restored, but moving the running NIC {} back failed", want.mac.as_deref().unwrap_or("-"))))?;
         }
     }
-    Ok(path.display().to_string())
+    let changed = before.is_none() || before != guest::domain_xml(conn, dom, true).ok();
+    Ok((path.display().to_string(), changed))
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
@@ -83,32 +88,48 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     ctx.conn()?;
     let mut failed = false;
     let mut out = String::new();
+    // --json: {changed, guests: [{guest, backup, changed} or {guest, error}]}
+    let mut items: Vec<serde_json::Value> = Vec::new();
     // Ctrl-C stops between two guests, never inside one's define + live move
     let _interrupt = crate::interrupt::Guard::new();
     for (k, d) in args.domains.iter().enumerate() {
         if crate::interrupt::requested() {
-            output::print(&out)?;
+            if ctx.json() {
+                let changed = items.iter().any(|i| i["changed"] == true);
+                output::print_json(&serde_json::json!({ "changed": changed, "guests": items }))?;
+            } else {
+                output::print(&out)?;
+            }
             eprintln!("Interrupted: {k} of {} guest(s) handled; not started: {}", args.domains.len(), args.domains[k..].join(" "));
             return Err(crate::interrupt::cancelled());
         }
         match restore(ctx, d, &args) {
-            Ok(p) => {
+            Ok((p, changed)) => {
+                items.push(serde_json::json!({ "guest": d, "backup": p, "changed": changed }));
                 if !ctx.quiet() {
                     out.push_str(&format!("Domain '{d}' restored from {p}\n"));
                 }
             }
             Err(e) => {
-                output::print(&out)?;
+                items.push(serde_json::json!({ "guest": d, "error": crate::fleet::chain(&e) }));
+                if !ctx.json() {
+                    output::print(&out)?;
+                }
                 out.clear();
                 crate::exit::report(&e);
                 failed = true;
             }
         }
     }
-    if !out.is_empty() {
-        out.push('\n');
+    if ctx.json() {
+        let changed = items.iter().any(|i| i["changed"] == true);
+        output::print_json(&serde_json::json!({ "changed": changed, "guests": items }))?;
+    } else {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        output::print(&out)?;
     }
-    output::print(&out)?;
     if failed {
         Err(Exit::silent(1))
     } else {

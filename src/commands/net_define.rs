@@ -43,10 +43,26 @@ pub(crate) fn define_or_create(args: Args, ctx: &Ctx, create: bool) -> Result<()
         eprint!("{}", r.render());
     }
     let xml = keep_existing_uuid(ctx, &src);
+    // --json's `changed` for a redefinition: the persistent XML before and
+    // after (libvirt's canonical form, so a reformatted file is no change).
+    // Fetched only with --json: the plain path makes virsh's calls.
+    let before = if ctx.json() && !create { doc_name(&src).and_then(|n| conn.network_xml(&n, true).ok()) } else { None };
     let (verb, failed) = if create { ("created", "create") } else { ("defined", "define") };
     let result = if create { conn.create_network(&xml, true) } else { conn.define_network(&xml, true) };
     let name = result.with_context(|| format!("Failed to {failed} network from {}", args.file))?;
-    net_shared::done(ctx, &format!("Network {name} {verb} from {}", args.file))
+    let msg = format!("Network {name} {verb} from {}", args.file);
+    if !ctx.json() {
+        return net_shared::done(ctx, &msg);
+    }
+    let changed = create || before.is_none() || conn.network_xml(&name, true).ok() != before;
+    net_shared::report(ctx, &msg, changed, serde_json::json!({ "network": name, "file": args.file }))
+}
+
+/// The `<name>` a network document gives, if it parses.
+fn doc_name(src: &str) -> Option<String> {
+    let doc = crate::xml::parse(src).ok()?;
+    let name = crate::xml::kid(doc.root_element(), "name")?.text()?.trim().to_string();
+    Some(name)
 }
 
 /// When the document names an existing network and carries no `<uuid>`,

@@ -79,7 +79,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         }
         let edited = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         if edited == original && !force {
-            return net_shared::done(ctx, &format!("Network {name} XML configuration not changed."));
+            return net_shared::report(ctx, &format!("Network {name} XML configuration not changed."), false, serde_json::json!({ "network": name }));
         }
         let attempt = (|| -> Result<String> {
             let report = validate(&edited, &path.display().to_string(), Some(DocKind::Network));
@@ -95,7 +95,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             Ok(conn.define_network(&edited, true)?)
         })();
         match attempt {
-            Ok(new_name) => return net_shared::done(ctx, &format!("Network {new_name} XML configuration edited.")),
+            Ok(new_name) => {
+                // an edit libvirt canonicalises back to what was there (a
+                // reformatted attribute) changed nothing
+                let changed = !ctx.json() || conn.network_xml(&new_name, true).ok().as_deref() != Some(original.as_str());
+                return net_shared::report(ctx, &format!("Network {new_name} XML configuration edited."), changed, serde_json::json!({ "network": new_name }));
+            }
             Err(e) => {
                 crate::exit::report(&e);
                 match ask_reedit()? {

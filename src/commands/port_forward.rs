@@ -264,6 +264,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     };
     let proto = args.proto.as_str();
     let mut notes = String::new();
+    let mut lease_added = false;
     let (dom_name, running, changed);
     if args.remove {
         let before = rules.len();
@@ -290,6 +291,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
                     let _ = writeln!(notes, "note: {name} ({mac}) has no static lease on '{net}'; without --print knet adds {host_xml}");
                 } else {
                     add_dhcp_host(conn, &net, &host_xml).with_context(|| format!("failed to add a static DHCP lease for {name} to network '{net}'"))?;
+                    lease_added = true;
                     let _ = writeln!(notes, "Static DHCP lease {a} added for {name} ({mac}) on network {net}; the guest takes it at its next DHCP renewal");
                 }
                 a
@@ -306,10 +308,31 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         dom_name = name;
     }
     let text = script(&rules);
+    // --json: {domain, proto, host_port, guest_ip, guest_port, hook, changed,
+    // message, notes}; the forward's fields are null after --remove
+    let report = |changed_anything: bool, message: &str, notes: &str| {
+        let rule = changed.as_ref().filter(|_| !args.remove);
+        output::print_change(
+            serde_json::json!({
+                "domain": dom_name, "proto": proto, "host_port": args.host_port,
+                "guest_ip": rule.map(|r| r.guest_ip.to_string()), "guest_port": rule.map(|r| r.guest_port),
+                "hook": path.display().to_string(),
+                "notes": notes.lines().collect::<Vec<_>>(),
+            }),
+            changed_anything,
+            message,
+        )
+    };
     if args.print {
+        if ctx.json() {
+            let mut v = serde_json::json!({ "domain": dom_name, "script": text, "changed": false });
+            v["notes"] = notes.lines().collect::<Vec<_>>().into();
+            return output::print_json(&v);
+        }
         eprint!("{notes}");
         return output::print(&text).map_err(Into::into);
     }
+    let hook_changed = if rules.is_empty() { existing.is_some() } else { existing.as_deref() != Some(text.as_str()) };
     if rules.is_empty() {
         std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
     } else {
@@ -323,19 +346,24 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))?;
         tmp.persist(&path).map_err(|e| anyhow::Error::new(e.error)).with_context(|| format!("cannot install {}", path.display()))?;
     }
-    if ctx.quiet() {
+    if ctx.quiet() && !ctx.json() {
         return Ok(());
     }
     let what = if args.remove { "removed from" } else { "installed in" };
-    let _ = writeln!(notes, "Forward of host port {}/{proto} to {dom_name} {what} {}", args.host_port, path.display());
+    let message = format!("Forward of host port {}/{proto} to {dom_name} {what} {}", args.host_port, path.display());
+    let _ = writeln!(notes, "{message}");
     if existing.is_none() {
         notes.push_str("note: libvirt looks for hook scripts when it starts or reloads: run `systemctl reload libvirtd` (virtqemud with modular daemons) once\n");
     }
-    if let (true, Some(rule)) = (running, changed) {
+    if let (true, Some(rule)) = (running, changed.as_ref()) {
         let _ = writeln!(notes, "note: {dom_name} is running: the change applies at its next start (or when libvirtd reconnects to it); to apply it now:");
         for c in rule.iptables(if args.remove { "-D" } else { "-I" }) {
             let _ = writeln!(notes, "  {c}");
         }
+    }
+    if ctx.json() {
+        let notes: String = notes.lines().filter(|l| *l != message).map(|l| format!("{l}\n")).collect();
+        return report(hook_changed || lease_added, &message, &notes);
     }
     output::print(&notes)?;
     Ok(())
