@@ -17,6 +17,7 @@ mod test_host_bridge_config;
 mod test_host_doctor;
 mod test_host_mac_net_new;
 mod test_host_port_forward;
+mod test_json;
 mod test_net_daemon;
 mod test_net_parity;
 mod test_readme;

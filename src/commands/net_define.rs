@@ -54,8 +54,26 @@ pub(crate) fn define_or_create(args: Args, ctx: &Ctx, create: bool) -> Result<()
     if !ctx.json() {
         return net_shared::done(ctx, &msg);
     }
-    let changed = create || before.is_none() || conn.network_xml(&name, true).ok() != before;
+    let after = conn.network_xml(&name, true).ok();
+    // libvirt gives the bridge a fresh MAC at every define of a file without
+    // one: not a change the file asked for
+    let asked = |x: &Option<String>| x.as_deref().map(|x| if doc_has_mac(&src) { x.to_string() } else { without_mac(x) });
+    let changed = create || before.is_none() || asked(&after) != asked(&before);
     net_shared::report(ctx, &msg, changed, serde_json::json!({ "network": name, "file": args.file }))
+}
+
+/// Whether a network document gives its bridge's `<mac>`.
+fn doc_has_mac(src: &str) -> bool {
+    crate::xml::parse(src).is_ok_and(|d| crate::xml::kid(d.root_element(), "mac").is_some())
+}
+
+/// A network's XML without its top-level `<mac>` element.
+fn without_mac(xml: &str) -> String {
+    let Ok(doc) = crate::xml::parse(xml) else { return xml.to_string() };
+    match crate::xml::kid(doc.root_element(), "mac") {
+        Some(m) => format!("{}{}", &xml[..m.range().start], &xml[m.range().end..]),
+        None => xml.to_string(),
+    }
 }
 
 /// The `<name>` a network document gives, if it parses.
