@@ -560,11 +560,11 @@ impl Done {
 fn render(done: &Done, ctx: &Ctx) -> Result<()> {
     if let Some(plans) = &done.preview {
         if ctx.json() {
-            return output::print_json(&preview_json(plans));
+            return output::print_json(&serde_json::json!({ "changed": false, "guests": preview_json(plans) }));
         }
         output::print(&preview_text(plans))?;
     } else if ctx.json() {
-        output::print_json(&done.reports)?;
+        output::print_json(&report_json(&done.reports))?;
     } else {
         let mut s = summary(&done.reports, ctx.quiet());
         if done.nothing_planned {
@@ -581,6 +581,12 @@ fn render(done: &Done, ctx: &Ctx) -> Result<()> {
     } else {
         Err(Exit::silent(1))
     }
+}
+
+/// `--json` of an applied run: `{changed, guests}`, changed when a guest was
+/// converted (a re-run finds them converted: `nothing-to-convert`).
+fn report_json(reports: &[GuestReport]) -> serde_json::Value {
+    serde_json::json!({ "changed": reports.iter().any(|r| r.status == Status::Converted), "guests": reports })
 }
 
 /// After Ctrl-C (exit 130): what was done, on one host or all of them.
@@ -773,7 +779,7 @@ fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
         .map(|r| HostResult {
             host: r.host,
             reached: r.reached,
-            result: r.result.map(|done| Outcome { ok: done.ok(), detail: counts(&done.reports), report: serde_json::to_value(&done.reports).ok() }),
+            result: r.result.map(|done| Outcome { ok: done.ok(), detail: counts(&done.reports), report: Some(report_json(&done.reports)) }),
         })
         .collect();
     let summary = crate::fleet::summary(ctx, &outcomes);
