@@ -24,6 +24,7 @@ pub struct Cli {
 
 /// Options every command accepts, before or after the command name.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalOpts {
     /// Hypervisor connection URI (default: $LIBVIRT_DEFAULT_URI, then libvirt's own default)
     #[arg(short = 'c', long = "connect", value_name = "URI", global = true,
