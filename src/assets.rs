@@ -104,10 +104,25 @@ at a time, with no banner and no prompt. A single last argument holding
 blanks or \fB;\fR is a command sequence, as in virsh; every command is parsed
 before the first runs. The exit status is the last command's.
 .SH COMPLETION
-Completion for bash, zsh and fish comes with knet (see README). Live names
+Completion for bash, zsh and fish comes with knet: the Debian package installs
+it in each shell's vendor directory
+(\fI/usr/share/bash\-completion/completions/knet\fR,
+\fI/usr/share/zsh/vendor\-completions/_knet\fR,
+\fI/usr/share/fish/vendor_completions.d/knet.fish\fR), so a new shell completes
+at once; without it, \fBsource <(COMPLETE=bash knet)\fR (zsh: \fBCOMPLETE=zsh\fR;
+fish: \fBCOMPLETE=fish knet | source\fR) registers it. Live names
 (networks by state, guests, their MACs) are read from the connection given by
 \fB\-c\fR on the line being completed, else \fBLIBVIRT_DEFAULT_URI\fR; when
 libvirt does not answer within a second, no names are offered.
+.SH SEVERAL HOSTS
+\fB\-c\fR given more than once, or \fB\-\-hosts\fR \fIFILE\fR (one URI per
+line; # comments and blank lines ignored), makes the commands that can work
+on several hosts (listings, \fBnet\-start\fR, \fBnet\-autostart\fR,
+\fBnet\-dhcp\-host\fR, \fBdomif\-convert\fR, \fBdoctor\fR) run on every host at
+once over libvirt's own remote protocol, at most \fB\-\-jobs\fR \fIN\fR hosts at
+a time. Listings get a Host column (JSON: a \fBhost\fR field); changes print a
+per\-host summary (Result ok, failed or unreachable) and exit 0 only when
+every host succeeded. Other commands refuse several hosts (exit 2).
 .SH ENVIRONMENT
 .TP
 .B LIBVIRT_DEFAULT_URI
@@ -119,7 +134,19 @@ knet keeps its state in \fI$XDG_STATE_HOME/knet\fR (default
 .TP
 .B KNET_COMPLETE_TIMEOUT_MS
 How long completion waits for libvirt (default 1000).
-.SH FILES
+"#;
+
+/// FILES and EXIT STATUS, the same on every page.
+const COMMON_SECTIONS: &str = r#".SH FILES
+knet's state is private to the user (directories 0700, files 0600) and lives in
+\fI$XDG_STATE_HOME/knet\fR, by default:
+.TP
+.I ~/.local/state/knet
+knet's state directory.
+.TP
+.I ~/.local/state/knet/backups/GUEST/
+The XML each guest had before \fBdomif\-convert\fR changed it, one file per
+conversion, named by time; \fBdomif\-rollback\fR restores from here.
 .TP
 .I ~/.local/state/knet/history
 History of the interactive shell.
@@ -127,7 +154,22 @@ History of the interactive shell.
 .I ~/.local/state/knet/uris
 Recently connected URIs, offered when completing \fB\-\-connect\fR.
 .SH EXIT STATUS
-0 on success, 1 when the operation failed, 2 on a usage error.
+.TP
+.B 0
+Success (\fBvalidate\fR: every file valid; warnings allowed).
+.TP
+.B 1
+The operation failed: libvirt refused it, a file is invalid, or one of several
+hosts failed. What was done is reported; a failed change leaves things as they
+were.
+.TP
+.B 2
+Usage error: an unknown option or command, a missing or bad argument, an
+unreadable input file (virsh uses 1 here).
+.TP
+.B 130
+Interrupted by Ctrl\-C. A bulk command stops between two objects, never inside
+one, and reports what it did; running it again finishes the job.
 "#;
 
 /// Render knet(1) and one page per visible command: (file name, contents).
@@ -139,12 +181,12 @@ pub fn man_pages() -> Result<Vec<(String, String)>> {
 
     let names: Vec<&str> = subs.iter().map(|s| s.get_name()).collect();
     let mut buf = Vec::new();
-    render(&top, &mut buf, &format!("{}{TOP_SECTIONS}", examples_section(&names)), "virsh(1)")?;
+    render(&top, &mut buf, &format!("{}{TOP_SECTIONS}{COMMON_SECTIONS}", examples_section(&names)), "virsh(1)")?;
     pages.push(("knet.1".to_string(), String::from_utf8(buf)?));
 
     for sub in subs {
         let mut buf = Vec::new();
-        render(&sub, &mut buf, &examples_section(&[sub.get_name()]), "knet(1), virsh(1)")?;
+        render(&sub, &mut buf, &format!("{}{COMMON_SECTIONS}", examples_section(&[sub.get_name()])), "knet(1), virsh(1)")?;
         pages.push((format!("knet-{}.1", sub.get_name()), String::from_utf8(buf)?));
     }
     Ok(pages)
@@ -176,7 +218,32 @@ fn render(cmd: &clap::Command, w: &mut Vec<u8>, extra: &str, see_also: &str) -> 
     if cmd.get_version().is_some() {
         man.render_version_section(w)?;
     }
+    *w = unmark(&String::from_utf8_lossy(w)).into_bytes();
     Ok(())
+}
+
+/// Help text is written for terminals and README, where `code` reads as
+/// code; roff shows the backticks literally. Each pair on a line becomes bold.
+fn unmark(roff: &str) -> String {
+    let mut out = String::with_capacity(roff.len());
+    for line in roff.split_inclusive('\n') {
+        let parts: Vec<&str> = line.split('`').collect();
+        if parts.len() % 2 == 0 {
+            // an odd backtick: not markdown, leave the line as it is
+            out.push_str(line);
+            continue;
+        }
+        for (i, part) in parts.iter().enumerate() {
+            if i % 2 == 1 {
+                out.push_str("\\fB");
+                out.push_str(part);
+                out.push_str("\\fR");
+            } else {
+                out.push_str(part);
+            }
+        }
+    }
+    out
 }
 
 /// The shell registrations (src/complete.rs) with a header: (file name,

@@ -43,8 +43,8 @@ pub struct GlobalOpts {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// Also work on every URI listed in FILE (one per line; `#` comments and
-    /// blank lines ignored), after the -c ones: see "Several hosts"
+    /// Also work on every URI listed in FILE (one per line; # comments and
+    /// blank lines ignored), after the -c ones: see SEVERAL HOSTS in knet(1)
     #[arg(long, value_name = "FILE", global = true, value_hint = clap::ValueHint::FilePath)]
     pub hosts: Option<std::path::PathBuf>,
 
