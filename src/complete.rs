@@ -253,6 +253,13 @@ pub fn env_complete() {
         // bash and zsh say which word is under the cursor; fish always completes the last
         let at = std::env::var("_CLAP_COMPLETE_INDEX").ok().and_then(|i| i.parse().ok()).unwrap_or(words.len().saturating_sub(1));
         words.truncate(at);
+        // bash (our script splits COMP_LINE itself) and zsh ($words) hand
+        // over the words as typed, quotes and all: `-c 'qemu:///system?socket=/x'`
+        // must reach libvirt without its quotes. fish's --tokenize has
+        // already removed them, and a second pass would eat a literal quote.
+        if shell != "fish" {
+            words = words.iter().map(|w| unquote(w)).collect();
+        }
         set_line(words);
     }
     let shells: [&dyn clap_complete::env::EnvCompleter; 3] = [&Shell::Bash, &Shell::Zsh, &Shell::Fish];
@@ -260,6 +267,31 @@ pub fn env_complete() {
         .completer("knet")
         .shells(clap_complete::env::Shells(&shells))
         .complete();
+}
+
+/// A word as the shell would pass it to a command: `'...'` literal, `"..."`
+/// with `\` escaping `"`, `\`, `$` and `` ` ``, a bare `\x` is `x`. A quote
+/// left open (a word still being typed) runs to the end of the word.
+pub fn unquote(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut chars = word.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => out.extend(chars.by_ref().take_while(|&c| c != '\'')),
+            '"' => {
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' if matches!(chars.peek(), Some('"' | '\\' | '$' | '`')) => out.extend(chars.next()),
+                        c => out.push(c),
+                    }
+                }
+            }
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// The engine's candidates for `args[index]`, as knet offers them: hidden
@@ -665,6 +697,17 @@ pub fn remember_uri(uri: &str) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn words_lose_the_shells_quotes() {
+        use super::unquote;
+        assert_eq!(unquote("'qemu:///system?socket=/x'"), "qemu:///system?socket=/x");
+        assert_eq!(unquote("\"qemu:///system?socket=/x\""), "qemu:///system?socket=/x");
+        assert_eq!(unquote("qemu:///system\\?socket=/x"), "qemu:///system?socket=/x");
+        assert_eq!(unquote("a'b c'\"d\\\"e\""), "ab cd\"e");
+        assert_eq!(unquote("'half-typed"), "half-typed");
+        assert_eq!(unquote("\"a\\b\""), "a\\b");
+    }
+
     use super::*;
 
     #[test]
