@@ -13,7 +13,9 @@ use crate::commands;
 /// Validate network and interface XML offline, manage libvirt networks and
 /// guest NICs, and convert guests from NAT to bridged networking.
 #[derive(Debug, Parser)]
-#[command(name = "knet", version, max_term_width = 100)]
+// bin_name: usage lines say `knet` whatever argv[0] is (knet-libvirt run
+// directly, or under another name)
+#[command(name = "knet", bin_name = "knet", version, max_term_width = 100)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOpts,
@@ -200,7 +202,7 @@ pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
 /// (errors, --help, --version) goes down the normal path for the normal
 /// messages. `None`: not validate, or not parsed here.
 fn validate_fast_path(args: &[std::ffi::OsString], connector: &dyn crate::libvirt::Connector) -> Option<i32> {
-    let tree = GlobalOpts::augment_args(clap::Command::new("knet").max_term_width(100))
+    let tree = GlobalOpts::augment_args(clap::Command::new("knet").bin_name("knet").max_term_width(100))
         .subcommand(commands::validate::Args::augment_args(clap::Command::new("validate")));
     let m = tree.try_get_matches_from(args).ok()?;
     let global = GlobalOpts::from_arg_matches(&m).ok()?;
