@@ -42,7 +42,6 @@
 
 use std::cell::Cell;
 use std::io::Read;
-use std::path::PathBuf;
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -180,7 +179,7 @@ pub fn update_sections() -> Provider {
 /// Recently connected URIs (most recent first), then libvirt's usual ones.
 pub fn uris() -> Provider {
     || {
-        let mut all = recent_uris();
+        let mut all = crate::state::recent_uris();
         for u in ["qemu:///system", "qemu:///session", "test:///default"] {
             if !all.iter().any(|a| a == u) {
                 all.push(u.to_string());
@@ -608,59 +607,6 @@ pub fn names(args: NamesArgs, ctx: &Ctx) -> Result<()> {
     }
     crate::output::print(&s)?;
     Ok(())
-}
-
-// ---------------------------------------------------------------------------
-// Recent URIs.
-
-/// knet's state directory: `$XDG_STATE_HOME/knet`, else `~/.local/state/knet`.
-/// Holds the shell's `history` and the recent `uris`.
-pub fn state_dir() -> Option<PathBuf> {
-    let base = match std::env::var_os("XDG_STATE_HOME").filter(|v| !v.is_empty()) {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(std::env::var_os("HOME").filter(|v| !v.is_empty())?).join(".local/state"),
-    };
-    Some(base.join("knet"))
-}
-
-/// Create `dir` (and missing parents) as 0700, and make it 0700 if it
-/// existed looser: knet's state (URIs, shell history, guest backups) can
-/// name hosts and hold secrets, so it is private to its user.
-pub fn create_private_dir(dir: &std::path::Path) -> std::io::Result<()> {
-    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
-    std::fs::DirBuilder::new().recursive(true).mode(0o700).create(dir)?;
-    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-}
-
-const MAX_URIS: usize = 20;
-
-fn recent_uris() -> Vec<String> {
-    let Some(f) = state_dir().map(|d| d.join("uris")) else { return Vec::new() };
-    std::fs::read_to_string(f).unwrap_or_default().lines().filter(|l| !l.is_empty()).map(str::to_string).collect()
-}
-
-/// Record a URI a connection was just opened to, most recent first. Best
-/// effort: a read-only home or a full disk must not fail the command.
-pub fn remember_uri(uri: &str) {
-    let mut uris = recent_uris();
-    if uris.first().map(String::as_str) == Some(uri) {
-        return;
-    }
-    uris.retain(|u| u != uri);
-    uris.insert(0, uri.to_string());
-    uris.truncate(MAX_URIS);
-    let Some(dir) = state_dir() else { return };
-    if create_private_dir(&dir).is_err() {
-        return;
-    }
-    let tmp = dir.join(format!("uris.{}", std::process::id()));
-    use std::io::Write;
-    use std::os::unix::fs::OpenOptionsExt;
-    let _ = std::fs::remove_file(&tmp);
-    let written = std::fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&tmp).and_then(|mut f| f.write_all((uris.join("\n") + "\n").as_bytes()));
-    if written.is_ok() {
-        let _ = std::fs::rename(&tmp, dir.join("uris"));
-    }
 }
 
 #[cfg(test)]

@@ -100,7 +100,7 @@ impl<'a> Ctx<'a> {
             e
         })?;
         if let (Some(u), true) = (uri, self.remember_uri) {
-            crate::complete::remember_uri(u);
+            crate::state::remember_uri(u);
         }
         Ok(self.conn.get_or_init(|| c).as_ref())
     }
@@ -164,7 +164,7 @@ impl<'a> Ctx<'a> {
         let results: Vec<HostResult<T>> = slots.into_iter().filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner())).collect();
         if self.remember_uri {
             for r in results.iter().filter(|r| r.reached) {
-                crate::complete::remember_uri(&r.host);
+                crate::state::remember_uri(&r.host);
             }
         }
         Ok(results)
@@ -186,7 +186,7 @@ impl<'a> Ctx<'a> {
     pub fn reconnect(&mut self, uri: Option<String>, readonly: bool) -> Result<()> {
         let c = self.connector.open(uri.as_deref(), readonly)?;
         if let (Some(u), true) = (uri.as_deref(), self.remember_uri) {
-            crate::complete::remember_uri(u);
+            crate::state::remember_uri(u);
         }
         self.opts.connect = uri.into_iter().collect();
         self.opts.hosts = None;

@@ -32,6 +32,7 @@ pub mod libvirt;
 pub mod mac;
 pub mod output;
 pub mod shell;
+pub mod state;
 pub mod validate;
 pub mod xml;
 pub mod xpath;

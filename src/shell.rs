@@ -268,7 +268,7 @@ impl<'a> Session<'a> {
             }
         };
         rl.set_helper(Some(ShellHelper));
-        let history = crate::complete::state_dir().map(|d| d.join("history"));
+        let history = crate::state::history_path();
         if let Some(h) = &history {
             let _ = rl.load_history(h);
         }
@@ -331,7 +331,7 @@ impl<'a> Session<'a> {
 
 fn save_history(h: &mut DefaultHistory, path: &std::path::Path) {
     if let Some(dir) = path.parent() {
-        let _ = crate::complete::create_private_dir(dir);
+        let _ = crate::state::create_private_dir(dir);
     }
     let _ = h.save(path);
 }
