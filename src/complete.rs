@@ -45,12 +45,10 @@ use std::io::Read;
 use std::sync::Mutex;
 use std::time::Duration;
 
-use anyhow::Result;
 use clap::{ArgMatches, CommandFactory};
 use clap_complete::engine::CompletionCandidate;
 
 use crate::cli::Cli;
-use crate::context::Ctx;
 use crate::libvirt::Conn;
 
 /// Which objects a name provider offers, by state.
@@ -438,7 +436,7 @@ impl clap_complete::env::EnvCompleter for Shell {
 /// What a live provider asks libvirt; also the arguments of the hidden
 /// `complete-names` command that answers it in a child process.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Query {
+pub enum Query {
     Networks(State),
     Domains(State),
     Macs { domains: Vec<String>, network: Option<String> },
@@ -544,7 +542,7 @@ fn parse_lines(s: &str) -> Vec<(String, Option<String>)> {
 }
 
 /// Answer a query from an open connection. Errors mean no candidates.
-fn answer(conn: &dyn Conn, q: &Query) -> Vec<(String, Option<String>)> {
+pub fn answer(conn: &dyn Conn, q: &Query) -> Vec<(String, Option<String>)> {
     let mut out = match q {
         Query::Networks(s) => conn.network_names(s.active()).unwrap_or_default().into_iter().map(|n| (n, None)).collect(),
         Query::Domains(s) => conn.domain_names(s.active()).unwrap_or_default().into_iter().map(|d| (d, None)).collect(),
@@ -572,41 +570,6 @@ fn answer(conn: &dyn Conn, q: &Query) -> Vec<(String, Option<String>)> {
 /// `(mac, network)` of every `<interface>` in a domain's XML.
 fn domain_macs(xml: &str) -> Vec<(String, Option<String>)> {
     crate::xml::facts::nics(xml).into_iter().filter_map(|n| Some((n.mac?, n.network))).collect()
-}
-
-/// Arguments of the hidden `complete-names` command (the child side of
-/// live completion; not for users).
-#[derive(Debug, clap::Args)]
-pub struct NamesArgs {
-    #[arg(value_parser = ["networks", "domains", "macs"])]
-    pub kind: String,
-    #[arg(long, value_enum, default_value = "all")]
-    pub state: State,
-    #[arg(long)]
-    pub domain: Vec<String>,
-    #[arg(long)]
-    pub network: Option<String>,
-}
-
-/// `knet complete-names`: print `value<TAB>help` lines for a live provider.
-pub fn names(args: NamesArgs, ctx: &Ctx) -> Result<()> {
-    let conn = ctx.conn()?;
-    let q = match args.kind.as_str() {
-        "networks" => Query::Networks(args.state),
-        "domains" => Query::Domains(args.state),
-        _ => Query::Macs { domains: args.domain, network: args.network },
-    };
-    let mut s = String::new();
-    for (v, h) in answer(conn, &q) {
-        s.push_str(&v);
-        if let Some(h) = h {
-            s.push('\t');
-            s.push_str(&h);
-        }
-        s.push('\n');
-    }
-    crate::output::print(&s)?;
-    Ok(())
 }
 
 #[cfg(test)]

@@ -43,6 +43,20 @@ pub struct Ctx<'a> {
     pub remember_uri: bool,
 }
 
+/// A one-host command was given several hosts. A usage error; the
+/// dispatcher (src/commands/mod.rs), which knows which commands take
+/// several, completes the message.
+#[derive(Debug)]
+pub struct OneHostOnly(pub usize);
+
+impl std::fmt::Display for OneHostOnly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "this command works on one host at a time, and {} were given (-c/--hosts)", self.0)
+    }
+}
+
+impl std::error::Error for OneHostOnly {}
+
 /// What one host's work returned in [`Ctx::fan_out`].
 #[derive(Debug)]
 pub struct HostResult<T> {
@@ -123,10 +137,7 @@ impl<'a> Ctx<'a> {
         match self.uris()? {
             [] => Ok(None),
             [one] => Ok(Some(one)),
-            many => Err(Exit::usage(format!(
-                "this command works on one host at a time, and {} were given (-c/--hosts); the commands that take several are list, net-list, domiflist, doctor, domif-convert, net-dhcp-host, net-autostart and net-start",
-                many.len()
-            ))),
+            many => Err(anyhow::Error::new(OneHostOnly(many.len()))),
         }
     }
 

@@ -15,7 +15,6 @@
 //! - [`cli`] and [`output`]: what the user types and what they see.
 
 pub mod backup;
-pub mod assets;
 pub mod cli;
 pub mod complete;
 pub mod commands;

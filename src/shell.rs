@@ -37,10 +37,6 @@ use crate::exit;
 const BANNER: &str = "Welcome to knet, the libvirt networking interactive terminal.\n\n\
 Type:  'help' for help with commands\n       'quit' to quit\n";
 
-/// `knet shell`: no options of its own (the global ones choose the connection).
-#[derive(Debug, clap::Args)]
-pub struct Args {}
-
 // ---------------------------------------------------------------------------
 // Words.
 

@@ -520,13 +520,18 @@ fn diff(p: &Plan) -> String {
     s
 }
 
+pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
+    if args.file.is_some() {
+        return run(args, ctx);
+    }
+    edit::check_target_name(args.target().name()).map_err(|e| Exit::usage(format!("--to-{}: {e}", args.target().kind())))?;
+    fleet(&args, ctx)
+}
+
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     edit::check_target_name(args.target().name()).map_err(|e| Exit::usage(format!("--to-{}: {e}", args.target().kind())))?;
     if let Some(f) = &args.file {
         return run_offline(&args, f);
-    }
-    if ctx.fleet()? {
-        return fleet(&args, ctx);
     }
     let done = convert(&args, ctx)?;
     render(&done, ctx)

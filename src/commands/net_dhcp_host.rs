@@ -145,9 +145,11 @@ fn inputs(args: &Args) -> Result<(Option<String>, Option<Ipv4Addr>)> {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     inputs(&args)?;
-    if !ctx.fleet()? {
-        return on_host(&args, ctx);
-    }
+    on_host(&args, ctx)
+}
+
+pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
+    inputs(&args)?;
     if args.action != Action::List {
         return crate::fleet::each_host(ctx, |h| on_host(&args, h));
     }
