@@ -17,6 +17,7 @@
 
 use std::cell::{Cell, OnceCell};
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -33,7 +34,9 @@ pub const DEFAULT_HOST_JOBS: usize = 16;
 pub struct Ctx<'a> {
     pub opts: GlobalOpts,
     connector: &'a dyn Connector,
-    conn: OnceCell<Box<dyn Conn>>,
+    /// Shared (`Rc`) so the shell's completion can answer from it while
+    /// the line editor runs (src/complete/live.rs).
+    conn: OnceCell<Rc<dyn Conn>>,
     connect_failed: Cell<bool>,
     uris: OnceCell<Vec<String>>,
     /// Set in [`Ctx::fan_out`]'s per-host contexts: this host's label.
@@ -116,7 +119,7 @@ impl<'a> Ctx<'a> {
         if let (Some(u), true) = (uri, self.remember_uri) {
             crate::state::remember_uri(u);
         }
-        Ok(self.conn.get_or_init(|| c).as_ref())
+        Ok(self.conn.get_or_init(|| Rc::from(c)).as_ref())
     }
 
     /// Whether opening the connection failed (virsh then never ran the
@@ -186,6 +189,12 @@ impl<'a> Ctx<'a> {
         self.conn.get().map(|c| c.as_ref())
     }
 
+    /// The open connection as a shared handle (the shell lends it to
+    /// completion); never opens one.
+    pub fn shared_conn(&self) -> Option<Rc<dyn Conn>> {
+        self.conn.get().cloned()
+    }
+
     /// How this context opens connections (the shell makes per-command
     /// contexts with it).
     pub fn connector(&self) -> &'a dyn Connector {
@@ -203,7 +212,7 @@ impl<'a> Ctx<'a> {
         self.opts.hosts = None;
         self.uris = OnceCell::new();
         self.opts.readonly = readonly;
-        self.conn = OnceCell::from(c);
+        self.conn = OnceCell::from(Rc::from(c));
         Ok(())
     }
 

@@ -274,7 +274,7 @@ impl<'a> Session<'a> {
         }
         loop {
             let prompt = self.prompt();
-            let line = match self.ctx.connected() {
+            let line = match self.ctx.shared_conn() {
                 Some(conn) => crate::complete::with_live_conn(conn, || rl.readline(prompt)),
                 None => rl.readline(prompt),
             };
