@@ -56,6 +56,14 @@ pub struct GlobalOpts {
     pub jobs: Option<u16>,
 }
 
+impl GlobalOpts {
+    /// The options as commands see them (src/context.rs knows no clap).
+    pub fn resolve(self) -> crate::context::Options {
+        let GlobalOpts { connect, readonly, quiet, json, hosts, jobs } = self;
+        crate::context::Options { connect, readonly, quiet, json, hosts, jobs }
+    }
+}
+
 pub use crate::commands::Command;
 
 /// Parse the command line, run the command, return the exit code.
@@ -91,7 +99,7 @@ pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
             return e.exit_code();
         }
     };
-    let mut ctx = crate::context::Ctx::new(cli.global, connector);
+    let mut ctx = crate::context::Ctx::new(cli.global.resolve(), connector);
     match cli.command {
         None | Some(Command::Shell(_)) => crate::shell::run(ctx),
         Some(cmd @ Command::CompleteNames(_)) => {
@@ -115,7 +123,7 @@ fn validate_fast_path(args: &[std::ffi::OsString], connector: &dyn crate::libvir
     let m = tree.try_get_matches_from(args).ok()?;
     let global = GlobalOpts::from_arg_matches(&m).ok()?;
     let sub = commands::validate::Args::from_arg_matches(m.subcommand_matches("validate")?).ok()?;
-    let ctx = crate::context::Ctx::new(global, connector);
+    let ctx = crate::context::Ctx::new(global.resolve(), connector);
     Some(run_command(Some("validate"), Command::Validate(sub), &ctx))
 }
 

@@ -23,7 +23,6 @@ use std::sync::Mutex;
 
 use anyhow::{Context as _, Result};
 
-use crate::cli::GlobalOpts;
 use crate::exit::Exit;
 use crate::libvirt::{Conn, Connector};
 
@@ -31,8 +30,23 @@ use crate::libvirt::{Conn, Connector};
 /// small fleet, and no more than this many ssh/TLS sessions for a big one.
 pub const DEFAULT_HOST_JOBS: usize = 16;
 
+/// The global options as a command sees them, resolved from the command
+/// line (src/cli.rs builds them; nothing here knows clap).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `-c` URIs, in order (empty: libvirt's default URI).
+    pub connect: Vec<String>,
+    pub readonly: bool,
+    pub quiet: bool,
+    pub json: bool,
+    /// `--hosts FILE`: more URIs, read when first needed.
+    pub hosts: Option<std::path::PathBuf>,
+    /// `--jobs N`.
+    pub jobs: Option<u16>,
+}
+
 pub struct Ctx<'a> {
-    pub opts: GlobalOpts,
+    pub opts: Options,
     connector: &'a dyn Connector,
     /// Shared (`Rc`) so the shell's completion can answer from it while
     /// the line editor runs (src/complete/live.rs).
@@ -71,7 +85,7 @@ pub struct HostResult<T> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(opts: GlobalOpts, connector: &'a dyn Connector) -> Self {
+    pub fn new(opts: Options, connector: &'a dyn Connector) -> Self {
         Ctx { opts, connector, conn: OnceCell::new(), connect_failed: Cell::new(false), uris: OnceCell::new(), host: None, remember_uri: true }
     }
 
@@ -161,7 +175,7 @@ impl<'a> Ctx<'a> {
         let worker = || loop {
             let i = next.fetch_add(1, Ordering::SeqCst);
             let Some(uri) = uris.get(i) else { break };
-            let one = GlobalOpts { connect: vec![uri.clone()], hosts: None, jobs: None, ..opts.clone() };
+            let one = Options { connect: vec![uri.clone()], hosts: None, jobs: None, ..opts.clone() };
             let mut hctx = Ctx::new(one, connector);
             hctx.host = Some(uri.clone());
             // the recent-URI list is one file: written once, below, not from every thread

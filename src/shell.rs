@@ -233,7 +233,7 @@ impl<'a> Session<'a> {
     fn run_cli(&mut self, name: Option<&str>, cli: Cli) -> i32 {
         let Some(cmd) = cli.command else { return exit::SUCCESS };
         let _guard = crate::interrupt::Guard::new();
-        let g = cli.global;
+        let g = cli.global.resolve();
         let own_conn = !g.connect.is_empty() || (g.readonly && !self.ctx.opts.readonly);
         if own_conn {
             let ctx = Ctx::new(g, self.ctx.connector());
@@ -389,7 +389,7 @@ pub fn try_sequence(err: &clap::Error, connector: &dyn crate::libvirt::Connector
             }
         }
     }
-    let mut s = match Session::open(Ctx::new(cli.global, connector)) {
+    let mut s = match Session::open(Ctx::new(cli.global.resolve(), connector)) {
         Ok(s) => s,
         Err(code) => return Some(code),
     };
