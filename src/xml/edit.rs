@@ -14,6 +14,8 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use super::write;
+
 /// One `<interface>` of a domain, as domiflist and selection see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Interface {
@@ -160,22 +162,6 @@ pub fn splice(src: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
     out
 }
 
-/// Escape an attribute value for either quote style.
-pub fn escape_attr(v: &str) -> String {
-    let mut s = String::with_capacity(v.len());
-    for c in v.chars() {
-        match c {
-            '&' => s.push_str("&amp;"),
-            '<' => s.push_str("&lt;"),
-            '>' => s.push_str("&gt;"),
-            '"' => s.push_str("&quot;"),
-            '\'' => s.push_str("&apos;"),
-            c => s.push(c),
-        }
-    }
-    s
-}
-
 /// End (just past `>`) of the start tag that begins at `start`, and
 /// whether it is self-closing (`/>`). Quoted attribute values are skipped:
 /// `>` is legal inside them.
@@ -255,8 +241,8 @@ fn retarget_edits(xml: &str, n: roxmltree::Node, index: usize, target: &Target) 
     let ty = n.attributes().find(|a| a.name() == "type" && a.namespace().is_none()).ok_or(EditError::NoType(index))?;
     let vr = ty.range_value();
     // keep the document's quoting style: the byte before the value is its quote
-    let q = xml.as_bytes().get(vr.start.wrapping_sub(1)).copied().filter(|b| *b == b'"' || *b == b'\'').unwrap_or(b'\'') as char;
-    let new_source = format!("<source {}={q}{}{q}/>", target.kind(), escape_attr(target.name()));
+    let quote = if xml.as_bytes().get(vr.start.wrapping_sub(1)) == Some(&b'"') { write::Quote::Double } else { write::Quote::Single };
+    let new_source = write::element("source", [(target.kind(), Some(target.name()))], quote);
     let mut edits = vec![(vr, target.kind().to_string())];
     let sources: Vec<_> = n.children().filter(|c| c.has_tag_name("source")).collect();
     if let Some(first) = sources.first() {
