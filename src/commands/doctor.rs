@@ -445,7 +445,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         output::print(&out)?;
     }
     if failed {
-        return Err(Exit::silent(1));
+        return Err(Exit::silent(crate::exit::FAILURE));
     }
     Ok(())
 }
@@ -487,7 +487,7 @@ fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
     let failed = results.iter().any(|h| h.result.as_ref().is_ok_and(|(_, _, r)| r.0.iter().any(|f| f.status == Status::Fail)));
     listed?;
     if failed {
-        return Err(Exit::silent(1));
+        return Err(Exit::silent(crate::exit::FAILURE));
     }
     Ok(())
 }
