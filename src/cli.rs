@@ -71,7 +71,7 @@ pub use crate::commands::Command;
 /// Shared by both binaries; `connector` decides how libvirt is reached.
 pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
     // shell completion (COMPLETE=bash knet -- ...) answers and exits here
-    crate::complete::env_complete();
+    crate::complete::engine::env_complete();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let name = command_name(&args);
     if name.and_then(commands::spec).is_some_and(|s| s.connects) {

@@ -425,10 +425,10 @@ impl Completer for ShellHelper {
             }
         };
         let mut args: Vec<String> = std::iter::once("knet".to_string()).chain(words.into_iter().map(|w| w.text)).collect();
-        crate::complete::set_line(args.clone());
+        crate::complete::engine::set_line(args.clone());
         args.push(current);
         let index = args.len() - 1;
-        let cands = crate::complete::candidates(&mut shell_command(), args.into_iter().map(Into::into).collect(), index);
+        let cands = crate::complete::engine::candidates(&mut shell_command(), args.into_iter().map(Into::into).collect(), index);
         let pairs = cands
             .into_iter()
             .map(|c| {
