@@ -3,6 +3,11 @@
 //! Each command's own arguments live beside its code, in
 //! `src/commands/<command>.rs`, as `pub struct Args`; its `///` comments are
 //! the help text (and the man page).
+//!
+//! The command table itself is src/commands/mod.rs; this file only turns
+//! argv into a parsed command and an exit code. It never runs a command's
+//! logic, never decides which commands connect (the table does), and never
+//! prints except clap's own messages and virsh's failure newline.
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser};
 

@@ -8,7 +8,7 @@
 //! split into words the way virsh splits them ([`split`]) and parsed with the
 //! same clap tree as the command line, so every command knet has works here
 //! with the same options, and tab completion is the same engine as the
-//! shells' (src/complete.rs) plus the shell's own commands (`connect`,
+//! shells' (src/complete/) plus the shell's own commands (`connect`,
 //! `quit`, `exit`).
 //!
 //! The shell always runs in `knet-libvirt`: it asks for the connection

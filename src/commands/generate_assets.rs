@@ -179,7 +179,7 @@ fn render(cmd: &clap::Command, w: &mut Vec<u8>, extra: &str, see_also: &str) -> 
     Ok(())
 }
 
-/// The shell registrations (src/complete.rs) with a header: (file name,
+/// The shell registrations (src/complete/engine.rs) with a header: (file name,
 /// contents), named as each shell's completion directory expects
 /// (bash-completion: `knet`, zsh: `_knet`).
 pub fn completions() -> Result<Vec<(String, String)>> {

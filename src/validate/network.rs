@@ -8,6 +8,8 @@
 //!
 //! Values that fail their type were reported by the structure pass; rules
 //! here skip what they cannot parse instead of reporting it twice.
+//!
+//! Pure: never reads files, libvirt or the host.
 
 use std::collections::HashMap;
 use std::net::IpAddr;

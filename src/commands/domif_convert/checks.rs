@@ -3,6 +3,8 @@
 //! network's own bridge, and has no Wi-Fi uplink. Facts about this machine
 //! come only from src/host.rs (so `KNET_SYSFS_ROOT` and the local-URI rule
 //! apply here as everywhere), and only when the URI is this machine's.
+//!
+//! Never changes anything on the host or in libvirt.
 
 use anyhow::{bail, Result};
 
