@@ -144,10 +144,34 @@ pub fn man_pages() -> Result<Vec<(String, String)>> {
 
     for sub in subs {
         let mut buf = Vec::new();
-        render(&sub, &mut buf, &examples_section(&[sub.get_name()]), "knet(1), virsh(1)")?;
+        let extra = format!("{}{}", examples_section(&[sub.get_name()]), notes_section(sub.get_name()));
+        render(&sub, &mut buf, &extra, "knet(1), virsh(1)")?;
         pages.push((format!("knet-{}.1", sub.get_name()), String::from_utf8(buf)?));
     }
     Ok(pages)
+}
+
+/// What the command table (src/commands/mod.rs) says of a command, for its
+/// page: virsh's twin, several hosts, --json.
+fn notes_section(name: &str) -> String {
+    let Some(spec) = super::spec(name) else { return String::new() };
+    let mut notes = Vec::new();
+    if spec.virsh {
+        notes.push(format!("A virsh command: its options, output and exit status follow virsh {name}, except that usage errors exit 2."));
+    }
+    if spec.many_hosts {
+        notes.push("Works on several hosts at once: give -c more than once, or --hosts FILE (see knet(1)).".to_string());
+    } else if spec.connects {
+        notes.push("Works on one host: refuses several -c or --hosts.".to_string());
+    }
+    if spec.json {
+        notes.push("--json prints machine-readable output.".to_string());
+    }
+    if notes.is_empty() {
+        return String::new();
+    }
+    let paras: Vec<String> = notes.iter().map(|n| roff(n).trim_end().to_string()).collect();
+    format!(".SH NOTES\n{}\n", paras.join("\n.PP\n"))
 }
 
 /// clap_mangen's sections in its order, then EXAMPLES and knet's extra
