@@ -97,7 +97,7 @@ fn check_ip(ipdef: &Ip, sink: &mut Sink) {
                 ),
                 Some("use prefix= for IPv6 (e.g. prefix='64')".into()),
             );
-        } else if let Some(mask) = m.text.parse::<std::net::Ipv4Addr>().ok() {
+        } else if let Ok(mask) = m.text.parse::<std::net::Ipv4Addr>() {
             if ip::netmask_prefix(mask).is_none() {
                 sink.error("netmask-noncontiguous", m.value_at, format!("netmask {} is not contiguous", m.text), Some("a netmask is a run of 1 bits then 0 bits, e.g. 255.255.255.0 (/24) or 255.255.254.0 (/23)".into()));
             }
@@ -440,7 +440,7 @@ pub fn route_rules(r: &crate::xml::network::Route, sink: &mut Sink) {
     let fam = r.family.map_or("ipv4 (no family= given)", |f| f.text);
     for (v, what) in [(Some(av), "address"), (r.gateway, "gateway")] {
         let Some(v) = v else { continue };
-        if let Some(a) = v.text.parse::<std::net::IpAddr>().ok() {
+        if let Ok(a) = v.text.parse::<std::net::IpAddr>() {
             if a.is_ipv6() != v6_family {
                 let help = if a.is_ipv6() {
                     "add family='ipv6' to an IPv6 route"
