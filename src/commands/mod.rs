@@ -1,5 +1,5 @@
 //! Every command knet has: one module per command, named after it
-//! (`net-list` is `net_list.rs`), and [the table](commands) that describes
+//! (`net-list` is `net_list.rs`), and the table (below) that describes
 //! them all once.
 //!
 //! Every module has `pub struct Args` (clap; its `///` comments are the help

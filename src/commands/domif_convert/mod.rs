@@ -16,10 +16,10 @@
 //! no concurrent-change check, no bulk. This command never prints before the
 //! connection is open (see `Ctx::conn`).
 //!
-//! Parts: [`select`] (which guests and NICs), [`plan`] (read-only: the XML
-//! before and after), [`checks`] (is the target usable, from host.rs's
-//! facts), [`apply`] (one guest: backup, define, live/restart, undo),
-//! [`report`] (tables, diffs, JSON), [`fleet`] (several hosts). This file
+//! Parts: `select` (which guests and NICs), `plan` (read-only: the XML
+//! before and after), `checks` (is the target usable, from host.rs's
+//! facts), `apply` (one guest: backup, define, live/restart, undo),
+//! `report` (tables, diffs, JSON), `fleet` (several hosts). This file
 //! is the command: its arguments and the order of work on one host.
 
 mod apply;
