@@ -93,8 +93,12 @@ fn every_command_has_a_documented_json_shape() {
     for sub in knet::cli::Cli::command().get_subcommands().filter(|s| !s.is_hide_set()) {
         assert!(first_words.contains(&sub.get_name()), "README \"JSON\" does not document `{}`", sub.get_name());
     }
-    for w in &first_words {
+    for (cmd, shape) in &doc {
+        let w = cmd.split(' ').next().unwrap();
         assert!(knet::cli::Cli::command().find_subcommand(w).is_some(), "README \"JSON\" documents `{w}`, which knet does not have");
+        // the command table's `json` (which the man page's NOTES print) says the same
+        let spec = knet::commands::spec(w).unwrap_or_else(|| panic!("`{w}` is not in the command table"));
+        assert_eq!(spec.json, *shape != Shape::None, "`{w}`: the command table's json flag disagrees with README \"JSON\"");
     }
 }
 
