@@ -72,6 +72,28 @@ impl GlobalOpts {
 
 pub use crate::commands::Command;
 
+/// The clap tree users meet (parsing, help, man pages, completion): [`Cli`]
+/// with the fleet options shown only where they apply.
+pub fn command() -> clap::Command {
+    hide_fleet_options(Cli::command())
+}
+
+/// `--hosts` and `--jobs` are global so that they parse anywhere on the line,
+/// but only the commands of the table that work on several hosts use them:
+/// every other command's help, man page and completion leaves them out (they
+/// still parse there, and the command refuses several hosts with exit 2).
+/// clap copies a global option into a subcommand only when that subcommand
+/// has none of the same id, so those subcommands get a hidden copy first.
+pub fn hide_fleet_options(mut cmd: clap::Command) -> clap::Command {
+    let hidden: Vec<clap::Arg> = cmd.get_arguments().filter(|a| a.get_id() == "hosts" || a.get_id() == "jobs").map(|a| a.clone().hide(true)).collect();
+    let single: Vec<String> =
+        cmd.get_subcommands().map(|s| s.get_name().to_string()).filter(|n| crate::commands::spec(n).is_none_or(|s| !s.many_hosts)).collect();
+    for name in single {
+        cmd = cmd.mut_subcommand(name, |sub| sub.args(hidden.iter().cloned()));
+    }
+    cmd
+}
+
 /// Parse the command line, run the command, return the exit code.
 ///
 /// Shared by both binaries; `connector` decides how libvirt is reached.
@@ -94,7 +116,7 @@ pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
             return code;
         }
     }
-    let parsed = Cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
+    let parsed = command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
     let (matches, cli) = match parsed {
         Ok(p) => p,
         Err(e) => {

@@ -271,3 +271,12 @@ fn a_quoted_uri_reaches_libvirt_without_its_quotes_in_bash_zsh_and_fish() {
     let want = format!("zsh% knet -c '{node}' net-info beta");
     t.wait_for("the network name", |s| s.lines().any(|l| l.trim_end() == want));
 }
+
+#[test]
+fn fleet_options_are_offered_only_to_commands_that_take_several_hosts() {
+    let st = state_dir();
+    assert_eq!(values(&bash(&["knet", "net-info", "--h"], &[], &st).ok()), ["--help"]);
+    assert_eq!(values(&bash(&["knet", "net-list", "--h"], &[], &st).ok()), ["--hosts", "--help"]);
+    assert_eq!(values(&fish("knet domif-rollback --j", &[], &st).ok()), Vec::<String>::new());
+    assert_eq!(values(&fish("knet domif-convert --j", &[], &st).ok()), ["--jobs"]);
+}

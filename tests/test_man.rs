@@ -1,6 +1,8 @@
-//! The man pages as `man` shows them: every page says what its exit codes
-//! mean (130 included) and where knet keeps its files, every cross-reference
-//! names a page that exists, and no markdown backtick leaks into roff.
+//! Help and man pages as users read them: a command's own options first and
+//! the global ones under their own heading, fleet options only where they
+//! apply; every page says what its exit codes mean (130 included) and where
+//! knet keeps its files, every cross-reference names a page that exists, and
+//! no markdown backtick leaks into roff.
 
 use crate::util::*;
 
@@ -72,5 +74,24 @@ fn cross_references_name_pages_that_exist_and_no_backticks_leak() {
         for dangling in ["see README", "(see README)", "see \"Several hosts\""] {
             assert!(!plain.contains(dangling), "{name}: points to a document outside the man pages: {dangling}");
         }
+    }
+}
+
+#[test]
+fn help_puts_global_options_last_and_fleet_options_only_where_they_apply() {
+    use clap::CommandFactory;
+    for sub in knet::cli::Cli::command().get_subcommands().filter(|s| !s.is_hide_set()) {
+        let name = sub.get_name();
+        let spec = knet::commands::spec(name).unwrap_or_else(|| panic!("{name} is not in the command table"));
+        let help = run(knet().args([name, "--help"])).ok().stdout;
+        let (own, global) = help.split_once("\nGlobal options:\n").unwrap_or_else(|| panic!("{name} --help has no Global options heading:\n{help}"));
+        assert!(global.contains("--connect") && global.contains("--json") && !own.contains("--connect"), "{name} --help:\n{help}");
+        for fleet in ["--hosts", "--jobs"] {
+            assert_eq!(help.contains(fleet), spec.many_hosts, "{name} --help and {fleet}: shown only for commands that work on several hosts:\n{help}");
+        }
+        let page = std::fs::read_to_string(repo().join("man").join(format!("knet-{name}.1"))).unwrap();
+        assert!(page.contains(".SH \"GLOBAL OPTIONS\""), "knet-{name}.1 has no GLOBAL OPTIONS section");
+        // as an option (bold), not as a word in NOTES
+        assert_eq!(page.contains("\\fB\\-\\-hosts\\fR"), spec.many_hosts, "knet-{name}.1 and --hosts");
     }
 }

@@ -15,9 +15,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use clap::CommandFactory;
 
-use crate::cli::Cli;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -174,7 +172,7 @@ one, and reports what it did; running it again finishes the job.
 
 /// Render knet(1) and one page per visible command: (file name, contents).
 pub fn man_pages() -> Result<Vec<(String, String)>> {
-    let mut top = Cli::command().disable_help_subcommand(true);
+    let mut top = crate::cli::command().disable_help_subcommand(true);
     top.build();
     let subs: Vec<clap::Command> = top.get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect();
     let mut pages = Vec::new();

@@ -3,17 +3,15 @@
 //! holds, and knet's filtering of the engine's candidates. Knows nothing of
 //! what an argument offers (src/complete/providers.rs) and never connects.
 
-use clap::CommandFactory;
 use clap_complete::engine::CompletionCandidate;
 
 use super::providers;
-use crate::cli::Cli;
 
 /// Tell the providers which line is being completed: its words, program
 /// name first, WITHOUT the word under the cursor (the shells' and the
 /// interactive shell's line alike).
 pub fn set_line(words: Vec<String>) {
-    let m = if words.is_empty() { None } else { Cli::command().ignore_errors(true).try_get_matches_from(words).ok() };
+    let m = if words.is_empty() { None } else { crate::cli::command().ignore_errors(true).try_get_matches_from(words).ok() };
     providers::set_line(m);
 }
 
@@ -44,7 +42,7 @@ pub fn env_complete() {
         set_line(words);
     }
     let shells: [&dyn clap_complete::env::EnvCompleter; 3] = [&Shell::Bash, &Shell::Zsh, &Shell::Fish];
-    clap_complete::CompleteEnv::with_factory(Cli::command)
+    clap_complete::CompleteEnv::with_factory(crate::cli::command)
         .completer("knet")
         .shells(clap_complete::env::Shells(&shells))
         .complete();
