@@ -5,15 +5,44 @@
 //! a dash line as long as the sum of (width + 3), and a blank line after.
 //! Widths count characters, not bytes.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
+use std::fmt::Write as _;
 use std::io::{self, Write};
+
+/// Text from a file, libvirt or a guest made safe to print on a terminal, as
+/// virsh's tables do (tools/vsh-table.c vshTableSafeEncode): every control
+/// character (C0, DEL, C1) becomes `\xNN` per byte, and a literal `\x` has
+/// its backslash encoded too, so the output cannot be mistaken for an
+/// escape. Everything else, non-ASCII text included, is kept. The one place
+/// knet escapes for the terminal: tables, diagnostics and messages that
+/// quote what they read all call it.
+pub fn escape(s: &str) -> Cow<'_, str> {
+    let needs = |(i, c): (usize, char)| c.is_control() || (c == '\\' && s[i + 1..].starts_with('x'));
+    if !s.char_indices().any(needs) {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len() + 8);
+    for (i, c) in s.char_indices() {
+        if needs((i, c)) {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                let _ = write!(out, "\\x{b:02x}");
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
 
 /// Render a virsh table. With `quiet` it is `virsh -q`'s: no header, no dash
 /// line, no blank line after, and widths from the rows alone (virsh drops the
 /// header row before measuring).
 pub fn table(headers: &[&str], rows: &[Vec<String>], quiet: bool) -> String {
+    let rows: Vec<Vec<Cow<str>>> = rows.iter().map(|r| r.iter().map(|c| escape(c)).collect()).collect();
     let mut widths: Vec<usize> = headers.iter().map(|h| if quiet { 0 } else { h.chars().count() }).collect();
-    for row in rows {
+    for row in &rows {
         for (w, cell) in widths.iter_mut().zip(row) {
             *w = (*w).max(cell.chars().count());
         }
@@ -24,8 +53,8 @@ pub fn table(headers: &[&str], rows: &[Vec<String>], quiet: bool) -> String {
         out.push_str(&"-".repeat(widths.iter().map(|w| w + 3).sum()));
         out.push('\n');
     }
-    for row in rows {
-        table_row(&mut out, &widths, row.iter().map(String::as_str));
+    for row in &rows {
+        table_row(&mut out, &widths, row.iter().map(|c| c.as_ref()));
     }
     if !quiet {
         out.push('\n');
