@@ -18,7 +18,17 @@ use std::io::{self, Write};
 /// knet escapes for the terminal: tables, diagnostics and messages that
 /// quote what they read all call it.
 pub fn escape(s: &str) -> Cow<'_, str> {
-    let needs = |(i, c): (usize, char)| c.is_control() || (c == '\\' && s[i + 1..].starts_with('x'));
+    escape_but(s, &[])
+}
+
+/// [`escape`] for text of several lines (messages, a quoted source line):
+/// line breaks and tabs are kept, every other control character escaped.
+pub fn escape_text(s: &str) -> Cow<'_, str> {
+    escape_but(s, &['\n', '\t'])
+}
+
+fn escape_but<'s>(s: &'s str, keep: &[char]) -> Cow<'s, str> {
+    let needs = |(i, c): (usize, char)| (c.is_control() && !keep.contains(&c)) || (c == '\\' && s[i + 1..].starts_with('x'));
     if !s.char_indices().any(needs) {
         return Cow::Borrowed(s);
     }
@@ -113,5 +123,35 @@ pub fn yes_no(b: bool) -> &'static str {
         "yes"
     } else {
         "no"
+    }
+}
+
+/// "a" or "an" before `word` (by its first letter: the words knet names,
+/// interface kinds like ethernet, bond, vlan, openvswitch, are pronounced
+/// as spelt).
+pub fn article(word: &str) -> &'static str {
+    if word.starts_with(|c: char| "aeiouAEIOU".contains(c)) {
+        "an"
+    } else {
+        "a"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escape_is_virshs_table_encoding() {
+        assert_eq!(escape("plain wörds"), "plain wörds");
+        assert_eq!(escape("a\x1b[31mb\x07"), "a\\x1b[31mb\\x07");
+        assert_eq!(escape("tab\there"), "tab\\x09here");
+        assert_eq!(escape("C1\u{9b}2J"), "C1\\xc2\\x9b2J");
+        // a literal \x would read as an escape: its backslash is encoded
+        assert_eq!(escape("C:\\xdir \\n"), "C:\\x5cxdir \\n");
+        assert_eq!(escape_text("one\n\ttwo\x1b"), "one\n\ttwo\\x1b");
+        let t = table(&["Name"], &[vec!["a\x1bb".into()]], false);
+        assert_eq!(t, " Name\n---------\n a\\x1bb\n\n");
+        assert_eq!((article("ethernet"), article("bond"), article("openvswitch")), ("an", "a", "an"));
     }
 }

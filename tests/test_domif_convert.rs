@@ -258,7 +258,7 @@ fn refuses_impossible_targets_and_unconfirmed_runs_without_touching_guests() {
     let e = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "brnope", "--yes"])).code(1);
     assert!(e.stderr.contains("the host has no bridge 'brnope'"), "{}", e.stderr);
     let e = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "lo", "--yes"])).code(1);
-    assert!(e.stderr.contains("not a bridge"), "{}", e.stderr);
+    assert!(e.stderr.contains("host interface 'lo' is an ethernet interface, not a bridge"), "{}", e.stderr);
     let e = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-network", "nonet", "--yes"])).code(1);
     assert!(e.stderr.contains("failed to get network 'nonet'"), "{}", e.stderr);
     // no terminal, no --yes: refuse instead of hanging

@@ -536,3 +536,15 @@ fn daemon_down_is_a_clear_error_and_changes_nothing() {
     sb.restart_daemon();
     assert_eq!(persistent(&sb), before);
 }
+
+#[test]
+fn control_characters_from_libvirt_are_escaped_as_virsh_does() {
+    let sb = sandbox_with_stock_default();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    // a guest chooses its own DHCP host name: it reaches libvirt's lease file as sent
+    let lease = format!(r#"[{{"ip-address":"192.168.122.70","mac-address":"52:54:00:00:00:70","hostname":"evil\u001b[2J\u0007","expiry-time":{}}}]"#, now + 3600);
+    std::fs::write(sb.dir.join("lib/dnsmasq/virbr0.status"), lease).unwrap();
+    let out = same(&sb, &["net-dhcp-leases", "default"]);
+    assert!(out.stdout.contains("evil\\x1b[2J\\x07"), "{}", out.stdout);
+    assert!(!out.stdout.contains('\x1b'), "{:?}", out.stdout);
+}

@@ -737,3 +737,18 @@ fn fuzz_regressions_stay_fixed() {
     }
     assert!(n > 0, "no regression inputs in {}", dir.display());
 }
+
+#[test]
+fn control_characters_of_a_file_never_reach_the_terminal() {
+    // an ESC sequence (invalid XML) and a C1 CSI (valid XML) in a value
+    let p = temp_xml("ctl.xml", "<network><name>a\u{1b}[2Jb</name></network>\n");
+    let o = validate(&[p.to_str().unwrap()]);
+    let all = format!("{}{}", o.stdout, o.stderr);
+    assert!(all.contains("  <network><name>a\\x1b[2Jb</name></network>\n                  ^\n"), "{all}");
+    assert!(!all.contains('\u{1b}'), "{all:?}");
+    let p = temp_xml("c1.xml", "<network><name>a/\u{9b}2J</name></network>\n");
+    let o = validate(&[p.to_str().unwrap()]);
+    let all = format!("{}{}", o.stdout, o.stderr);
+    assert!(all.contains("a/\\xc2\\x9b2J"), "{all}");
+    assert!(!all.contains('\u{9b}'), "{all:?}");
+}
