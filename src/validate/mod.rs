@@ -157,12 +157,24 @@ impl Report {
     }
 }
 
+impl Report {
+    /// A declared encoding libxml2 does not know, or bytes not valid in it:
+    /// one `xml-encoding` error at byte `at` of `text` (the file as far as
+    /// it could be read).
+    pub fn bad_encoding(file: &str, text: &str, at: usize, message: &str) -> Report {
+        let mut sink = Sink::new(text);
+        sink.error("xml-encoding", at, message.to_string(), Some(crate::xml::encoding::HELP.into()));
+        Report { file: file.to_string(), kind: None, valid: false, diagnostics: sink.diags, source: text.to_string() }
+    }
+}
+
 /// Rules a RelaxNG schema can express: knet's xml-schemas/*.rng refuse a
 /// document exactly when one of these fires (tests/test_validate.rs checks
 /// it with xmllint on the corpus). Everything else is a rule of libvirt's
 /// parser or network driver that no schema states.
 pub const STRUCTURAL_RULES: &[&str] = &[
     "xml-syntax",
+    "xml-encoding",
     "xml-dtd",
     "input-too-large",
     "nesting-too-deep",
