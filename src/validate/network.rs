@@ -268,6 +268,14 @@ fn check_dhcp(d: &Dhcp, sub: Option<&IpSubnet>, sink: &mut Sink) {
                     format!("host name {:?} must start with a letter or digit", n.text),
                     None,
                 );
+            } else if let Some(problem) = crate::dnsmasq::host_name_problem(n.text) {
+                // libvirt stores it, but dnsmasq then gives the guest no name
+                sink.warn(
+                    "dhcp-host-name-dnsmasq",
+                    n.value_at,
+                    format!("host name {:?} {problem}", n.text),
+                    Some("dnsmasq would not give this name to the guest; use letters, digits, '-' and '_' in its first label".into()),
+                );
             }
         }
         if let (Some(ipv), Some(s)) = (h.ip, sub) {

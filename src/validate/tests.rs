@@ -52,6 +52,7 @@ fn cases() -> Vec<(&'static str, String, String)> {
         ("dhcp-host-mac-and-id", ip24("<dhcp><host mac='52:54:00:00:00:01' id='0:4:7:e7:fd:f9:e3:ab:12:34:56:78:9a:bc:de:f0:12:34' ip='192.168.5.5'/></dhcp>"), ip24("<dhcp><host mac='52:54:00:00:00:01' ip='192.168.5.5'/></dhcp>")),
         ("dhcp-host-no-identity", ip24("<dhcp><host ip='192.168.5.5'/></dhcp>"), ip24("<dhcp><host name='a' ip='192.168.5.5'/></dhcp>")),
         ("dhcp-host-identity", ip24("<dhcp><host id='0:4:7:e7:fd:f9:e3:ab:12:34:56:78:9a:bc:de:f0:12:34' ip='192.168.5.5'/></dhcp>"), ip24("<dhcp><host name='a' ip='192.168.5.5'/></dhcp>")),
+        ("dhcp-host-name-dnsmasq", ip24("<dhcp><host mac='52:54:00:00:00:01' name='web;rm' ip='192.168.5.5'/></dhcp>"), ip24("<dhcp><host mac='52:54:00:00:00:01' name='web' ip='192.168.5.5'/></dhcp>")),
         ("dhcp-host-name", ip24("<dhcp><host name='-a' ip='192.168.5.5'/></dhcp>"), ip24("<dhcp><host name='a' ip='192.168.5.5'/></dhcp>")),
         ("dhcp-host-outside-subnet", ip24("<dhcp><host name='a' ip='192.168.6.5'/></dhcp>"), ip24("<dhcp><host name='a' ip='192.168.5.5'/></dhcp>")),
         ("dhcp-host-duplicate-mac", ip24("<dhcp><host mac='52:54:00:00:00:01' ip='192.168.5.5'/><host mac='52:54:00:00:00:01' ip='192.168.5.6'/></dhcp>"), ip24("<dhcp><host mac='52:54:00:00:00:01' ip='192.168.5.5'/><host mac='52:54:00:00:00:02' ip='192.168.5.6'/></dhcp>")),
@@ -131,7 +132,8 @@ fn every_rule_id_in_the_code_has_an_example() {
         let Some(rest) = chunk.strip_prefix("error(").or_else(|| chunk.strip_prefix("warn(")) else { continue };
         let rest = rest.trim_start();
         if let Some(id) = rest.strip_prefix('"').and_then(|r| r.split('"').next()) {
-            if !covered.contains(&id) && !["input-too-large", "nesting-too-deep", "xml-dtd"].contains(&id) && !missing.contains(&id) {
+            // xml-encoding is about bytes, before any text: src/xml/encoding.rs and tests/test_validate.rs show it
+            if !covered.contains(&id) && !["input-too-large", "nesting-too-deep", "xml-dtd", "xml-encoding"].contains(&id) && !missing.contains(&id) {
                 missing.push(id);
             }
         }
