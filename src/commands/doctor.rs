@@ -653,6 +653,26 @@ fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
 mod tests {
     use super::*;
 
+    /// libvirt >= 10.4's own nftables backend (table ip libvirt_network),
+    /// which no daemon of the test machines (libvirt 9.0) creates; and an
+    /// admin's nftables forward chain that drops by policy.
+    #[test]
+    fn libvirts_nftables_backend_and_foreign_drop_chains() {
+        let nft = "table ip libvirt_network {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n\t\tcounter packets 0 bytes 0 jump guest_output\n\t}\n\
+                   \tchain guest_output {\n\t\tip saddr 192.168.122.0/24 iif \"virbr0\" counter packets 0 bytes 0 accept\n\t\tiif \"virbr0\" counter packets 0 bytes 0 reject\n\t}\n\
+                   \tchain guest_input {\n\t\toif \"virbr0\" ip daddr 192.168.122.0/24 ct state established,related counter packets 0 bytes 0 accept\n\t}\n}\n\
+                   table inet filter {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n\t\tiifname \"docker0\" accept\n\t}\n}\n";
+        let fw = Firewall::read(None, Some(nft));
+        assert!(fw.libvirt_accepts("virbr0", "192.168.122.0/24"));
+        assert!(!fw.libvirt_accepts("virbr1", "192.168.122.0/24"));
+        assert!(!fw.libvirt_accepts("virbr0", "192.168.100.0/24"));
+        assert!(!fw.ipt_chains_missing());
+        assert_eq!(fw.nft_drops.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["forward of table inet filter"]);
+        // a flushed libvirt table: nothing accepted
+        let flushed = Firewall::read(None, Some("table ip libvirt_network {\n\tchain guest_output {\n\t}\n}\n"));
+        assert!(!flushed.libvirt_accepts("virbr0", "192.168.122.0/24"));
+    }
+
     // libvirt >= 1.0 refuses to define a multicast MAC, so no daemon can hold
     // one for an integration test; the check still guards older hosts and
     // hand-copied XML
