@@ -105,6 +105,16 @@ pub fn libvirt_dnsmasq_bridges() -> BTreeSet<String> {
     out
 }
 
+/// A bridge that has what libvirt gives its networks' bridges: a MAC of
+/// QEMU/KVM's 52:54:00 range (libvirt generates one per network and sets it
+/// on the bridge) and no port but tun/tap devices (guests' NICs). A host
+/// bridge has its uplink as a port, even when --pin-mac gave it the MAC of
+/// a virtual machine's virtio NIC; a host bridge not yet given a port and a
+/// libvirt network without DNS or DHCP are the cases this cannot tell apart.
+pub fn looks_like_libvirt_bridge(br: &str) -> bool {
+    is_bridge(br) && mac_of(br).is_some_and(|m| m.to_ascii_lowercase().starts_with("52:54:00:")) && bridge_ports(br).iter().all(|p| is_tap(p))
+}
+
 /// Administratively up (IFF_UP in `flags`).
 pub fn is_up(iface: &str) -> bool {
     read_trim(net_dir(iface).join("flags"))

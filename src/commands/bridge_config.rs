@@ -60,8 +60,9 @@ pub enum OnOff {
 /// MAC addresses, so bridging does not work over Wi-Fi; use a NAT or routed
 /// network instead); an uplink that does not exist, is itself a bridge, or is
 /// a tun/tap device (a guest's vnetN); a --bridge that belongs to a libvirt
-/// network (libvirt's virbrN names, or a bridge libvirt's dnsmasq serves) or
-/// that exists and is not a bridge; a name libvirt generates for its own
+/// network (libvirt's virbrN names, a bridge libvirt's dnsmasq serves, or one
+/// with libvirt's 52:54:00 MAC and only guests' taps as ports) or that exists
+/// and is not a bridge; a name libvirt generates for its own
 /// devices (virbrN, vnetN, macvtapN). Warned: an uplink carrying the default
 /// route, since applying the config over a remote session on it cuts the
 /// session.
@@ -386,6 +387,13 @@ fn host_rules(s: &Spec) -> Result<()> {
     if host::libvirt_dnsmasq_bridges().contains(&s.bridge) {
         bail!(
             "{} is the bridge of a running libvirt network (libvirt's dnsmasq serves it): libvirt owns it and tears it down with the network; \
+             use another name such as br0",
+            s.bridge
+        );
+    }
+    if host::looks_like_libvirt_bridge(&s.bridge) {
+        bail!(
+            "{} looks like a libvirt network's bridge (libvirt's 52:54:00 MAC, no port but guests' taps): libvirt owns it; \
              use another name such as br0",
             s.bridge
         );
