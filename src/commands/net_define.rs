@@ -49,7 +49,7 @@ pub(crate) fn define_or_create(args: Args, ctx: &Ctx, create: bool) -> Result<()
     }
     if !args.no_validate {
         for w in overlaps(ctx, &src)? {
-            eprintln!("warning: {w}");
+            eprintln!("warning: {}", output::escape(&w));
         }
     }
     let xml = keep_existing_uuid(ctx, &src);
@@ -83,7 +83,7 @@ fn overlaps(ctx: &Ctx, src: &str) -> Result<Vec<String>> {
         other_bridges.extend(theirs.bridge.clone());
         for a in &me.ipv4 {
             if let Some(b) = theirs.ipv4.iter().find(|b| b.subnet().overlaps(&a.subnet())) {
-                out.push(format!("subnet {} overlaps {} of network '{}': {}", a.subnet(), b.subnet(), output::escape(&n.name), consequence(a.subnet(), b.subnet(), "the other network")));
+                out.push(format!("subnet {} overlaps {} of network '{}': {}", a.subnet(), b.subnet(), n.name, consequence(a.subnet(), b.subnet(), "the other network")));
             }
         }
     }
@@ -95,7 +95,7 @@ fn overlaps(ctx: &Ctx, src: &str) -> Result<Vec<String>> {
             let hits = routes.iter().filter(|r| r.prefix > 0 && Some(&r.iface) != me.bridge.as_ref() && !other_bridges.contains(&r.iface)).filter(|r| Subnet::new(r.dest, r.prefix).overlaps(&a.subnet()));
             for r in hits {
                 let route = Subnet::new(r.dest, r.prefix);
-                out.push(format!("subnet {} overlaps the host route {route} on {}: {}", a.subnet(), output::escape(&r.iface), consequence(a.subnet(), route, "that route")));
+                out.push(format!("subnet {} overlaps the host route {route} on {}: {}", a.subnet(), r.iface, consequence(a.subnet(), route, "that route")));
             }
         }
     }

@@ -145,7 +145,8 @@ fn inputs(args: &Args) -> Result<(Option<String>, Option<Ipv4Addr>)> {
         return Err(Exit::usage("add needs --ip and/or --name"));
     }
     if let Some(problem) = args.name.as_deref().and_then(crate::dnsmasq::host_name_problem) {
-        return Err(Exit::usage(format!("host name '{}' {problem}: dnsmasq would not give it to the guest", output::escape(args.name.as_deref().unwrap_or("")))));
+        // the error printer escapes control characters for the terminal
+        return Err(Exit::usage(format!("host name '{}' {problem}: dnsmasq would not give it to the guest", args.name.as_deref().unwrap_or(""))));
     }
     Ok((mac, ip))
 }
@@ -273,7 +274,7 @@ fn lease_check(args: &Args, ctx: &Ctx, net: &str, mac: Option<&str>, ip: Ipv4Add
     let other = leases.iter().find(|l| l.ip == ip && l.mac.as_deref().map(str::to_ascii_lowercase).as_deref() != mac);
     let Some(l) = other else { return Ok(()) };
     let holder = match (&l.mac, &l.hostname) {
-        (Some(m), Some(h)) => format!("{m} ({})", output::escape(h)),
+        (Some(m), Some(h)) => format!("{m} ({h})"),
         (Some(m), None) => m.clone(),
         (None, _) => l.client_id.clone().unwrap_or_else(|| "another client".into()),
     };
@@ -283,7 +284,8 @@ fn lease_check(args: &Args, ctx: &Ctx, net: &str, mac: Option<&str>, ip: Ipv4Add
              use --replace to reserve it anyway (dnsmasq then refuses that guest's next renewal and gives it another address)"
         );
     }
-    eprintln!("warning: IP {ip} is currently leased to {holder} on network {net}; it keeps the address until its next renewal, which dnsmasq then refuses");
+    let warning = format!("warning: IP {ip} is currently leased to {holder} on network {net}; it keeps the address until its next renewal, which dnsmasq then refuses");
+    eprintln!("{}", output::escape(&warning));
     Ok(())
 }
 

@@ -29,7 +29,8 @@ impl std::fmt::Display for DecodeError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             DecodeError::NotUtf8 { valid_up_to } => write!(f, "the file is not UTF-8 (invalid byte at offset {valid_up_to}) and declares no other encoding"),
-            DecodeError::Unknown { name, .. } => write!(f, "the XML declaration names the encoding '{}', which libxml2 (and so libvirt) does not know", crate::output::escape(name)),
+            // printed through the error printer or a diagnostic, both of which escape
+            DecodeError::Unknown { name, .. } => write!(f, "the XML declaration names the encoding '{name}', which libxml2 (and so libvirt) does not know"),
             DecodeError::Malformed { encoding, text, at } => {
                 let (line, col) = super::LineIndex::new(text).line_col(*at);
                 write!(f, "the file is not valid {encoding}, the encoding it declares (at {line}:{col})")
