@@ -12,6 +12,7 @@ pub mod encoding;
 pub mod facts;
 pub mod interface;
 pub mod network;
+pub mod write;
 
 use roxmltree::{Document, Node, ParsingOptions};
 
