@@ -224,7 +224,7 @@ fn sandbox_with_stock_default() -> Sandbox {
 fn dhcp_host_examples_of_readme_and_man_pages_run_on_the_stock_default_network() {
     let sb = sandbox_with_stock_default();
     let readme = crate::test_readme::readme_commands().into_iter().map(|(no, _, w)| (format!("README.md:{no}"), w));
-    let man = knet::assets::EXAMPLES.iter().map(|(cmd, _, line)| (format!("man page of {cmd}"), knet::shell::split(line).unwrap().concat()));
+    let man = knet::commands::generate_assets::EXAMPLES.iter().map(|(cmd, _, line)| (format!("man page of {cmd}"), knet::shell::split(line).unwrap().concat()));
     let mut ran = 0;
     for (what, words) in readme.chain(man) {
         let dhcp = words.iter().any(|w| w.starts_with("net-dhcp") || w.starts_with("ip-dhcp"));
