@@ -364,7 +364,7 @@ mod tests {
     #[test]
     fn rule_table_round_trips_through_the_script() {
         let r = Rule { domain: "web".into(), proto: "tcp".into(), host_port: 8080, guest_ip: Ipv4Addr::new(192, 168, 122, 10), guest_port: 80, bridge: "virbr0".into() };
-        assert_eq!(read_rules(&script(&[r.clone()])).unwrap(), vec![r]);
+        assert_eq!(read_rules(&script(std::slice::from_ref(&r))).unwrap(), vec![r]);
         assert!(read_rules(&script(&[])).unwrap().is_empty());
         assert!(read_rules("#!/bin/sh\n").is_err());
     }
