@@ -171,7 +171,7 @@ fn every_command_json_parses_with_the_documented_keys_and_reruns_change_nothing(
         ("port-forward", r(&["port-forward", "g00", "--host-port", "8080", "--guest-port", "80", "--hooks-dir", hooks]).twice()),
         ("mac-gen", r(&["mac-gen", "--count", "2"])),
         ("net-new", r(&["net-new", "jsonnew", "--nat"])),
-        ("bridge-config", r(&["bridge-config", "--uplink", "eth7", "--bridge", "br0", "--format", "ifupdown"])),
+        ("bridge-config", r(&["bridge-config", "--uplink", "eth7", "--bridge", "br0", "--format", "ifupdown", "--for-other-host"])),
         ("doctor", Run { codes: &[0, 1], ..r(&["doctor", "default"]) }),
         ("list", r(&["list", "--all"])),
     ];
