@@ -186,7 +186,7 @@ pub fn resolve(guest: &str, uuid: &str, to: Option<&str>) -> Result<PathBuf> {
 
 /// The `<uuid>` of the domain XML in a backup file, if it has one.
 fn uuid_of(path: &Path) -> Option<String> {
-    let xml = fs::read_to_string(path).ok()?;
+    let xml = crate::input::read_text(&path.to_string_lossy()).ok()?;
     let doc = crate::xml::parse(&xml).ok()?;
     let uuid = crate::xml::interface::Domain::read(doc.root_element()).uuid?.text;
     // libvirt prints UUIDs in lower case; a hand-edited file may not

@@ -208,7 +208,7 @@ impl<'a> Ctx<'a> {
 /// `--hosts FILE`: one URI per line; blank lines and `#` comments (whole
 /// line, or after whitespace) ignored.
 fn read_hosts(file: &Path) -> Result<Vec<String>> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read hosts file {}", file.display()))?;
+    let text = crate::input::read_text(&file.to_string_lossy()).with_context(|| format!("cannot read hosts file {}", file.display()))?;
     let uris: Vec<String> = text.lines().filter_map(host_line).map(str::to_string).collect();
     if uris.is_empty() {
         return Err(Exit::usage(format!("hosts file {} lists no URI", file.display())));

@@ -106,7 +106,7 @@ fn daemon_killed_during_net_update_reports_and_changes_nothing() {
 }
 
 fn validate_ok(xml: &str) -> bool {
-    let f = std::env::temp_dir().join(format!("knet-faults-{}.xml", std::process::id()));
+    let f = tempdir_short("knet-faults").join("net.xml");
     std::fs::write(&f, xml).unwrap();
     let ok = run(knet().args(["validate", f.to_str().unwrap()])).code == 0;
     std::fs::remove_file(&f).unwrap();

@@ -17,8 +17,13 @@ use crate::util::*;
 // reaped by wait4 (for its rusage), not Child::wait
 #[allow(clippy::zombie_processes)]
 fn run_measured(cmd: &mut Command, limit: Duration) -> (i32, i64, String) {
+    run_measured_with(cmd, limit, Stdio::null())
+}
+
+#[allow(clippy::zombie_processes)]
+fn run_measured_with(cmd: &mut Command, limit: Duration, stdin: Stdio) -> (i32, i64, String) {
     let err = tempdir_short("knet-sec").join("stderr");
-    let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(std::fs::File::create(&err).unwrap()).spawn().unwrap();
+    let child = cmd.stdin(stdin).stdout(Stdio::null()).stderr(std::fs::File::create(&err).unwrap()).spawn().unwrap();
     let pid = child.id() as i32;
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let d = done.clone();
@@ -42,6 +47,48 @@ fn run_measured(cmd: &mut Command, limit: Duration) -> (i32, i64, String) {
     let stderr = std::fs::read_to_string(&err).unwrap();
     std::fs::remove_dir_all(err.parent().unwrap()).unwrap();
     (code, usage.ru_maxrss, stderr)
+}
+
+/// Every file knet reads goes through one bounded reader: devices and
+/// directories are refused before a byte is read, an endless pipe or
+/// standard input stops at the 10 MiB cap, and memory stays far below
+/// anything the input could grow to.
+#[test]
+fn endless_and_device_inputs_are_refused_with_bounded_memory() {
+    let dir = tempdir_short("knet-inputs");
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["-c", "test:///default", "net-define", "/dev/zero"],
+        vec!["-c", "test:///default", "net-create", "/dev/urandom"],
+        vec!["-c", "test:///default", "net-update", "default", "add", "ip-dhcp-host", "/dev/zero", "--config"],
+        vec!["domif-convert", "--to-bridge", "br0", "--file", "/dev/urandom"],
+        vec!["validate", "/dev/zero"],
+        vec!["--hosts", "/dev/zero", "net-list"],
+        vec!["-c", "test:///default", "net-define", "/tmp"],
+    ];
+    for args in &cases {
+        let (code, rss_kib, stderr) = run_measured(knet().args(args), Duration::from_secs(30));
+        let what = format!("{args:?}: exit {code}, {rss_kib} KiB\n{stderr}");
+        assert!(code == 1 || code == 2, "{what}");
+        assert!(rss_kib < 100 * 1024, "{what}");
+        assert!(stderr.contains("character device") || stderr.contains("Is a directory"), "{what}");
+    }
+    // standard input and pipes stay allowed, and stop at the cap
+    for args in [vec!["-c", "test:///default", "net-define", "-"], vec!["domif-convert", "--to-bridge", "br0", "--file", "-"], vec!["validate", "-"]] {
+        let zero = std::fs::File::open("/dev/zero").unwrap();
+        let (code, rss_kib, stderr) = run_measured_with(knet().args(&args), Duration::from_secs(30), Stdio::from(zero));
+        let what = format!("{args:?} < /dev/zero: exit {code}, {rss_kib} KiB\n{stderr}");
+        assert_eq!(code, 1, "{what}");
+        assert!(rss_kib < 100 * 1024, "{what}");
+        assert!(stderr.contains("larger than 10 MiB"), "{what}");
+    }
+    let mut yes = Command::new("yes").arg("<network>").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let pipe = Stdio::from(yes.stdout.take().unwrap());
+    let (code, rss_kib, stderr) = run_measured_with(knet().args(["-c", "test:///default", "net-create", "/dev/stdin"]), Duration::from_secs(30), pipe);
+    let _ = yes.kill();
+    let _ = yes.wait();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(rss_kib < 100 * 1024 && stderr.contains("larger than 10 MiB"), "{rss_kib} KiB: {stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 fn laughs(root: &str) -> String {

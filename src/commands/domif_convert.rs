@@ -497,11 +497,7 @@ fn summary_rows(reports: &[GuestReport]) -> Vec<Vec<String>> {
 
 /// `--file`: the same edit on a document, no libvirt involved.
 fn run_offline(args: &Args, file: &str) -> Result<()> {
-    let xml = if file == "-" {
-        std::io::read_to_string(std::io::stdin())?
-    } else {
-        std::fs::read_to_string(file).map_err(|e| anyhow!("cannot read {file}: {e}"))?
-    };
+    let xml = crate::input::read_text(file)?;
     let mac = args.mac.as_deref().map(|m| m.parse::<Mac>()).transpose().map_err(|e| Exit::usage(format!("--mac: {e}")))?;
     let plan = plan_guest(file, xml.clone(), args, &args.target(), mac)?;
     let out = match (&plan, args.dry_run) {

@@ -37,7 +37,7 @@ fn restore(ctx: &Ctx, dom: &str, args: &Args) -> Result<String> {
     let conn = ctx.conn()?;
     let info = conn.lookup_domain(dom).map_err(|e| guest::lookup_error(dom, e))?;
     let path = backup::resolve(dom, &info.uuid.to_ascii_lowercase(), args.to.as_deref())?;
-    let xml = std::fs::read_to_string(&path).with_context(|| format!("cannot read backup {}", path.display()))?;
+    let xml = crate::input::read_text(&path.to_string_lossy()).with_context(|| format!("cannot read backup {}", path.display()))?;
     let doc = crate::xml::parse(&xml).map_err(|e| anyhow!(e.describe(&xml))).with_context(|| format!("backup {} is not valid XML", path.display()))?;
     let name = Domain::read(doc.root_element()).name.map_or("", |n| n.text);
     if name != dom {

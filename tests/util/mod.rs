@@ -22,12 +22,57 @@ pub fn virsh() -> Command {
 
 fn clean_env(c: &mut Command) {
     c.env_remove("LIBVIRT_DEFAULT_URI").env("LC_ALL", "C").env_remove("VISUAL").env_remove("EDITOR");
-    // knet remembers connected URIs (for --connect completion): never in the tester's home
-    c.env("XDG_STATE_HOME", std::env::temp_dir().join("knet-test-state"));
+    c.env("XDG_STATE_HOME", state_home());
+}
+
+/// This run's own directory: `/tmp/knet-test-PID`, holding every
+/// [`tempdir_short`] and the default state directory. Removed when the test
+/// binary exits, passed or failed (the harness ends through exit(3), which
+/// runs atexit handlers); directories of earlier runs killed outright are
+/// removed when the next run starts. The first call also points this
+/// process's own XDG_STATE_HOME there, so every child started by any test
+/// (sandbox scripts, shells, tmux) inherits it and nothing ever writes into
+/// the tester's ~/.local/state/knet.
+pub fn run_dir() -> &'static Path {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        remove_stale_run_dirs();
+        let d = PathBuf::from(format!("/tmp/knet-test-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(d.join("state")).unwrap();
+        // std's env lock orders this against every Command spawn
+        std::env::set_var("XDG_STATE_HOME", d.join("state"));
+        extern "C" fn cleanup() {
+            let _ = std::fs::remove_dir_all(format!("/tmp/knet-test-{}", std::process::id()));
+        }
+        // SAFETY: registers a plain extern "C" fn with no captured state.
+        unsafe { libc::atexit(cleanup) };
+        d
+    })
+}
+
+/// The state directory (XDG_STATE_HOME) knet uses in tests that do not make
+/// their own.
+pub fn state_home() -> PathBuf {
+    run_dir().join("state")
+}
+
+fn remove_stale_run_dirs() {
+    let Ok(entries) = std::fs::read_dir("/tmp") else { return };
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.strip_prefix("knet-test-")).and_then(|p| p.parse::<i32>().ok()) else { continue };
+        // SAFETY: kill with signal 0 only checks whether the process exists.
+        let alive = unsafe { libc::kill(pid, 0) } == 0 || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM);
+        if !alive {
+            let _ = std::fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 /// Run and capture; stdin is empty (never a terminal).
 pub fn run(c: &mut Command) -> Out {
+    run_dir();
     let o = c.stdin(std::process::Stdio::null()).output().expect("spawn");
     Out::from(o)
 }
@@ -166,11 +211,12 @@ pub fn sandbox_xml(name: &str) -> PathBuf {
     repo().join("tests/sandbox/xml").join(name)
 }
 
-/// A fresh directory with a short path (unix socket paths are limited).
+/// A fresh directory with a short path (unix socket paths are limited),
+/// inside [`run_dir`] so it is removed with it even when its test fails.
 pub fn tempdir_short(prefix: &str) -> PathBuf {
     use std::sync::atomic::{AtomicU32, Ordering};
     static N: AtomicU32 = AtomicU32::new(0);
-    let d = Path::new("/tmp").join(format!("{prefix}-{}-{}", std::process::id(), N.fetch_add(1, Ordering::SeqCst)));
+    let d = run_dir().join(format!("{prefix}-{}", N.fetch_add(1, Ordering::SeqCst)));
     let _ = std::fs::remove_dir_all(&d);
     std::fs::create_dir_all(&d).unwrap();
     d
