@@ -55,6 +55,9 @@ pub struct HostResult<T> {
 
 impl<'a> Ctx<'a> {
     pub fn new(opts: GlobalOpts, connector: &'a dyn Connector) -> Self {
+        if let Some(t) = opts.timeout {
+            crate::libvirt::set_timeout(std::time::Duration::from_secs(t.into()));
+        }
         Ctx { opts, connector, conn: OnceCell::new(), connect_failed: Cell::new(false), uris: OnceCell::new(), host: None, remember_uri: true }
     }
 
