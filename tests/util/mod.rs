@@ -244,3 +244,55 @@ pub fn assert_knet_parses(words: &[String], what: &str) {
         Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{what}: in its sequence: {e}"));
     }
 }
+
+/// [`run`] with a watchdog: a command still running after `limit` is killed
+/// (by the PID this started) and the test fails as hung. Also how long it
+/// took. `limit` is a generous bound that turns a hang into a failure, not a
+/// speed check.
+pub fn run_within(c: &mut Command, limit: std::time::Duration) -> (Out, std::time::Duration) {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    run_dir();
+    let start = std::time::Instant::now();
+    let child = c.stdin(std::process::Stdio::null()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("spawn");
+    let pid = child.id() as i32;
+    let done = Arc::new(AtomicBool::new(false));
+    let d = done.clone();
+    let dog = std::thread::spawn(move || {
+        while !d.load(Ordering::SeqCst) {
+            if start.elapsed() > limit {
+                // SAFETY: kill(2) of the child this function started and has not reaped yet.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        false
+    });
+    let o = child.wait_with_output().expect("wait");
+    done.store(true, Ordering::SeqCst);
+    let took = start.elapsed();
+    let out = Out::from(o);
+    assert!(!dog.join().unwrap(), "hung: killed after {limit:?}\nstdout:\n{}\nstderr:\n{}", out.stdout, out.stderr);
+    (out, took)
+}
+
+/// A daemon stopped with SIGSTOP (it accepts connections and never
+/// answers, like a hung host) for as long as this lives; SIGCONT on drop,
+/// also when the test fails.
+pub struct Frozen(pub i32);
+
+impl Frozen {
+    pub fn new(pid: i32) -> Frozen {
+        // SAFETY: kill(2) of a daemon the test started (Sandbox::daemon_pid).
+        assert_eq!(unsafe { libc::kill(pid, libc::SIGSTOP) }, 0, "SIGSTOP {pid}");
+        Frozen(pid)
+    }
+}
+
+impl Drop for Frozen {
+    fn drop(&mut self) {
+        // SAFETY: as in Frozen::new.
+        unsafe { libc::kill(self.0, libc::SIGCONT) };
+    }
+}
