@@ -660,6 +660,7 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     // Ctrl-C from here on only raises a flag, read between two guests: a
     // guest is converted (backup, define, live move or restart) or untouched
     let interrupt = crate::interrupt::Guard::new();
+    let host_label = ctx.host().map(|h| format!("{h}: ")).unwrap_or_default();
     let work = |c: &dyn Conn| loop {
         if crate::interrupt::requested() {
             break;
@@ -678,6 +679,9 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
             apply(c, p, args, &target, true)
         };
         bar.inc(1);
+        if r.status == Status::Converted {
+            crate::interrupt::record(format!("{host_label}guest '{}' converted ({}); backup {}", r.guest, r.applied.as_deref().unwrap_or("config"), r.backup.as_deref().unwrap_or("-")));
+        }
         done.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
     };
     // the global --jobs: parallel connections to this one host

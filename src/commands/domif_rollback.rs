@@ -93,6 +93,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         }
         match restore(ctx, d, &args) {
             Ok(p) => {
+                crate::interrupt::record(format!("guest '{d}' restored from {p}"));
                 if !ctx.quiet() {
                     out.push_str(&format!("Domain '{d}' restored from {p}\n"));
                 }

@@ -137,7 +137,7 @@ fn editor_words() -> Result<Vec<String>> {
 fn run_editor(path: &Path) -> Result<bool> {
     use std::os::unix::process::ExitStatusExt;
     let words = editor_words()?;
-    let guard = crate::interrupt::Guard::new();
+    let guard = crate::interrupt::Guard::for_child();
     let status = std::process::Command::new(&words[0])
         .args(&words[1..])
         .arg(path)
