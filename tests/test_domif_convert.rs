@@ -138,11 +138,15 @@ fn bulk_conversion_of_50_guests_and_rollback() {
     // every guest has one backup, private to the user
     for n in &names {
         let dir = state.join("knet/backups").join(n);
-        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
-        assert_eq!(files.len(), 1, "{n}");
+        // the backup and its record (what knet defined)
+        let mut files: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        files.sort();
+        assert_eq!(files.len(), 2, "{n}: {files:?}");
+        assert!(files[0].ends_with(".json") && files[1].ends_with(".xml") && files[0].trim_end_matches(".json") == files[1].trim_end_matches(".xml"), "{files:?}");
         use std::os::unix::fs::PermissionsExt;
-        let meta = files[0].as_ref().unwrap().metadata().unwrap();
-        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        for f in &files {
+            assert_eq!(std::fs::metadata(dir.join(f)).unwrap().permissions().mode() & 0o777, 0o600, "{f}");
+        }
         assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
     }
     let again = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"])).ok();

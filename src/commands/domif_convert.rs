@@ -364,7 +364,7 @@ fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target, reread: boo
             return rep;
         }
     }
-    match backup::save(&plan.guest, &plan.original) {
+    match backup::save(&plan.guest, &plan.original, &backup::Record { made_by: "domif-convert".into(), defined: plan.converted.clone() }) {
         Ok(p) => rep.backup = Some(p.display().to_string()),
         Err(e) => {
             rep.detail = Some(format!("{e:#}; not touched"));
