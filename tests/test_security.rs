@@ -281,3 +281,16 @@ fn domif_convert_refuses_target_names_xml_cannot_carry() {
     }
     std::fs::remove_dir_all(f.parent().unwrap()).unwrap();
 }
+
+/// The tests' own hygiene: whatever a test runs writes knet's state into
+/// this run's private directory (removed at exit), never the tester's
+/// ~/.local/state/knet, and temporary directories live inside it.
+#[test]
+fn tests_keep_state_and_temporary_files_in_their_run_directory() {
+    run(knet().args(["-c", "test:///default", "net-list"])).ok();
+    let uris = std::fs::read_to_string(state_home().join("knet/uris")).unwrap_or_default();
+    assert!(uris.lines().any(|l| l == "test:///default"), "{uris}");
+    assert_eq!(std::env::var_os("XDG_STATE_HOME"), Some(state_home().into_os_string()), "children not started through knet() would use the real state directory");
+    assert!(tempdir_short("knet-x").starts_with(run_dir()));
+    assert!(run_dir().starts_with("/tmp") && run_dir().to_string_lossy().ends_with(&std::process::id().to_string()));
+}
