@@ -184,6 +184,15 @@ fn daemon_killed_mid_bulk_leaves_every_guest_whole_and_a_rerun_finishes() {
     let done = out.stdout.matches(" converted\n").count();
     assert!((2..50).contains(&done), "report should name the guests done before the kill ({done}):\n{}", out.stdout);
     assert!(out.stdout.contains("failed: "), "{}", out.stdout);
+    // once the connection is gone the rest are "not started", not failed one by one
+    let failed = out.stdout.lines().filter(|l| l.contains(" failed: ")).count();
+    let not_started = out.stdout.matches("not started (connection lost)").count();
+    assert_eq!(failed, 1, "{}", out.stdout);
+    assert_eq!(done + failed + not_started, 50, "{}", out.stdout);
+    let summary = format!("lost: {done} converted, 1 failed, {not_started} not started; once it is back, run the same command again to finish");
+    assert!(out.stderr.contains(&summary), "no summary with the next step:
+{}", out.stderr);
+    assert!(out.stderr.contains("or undo the conversions with: knet -c ") && out.stderr.contains(" domif-rollback --yes g00 "), "{}", out.stderr);
 
     sb.restart_daemon();
     let mut converted_now = 0;

@@ -573,3 +573,40 @@ fn ctrl_c_twice_while_a_frozen_host_blocks_a_conversion() {
         }
     }
 }
+
+/// A conversion that cannot be made writes no backup: with -r it is refused
+/// before anything is written; on the read-only socket libvirt refuses each
+/// define, and the backup taken for it is removed again. --dry-run works.
+#[test]
+fn read_only_conversions_leave_no_backup() {
+    let sb = host();
+    let names = define_guests(&sb, 2);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+    let state = state_dir(&sb);
+    let ro_uri = sb.uri.replace("/libvirt-sock", "/libvirt-sock-ro");
+    let backups = || -> Vec<String> {
+        let mut v = Vec::new();
+        for d in std::fs::read_dir(state.join("knet/backups")).map(|d| d.flatten().collect::<Vec<_>>()).unwrap_or_default() {
+            v.extend(std::fs::read_dir(d.path()).unwrap().flatten().map(|e| e.path().display().to_string()));
+        }
+        v
+    };
+    for (uri, flag) in [(&sb.uri, Some("-r")), (&ro_uri, Some("-r")), (&ro_uri, None)] {
+        let mut c = knet();
+        c.env("XDG_STATE_HOME", &state).args(["-c", uri]).args(flag);
+        let out = run(c.args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"])).code(1);
+        if flag.is_some() {
+            assert!(out.stderr.contains("read-only (-r)") && out.stderr.contains("nothing was changed"), "{}", out.stderr);
+        } else {
+            assert_eq!(out.stdout.matches("read only access prevents").count(), 2, "{}", out.stdout);
+        }
+        assert_eq!(backups(), Vec::<String>::new(), "{uri} {flag:?}: a backup of a change that was not made");
+        let mut c = knet();
+        c.env("XDG_STATE_HOME", &state).args(["-c", uri]).args(flag);
+        let out = run(c.args(["domif-convert", "--all", "--to-bridge", "br0", "--dry-run"])).ok();
+        assert!(out.stdout.contains("+    <interface type='bridge'>"), "{}", out.stdout);
+    }
+    for (n, b) in names.iter().zip(&before) {
+        assert_eq!(&inactive_xml(&sb, n), b);
+    }
+}

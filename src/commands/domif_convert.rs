@@ -385,12 +385,23 @@ fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target, reread: boo
         plan.active
     };
     if let Err(e) = conn.define_domain(&plan.converted) {
-        rep.detail = Some(format!("define refused: {e}; not touched"));
+        // libvirt answered "no": nothing changed, and a backup of an
+        // unchanged guest would pass for the state before a change. With
+        // the connection gone the define may have happened: keep it.
+        if conn.alive() {
+            discard(&mut rep);
+            rep.detail = Some(format!("define refused: {e}; not touched"));
+        } else {
+            rep.detail = Some(format!("define failed: {e}; the connection was lost, so the guest is either untouched or converted (the backup is kept)"));
+        }
         return rep;
     }
-    let restore = |why: String| -> String {
+    let restore = |why: String, rep: &mut GuestReport| -> String {
         match conn.define_domain(&plan.original) {
-            Ok(_) => format!("{why}; persistent config restored"),
+            Ok(_) => {
+                discard(rep);
+                format!("{why}; persistent config restored")
+            }
             Err(e) => format!("{why}; restoring the persistent config ALSO failed ({e}): use domif-rollback"),
         }
     };
@@ -399,7 +410,7 @@ fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target, reread: boo
         let live_xml = match conn.domain_xml(&plan.guest, false) {
             Ok(x) => x,
             Err(e) => {
-                rep.detail = Some(restore(format!("cannot read the running guest: {e}")));
+                rep.detail = Some(restore(format!("cannot read the running guest: {e}"), &mut rep));
                 return rep;
             }
         };
@@ -412,7 +423,7 @@ fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target, reread: boo
                         let _ = move_back(conn, &plan.guest, done.mac.as_deref().unwrap_or_default(), &from);
                     }
                 }
-                rep.detail = Some(restore(format!("live update of NIC {mac} refused: {e:#}")));
+                rep.detail = Some(restore(format!("live update of NIC {mac} refused: {e:#}"), &mut rep));
                 return rep;
             }
         }
@@ -427,6 +438,13 @@ fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target, reread: boo
     }
     rep.status = Status::Converted;
     rep
+}
+
+/// Drop the backup taken for a change that was not made (see [`backup::discard`]).
+fn discard(rep: &mut GuestReport) {
+    if let Some(b) = rep.backup.take() {
+        backup::discard(std::path::Path::new(&b));
+    }
 }
 
 /// Move a NIC of the running guest back to `from`, reading its current live XML.
@@ -482,7 +500,7 @@ fn summary_rows(reports: &[GuestReport]) -> Vec<Vec<String>> {
             (Status::NothingToConvert, _) => "nothing to convert".to_string(),
             (Status::Skipped, d) => format!("skipped: {}", d.as_deref().unwrap_or("")),
             (Status::Failed, d) => format!("failed: {}", d.as_deref().unwrap_or("")),
-            (Status::NotStarted, _) => "not started (Ctrl-C)".to_string(),
+            (Status::NotStarted, d) => format!("not started ({})", d.as_deref().unwrap_or("Ctrl-C")),
         };
         let applied = r.applied.clone().filter(|_| r.status == Status::Converted).unwrap_or_else(|| "-".into());
         if r.nics.is_empty() {
@@ -538,6 +556,8 @@ struct Done {
     nothing_planned: bool,
     /// Ctrl-C stopped the run between two guests.
     interrupted: bool,
+    /// The connection was lost: the guests after it were not started.
+    lost: bool,
 }
 
 impl Done {
@@ -572,6 +592,9 @@ fn render(done: &Done, ctx: &Ctx) -> Result<()> {
         eprintln!("{}", interrupted(&done.reports));
         return Err(crate::interrupt::cancelled());
     }
+    if done.lost {
+        eprintln!("{}", lost_connection(ctx.uris().ok().and_then(|u| u.first()).map(String::as_str), &done.reports));
+    }
     if done.ok() {
         Ok(())
     } else {
@@ -587,6 +610,22 @@ fn interrupted<'a>(reports: impl IntoIterator<Item = &'a GuestReport> + Clone) -
         count(Status::Converted),
         count(Status::NotStarted)
     )
+}
+
+/// After the connection to a host was lost mid-run: what was done, and the
+/// commands that finish the job or undo it.
+fn lost_connection(uri: Option<&str>, reports: &[GuestReport]) -> String {
+    let c = uri.map(|u| format!("-c {} ", shell_words::quote(u))).unwrap_or_default();
+    let done: Vec<String> = reports.iter().filter(|r| r.status == Status::Converted).map(|r| shell_words::quote(&r.guest).into_owned()).collect();
+    let mut s = format!(
+        "Connection to the hypervisor{} lost: {}; once it is back, run the same command again to finish (converted guests are skipped)",
+        uri.map(|u| format!(" {u}")).unwrap_or_default(),
+        counts(reports)
+    );
+    if !done.is_empty() {
+        s.push_str(&format!(", or undo the conversions with: knet {c}domif-rollback --yes {}", done.join(" ")));
+    }
+    s
 }
 
 /// `--dry-run`: every plan's diff.
@@ -637,7 +676,11 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     }
 
     if args.dry_run {
-        return Ok(Done { reports, nothing_planned: plans.is_empty(), preview: Some(plans), interrupted: false });
+        return Ok(Done { reports, nothing_planned: plans.is_empty(), preview: Some(plans), interrupted: false, lost: false });
+    }
+    if ctx.opts.readonly {
+        // checked before any backup is written: no backup for a change that cannot be made
+        bail!("the connection is read-only (-r): domif-convert changes guests; nothing was changed (see the changes with --dry-run)");
     }
 
     if !plans.is_empty() && !args.yes && !confirm(&plans, &target)? {
@@ -661,8 +704,9 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     // guest is converted (backup, define, live move or restart) or untouched
     let interrupt = crate::interrupt::Guard::new();
     let host_label = ctx.host().map(|h| format!("{h}: ")).unwrap_or_default();
+    let lost = std::sync::atomic::AtomicBool::new(false);
     let work = |c: &dyn Conn| loop {
-        if crate::interrupt::requested() {
+        if crate::interrupt::requested() || lost.load(Ordering::SeqCst) {
             break;
         }
         let i = next.fetch_add(1, Ordering::SeqCst);
@@ -682,7 +726,13 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
         if r.status == Status::Converted {
             crate::interrupt::record(format!("{host_label}guest '{}' converted ({}); backup {}", r.guest, r.applied.as_deref().unwrap_or("config"), r.backup.as_deref().unwrap_or("-")));
         }
+        let failed = !r.ok();
         done.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
+        if failed && !c.alive() {
+            // every later guest would fail the same way: they are "not started"
+            lost.store(true, Ordering::SeqCst);
+            break;
+        }
     };
     // the global --jobs: parallel connections to this one host
     let jobs = usize::from(ctx.opts.jobs.unwrap_or(1)).min(total.max(1));
@@ -705,12 +755,14 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     }
     let mut applied = done.into_inner().unwrap_or_else(|e| e.into_inner());
     let interrupted = crate::interrupt::requested();
+    let lost = lost.into_inner();
     drop(interrupt);
-    if interrupted {
+    if interrupted || lost {
         let started: std::collections::HashSet<usize> = applied.iter().map(|(i, _)| *i).collect();
         for i in (0..total).filter(|i| !started.contains(i)) {
             let guest = if one_pass { info_of(&names[i]).map_or_else(|| names[i].clone(), |d| d.name) } else { plans[i].guest.clone() };
-            let mut r = GuestReport::new(&guest, Status::NotStarted, None);
+            let why = (!interrupted).then(|| "connection lost".to_string());
+            let mut r = GuestReport::new(&guest, Status::NotStarted, why);
             if !one_pass {
                 r.nics = plans[i].nics.clone();
             }
@@ -723,7 +775,7 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     reports.sort_by_key(|r| order.get(&r.guest).copied().unwrap_or(usize::MAX));
 
     let nothing_planned = reports.iter().all(|r| r.status == Status::NothingToConvert);
-    Ok(Done { reports, nothing_planned, preview: None, interrupted })
+    Ok(Done { reports, nothing_planned, preview: None, interrupted, lost })
 }
 
 /// Usage errors, before any host is touched; the parsed --mac.
@@ -768,6 +820,7 @@ fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
         output::print(&output::table(&["Host", "Guest", "MAC", "From", "To", "Applied", "Result"], &rows, ctx.quiet()))?;
     }
     let stopped = crate::interrupt::requested().then(|| interrupted(results.iter().filter_map(|r| r.result.as_ref().ok()).flat_map(|d| &d.reports)));
+    let lost: Vec<String> = results.iter().filter_map(|r| r.result.as_ref().ok().filter(|d| d.lost).map(|d| lost_connection(Some(&r.host), &d.reports))).collect();
     let outcomes: Vec<HostResult<Outcome>> = results
         .into_iter()
         .map(|r| HostResult {
@@ -777,6 +830,9 @@ fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
         })
         .collect();
     let summary = crate::fleet::summary(ctx, &outcomes);
+    for msg in lost {
+        eprintln!("{msg}");
+    }
     if let Some(msg) = stopped {
         eprintln!("{msg}");
         return Err(crate::interrupt::cancelled());
