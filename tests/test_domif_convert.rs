@@ -475,3 +475,32 @@ fn rollback_selections_and_several_hosts() {
         }
     }
 }
+
+/// A rollback whose config restore worked but whose live move did not (the
+/// NAT network is down) says so and names the command that finishes; that
+/// rerun moves the running NIC without undoing anything.
+#[test]
+fn rollback_reports_a_config_restored_without_the_running_guest_and_a_rerun_finishes() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let names = define_guests(&sb, 1);
+    let vm = names[0].as_str();
+    let original = inactive_xml(&sb, vm);
+    run(sb.virsh().args(["start", "--paused", vm])).ok();
+    run(knet_in(&sb, &state).args(["domif-convert", vm, "--to-bridge", "br0", "--live", "--yes"])).ok();
+    run(sb.virsh().args(["net-destroy", "default"])).ok();
+    let out = run(knet_in(&sb, &state).args(["domif-rollback", vm, "--live"])).code(1);
+    assert!(out.stderr.contains(&format!("guest '{vm}': config restored from ")) && out.stderr.contains("but the running guest was not"), "{}", out.stderr);
+    assert!(out.stderr.contains(&format!("to finish, run: knet domif-rollback --live {vm}")), "{}", out.stderr);
+    assert_eq!(inactive_xml(&sb, vm), original);
+    let live = run(sb.virsh().args(["dumpxml", vm])).ok().stdout;
+    assert!(live.contains("<source bridge='br0'/>"), "{live}");
+
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    let out = run(knet_in(&sb, &state).args(["domif-rollback", vm, "--live"])).ok();
+    assert!(out.stdout.contains("restored from"), "{}", out.stdout);
+    assert_eq!(inactive_xml(&sb, vm), original);
+    let live = run(sb.virsh().args(["dumpxml", vm])).ok().stdout;
+    assert!(live.contains("<source network='default'"), "{live}");
+    run(sb.virsh().args(["destroy", vm])).ok();
+}

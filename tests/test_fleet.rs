@@ -395,6 +395,8 @@ fn a_daemon_frozen_mid_conversion_is_detected_by_keepalive() {
     for n in &good_names {
         assert!(out.stdout.lines().any(|r| r.contains(&format!(" {n} ")) && r.ends_with("converted")), "{n}: {}", out.stdout);
     }
+    assert!(out.stdout.contains("not started (connection lost)"), "{}", out.stdout);
+    assert!(out.stderr.contains(&format!("Connection to the hypervisor {} lost: ", hung.uri)) && out.stderr.contains("run the same command again to finish"), "{}", out.stderr);
     drop(frozen);
     // every guest of the frozen host whole, and the report agrees with libvirt
     let mut done = 0;
