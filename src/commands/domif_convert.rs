@@ -47,7 +47,10 @@ use crate::xml::edit::{self, Target};
 ///
 /// Ctrl-C stops the run between two guests, never inside one: the guests
 /// done are converted, the rest untouched and listed as "not started";
-/// exit status 130. Running the same command again finishes the job.
+/// exit status 130. Running the same command again finishes the job. When
+/// the connection is lost (the daemon died or stopped answering within
+/// --timeout), the remaining guests are "not started" too, and a summary
+/// names the command that finishes the job and the one that undoes it.
 #[derive(Debug, clap::Args)]
 #[command(group(ArgGroup::new("to").required(true).args(["to_bridge", "to_network"])))]
 pub struct Args {
