@@ -216,6 +216,8 @@ impl<'a> Session<'a> {
                 let uri = sub.get_one::<String>("name").cloned();
                 // the global -r/--readonly, as virsh's `connect --readonly`
                 let ro = sub.get_flag("readonly") || m.get_flag("readonly");
+                // Ctrl-C while connecting to a host that never answers ends the attempt, not the session
+                let _guard = crate::interrupt::Guard::new();
                 Flow::Continue(match self.ctx.reconnect(uri, ro) {
                     Ok(()) => exit::SUCCESS,
                     Err(e) => exit::report(&e),
