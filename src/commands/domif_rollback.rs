@@ -156,8 +156,9 @@ fn restore(conn: &dyn Conn, plan: &Plan, args: &Args) -> Outcome {
             Err(e) => return Outcome::Failed(e.context(format!("cannot back up guest '{dom}''s current config; nothing was changed"))),
         };
         if let Err(e) = conn.define_domain(&plan.xml) {
-            if e.is(crate::libvirt::code::OPERATION_DENIED) {
-                // refused outright: nothing changed, so nothing was overwritten
+            if conn.alive() {
+                // libvirt answered "no": nothing was overwritten. With the
+                // connection gone the define may have happened: keep the copy.
                 backup::discard(&saved);
             }
             return Outcome::Failed(anyhow::Error::new(e).context(format!("cannot restore guest '{dom}' from {shown}")));
