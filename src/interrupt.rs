@@ -68,20 +68,24 @@ fn start_watcher() {
     static STARTED: std::sync::Once = std::sync::Once::new();
     STARTED.call_once(|| {
         let _ = std::thread::Builder::new().name("knet-interrupt".into()).spawn(|| {
-            let mut told = 0;
+            // ticks since the first press, and the presses counted when the notice was shown
+            let (mut ticks, mut noticed) = (0, None);
             loop {
                 std::thread::sleep(std::time::Duration::from_millis(50));
                 let presses = PRESSES.load(Ordering::SeqCst);
                 if DEPTH.load(Ordering::SeqCst) == 0 || CHILD_GUARDS.load(Ordering::SeqCst) > 0 || presses == 0 {
-                    told = 0;
+                    (ticks, noticed) = (0, None);
                     continue;
                 }
-                if presses >= 2 {
+                // only a press after the notice escapes: a quick double tap
+                // during a command that stops on its own must not
+                if noticed.is_some_and(|n| presses > n) {
                     escape();
                 }
-                told += 1;
+                ticks += 1;
                 // a command that stops between two objects ends well within this
-                if told == 20 {
+                if ticks == 20 {
+                    noticed = Some(presses);
                     eprintln!(
                         "Stopping after the current step (a host that does not answer is given up within {} s); press Ctrl-C again to quit at once",
                         crate::libvirt::timeout().as_secs()
