@@ -25,7 +25,7 @@
 //!
 //! A libvirt call can block (a host that stopped answering) until libvirt's
 //! keepalive gives up on it, within `--timeout`. So the flag is not all:
-//! while a guard is alive, a watcher thread tells the user at once that
+//! while a guard is alive, a watcher thread tells the user within a second that
 //! knet is stopping after the current step, and a Ctrl-C after that ends the
 //! process without waiting, after printing every change the command
 //! [`record`]ed so far (what was already changed is always reported).
