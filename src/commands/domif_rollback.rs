@@ -300,6 +300,19 @@ fn confirm(plans: &[Plan], args: &Args) -> Result<bool> {
     Ok(dialoguer::Confirm::new().with_prompt(format!("Restore {} guest(s) from these backups?", plans.len())).default(false).interact()?)
 }
 
+/// Several hosts: each host restores its own guests (one connection each);
+/// --yes is required, as no one question fits every host's guests.
+pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
+    if args.list {
+        return run(args, ctx);
+    }
+    check_usage(&args)?;
+    if !args.yes {
+        return Err(Exit::usage("refusing to restore guests on several hosts without --yes"));
+    }
+    crate::fleet::each_host(ctx, |h| one_host(&args, h))
+}
+
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     if args.list {
         if args.domains.is_empty() {
@@ -321,12 +334,6 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         return Ok(());
     }
     check_usage(&args)?;
-    if ctx.fleet()? {
-        if !args.yes {
-            return Err(Exit::usage("refusing to restore guests on several hosts without --yes"));
-        }
-        return crate::fleet::each_host(ctx, |h| one_host(&args, h));
-    }
     one_host(&args, ctx)
 }
 
@@ -348,7 +355,7 @@ fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
     }
     if !confirm(&plans, args)? {
         eprintln!("Aborted: no guest was changed.");
-        return Err(Exit::silent(1));
+        return Err(Exit::silent(crate::exit::FAILURE));
     }
     let mut out = String::new();
     let (mut restored, mut live_failed) = (0, Vec::new());
@@ -413,7 +420,7 @@ fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
         s.push_str(&format!("; to finish, run: knet domif-rollback {}{}", if args.live { "--live " } else { "" }, pending.join(" ")));
     }
     eprintln!("{s}");
-    Err(Exit::silent(1))
+    Err(Exit::silent(crate::exit::FAILURE))
 }
 
 #[cfg(test)]
