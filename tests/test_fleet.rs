@@ -287,6 +287,18 @@ fn a_qemu_tcp_host_beside_a_local_socket() {
             assert!(inactive_xml(sb, g).contains("<source bridge='br0'/>"), "{g}");
         }
     }
+    // the TCP host stops answering: named within the deadline, the other listed
+    let frozen = Frozen::new(tcp.daemon_pid());
+    let xdg = format!("XDG_STATE_HOME={}", state.display());
+    // coreutils' timeout only turns a hang into a failure
+    let v = ["timeout", "60", "env", "LC_ALL=C", &xdg, concat!("KNET_LIBVIRT_BIN=", env!("CARGO_BIN_EXE_knet-libvirt")), env!("CARGO_BIN_EXE_knet"), "--timeout", "2", "-c", remote, "-c", &unix.uri, "list", "--all", "--name"];
+    let out = tcp.exec(&v);
+    drop(frozen);
+    assert_eq!(out.code, 1, "{out:?}");
+    for g in &unix_guests {
+        assert!(out.stdout.contains(&format!("{} {g}\n", unix.uri)), "{}", out.stdout);
+    }
+    assert!(out.stderr.contains(&format!("error: {remote}: failed to connect to the hypervisor: no answer within 2 s")), "{}", out.stderr);
 }
 
 #[test]
