@@ -10,7 +10,8 @@
 //! - regular files, pipes and FIFOs (`<(cmd)` process substitution) and
 //!   standard input (`-`, `/dev/stdin`, even when that is a terminal) are
 //!   read; directories, sockets and devices are refused before anything is
-//!   read from them (opening some devices already has effects);
+//!   read from them (opening some devices already has effects); a FIFO
+//!   nobody writes to reads as empty instead of blocking the open forever;
 //! - errors read like virsh's virFileReadAll: `Failed to open file 'X': ...`.
 //!
 //! This module never interprets what it reads (XML parsing is `crate::xml`)
@@ -19,7 +20,8 @@
 
 use std::fmt;
 use std::io::Read;
-use std::os::unix::fs::{FileTypeExt, MetadataExt};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::{FileTypeExt, MetadataExt, OpenOptionsExt};
 
 pub use crate::xml::MAX_INPUT;
 
@@ -79,7 +81,16 @@ pub fn read_bytes(path: &str) -> Result<Vec<u8>, InputError> {
         // rewinds, a terminal becomes the controlling one)
         let meta = std::fs::metadata(path).map_err(|e| io("open", e))?;
         check_kind(path, &meta)?;
-        let f = std::fs::File::open(path).map_err(|e| io("open", e))?;
+        // O_NONBLOCK: opening a FIFO nobody writes to would otherwise wait
+        // forever; reads then block as usual (and end at once, empty, when
+        // there is no writer)
+        let f = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(|e| io("open", e))?;
+        // SAFETY: fcntl on the descriptor `f` owns; failure is checked.
+        let fd = f.as_raw_fd();
+        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+        if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
+            return Err(io("open", std::io::Error::last_os_error()));
+        }
         // the path may have been swapped between stat and open
         let meta = f.metadata().map_err(|e| io("open", e))?;
         check_kind(path, &meta)?;
@@ -162,5 +173,15 @@ mod tests {
         assert!(matches!(read_bytes(p.to_str().unwrap()), Err(InputError::TooLarge { .. })));
         std::fs::write(&p, vec![b'x'; MAX_INPUT]).unwrap();
         assert_eq!(read_bytes(p.to_str().unwrap()).unwrap().len(), MAX_INPUT);
+    }
+
+    #[test]
+    fn a_fifo_nobody_writes_to_reads_as_empty_instead_of_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("fifo");
+        let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo on a fresh path in a private directory.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        assert_eq!(read_bytes(p.to_str().unwrap()).unwrap(), b"");
     }
 }
