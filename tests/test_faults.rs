@@ -610,3 +610,53 @@ fn read_only_conversions_leave_no_backup() {
         assert_eq!(&inactive_xml(&sb, n), b);
     }
 }
+
+/// The daemon dies in the middle of a bulk rollback: the rest are "not
+/// started", the summary names the command that finishes, and that command
+/// (once the daemon is back) restores every guest.
+#[test]
+fn daemon_killed_mid_rollback_reports_and_a_rerun_finishes() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let names = define_guests(&sb, 50);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+    run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"])).ok();
+    let pid = sb.daemon_pid();
+    let backups = state.join("knet/backups");
+    // a rollback's own copies appear as a second .xml in a guest's directory
+    let watcher = std::thread::spawn(move || {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(60) {
+            let copies = std::fs::read_dir(&backups).map(|d| d.flatten().filter(|g| std::fs::read_dir(g.path()).map(|f| f.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "xml")).count()).unwrap_or(0) >= 2).count()).unwrap_or(0);
+            if copies >= 3 {
+                signal(pid, libc::SIGKILL);
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        false
+    });
+    let out = run(knet_in(&sb, &state).arg("domif-rollback").args(&names));
+    assert!(watcher.join().unwrap(), "the rollback never started");
+    assert_eq!(out.code, 1, "{out:?}");
+    let restored = out.stdout.matches(" restored from ").count();
+    assert!(out.stderr.contains(&format!("Rollback: {restored} restored")), "{}", out.stderr);
+    assert!(out.stderr.contains("not started (the connection was lost); to finish, run: knet domif-rollback "), "{}", out.stderr);
+    // the finishing command names exactly the guests not reported restored
+    let finish: Vec<&str> = out.stderr.split("to finish, run: knet domif-rollback ").nth(1).unwrap().split_whitespace().collect();
+    for n in &names {
+        let done = out.stdout.contains(&format!("Domain '{n}' restored from "));
+        assert_ne!(done, finish.contains(&n.as_str()), "{n}: {}", out.stderr);
+    }
+    sb.restart_daemon();
+    for (n, b) in names.iter().zip(&before) {
+        let now = inactive_xml(&sb, n);
+        assert!(now == *b || now == converted(b), "{n}: half-restored");
+    }
+    // the daemon restarted in a fresh namespace: the bridges come back as a host's would
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    run(knet_in(&sb, &state).arg("domif-rollback").args(&names)).ok();
+    for (n, b) in names.iter().zip(&before) {
+        assert_eq!(&inactive_xml(&sb, n), b, "{n} after the rerun");
+    }
+}

@@ -117,8 +117,11 @@ fn check(conn: &dyn Conn, dom: &str, args: &Args) -> Result<Plan> {
     if !args.force && !same_xml(&current, &xml) {
         // what knet itself defined last: anything else is someone's later work
         let latest = backup::newest(dom, &uuid, |_| true)?;
+        // the state before that last change counts too: it is where a
+        // change that never reached libvirt (the connection died) left it
+        let before_latest = || crate::input::read_text(&latest.to_string_lossy()).is_ok_and(|b| same_xml(&b, &current));
         match backup::record_of(&latest) {
-            Some(r) if same_xml(&r.defined, &current) => {}
+            Some(r) if same_xml(&r.defined, &current) || before_latest() => {}
             Some(r) => {
                 return Err(anyhow!(
                     "guest '{dom}' was changed after knet defined it ({}), and restoring {} would discard that:\n{}\
@@ -360,6 +363,7 @@ fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
     let mut out = String::new();
     let (mut restored, mut live_failed) = (0, Vec::new());
     let mut not_started: Vec<&str> = Vec::new();
+    let mut in_flight: Option<&str> = None;
     // Ctrl-C stops between two guests, never inside one's define + live move
     let _interrupt = crate::interrupt::Guard::new();
     let mut lost = None;
@@ -393,6 +397,10 @@ fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
                 out.clear();
                 crate::exit::report(&e);
                 failed += 1;
+                if !conn.alive() {
+                    // the guest in flight when the connection went: the rerun takes it too
+                    in_flight = Some(p.guest.as_str());
+                }
             }
         }
         if !conn.alive() {
@@ -412,10 +420,10 @@ fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
         s.push_str(&format!(", {} with the config restored but not the running guest", live_failed.len()));
     }
     s.push_str(&format!(", {failed} failed"));
-    if !not_started.is_empty() {
+    if lost.is_some() {
         s.push_str(&format!(", {} not started (the connection was lost)", not_started.len()));
     }
-    let pending: Vec<&str> = live_failed.iter().chain(&not_started).copied().collect();
+    let pending: Vec<&str> = live_failed.iter().copied().chain(in_flight).chain(not_started.iter().copied()).collect();
     if !pending.is_empty() {
         s.push_str(&format!("; to finish, run: knet domif-rollback {}{}", if args.live { "--live " } else { "" }, pending.join(" ")));
     }
