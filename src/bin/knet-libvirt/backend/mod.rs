@@ -36,10 +36,9 @@ impl Connector for Virt {
 
 /// libvirt's default event loop, run in a thread of its own as virsh runs
 /// it: without one, libvirt cannot watch a connection's socket between
-/// calls, so keepalive could not be enabled, a daemon that went away would
-/// go unnoticed, and the daemon's own keepalive probes of an idle client
-/// (the interactive shell) would go unanswered. Started once, before the
-/// first connection (libvirt requires that order).
+/// calls, so keepalive cannot be enabled (libvirt's remote driver refuses
+/// it) and a daemon that went away goes unnoticed until the next call.
+/// Started once, before the first connection (libvirt requires that order).
 fn start_event_loop() {
     static STARTED: std::sync::Once = std::sync::Once::new();
     STARTED.call_once(|| {
