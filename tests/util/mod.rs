@@ -22,7 +22,7 @@ pub fn virsh() -> Command {
 
 fn clean_env(c: &mut Command) {
     c.env_remove("LIBVIRT_DEFAULT_URI").env("LC_ALL", "C").env_remove("VISUAL").env_remove("EDITOR");
-    c.env("XDG_STATE_HOME", state_home());
+    c.env("XDG_STATE_HOME", state_home()).env("TMPDIR", run_dir().join("tmp"));
 }
 
 /// This run's own directory: `/tmp/knet-test-PID`, holding every
@@ -32,7 +32,7 @@ fn clean_env(c: &mut Command) {
 /// removed when the next run starts. The first call also points this
 /// process's own XDG_STATE_HOME there, so every child started by any test
 /// (sandbox scripts, shells, tmux) inherits it and nothing ever writes into
-/// the tester's ~/.local/state/knet.
+/// the tester's ~/.local/state/knet; TMPDIR likewise points inside it.
 pub fn run_dir() -> &'static Path {
     static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
     DIR.get_or_init(|| {
@@ -40,8 +40,14 @@ pub fn run_dir() -> &'static Path {
         let d = PathBuf::from(format!("/tmp/knet-test-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&d);
         std::fs::create_dir_all(d.join("state")).unwrap();
-        // std's env lock orders this against every Command spawn
+        std::fs::create_dir_all(d.join("tmp")).unwrap();
+        // std's env lock orders this against every Command spawn; TMPDIR
+        // too, for what knet itself keeps in a temporary directory (an
+        // edit net-edit could not define)
         std::env::set_var("XDG_STATE_HOME", d.join("state"));
+        std::env::set_var("TMPDIR", d.join("tmp"));
+        // tmux's sockets (-L NAME), for the tests driving a terminal
+        std::env::set_var("TMUX_TMPDIR", d.join("tmp"));
         extern "C" fn cleanup() {
             let _ = std::fs::remove_dir_all(format!("/tmp/knet-test-{}", std::process::id()));
         }
