@@ -151,7 +151,7 @@ fn restore(conn: &dyn Conn, plan: &Plan, args: &Args) -> Outcome {
     if !same_xml(&plan.current, &plan.xml) {
         match guest::domain_xml(conn, dom, true) {
             Ok(now) if now == plan.current => {}
-            Ok(_) => return Outcome::Failed(anyhow!("guest '{dom}' was changed while knet was asking; nothing was changed, run the command again")),
+            Ok(_) => return Outcome::Failed(anyhow!("guest '{dom}' was changed since knet checked it; nothing was changed, run the command again")),
             Err(e) => return Outcome::Failed(e),
         }
         let saved = match backup::save(dom, &plan.current, &backup::Record { made_by: "domif-rollback".into(), defined: plan.xml.clone() }) {
