@@ -75,7 +75,12 @@ pub fn print_then_blank(ctx: &Ctx, body: &str) -> Result<()> {
 /// Read an XML file the user named (`-` is standard input), bounded and
 /// with virsh's messages (see [`crate::input`]).
 pub fn read_file(path: &str) -> Result<String> {
-    Ok(crate::input::read_text(path)?)
+    let bytes = crate::input::read_bytes(path)?;
+    // decoded as libvirt's libxml2 would (its XML declaration's encoding)
+    match crate::xml::encoding::decode(&bytes) {
+        Ok(text) => Ok(text.into_owned()),
+        Err(e) => Err(anyhow::anyhow!("file '{path}': {e}; {}", crate::xml::encoding::HELP)),
+    }
 }
 
 /// `--live/--config/--current` as virsh checks them: `--current` excludes
