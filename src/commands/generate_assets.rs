@@ -101,6 +101,19 @@ When standard input is not a terminal, knet reads commands from it one line
 at a time, with no banner and no prompt. A single last argument holding
 blanks or \fB;\fR is a command sequence, as in virsh; every command is parsed
 before the first runs. The exit status is the last command's.
+.PP
+When the daemon restarts between two commands, the next command reconnects
+by itself (\fBerror: Reconnected to the hypervisor\fR, as in virsh).
+.SH DEADLINES
+Every connection has a deadline, \fB\-\-timeout\fR \fISECONDS\fR (default
+30). Opening a connection gives up after it, also when the daemon accepted
+the socket and never answers (a stopped daemon, a dead ssh peer); once open,
+libvirt's keepalive, set from the same value, closes a connection to a host
+that stopped answering, so no call waits longer. With several hosts, the
+host that did not answer is named, the others' results are shown, and the
+exit status is 1. Ctrl\-C ends a connection attempt at once; while a call
+to a silent host is in flight, knet says it stops after the current step,
+and a second Ctrl\-C quits at once, listing the changes already made.
 .SH COMPLETION
 Completion for bash, zsh and fish comes with knet: the Debian package installs
 it in each shell's vendor directory
@@ -157,9 +170,9 @@ Recently connected URIs, offered when completing \fB\-\-connect\fR.
 Success (\fBvalidate\fR: every file valid; warnings allowed).
 .TP
 .B 1
-The operation failed: libvirt refused it, a file is invalid, or one of several
-hosts failed. What was done is reported; a failed change leaves things as they
-were.
+The operation failed: libvirt refused it, a file is invalid, one of several
+hosts failed, or a host did not answer within \fB\-\-timeout\fR. What was done
+is reported; a failed change leaves things as they were.
 .TP
 .B 2
 Usage error: an unknown option or command, a missing or bad argument, an
