@@ -277,6 +277,6 @@ fn fleet_options_are_offered_only_to_commands_that_take_several_hosts() {
     let st = state_dir();
     assert_eq!(values(&bash(&["knet", "net-info", "--h"], &[], &st).ok()), ["--help"]);
     assert_eq!(values(&bash(&["knet", "net-list", "--h"], &[], &st).ok()), ["--hosts", "--help"]);
-    assert!(!values(&fish("knet domif-rollback --j", &[], &st).ok()).contains(&"--jobs".to_string()));
+    assert!(!values(&fish("knet net-edit --j", &[], &st).ok()).contains(&"--jobs".to_string()));
     assert!(values(&fish("knet domif-convert --j", &[], &st).ok()).contains(&"--jobs".to_string()));
 }
