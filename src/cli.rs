@@ -170,15 +170,23 @@ pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
             return code;
         }
     }
-    let parsed = Cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
+    // virsh's grammar for the shared commands (src/virsh_args.rs)
+    let mut args = match crate::virsh_args::rewrite(args) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    // usage lines say `knet` in knet-libvirt too
+    if let Some(a0) = args.first_mut() {
+        *a0 = "knet".into();
+    }
+    let parsed = Cli::command().try_get_matches_from(&args).and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
     let (matches, cli) = match parsed {
         Ok(p) => p,
         Err(e) => {
             if let Some(code) = crate::shell::try_sequence(&e, connector) {
                 return code;
             }
-            let _ = e.print();
-            return e.exit_code();
+            return crate::virsh_args::clap_error(&e);
         }
     };
     let mut ctx = crate::context::Ctx::new(cli.global, connector);

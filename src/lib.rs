@@ -33,6 +33,7 @@ pub mod mac;
 pub mod output;
 pub mod shell;
 pub mod validate;
+pub mod virsh_args;
 pub mod xml;
 pub mod xpath;
 
