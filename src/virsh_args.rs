@@ -340,6 +340,59 @@ pub fn command_index(args: &[String]) -> Option<usize> {
     None
 }
 
+// ---------------------------------------------------------------------------
+// Values as virsh reads them inside a command: these errors come from the
+// command's body, so they exit 1 and stdout gets virsh's lone newline.
+
+/// virsh's `vshCommandOptStringReq`: a given option must not be empty.
+pub fn non_empty<'v>(name: &str, value: Option<&'v str>) -> anyhow::Result<Option<&'v str>> {
+    match value {
+        Some("") => Err(anyhow::anyhow!("Failed to get option '{name}': Option argument is empty")),
+        v => Ok(v),
+    }
+}
+
+/// libvirt's `virStrToLong_i` (base 10): optional leading blanks and sign,
+/// digits to the end, within `i32`.
+pub fn str_to_i32(s: &str) -> Option<i32> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let (neg, digits) = match t.as_bytes().first() {
+        Some(b'-') => (true, &t[1..]),
+        Some(b'+') => (false, &t[1..]),
+        _ => (false, t),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let v: i64 = digits.parse().ok()?;
+    i32::try_from(if neg { -v } else { v }).ok()
+}
+
+/// libvirt's `virStrToLong_ullp`: as [`str_to_i32`], unsigned, no minus.
+pub fn str_to_u64(s: &str) -> Option<u64> {
+    let t = s.trim_start_matches([' ', '\t', '\n', '\r', '\x0b', '\x0c']);
+    let digits = t.strip_prefix('+').unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+/// virsh's `vshCommandOptInt` on a given value.
+pub fn int_option(name: &str, value: &str) -> anyhow::Result<i32> {
+    str_to_i32(value).ok_or_else(|| anyhow::anyhow!("Numeric value '{value}' for <{name}> option is malformed or out of range"))
+}
+
+/// virsh's `VSH_EXCLUSIVE_OPTIONS`: checked in the order given.
+pub fn exclusive(pairs: &[(&str, bool, &str, bool)]) -> anyhow::Result<()> {
+    for (a, sa, b, sb) in pairs {
+        if *sa && *sb {
+            anyhow::bail!("Options --{a} and --{b} are mutually exclusive");
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

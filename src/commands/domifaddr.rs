@@ -20,16 +20,24 @@ pub struct Args {
     /// Repeat the name and MAC on every address line
     #[arg(long)]
     pub full: bool,
-    /// Where the addresses come from
-    #[arg(long, value_enum, default_value = "lease")]
-    pub source: AddrSource,
+    /// Where the addresses come from: lease (default), agent or arp
+    #[arg(long, value_name = "SOURCE")]
+    pub source: Option<String>,
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    // virsh's order (cmdDomIfAddr): the options, then the domain
+    crate::virsh_args::non_empty("interface", args.interface.as_deref())?;
+    let source = match crate::virsh_args::non_empty("source", args.source.as_deref())? {
+        None | Some("lease") => AddrSource::Lease,
+        Some("agent") => AddrSource::Agent,
+        Some("arp") => AddrSource::Arp,
+        Some(other) => anyhow::bail!("Unknown data source '{other}'"),
+    };
     let conn = ctx.conn()?;
-    conn.resolve_domain(&args.domain).map_err(|e| guest::lookup_error(&args.domain, e))?;
+    let dom = guest::resolve(conn, &args.domain)?;
     let mut ifaces = conn
-        .interface_addresses(&args.domain, args.source)
+        .interface_addresses(&dom, source)
         .map_err(|e| anyhow::Error::new(e).context("Failed to query for interfaces addresses"))?;
     if let Some(only) = &args.interface {
         ifaces.retain(|i| &i.name == only);

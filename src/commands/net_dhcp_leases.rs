@@ -18,6 +18,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    crate::virsh_args::non_empty("mac", args.mac.as_deref())?;
     let name = net_shared::resolve(ctx, &args.network)?;
     let mut leases = ctx.conn()?.network_dhcp_leases(&name, args.mac.as_deref()).with_context(|| format!("Failed to get leases info for {}", args.network))?;
     // virshNetworkDHCPLeaseSorter: case-insensitive MAC order

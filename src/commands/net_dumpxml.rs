@@ -20,7 +20,8 @@ pub struct Args {
     #[arg(long, value_name = "EXPR")]
     pub xpath: Option<String>,
     /// With --xpath, wrap the selected nodes in one <nodes> element
-    #[arg(long, requires = "xpath")]
+    /// (without --xpath it does nothing, as in virsh)
+    #[arg(long)]
     pub wrap: bool,
 }
 

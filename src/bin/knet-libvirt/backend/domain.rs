@@ -53,13 +53,14 @@ impl VirtConn {
         if let Some(d) = self.doms.borrow().get(name_or_uuid) {
             return Ok(d.clone());
         }
-        // virsh (virshLookupDomainBy): by name, then by UUID
-        let d = match self.c.lookup_domain_by_name(name_or_uuid) {
-            Ok(d) => d,
-            Err(e) => match self.c.lookup_domain_by_uuid_string(name_or_uuid) {
-                Ok(d) => d,
-                Err(_) => return Err(err(e)),
-            },
+        // virsh's order (virshLookupDomainBy): a number that is not negative
+        // is tried as an ID, then 36 characters as a UUID, then the name;
+        // the name lookup's error is the one reported
+        let by_id = knet::virsh_args::str_to_i32(name_or_uuid).and_then(|id| u32::try_from(id).ok()).and_then(|id| self.c.lookup_domain_by_id(id).ok());
+        let by_uuid = || (name_or_uuid.len() == 36).then(|| self.c.lookup_domain_by_uuid_string(name_or_uuid).ok()).flatten();
+        let d = match by_id.or_else(by_uuid) {
+            Some(d) => d,
+            None => self.c.lookup_domain_by_name(name_or_uuid).map_err(err)?,
         };
         self.doms.borrow_mut().insert(name_or_uuid.to_string(), d.clone());
         Ok(d)
