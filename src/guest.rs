@@ -58,9 +58,8 @@ impl AffectArgs {
     }
 
     /// The `virDomainModificationImpact` flags for a device change, as
-    /// virsh computes them. Without any of the four, virsh calls the
-    /// flag-less API (virDomainAttachDevice), which libvirt's drivers run
-    /// as a live change: so does this.
+    /// virsh computes them; without any of the four, [`affect::UNFLAGGED`]
+    /// (virsh's flag-less call).
     pub fn flags(&self, conn: &dyn Conn, dom: &str) -> Result<u32> {
         self.check()?;
         let mut f = affect::CURRENT;
@@ -74,7 +73,7 @@ impl AffectArgs {
             f |= affect::LIVE;
         }
         if f == affect::CURRENT && !self.current {
-            f = affect::LIVE;
+            f = affect::UNFLAGGED;
         }
         Ok(f)
     }

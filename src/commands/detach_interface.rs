@@ -198,7 +198,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             printed.push_str(&libxml_dump(&dev));
         } else {
             // no flag at all: virsh's flag-less call, a live change in libvirt
-            let flags = if affect_live || !a.current { affect::LIVE } else { affect::CURRENT };
+            let flags = match (affect_live, a.current) {
+                (true, _) => affect::LIVE,
+                (false, true) => affect::CURRENT,
+                (false, false) => affect::UNFLAGGED,
+            };
             conn.detach_device(&dom, &dev, flags).map_err(|e| failed(e.into()))?;
         }
     }
