@@ -322,6 +322,9 @@ impl<'a> Session<'a> {
                 return crate::interrupt::EXIT_CODE;
             }
         }
+        // virsh's session ends with a line break of its own, after `quit`
+        // as at the end of the input: scripts that read its output see it
+        let _ = crate::output::print("\n");
         code
     }
 }
