@@ -19,12 +19,14 @@ pub fn lookup_error(name: &str, e: VirtError) -> anyhow::Error {
 /// The name of the domain given by name, ID or UUID (virsh's
 /// virshLookupDomainBy order), virsh's error when there is none.
 pub fn resolve(conn: &dyn Conn, dom: &str) -> Result<String> {
+    crate::virsh_args::non_empty("domain", Some(dom))?;
     conn.resolve_domain(dom).map_err(|e| lookup_error(dom, e))
 }
 
 /// A domain's XML (persistent config with `inactive`), virsh's error on a
 /// missing domain.
 pub fn domain_xml(conn: &dyn Conn, name: &str, inactive: bool) -> Result<String> {
+    crate::virsh_args::non_empty("domain", Some(name))?;
     conn.domain_xml(name, inactive).map_err(|e| lookup_error(name, e))
 }
 

@@ -27,6 +27,10 @@ pub struct Args {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let name = net_shared::resolve(ctx, &args.network)?;
+    // virsh (vshCommandOptStringQuiet) fails on an empty --xpath and says nothing
+    if args.xpath.as_deref() == Some("") {
+        return Err(crate::exit::Exit::silent(crate::exit::FAILURE));
+    }
     // virsh prints libvirt's own error here, with no "failed to" line
     let xml = ctx.conn()?.network_xml(&name, args.inactive)?;
     let body = match &args.xpath {
