@@ -57,8 +57,12 @@ impl VirtConn {
         // is tried as an ID, then 36 characters as a UUID, then the name;
         // the name lookup's error is the one reported
         let by_id = knet::virsh_args::str_to_i32(name_or_uuid).and_then(|id| u32::try_from(id).ok()).and_then(|id| self.c.lookup_domain_by_id(id).ok());
+        // an ID names another domain once this one stops: never cached
+        if let Some(d) = by_id {
+            return Ok(d);
+        }
         let by_uuid = || (name_or_uuid.len() == 36).then(|| self.c.lookup_domain_by_uuid_string(name_or_uuid).ok()).flatten();
-        let d = match by_id.or_else(by_uuid) {
+        let d = match by_uuid() {
             Some(d) => d,
             None => self.c.lookup_domain_by_name(name_or_uuid).map_err(err)?,
         };
