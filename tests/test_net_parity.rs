@@ -208,6 +208,8 @@ fn dropin() -> String {
 fn same_all_in(locale: &str, uri: &str, args: &[&str]) -> Out {
     let k = run(knet().env("LC_ALL", locale).arg("-c").arg(uri).args(args));
     let v = run(virsh().env("LC_ALL", locale).arg("-c").arg(uri).args(args));
+    // a crash inside libvirt's test driver would compare equal and prove nothing
+    assert!(v.code >= 0, "virsh died on {args:?}: pick another case");
     assert_eq!(k.stdout, v.stdout, "stdout differs for {args:?} ({locale})\nknet stderr: {}\nvirsh stderr: {}", k.stderr, v.stderr);
     assert_eq!(k.stderr, v.stderr, "stderr differs for {args:?} ({locale})");
     let usage = k.code == 2 && v.code == 1 && v.stdout.is_empty();
@@ -249,15 +251,22 @@ fn every_shared_command_takes_virshs_named_forms() {
         &["net-dhcp-leases", "default", "52:54:00:00:00:01"],
         &["domiflist", "--domain", "web"],
         &["domiflist", "--inactive", "--domain=web"],
-        &["domifaddr", "--domain", "web", "--full"],
-        &["domifaddr", "web", "vnet0", "--source", "lease"],
-        &["domifaddr", "--source=agent", "--domain", "web"],
         &["detach-interface", "--domain", "web", "--type", "bridge", "--print-xml"],
         &["detach-interface", "web", "network", "52:54:00:00:00:02", "--print-xml"],
         &["attach-interface", "--type", "bridge", "--source", "br0", "--domain", "web", "--print-xml", "--mac", "52:54:00:12:34:56"],
         &["attach-interface", "web", "network", "default", "vnet9", "52:54:00:12:34:56", "--print-xml"],
     ] {
         same_all(&u, args);
+    }
+    // (the test driver reports addresses for test:///default's guest only)
+    for args in [
+        &["domifaddr", "--domain", "test", "--full"][..],
+        &["domifaddr", "test", "testnet0", "--source", "lease"],
+        &["domifaddr", "--source=lease", "--domain", "test"],
+        &["domifaddr", "--interface=testnet0", "1"],
+    ] {
+        let out = same_all(URI, args);
+        assert!(out.stdout.contains("testnet0"), "{args:?}: {}", out.stdout);
     }
     // writes: the command's output and the state it leaves
     let f = fixture("net-nat.xml");
@@ -295,7 +304,6 @@ fn domains_are_found_by_id_then_uuid_then_name() {
         &["domiflist", "99"],
         &["domiflist", "6b5d7a1e-3c4f-4a57-9c2b-0d1e2f3a4d03"],
         &["domiflist", "6B5D7A1E-3C4F-4A57-9C2B-0D1E2F3A4D03"],
-        &["domifaddr", "1"],
         &["detach-interface", "1", "network", "--mac", "52:54:00:00:00:01", "--print-xml"],
         &["detach-interface", "99", "network"],
         &["attach-interface", "1", "network", "default", "--live"],
@@ -407,6 +415,7 @@ fn errors_raised_inside_the_command_are_virshs_with_the_lone_newline() {
     let host = "<host mac='52:54:00:00:00:09' ip='192.168.221.9'/>";
     for args in [
         &["domifaddr", "web", "--source", "bogus"][..],
+        &["domifaddr", "--source=bogus", "--domain", "nosuch"],
         &["domifaddr", "web", "--interface", ""],
         &["net-update", "default", "add", "ip-dhcp-host", host, "--parent-index", "bogus"],
         &["net-update", "default", "add", "ip-dhcp-host", host, "--parent-index", "99999999999"],
