@@ -179,7 +179,8 @@ fn domains(args: &Args, ctx: &Ctx) -> Result<Vec<Listed>> {
         (None, Some(_)) => std::cmp::Ordering::Greater,
         (None, None) => crate::output::strcasecmp(&a.name, &b.name),
     });
-    if !args.table() {
+    // lines of names, UUIDs or IDs need no state (JSON always shows it)
+    if !args.table() && !ctx.json() {
         return Ok(doms.into_iter().map(|info| Listed { info, state: "", title: None }).collect());
     }
     // every state in one RPC, where virsh asks each domain (virshDomainState);
