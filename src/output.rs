@@ -66,8 +66,7 @@ pub fn safe_encode(s: &str, utf8: bool) -> (String, usize) {
     }
     let mut out = String::with_capacity(s.len());
     let mut width = 0;
-    let mut chars = s.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
+    for (i, c) in s.char_indices() {
         let next_is_x = s[i + c.len_utf8()..].starts_with('x');
         if (c == '\\' && next_is_x) || c.is_ascii_control() {
             hex(c as u8, &mut out);

@@ -155,7 +155,7 @@ impl DomainApi for VirtConn {
             return Ok(s);
         }
         let e = virt::error::Error::last_error();
-        match e.code().to_raw() as u32 {
+        match e.code().to_raw() {
             sys::VIR_ERR_NO_DOMAIN_METADATA => Ok(String::new()),
             sys::VIR_ERR_NO_SUPPORT => {
                 let xml = d.xml_desc(0).map_err(err)?;
