@@ -168,3 +168,29 @@ pub fn yes_no(b: bool) -> &'static str {
         "no"
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{safe_encode, strcasecmp};
+
+    #[test]
+    fn cells_are_escaped_and_measured_as_virsh_does() {
+        assert_eq!(safe_encode("vnet0", true), ("vnet0".into(), 5));
+        // control characters, and a backslash only before 'x'
+        assert_eq!(safe_encode("a\tb\\xc\\d", true), ("a\\x09b\\x5cxc\\d".into(), 14));
+        // UTF-8 locale: display width; wide characters count two (virsh's
+        // iswprint needs the locale, as in utf8_locale)
+        // SAFETY: LC_CTYPE only, set to a locale every glibc has.
+        unsafe { libc::setlocale(libc::LC_CTYPE, c"C.UTF-8".as_ptr()) };
+        assert_eq!(safe_encode("caf\u{e9}\u{4e2d}", true), ("caf\u{e9}\u{4e2d}".into(), 6));
+        // any other locale: every non-ASCII byte is "\xff"
+        assert_eq!(safe_encode("\u{e9}", false), ("\\xff\\xff".into(), 8));
+    }
+
+    #[test]
+    fn names_sort_ignoring_ascii_case() {
+        let mut v = vec!["default", "Zed", "alpha", "Beta"];
+        v.sort_by(|a, b| strcasecmp(a, b));
+        assert_eq!(v, ["alpha", "Beta", "default", "Zed"]);
+    }
+}
