@@ -226,3 +226,25 @@ fn every_option_of_every_shared_command_is_parsed_as_virsh_does() {
         assert_eq!((kn.code, kn.stdout.as_str(), kn.stderr.as_str()), (2, "", vi.stderr.as_str()), "knet {args:?}");
     }
 }
+
+/// README's "With several hosts" list names exactly the commands whose
+/// descriptor says they work on several hosts, and the one-host refusal
+/// names them too (both come from src/commands/mod.rs's table).
+#[test]
+fn several_hosts_docs_follow_the_command_table() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let part = readme.split("With several hosts:").nth(1).unwrap().split("- `--jobs N`").next().unwrap();
+    let spec_names: std::collections::BTreeSet<&str> = knet::commands::many_host_names().collect();
+    let mut documented = std::collections::BTreeSet::new();
+    for word in part.split('`').skip(1).step_by(2) {
+        let name = word.split_whitespace().next().unwrap_or_default();
+        if knet::commands::spec(name).is_some() {
+            documented.insert(name);
+        }
+    }
+    assert_eq!(documented, spec_names, "README's several-hosts list vs the command table");
+    let out = k(&["-c", "test:///default?x", "net-info", "default"]).code(2);
+    for name in &spec_names {
+        assert!(out.stderr.contains(name), "{name} missing from: {}", out.stderr);
+    }
+}

@@ -12,7 +12,7 @@ use crate::guest::{self, AffectArgs};
 use crate::mac::{self, Mac};
 use crate::output;
 use crate::virsh_args;
-use crate::xml::edit::escape_attr;
+use crate::xml::write::{self, Quote};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -69,6 +69,15 @@ struct Rate {
     floor: u64,
 }
 
+impl Rate {
+    /// `<inbound average=.../>` with the fields virsh writes (those above 0;
+    /// floor only inbound).
+    fn element(&self, name: &str, with_floor: bool) -> String {
+        let nums = [("average", self.average), ("peak", self.peak), ("burst", self.burst), ("floor", if with_floor { self.floor } else { 0 })].map(|(k, v)| (k, (v > 0).then(|| v.to_string())));
+        write::element(name, nums.iter().map(|(k, v)| (*k, v.as_deref())), Quote::Single)
+    }
+}
+
 fn rate(spec: &str) -> Result<Rate> {
     let parts: Vec<&str> = spec.split(',').collect();
     if parts.len() > 4 {
@@ -122,57 +131,40 @@ fn interface_xml(a: &Args, mac: Option<Mac>) -> Result<String> {
         }
         None => None,
     };
-    let src = escape_attr(&a.source);
+    let src = Some(a.source.as_str());
     let source = match a.kind.as_str() {
-        "network" => format!("  <source network='{src}'/>\n"),
-        "bridge" => format!("  <source bridge='{src}'/>\n"),
-        "direct" => format!("  <source dev='{src}'/>\n"),
+        "network" => write::element("source", [("network", src)], Quote::Single),
+        "bridge" => write::element("source", [("bridge", src)], Quote::Single),
+        "direct" => write::element("source", [("dev", src)], Quote::Single),
         "hostdev" => {
             let addr = pci_address(&a.source).ok_or_else(|| anyhow!("cannot parse pci address '{}' for network interface", a.source))?;
-            format!("  <source>\n    {addr}\n  </source>\n")
+            format!("<source>\n    {addr}\n  </source>")
         }
         "vhostuser" => {
             let mode = source_mode.ok_or_else(|| anyhow!("source-mode is mandatory"))?;
-            format!("  <source type='unix' path='{src}' mode='{mode}'/>\n")
+            write::element("source", [("type", Some("unix")), ("path", src), ("mode", Some(mode))], Quote::Single)
         }
         _ => return Err(no_support()),
     };
-    let managed = if a.managed { " managed='yes'" } else { "" };
-    let mut x = format!("<interface type='{}'{managed}>\n{source}", a.kind);
-    if let Some(t) = &a.target {
-        x.push_str(&format!("  <target dev='{}'/>\n", escape_attr(t)));
+    let mut x = String::from("<interface");
+    write::attr(&mut x, "type", &a.kind, Quote::Single);
+    if a.managed {
+        write::attr(&mut x, "managed", "yes", Quote::Single);
     }
-    if let Some(m) = mac {
-        x.push_str(&format!("  <mac address='{m}'/>\n"));
-    }
-    if let Some(s) = &a.script {
-        x.push_str(&format!("  <script path='{}'/>\n", escape_attr(s)));
-    }
-    if let Some(m) = &a.model {
-        x.push_str(&format!("  <model type='{}'/>\n", escape_attr(m)));
-    }
-    if let Some(al) = &a.alias {
-        x.push_str(&format!("  <alias name='{}'/>\n", escape_attr(al)));
+    x.push_str(&format!(">\n  {source}\n"));
+    let mac = mac.map(|m| m.to_string());
+    for (el, at, v) in [("target", "dev", a.target.as_deref()), ("mac", "address", mac.as_deref()), ("script", "path", a.script.as_deref()), ("model", "type", a.model.as_deref()), ("alias", "name", a.alias.as_deref())] {
+        if v.is_some() {
+            x.push_str(&format!("  {}\n", write::element(el, [(at, v)], Quote::Single)));
+        }
     }
     if inbound.is_some() || outbound.is_some() {
         x.push_str("  <bandwidth>\n");
         if let Some(r) = &inbound {
-            x.push_str("    <inbound");
-            for (n, v) in [("average", r.average), ("peak", r.peak), ("burst", r.burst), ("floor", r.floor)] {
-                if v > 0 {
-                    x.push_str(&format!(" {n}='{v}'"));
-                }
-            }
-            x.push_str("/>\n");
+            x.push_str(&format!("    {}\n", r.element("inbound", true)));
         }
         if let Some(r) = &outbound {
-            x.push_str("    <outbound");
-            for (n, v) in [("average", r.average), ("peak", r.peak), ("burst", r.burst)] {
-                if v > 0 {
-                    x.push_str(&format!(" {n}='{v}'"));
-                }
-            }
-            x.push_str("/>\n");
+            x.push_str(&format!("    {}\n", r.element("outbound", false)));
         }
         x.push_str("  </bandwidth>\n");
     }

@@ -130,20 +130,25 @@ impl Args {
     }
 }
 
-pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+fn exclusive(args: &Args) -> Result<()> {
     // virsh's order of checks (VSH_EXCLUSIVE_OPTIONS in cmdList)
-    crate::virsh_args::exclusive(&[("table", args.table, "name", args.name), ("table", args.table, "uuid", args.uuid), ("table", args.table, "id", args.id)])?;
-    let headers = headers(&args);
-    if ctx.fleet()? {
-        let results = ctx.fan_out(|h| domains(&args, h))?;
-        if ctx.json() {
-            return crate::fleet::json(&results, |doms| crate::fleet::values(doms));
-        }
-        if !args.table() {
-            return crate::fleet::lines(ctx, &results, |d| d.iter().filter_map(|d| line(&args, d)).collect());
-        }
-        return crate::fleet::table(ctx, &results, &headers, |doms| doms.iter().map(row).collect());
+    crate::virsh_args::exclusive(&[("table", args.table, "name", args.name), ("table", args.table, "uuid", args.uuid), ("table", args.table, "id", args.id)])
+}
+
+pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
+    exclusive(&args)?;
+    let results = ctx.fan_out(|h| domains(&args, h))?;
+    if ctx.json() {
+        return crate::fleet::json(&results, |doms| crate::fleet::values(doms));
     }
+    if !args.table() {
+        return crate::fleet::lines(ctx, &results, |d| d.iter().filter_map(|d| line(&args, d)).collect());
+    }
+    crate::fleet::table(ctx, &results, &headers(&args), |doms| doms.iter().map(row).collect())
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    exclusive(&args)?;
     let doms = domains(&args, ctx)?;
     if ctx.json() {
         return output::print_json(&doms);
@@ -156,7 +161,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         return Ok(output::print(&s)?);
     }
     let rows: Vec<Vec<String>> = doms.iter().map(row).collect();
-    output::print(&output::table(&headers, &rows, ctx.quiet()))?;
+    output::print(&output::table(&headers(&args), &rows, ctx.quiet()))?;
     Ok(())
 }
 
