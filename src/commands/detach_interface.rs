@@ -76,31 +76,6 @@ fn pick(xml: &str, kind: &str, mac: Option<&str>) -> Result<String> {
 /// `--print-xml` shows (virXMLNodeToString): double-quoted attributes,
 /// text kept as it is, childless elements as `<x/>`.
 fn libxml_dump(element_xml: &str) -> String {
-    fn attr_escape(v: &str, out: &mut String) {
-        for c in v.chars() {
-            match c {
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '&' => out.push_str("&amp;"),
-                '"' => out.push_str("&quot;"),
-                '\n' => out.push_str("&#10;"),
-                '\r' => out.push_str("&#13;"),
-                '\t' => out.push_str("&#9;"),
-                c => out.push(c),
-            }
-        }
-    }
-    fn text_escape(v: &str, out: &mut String) {
-        for c in v.chars() {
-            match c {
-                '<' => out.push_str("&lt;"),
-                '>' => out.push_str("&gt;"),
-                '&' => out.push_str("&amp;"),
-                '\r' => out.push_str("&#13;"),
-                c => out.push(c),
-            }
-        }
-    }
     fn qname(n: roxmltree::Node, name: roxmltree::ExpandedName, out: &mut String) {
         if let Some(p) = name.namespace().and_then(|ns| n.lookup_prefix(ns)) {
             out.push_str(p);
@@ -118,7 +93,7 @@ fn libxml_dump(element_xml: &str) -> String {
                         Some(p) => out.push_str(&format!(" xmlns:{p}=\"")),
                         None => out.push_str(" xmlns=\""),
                     }
-                    attr_escape(ns.uri(), out);
+                    crate::xml::write::libxml2_attr(out, ns.uri());
                     out.push('"');
                 }
                 for a in n.attributes() {
@@ -129,7 +104,7 @@ fn libxml_dump(element_xml: &str) -> String {
                     }
                     out.push_str(a.name());
                     out.push_str("=\"");
-                    attr_escape(a.value(), out);
+                    crate::xml::write::libxml2_attr(out, a.value());
                     out.push('"');
                 }
                 if !n.has_children() {
@@ -144,7 +119,7 @@ fn libxml_dump(element_xml: &str) -> String {
                 qname(n, n.tag_name(), out);
                 out.push('>');
             }
-            roxmltree::NodeType::Text => text_escape(n.text().unwrap_or(""), out),
+            roxmltree::NodeType::Text => crate::xml::write::libxml2_text(out, n.text().unwrap_or("")),
             roxmltree::NodeType::Comment => {
                 out.push_str("<!--");
                 out.push_str(n.text().unwrap_or(""));
