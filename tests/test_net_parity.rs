@@ -285,6 +285,17 @@ fn every_shared_command_takes_virshs_named_forms() {
     ] {
         same_then(&u, &write, NET_STATE);
     }
+    // net-edit by name, through an editor that changes the bridge
+    let dir = tempdir_short("knet-edit");
+    let editor = dir.join("ed.sh");
+    std::fs::write(&editor, "#!/bin/sh\nsed -i 's/virbr22/virbr32/' \"$1\"\n").unwrap();
+    std::fs::set_permissions(&editor, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    for line in ["net-edit --network Beta ; net-dumpxml Beta", "net-edit --network=default ; net-info default"] {
+        let k = run(knet().env("EDITOR", &editor).args(["-c", &u, line]));
+        let v = run(virsh().env("EDITOR", &editor).args(["-c", &u, line]));
+        assert_eq!((k.code, &k.stdout, &k.stderr), (v.code, &v.stdout, &v.stderr), "{line}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
     for write in ["detach-interface --domain web --type bridge", "detach-interface web network --mac 52:54:00:00:00:02 --config", "attach-interface --domain cache --type network --source default --config"] {
         same_then(&u, write, DOM_STATE);
     }
