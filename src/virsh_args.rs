@@ -157,6 +157,7 @@ const GLOBALS: &[(&str, bool)] = &[
     ("--connect", true),
     ("--hosts", true),
     ("--jobs", true),
+    ("--timeout", true),
     ("-r", false),
     ("--readonly", false),
     ("-q", false),
