@@ -41,6 +41,7 @@ pub mod output;
 pub mod shell;
 pub mod state;
 pub mod validate;
+pub mod virsh_args;
 pub mod xml;
 pub mod xpath;
 
