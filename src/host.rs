@@ -75,6 +75,23 @@ pub fn is_bridge(iface: &str) -> bool {
     net_dir(iface).join("bridge").exists()
 }
 
+/// The number of SR-IOV virtual functions enabled on `iface`; `None` when it
+/// is not a physical function (no `device/sriov_numvfs`).
+pub fn sriov_numvfs(iface: &str) -> Option<u32> {
+    read_trim(net_dir(iface).join("device/sriov_numvfs"))?.parse().ok()
+}
+
+/// How many virtual functions `iface` supports at most.
+pub fn sriov_totalvfs(iface: &str) -> Option<u32> {
+    read_trim(net_dir(iface).join("device/sriov_totalvfs"))?.parse().ok()
+}
+
+/// A directory on this machine (not a network fact, but a host fact all
+/// the same: a path a network's daemon will need).
+pub fn is_dir(path: &str) -> bool {
+    std::path::Path::new(path).is_dir()
+}
+
 /// A tun/tap device (what libvirt creates for guest NICs on a bridge).
 pub fn is_tap(iface: &str) -> bool {
     net_dir(iface).join("tun_flags").exists()
