@@ -7,12 +7,15 @@ use serde::Serialize;
 
 use super::report::{GuestReport, Status};
 use super::select::Selection;
+use super::Change;
 use crate::guest;
 use crate::libvirt::{Conn, DomainInfo};
+use crate::validate::{validate, DocKind};
 use crate::xml::edit::{self, Target};
 
-/// One NIC to move: where it is and where it goes, as targets (JSON shows
-/// them as `network default` / `bridge br0`).
+/// One NIC to change: where it is and where it goes, as targets (JSON shows
+/// them as `network default` / `bridge br0`; the same when only the model
+/// changes), and its model before and after when that changes.
 #[derive(Debug, Clone, Serialize)]
 pub(super) struct NicChange {
     pub index: usize,
@@ -21,6 +24,28 @@ pub(super) struct NicChange {
     pub from: Target,
     #[serde(serialize_with = "as_text")]
     pub to: Target,
+    /// The model it had (`None`: none given, the hypervisor's default).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_from: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model_to: Option<String>,
+}
+
+impl NicChange {
+    /// It moves to another network or bridge (not only a model change).
+    pub fn moves(&self) -> bool {
+        self.from != self.to
+    }
+
+    /// `network default` or `network default, model e1000`: a table cell.
+    pub fn side(&self, before: bool) -> String {
+        let (t, m) = if before { (&self.from, &self.model_from) } else { (&self.to, &self.model_to) };
+        match (self.model_to.is_some(), m) {
+            (false, _) => t.to_string(),
+            (true, Some(m)) => format!("{t}, model {m}"),
+            (true, None) => format!("{t}, default model"),
+        }
+    }
 }
 
 fn as_text<S: serde::Serializer>(t: &Target, s: S) -> Result<S::Ok, S::Error> {
@@ -38,16 +63,38 @@ pub(super) struct Plan {
     pub nics: Vec<NicChange>,
 }
 
-/// Which NICs of this XML to move ([`Selection::picks`]), and the converted
-/// XML; the document is parsed once.
-pub(super) fn plan_guest(guest: &str, xml: String, sel: &Selection, target: &Target) -> Result<Option<Plan>> {
-    let (converted, picked) = edit::retarget_selected(&xml, target, |ifc| sel.picks(ifc, target))?;
-    let nics: Vec<NicChange> = picked
-        .into_iter()
-        .filter_map(|(ifc, _)| Some(NicChange { index: ifc.index, from: Target::of(&ifc)?, to: target.clone(), mac: ifc.mac }))
-        .collect();
-    if nics.is_empty() {
+/// Which NICs of this XML change ([`Selection::picks`]), and the converted
+/// XML: moved first (only the NICs not on the target yet, so a NIC whose
+/// model alone changes keeps its source whole), then given the model. Every
+/// changed NIC is checked with knet's validator: a conversion never defines
+/// a NIC libvirt would refuse.
+pub(super) fn plan_guest(guest: &str, xml: String, sel: &Selection, change: &Change) -> Result<Option<Plan>> {
+    let picked: Vec<edit::Interface> = edit::interfaces(&xml)?.into_iter().filter(|i| sel.picks(i, change)).collect();
+    if picked.is_empty() {
         return Ok(None);
+    }
+    let is_picked = |i: &edit::Interface| picked.iter().any(|p| p.index == i.index);
+    let mut converted = xml.clone();
+    if let Some(t) = &change.target {
+        converted = edit::retarget_selected(&converted, t, |i| is_picked(i) && Target::of(i).as_ref() != Some(t))?.0;
+    }
+    if let Some(m) = &change.model {
+        converted = edit::set_model_selected(&converted, m, |i| is_picked(i) && i.model.as_ref() != Some(m))?.0;
+    }
+    let after = edit::interfaces(&converted)?;
+    let mut nics = Vec::new();
+    for ifc in picked {
+        let Some(from) = Target::of(&ifc) else { continue };
+        let el = after.get(ifc.index).map(|a| edit::interface_xml(&converted, a)).unwrap_or_default();
+        let report = validate(&el, guest, Some(DocKind::Interface));
+        if report.has_errors() {
+            anyhow::bail!("the converted NIC {} would be invalid:\n{}", ifc.mac.as_deref().unwrap_or("-"), report.render());
+        }
+        let (model_from, model_to) = match &change.model {
+            Some(m) => (ifc.model.clone(), Some(m.clone())),
+            None => (None, None),
+        };
+        nics.push(NicChange { index: ifc.index, to: change.target.clone().unwrap_or_else(|| from.clone()), from, mac: ifc.mac, model_from, model_to });
     }
     Ok(Some(Plan { guest: guest.to_string(), active: false, original: xml, converted, nics }))
 }
@@ -56,7 +103,7 @@ pub(super) fn plan_guest(guest: &str, xml: String, sel: &Selection, target: &Tar
 /// nothing to do or it cannot be planned (the report is the result, not an
 /// error to propagate, hence its size in `Err`).
 #[allow(clippy::result_large_err)]
-pub(super) fn plan_one(conn: &dyn Conn, name: &str, info: Option<DomainInfo>, sel: &Selection, target: &Target) -> Result<Plan, GuestReport> {
+pub(super) fn plan_one(conn: &dyn Conn, name: &str, info: Option<DomainInfo>, sel: &Selection, target: &Change) -> Result<Plan, GuestReport> {
     // a guest given by UUID is reported and backed up under its name
     let canonical = info.as_ref().map_or_else(|| name.to_string(), |i| i.name.clone());
     let name = canonical.as_str();
