@@ -26,6 +26,7 @@ pub mod complete;
 pub mod commands;
 pub mod context;
 pub mod dns;
+pub mod dnsmasq;
 pub mod exit;
 pub mod guest;
 #[doc(hidden)]

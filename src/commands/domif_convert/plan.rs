@@ -61,6 +61,9 @@ pub(super) struct Plan {
     pub original: String,
     pub converted: String,
     pub nics: Vec<NicChange>,
+    /// What the moved NICs lose (a portgroup, a pinned nwfilter address):
+    /// shown with the plan, the dry run and the result.
+    pub warnings: Vec<String>,
 }
 
 /// Which NICs of this XML change ([`Selection::picks`]), and the converted
@@ -68,7 +71,9 @@ pub(super) struct Plan {
 /// model alone changes keeps its source whole), then given the model. Every
 /// changed NIC is checked with knet's validator: a conversion never defines
 /// a NIC libvirt would refuse.
-pub(super) fn plan_guest(guest: &str, xml: String, sel: &Selection, change: &Change) -> Result<Option<Plan>> {
+/// `network_xml` gives a libvirt network's XML (none offline), for what the
+/// moved NICs lose ([`super::losses`]).
+pub(super) fn plan_guest(guest: &str, xml: String, sel: &Selection, change: &Change, network_xml: &dyn Fn(&str) -> Option<String>) -> Result<Option<Plan>> {
     let picked: Vec<edit::Interface> = edit::interfaces(&xml)?.into_iter().filter(|i| sel.picks(i, change)).collect();
     if picked.is_empty() {
         return Ok(None);
@@ -83,6 +88,7 @@ pub(super) fn plan_guest(guest: &str, xml: String, sel: &Selection, change: &Cha
     }
     let after = edit::interfaces(&converted)?;
     let mut nics = Vec::new();
+    let mut warnings = Vec::new();
     for ifc in picked {
         let Some(from) = Target::of(&ifc) else { continue };
         let el = after.get(ifc.index).map(|a| edit::interface_xml(&converted, a)).unwrap_or_default();
@@ -90,13 +96,17 @@ pub(super) fn plan_guest(guest: &str, xml: String, sel: &Selection, change: &Cha
         if report.has_errors() {
             anyhow::bail!("the converted NIC {} would be invalid:\n{}", ifc.mac.as_deref().unwrap_or("-"), report.render());
         }
+        let to = change.target.clone().unwrap_or_else(|| from.clone());
+        if to != from {
+            warnings.extend(super::losses::of(&xml, &ifc, &from, &to, network_xml).into_iter().map(|w| format!("{guest}: {w}")));
+        }
         let (model_from, model_to) = match &change.model {
             Some(m) => (ifc.model.clone(), Some(m.clone())),
             None => (None, None),
         };
-        nics.push(NicChange { index: ifc.index, to: change.target.clone().unwrap_or_else(|| from.clone()), from, mac: ifc.mac, model_from, model_to });
+        nics.push(NicChange { index: ifc.index, to, from, mac: ifc.mac, model_from, model_to });
     }
-    Ok(Some(Plan { guest: guest.to_string(), active: false, original: xml, converted, nics }))
+    Ok(Some(Plan { guest: guest.to_string(), active: false, original: xml, converted, nics, warnings }))
 }
 
 /// Read one guest's persistent XML and plan it; a report when there is
@@ -113,7 +123,7 @@ pub(super) fn plan_one(conn: &dyn Conn, name: &str, info: Option<DomainInfo>, se
         return Err(GuestReport::new(name, Status::Failed, Some("transient guest: no persistent config to convert (use update-device)".into())));
     }
     let xml = guest::domain_xml(conn, name, true).map_err(|e| GuestReport::new(name, Status::Failed, Some(format!("{e:#}"))))?;
-    match plan_guest(name, xml, sel, target) {
+    match plan_guest(name, xml, sel, target, &|net| conn.network_xml(net, false).ok()) {
         Ok(Some(mut p)) => {
             p.active = info.is_some_and(|i| i.active);
             Ok(p)
