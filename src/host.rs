@@ -277,6 +277,15 @@ fn parse_proc_route(text: &str) -> Vec<Route4> {
         .collect()
 }
 
+/// Every IPv4 address of this namespace's interfaces (`ip -o -4 addr`).
+pub fn addresses4() -> Vec<Ipv4Addr> {
+    output_of("ip", &["-o", "-4", "addr", "show"])
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_whitespace().skip_while(|w| *w != "inet").nth(1)?.split('/').next()?.parse().ok())
+        .collect()
+}
+
 /// Interfaces carrying a default route (IPv4 main table, IPv6 too).
 pub fn default_route_ifaces() -> BTreeSet<String> {
     let mut s: BTreeSet<String> = routes4().into_iter().filter(|r| r.prefix == 0).map(|r| r.iface).collect();
