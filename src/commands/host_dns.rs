@@ -133,6 +133,12 @@ fn net_dns(name: &str, xml: &str) -> Result<NetDns> {
         .find(IpAddr::is_ipv6);
     let address = f.ipv4.first().map(|i| IpAddr::V4(i.address)).or(v6).with_context(|| format!("network '{name}' has no IP address: no DNS server runs on it"))?;
     let dom = root.children().find(|n| n.has_tag_name("domain"));
+    // the domain goes into resolver files and shell lines: a DNS name only
+    if let Some(d) = dom.and_then(|d| d.attribute("name")) {
+        if !dns_name_ok(d) {
+            bail!("network '{name}' has the domain name {d:?}, which is not a DNS name (letters, digits, '-', '_' and dots)");
+        }
+    }
     Ok(NetDns {
         network: name.to_string(),
         bridge,
@@ -140,6 +146,11 @@ fn net_dns(name: &str, xml: &str) -> Result<NetDns> {
         domain: dom.and_then(|d| d.attribute("name")).map(|s| s.trim_end_matches('.').to_string()).filter(|s| !s.is_empty()),
         local_only: dom.and_then(|d| d.attribute("localOnly")) == Some("yes"),
     })
+}
+
+fn dns_name_ok(d: &str) -> bool {
+    let d = d.strip_suffix('.').unwrap_or(d);
+    !d.is_empty() && d.len() <= 253 && d.split('.').all(|l| !l.is_empty() && l.len() <= 63 && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
 }
 
 /// The hook that re-applies the resolvectl settings when the network
@@ -369,6 +380,14 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_dns_names_reach_resolver_files() {
+        assert!(dns_name_ok("lab.lan") && dns_name_ok("lab.lan.") && dns_name_ok("a_b-c"));
+        for bad in ["", "a..b", "lab.lan\nserver=/x/1.2.3.4", "a b", "a/b", &"x".repeat(64)] {
+            assert!(!dns_name_ok(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn sh_quotes_what_sh_would_expand() {
