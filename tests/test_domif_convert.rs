@@ -415,6 +415,8 @@ fn model_change_goes_into_the_persistent_config_and_waits_for_the_next_boot() {
     // with a move, live: the tap moves now, the model at the next boot
     let out = run(knet_in(&sb, &state).args(["domif-convert", "vm1", "--to-bridge", "br0", "--model", "e1000", "--live", "--yes"])).ok();
     assert!(out.stdout.contains("live+config (model: next boot)"), "{}", out.stdout);
+    // the validator's advice on the new model, said once
+    assert!(out.stderr.contains("warning: vm1: NIC 52:54:00:aa:bb:01: NIC model 'e1000' is emulated and slow"), "{}", out.stderr);
     assert!(ports(&sb, "br0").contains("vnet"), "tap not moved");
     let x = inactive_xml(&sb, "vm1");
     assert!(x.contains("<source bridge='br0'/>") && x.contains("<model type='e1000'/>"), "{x}");

@@ -2,7 +2,7 @@
 //! guest's persistent XML before and after, and the NICs that move; making
 //! one never changes anything in libvirt.
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
 use serde::Serialize;
 
 use super::report::{GuestReport, Status};
@@ -10,7 +10,7 @@ use super::select::Selection;
 use super::Change;
 use crate::guest;
 use crate::libvirt::{Conn, DomainInfo};
-use crate::validate::{validate, DocKind};
+use crate::validate::{validate, DocKind, Severity};
 use crate::xml::edit::{self, Target};
 
 /// One NIC to change: where it is and where it goes, as targets (JSON shows
@@ -91,10 +91,11 @@ pub(super) fn plan_guest(guest: &str, xml: String, sel: &Selection, change: &Cha
     let mut warnings = Vec::new();
     for ifc in picked {
         let Some(from) = Target::of(&ifc) else { continue };
-        let el = after.get(ifc.index).map(|a| edit::interface_xml(&converted, a)).unwrap_or_default();
-        let report = validate(&el, guest, Some(DocKind::Interface));
-        if report.has_errors() {
-            anyhow::bail!("the converted NIC {} would be invalid:\n{}", ifc.mac.as_deref().unwrap_or("-"), report.render());
+        if change.model.is_some() {
+            let el = after.get(ifc.index).map(|a| edit::interface_xml(&converted, a)).unwrap_or_default();
+            let mac = ifc.mac.as_deref().unwrap_or("-");
+            let new = new_diagnostics(guest, &edit::interface_xml(&xml, &ifc), &el).with_context(|| format!("the converted NIC {mac} would be invalid"))?;
+            warnings.extend(new.into_iter().map(|w| format!("{guest}: NIC {mac}: {w}")));
         }
         let to = change.target.clone().unwrap_or_else(|| from.clone());
         if to != from {
@@ -107,6 +108,22 @@ pub(super) fn plan_guest(guest: &str, xml: String, sel: &Selection, change: &Cha
         nics.push(NicChange { index: ifc.index, to, from, mac: ifc.mac, model_from, model_to });
     }
     Ok(Some(Plan { guest: guest.to_string(), active: false, original: xml, converted, nics, warnings }))
+}
+
+/// What the validator says of the changed NIC `after` that it did not say
+/// of the NIC `before`: a new error refuses the change (a model change must
+/// not make a valid NIC invalid; what was wrong before is libvirt's to judge
+/// at define, as without knet), a new warning is returned (`--model e1000`:
+/// an emulated, slow NIC).
+fn new_diagnostics(guest: &str, before: &str, after: &str) -> Result<Vec<String>> {
+    let key = |d: &crate::validate::Diagnostic| (d.rule, d.message.clone());
+    let old: Vec<_> = validate(before, guest, Some(DocKind::Interface)).diagnostics.iter().map(key).collect();
+    let report = validate(after, guest, Some(DocKind::Interface));
+    let new: Vec<_> = report.diagnostics.iter().filter(|d| !old.contains(&key(d))).collect();
+    if new.iter().any(|d| d.severity == Severity::Error) {
+        anyhow::bail!("{}", report.render().trim_end());
+    }
+    Ok(new.iter().map(|d| d.message.clone()).collect())
 }
 
 /// Read one guest's persistent XML and plan it; a report when there is
