@@ -34,6 +34,7 @@ pub mod guest;
 pub mod fuzzing;
 pub mod fleet;
 pub mod host;
+pub mod input;
 pub mod interrupt;
 pub mod ipnet;
 pub mod libvirt;
@@ -42,6 +43,7 @@ pub mod output;
 pub mod shell;
 pub mod state;
 pub mod validate;
+pub mod virsh_args;
 pub mod xml;
 pub mod xpath;
 

@@ -45,6 +45,15 @@ pub struct Spec {
     pub json: bool,
 }
 
+impl Spec {
+    /// virsh's option table for a command that carries virsh's name
+    /// (src/virsh_args.rs): how its words are parsed, and in whose words it
+    /// is refused.
+    pub fn virsh_options(&self) -> Option<&'static crate::virsh_args::Table> {
+        crate::virsh_args::table(self.name).filter(|_| self.virsh)
+    }
+}
+
 /// The descriptor of the command named `name` (as typed), if knet has one.
 /// A table lookup: no clap tree is built.
 pub fn spec(name: &str) -> Option<&'static Spec> {
@@ -183,7 +192,7 @@ commands! {
     /// Detach a network interface from a guest
     "detach-interface" => DetachInterface(detach_interface) { virsh: true, connects: true, hosts: one, json: false }
     "domif-convert" => DomifConvert(domif_convert) { virsh: false, connects: true, hosts: many, json: true }
-    "domif-rollback" => DomifRollback(domif_rollback) { virsh: false, connects: false, hosts: one, json: true }
+    "domif-rollback" => DomifRollback(domif_rollback) { virsh: false, connects: false, hosts: many, json: true }
     "mac-gen" => MacGen(mac_gen) { virsh: false, connects: false, hosts: one, json: true }
     "net-new" => NetNew(net_new) { virsh: false, connects: false, hosts: one, json: true }
     "bridge-config" => BridgeConfig(bridge_config) { virsh: false, connects: false, hosts: one, json: true }
