@@ -113,12 +113,15 @@ struct Run {
     /// with addresses, which a paused disk-less guest never has)
     test_driver: bool,
     env: Vec<(&'static str, String)>,
+    /// run inside the daemon's network namespace (what talks to the
+    /// network's own dnsmasq must be where its bridge is)
+    in_ns: bool,
     /// exit codes that still print the JSON (doctor's FAIL verdict exits 1)
     codes: &'static [i32],
 }
 
 fn r(args: &[&str]) -> Run {
-    Run { args: args.iter().map(|s| s.to_string()).collect(), rerun_unchanged: false, may_be_empty: false, test_driver: false, env: Vec::new(), codes: &[0] }
+    Run { args: args.iter().map(|s| s.to_string()).collect(), rerun_unchanged: false, may_be_empty: false, test_driver: false, env: Vec::new(), in_ns: false, codes: &[0] }
 }
 
 impl Run {
@@ -136,7 +139,7 @@ fn every_command_json_parses_with_the_documented_keys_and_reruns_change_nothing(
     let work = sb.dir.join("json");
     std::fs::create_dir_all(work.join("hooks")).unwrap();
     let lab = work.join("jsonlab.xml");
-    std::fs::write(&lab, "<network>\n  <name>jsonlab</name>\n  <forward mode='nat'/>\n  <bridge name='virbr77'/>\n  <ip address='10.77.0.1' netmask='255.255.255.0'>\n    <dhcp><range start='10.77.0.100' end='10.77.0.200'/></dhcp>\n  </ip>\n</network>\n").unwrap();
+    std::fs::write(&lab, "<network>\n  <name>jsonlab</name>\n  <forward mode='nat'/>\n  <bridge name='virbr77'/>\n  <domain name='jsonlab.lan' localOnly='yes'/>\n  <ip address='10.77.0.1' netmask='255.255.255.0'>\n    <dhcp><range start='10.77.0.100' end='10.77.0.200'/></dhcp>\n  </ip>\n</network>\n").unwrap();
     let (lab, hooks) = (lab.to_str().unwrap(), work.join("hooks"));
     let hooks = hooks.to_str().unwrap();
     let default_xml = sandbox_xml("default.xml");
@@ -161,6 +164,8 @@ fn every_command_json_parses_with_the_documented_keys_and_reruns_change_nothing(
         ("net-destroy", r(&["net-destroy", "jsonlab"])),
         ("net-undefine", r(&["net-undefine", "jsonlab"])),
         ("net-create", r(&["net-create", lab])),
+        ("host-dns", r(&["host-dns", "jsonlab", "--resolver", "resolvconf"])),
+        ("host-dns --check", Run { in_ns: true, codes: &[0, 1], ..r(&["host-dns", "jsonlab", "--check"]) }),
         ("domiflist", r(&["domiflist", "g00"])),
         ("domifaddr", Run { test_driver: true, ..r(&["domifaddr", "test"]) }),
         ("attach-interface", r(&["attach-interface", "g00", "network", "default", "--config", "--mac", "52:54:00:77:00:07"])),
@@ -169,6 +174,7 @@ fn every_command_json_parses_with_the_documented_keys_and_reruns_change_nothing(
         ("domif-rollback", r(&["domif-rollback", "g00"]).twice()),
         ("domif-rollback --list", r(&["domif-rollback", "--list", "g00"])),
         ("port-forward", r(&["port-forward", "g00", "--host-port", "8080", "--guest-port", "80", "--hooks-dir", hooks]).twice()),
+        ("port-forward --public-ip", r(&["port-forward", "g00", "--public-ip", "203.0.113.7", "--hooks-dir", hooks]).twice()),
         ("mac-gen", r(&["mac-gen", "--count", "2"])),
         ("net-new", r(&["net-new", "jsonnew", "--nat"])),
         ("bridge-config", r(&["bridge-config", "--uplink", "eth7", "--bridge", "br0", "--format", "ifupdown", "--for-other-host"])),
@@ -183,9 +189,14 @@ fn every_command_json_parses_with_the_documented_keys_and_reruns_change_nothing(
     for (entry, run_) in runs.drain(..) {
         let shape = doc.get(entry).unwrap_or_else(|| panic!("a run for `{entry}`, which README \"JSON\" does not document"));
         let once = |n: usize| {
-            let mut c: Command = if run_.test_driver { let mut c = knet(); c.args(["-c", "test:///default"]); c } else { knet_in(&sb, &st) };
-            c.arg("--json").args(&run_.args).envs(run_.env.iter().map(|(k, v)| (*k, v.as_str())));
-            let out = run(&mut c);
+            let out = if run_.in_ns {
+                let args: Vec<&str> = std::iter::once("--json").chain(run_.args.iter().map(String::as_str)).collect();
+                sb.knet_in_ns(&args)
+            } else {
+                let mut c: Command = if run_.test_driver { let mut c = knet(); c.args(["-c", "test:///default"]); c } else { knet_in(&sb, &st) };
+                c.arg("--json").args(&run_.args).envs(run_.env.iter().map(|(k, v)| (*k, v.as_str())));
+                run(&mut c)
+            };
             let what = format!("`knet --json {}` (run {n})", run_.args.join(" "));
             assert!(run_.codes.contains(&out.code), "{what} exited {}:\n{}", out.code, out.stderr);
             let vals = values(&out.stdout, &what);
