@@ -439,10 +439,10 @@ fn model_change_goes_into_the_persistent_config_and_waits_for_the_next_boot() {
     // an inactive guest, as JSON: model before and after per NIC
     let out = run(knet_in(&sb, &state).args(["--json", "domif-convert", "vm2", "--model", "virtio", "--yes"])).ok();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(v[0]["status"], "converted", "{v}");
-    assert_eq!(v[0]["nics"][0]["model_from"], "rtl8139");
-    assert_eq!(v[0]["nics"][0]["model_to"], "virtio");
-    assert_eq!(v[0]["nics"][0]["to"], "network default");
+    assert_eq!(v["guests"][0]["status"], "converted", "{v}");
+    assert_eq!(v["guests"][0]["nics"][0]["model_from"], "rtl8139");
+    assert_eq!(v["guests"][0]["nics"][0]["model_to"], "virtio");
+    assert_eq!(v["guests"][0]["nics"][0]["to"], "network default");
     assert_eq!(inactive_xml(&sb, "vm2"), vm2.replacen("<model type='rtl8139'/>", "<model type='virtio'/>", 1));
     // and domif-rollback undoes it like any conversion
     run(knet_in(&sb, &state).args(["domif-rollback", "vm2"])).ok();
