@@ -693,3 +693,31 @@ fn sigterm_during_a_bulk_conversion_stops_between_guests_and_reports() {
     });
     assert_eq!(converted_now.count(), done, "report and libvirt disagree");
 }
+
+/// Two admins convert the same guests at the same moment: each guest ends
+/// converted once (never a half or doubled NIC), each run reports only what
+/// it did, and one rollback puts every guest back as it was.
+#[test]
+fn two_conversions_of_the_same_guests_at_once_agree_with_libvirt() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let names = define_guests(&sb, 24);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+    let spawn = || knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (finish(a), finish(b));
+    for out in [&a, &b] {
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+        assert!(out.code == 0 || out.code == 1, "{out:?}");
+    }
+    for (n, orig) in names.iter().zip(&before) {
+        assert_eq!(inactive_xml(&sb, n), converted(orig), "{n}\nA:\n{}\nB:\n{}", a.stdout, b.stdout);
+        let said = |o: &Out| o.stdout.lines().any(|l| l.starts_with(&format!(" {n} ")) && l.ends_with(" converted"));
+        assert!(said(&a) || said(&b), "{n} converted but neither run says so\nA:\n{}\nB:\n{}", a.stdout, b.stdout);
+    }
+    let back = run(knet_in(&sb, &state).args(["domif-rollback", "--all", "--yes"]));
+    assert_eq!(back.code, 0, "{back:?}");
+    for (n, orig) in names.iter().zip(&before) {
+        assert_eq!(&inactive_xml(&sb, n), orig, "{n} after the rollback");
+    }
+}
