@@ -56,7 +56,7 @@ fn escape_but<'s>(s: &'s str, keep: &[char]) -> Cow<'s, str> {
 /// [`safe_encode`] does.
 pub fn table(headers: &[&str], rows: &[Vec<String>], quiet: bool) -> String {
     let (parts, mut out) = TableParts::head(headers, rows, quiet, &[]);
-    out.push_str(&parts.end());
+    out.push_str(parts.end());
     out
 }
 
@@ -266,6 +266,21 @@ pub fn article(word: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_in_parts_keeps_its_columns() {
+        let rows = |v: &[[&str; 2]]| v.iter().map(|r| r.iter().map(|c| c.to_string()).collect()).collect::<Vec<Vec<String>>>();
+        let first = rows(&[["h1", "default"]]);
+        // head + end with nothing in between is the table itself
+        let (parts, head) = TableParts::head(&["Host", "Name"], &first, false, &[]);
+        assert_eq!(format!("{head}{}", parts.end()), table(&["Host", "Name"], &first, false));
+        // room for a longer host to come: later rows line up under the header
+        let (parts, head) = TableParts::head(&["Host", "Name"], &first, false, &[9]);
+        let all = format!("{head}{}{}", parts.rows(&rows(&[["host-nine", "lab"]])), parts.end());
+        assert_eq!(all, " Host        Name\n----------------------\n h1          default\n host-nine   lab\n\n");
+        let (parts, head) = TableParts::head(&["Host", "Name"], &first, true, &[]);
+        assert_eq!(format!("{head}{}", parts.end()), " h1   default\n");
+    }
 
     #[test]
     fn cells_are_escaped_and_measured_as_virsh_does() {
