@@ -721,3 +721,152 @@ fn two_conversions_of_the_same_guests_at_once_agree_with_libvirt() {
         assert_eq!(&inactive_xml(&sb, n), orig, "{n} after the rollback");
     }
 }
+
+/// Install libvirt hooks (network and qemu) that stop the daemon itself
+/// (SIGSTOP to their parent) in the middle of an operation, once for each
+/// `DIR/etc/freeze-OP` file the test creates: the daemon hangs at a known
+/// point inside a change, the way a host stops answering half-way. The
+/// daemon reads its hooks at start, so it is restarted here.
+fn with_freezing_hooks(sb: &Sandbox) {
+    use std::os::unix::fs::PermissionsExt;
+    let hooks = sb.dir.join("etc/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    for h in ["network", "qemu"] {
+        let p = hooks.join(h);
+        std::fs::write(&p, "#!/bin/sh\nif [ -e \"/etc/libvirt/freeze-$2\" ]; then rm -f \"/etc/libvirt/freeze-$2\"; kill -STOP $PPID; fi\nexit 0\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    sb.stop_daemon();
+    sb.restart_daemon();
+}
+
+/// The daemon stops answering while it carries out a change (frozen by its
+/// own hook, after the request arrived): knet ends within --timeout plus a
+/// little, exits 1, and says the change may or may not have been made,
+/// which is the truth: once the daemon runs again the change is there. A
+/// bare "Failed to start network" (virsh's words) would claim it was not.
+#[test]
+fn a_daemon_frozen_in_the_middle_of_a_change_is_reported_as_maybe_done() {
+    let sb = with_network();
+    with_freezing_hooks(&sb);
+    let arm = |op: &str| std::fs::write(sb.dir.join(format!("etc/freeze-{op}")), "").unwrap();
+    let n3 = sb.dir.join("n3.xml");
+    std::fs::write(&n3, "<network><name>n3</name><bridge name='virbr3'/><ip address='192.168.133.1' netmask='255.255.255.0'/></network>").unwrap();
+    let note = "error: the connection was lost before libvirt answered: the change may or may not have been made";
+    let cases: Vec<(&str, Vec<&str>, &str)> = vec![
+        ("start", vec!["net-start", "default"], "error: Failed to start network default\n"),
+        ("start", vec!["net-create", n3.to_str().unwrap()], "error: Failed to create network from "),
+        ("updated", vec!["net-dhcp-host", "default", "add", "--mac", "52:54:00:00:00:98", "--ip", "192.168.122.98"], "error: Failed to update network default\n"),
+    ];
+    for (op, args, first) in cases {
+        arm(op);
+        let pid = sb.daemon_pid();
+        let (out, took) = run_within(sb.knet().args(["--timeout", "2"]).args(&args), Duration::from_secs(30));
+        // the hook stopped the daemon; it runs again at the end of this round
+        let _thaw = Frozen(pid);
+        let out = out.code(1);
+        assert!(took < Duration::from_secs(2 + 6), "{args:?} took {took:?}");
+        assert!(out.stderr.starts_with(first), "{args:?}:\n{}", out.stderr);
+        assert!(out.stderr.contains(note), "{args:?} says nothing about the lost answer:\n{}", out.stderr);
+        assert!(out.stdout.trim().is_empty(), "{}", out.stdout);
+    }
+    // running again, the daemon finished what it was asked: "may have been made" was right
+    let list = run(sb.virsh().args(["net-list", "--all"])).ok().stdout;
+    assert!(list.contains(" default   active") && list.contains(" n3        active"), "{list}");
+    assert!(net_config(&sb).contains("<host mac='52:54:00:00:00:98' ip='192.168.122.98'/>"));
+    // a change libvirt refuses still reads as virsh's, with no such note
+    let out = run(sb.knet().args(["net-start", "default"])).code(1);
+    assert!(!out.stderr.contains("may or may not"), "{}", out.stderr);
+}
+
+/// A session whose daemon stops answering: the command in flight ends
+/// within --timeout plus a little with libvirt's keepalive error, nothing is
+/// changed, and the session stays usable: once the daemon answers again the
+/// next command reconnects and works.
+#[test]
+fn a_frozen_daemon_ends_the_shells_command_not_the_shell() {
+    let sb = with_network();
+    let before = net_config(&sb);
+    let f = sb.dir.join("n2.xml");
+    std::fs::write(&f, "<network><name>n2</name><bridge name='virbr2'/></network>").unwrap();
+    let mut shell = sb.knet().args(["--timeout", "2", "shell"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let pid = shell.id() as i32;
+    let mut input = shell.stdin.take().unwrap();
+    let mut lines = BufReader::new(shell.stdout.take().unwrap()).lines();
+    writeln!(input, "net-uuid default").unwrap();
+    let uuid = lines.next().unwrap().unwrap();
+    assert_eq!(uuid.len(), 36, "{uuid}");
+    assert_eq!(lines.next().unwrap().unwrap(), "", "net-uuid's closing blank line");
+    let frozen = Frozen::new(sb.daemon_pid());
+    let start = Instant::now();
+    writeln!(input, "net-define {}", f.display()).unwrap();
+    // net-define's result (its blank line on failure) marks the command's end
+    writeln!(input, "net-name {uuid}").unwrap();
+    input.flush().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in lines.map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    // the define's line on stdout, then net-name's (after a reconnect attempt that times out)
+    let first = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| {
+        signal(pid, libc::SIGKILL);
+        panic!("the shell's command never ended");
+    });
+    assert!(start.elapsed() < Duration::from_secs(2 + 6), "{:?}", start.elapsed());
+    assert_eq!(first, "", "net-define printed {first:?}");
+    drop(frozen);
+    // the daemon answers again: the session goes on
+    writeln!(input, "net-uuid default").unwrap();
+    drop(input);
+    let rest: Vec<String> = rx.iter().collect();
+    let out = Out::from(shell.wait_with_output().unwrap());
+    assert!(rest.contains(&uuid), "{rest:?}\n{}", out.stderr);
+    assert!(out.stderr.starts_with("error: Failed to define network from "), "{rest:?}\n{}", out.stderr);
+    assert!(out.stderr.contains("error: Reconnected to the hypervisor"), "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert_eq!(net_config(&sb), before);
+    assert!(!run(sb.virsh().args(["net-list", "--all"])).ok().stdout.contains("n2"));
+}
+
+/// The daemon stops answering while net-edit's editor is open (the editor
+/// freezes it): after the editor, knet fails within --timeout plus a little,
+/// keeps the edit, says the network was left unchanged, and it was.
+#[test]
+fn a_daemon_frozen_while_the_editor_is_open_keeps_the_edit() {
+    let sb = with_network();
+    let before = net_config(&sb);
+    let editor = sb.dir.join("freezer.sh");
+    std::fs::write(&editor, format!("#!/bin/sh\nsed -i 's/192.168.122.2/192.168.122.55/' \"$1\"\nkill -STOP {}\n", sb.daemon_pid())).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (out, took) = run_within(sb.knet().args(["--timeout", "2", "net-edit", "default"]).env("EDITOR", &editor), Duration::from_secs(30));
+    let _thaw = Frozen(sb.daemon_pid());
+    let out = out.code(1);
+    assert!(took < Duration::from_secs(2 + 6), "{took:?}");
+    assert!(out.stderr.contains("keepalive timeout"), "{}", out.stderr);
+    assert!(out.stderr.contains("Failed. Network default left unchanged; your edited XML is kept in "), "{}", out.stderr);
+    let kept = out.stderr.rsplit("kept in ").next().unwrap().trim();
+    assert!(std::fs::read_to_string(kept).unwrap().contains("192.168.122.55"));
+    drop(_thaw);
+    assert_eq!(net_config(&sb), before);
+}
+
+/// An editor that deletes net-edit's file: nothing to define, and knet says
+/// the network was left unchanged (not just that a file is missing).
+#[test]
+fn an_editor_that_deletes_the_file_changes_nothing_and_says_so() {
+    let sb = with_network();
+    let before = net_config(&sb);
+    let editor = sb.dir.join("rm.sh");
+    std::fs::write(&editor, "#!/bin/sh\nrm -f \"$1\"\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(sb.knet().args(["net-edit", "default"]).env("EDITOR", &editor)).code(1);
+    assert!(out.stderr.starts_with("error: the editor removed ") && out.stderr.contains("; network default left unchanged"), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert_eq!(net_config(&sb), before);
+}
