@@ -870,3 +870,36 @@ fn an_editor_that_deletes_the_file_changes_nothing_and_says_so() {
     assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
     assert_eq!(net_config(&sb), before);
 }
+
+/// A FIFO or pipe whose writer never writes nor closes (`net-define FIFO`
+/// while the producer hangs; `hung | knet net-define -`): knet gives up at
+/// the --timeout deadline with a clear error instead of waiting for ever.
+#[test]
+fn a_silent_writer_on_a_fifo_or_pipe_ends_at_the_deadline() {
+    let dir = tempdir_short("knet-fifo");
+    let fifo = dir.join("net.xml");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    // the writer: open for as long as this lives, never writing
+    let writer = std::fs::OpenOptions::new().read(true).write(true).open(&fifo).unwrap();
+    for cmd in [&["net-define"][..], &["net-create"], &["validate"]] {
+        let (out, took) = run_within(knet().args(["-c", "test:///default", "--timeout", "1"]).args(cmd).arg(&fifo), Duration::from_secs(20));
+        assert_ne!(out.code, 0, "{cmd:?}: {out:?}");
+        assert!(out.stderr.contains(&fifo.display().to_string()) && out.stderr.contains("no end of input within 1 s (--timeout)"), "{cmd:?}: {}", out.stderr);
+        assert!(took < Duration::from_secs(1 + 5), "{cmd:?}: {took:?}");
+    }
+    drop(writer);
+    // standard input from a producer that hangs
+    let mut child = knet().args(["-c", "test:///default", "--timeout", "1", "net-define", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let pid = child.id() as i32;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()).unwrap());
+    let o = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| {
+        signal(pid, libc::SIGKILL);
+        panic!("net-define - waited for ever on a silent pipe");
+    });
+    drop(stdin);
+    let out = Out::from(o.unwrap()).code(1);
+    assert!(out.stderr.contains("Failed to read file '-': no end of input within 1 s (--timeout)"), "{}", out.stderr);
+}
