@@ -903,3 +903,74 @@ fn a_silent_writer_on_a_fifo_or_pipe_ends_at_the_deadline() {
     let out = Out::from(o.unwrap()).code(1);
     assert!(out.stderr.contains("Failed to read file '-': no end of input within 1 s (--timeout)"), "{}", out.stderr);
 }
+
+/// Raw terminal controls in what knet printed: C0 but line breaks and
+/// tabs, DEL, and the C1 set (U+009B is CSI to a terminal, like ESC [).
+fn raw_controls(s: &str) -> Vec<char> {
+    s.chars().filter(|c| c.is_control() && *c != '\n' && *c != '\t').collect()
+}
+
+/// Names libvirt accepts and a terminal or a shell would act on: C1
+/// controls (CSI, NEL) and shell syntax, for networks and a guest. Every
+/// listing, info, message, doctor line and conversion preview shows them
+/// escaped, JSON stays valid with the same names, doctor's fix commands
+/// quote them as one shell word, and nothing is ever executed.
+#[test]
+fn hostile_names_from_libvirt_are_shown_escaped_and_never_run() {
+    let sb = with_network();
+    let pwned = sb.dir.join("pwned");
+    let shell_name = format!("s$(touch {});`touch {}`'\"|&", pwned.display(), pwned.display()).replace('/', "");
+    let nets = ["n\u{9b}31mRED".to_string(), "e\u{85}x".to_string(), shell_name.clone()];
+    for (i, n) in nets.iter().enumerate() {
+        let f = sb.dir.join(format!("h{i}.xml"));
+        let esc = n.replace('&', "&amp;").replace('<', "&lt;").replace('\'', "&apos;").replace('"', "&quot;");
+        std::fs::write(&f, format!("<network><name>{esc}</name><bridge name='hb{i}'/></network>")).unwrap();
+        run(sb.virsh().arg("net-define").arg(&f)).ok();
+    }
+    let guest = "v\u{9b}2J$(id)`id`";
+    let vm = std::fs::read_to_string(sandbox_xml("vm1.xml")).unwrap().replace("<name>vm1</name>", &format!("<name>{guest}</name>"));
+    let f = sb.dir.join("hd.xml");
+    std::fs::write(&f, vm).unwrap();
+    run(sb.virsh().arg("define").arg(&f)).ok();
+
+    let mut runs: Vec<Vec<String>> = vec![
+        vec!["net-list".into(), "--all".into()],
+        vec!["list".into(), "--all".into()],
+        vec!["doctor".into()],
+        vec!["domiflist".into(), guest.into()],
+        vec!["domif-convert".into(), guest.into(), "--to-bridge".into(), "br0".into(), "--dry-run".into()],
+    ];
+    for n in &nets {
+        runs.push(vec!["net-info".into(), n.clone()]);
+        runs.push(vec!["net-start".into(), n.clone()]);
+        runs.push(vec!["net-autostart".into(), n.clone()]);
+        runs.push(vec!["net-dhcp-host".into(), n.clone(), "list".into()]);
+    }
+    for args in &runs {
+        let out = run(sb.knet().args(args));
+        assert!(!out.stderr.contains("panicked"), "{args:?}: {}", out.stderr);
+        assert_eq!(raw_controls(&out.stdout), Vec::<char>::new(), "{args:?} stdout: {:?}", out.stdout);
+        assert_eq!(raw_controls(&out.stderr), Vec::<char>::new(), "{args:?} stderr: {:?}", out.stderr);
+    }
+    let info = run(sb.knet().args(["net-info", &nets[0]])).ok();
+    assert!(info.stdout.starts_with("Name:           n\\xc2\\x9b31mRED\n"), "{}", info.stdout);
+    // JSON: valid, the same names, no raw controls for a terminal to act on
+    for args in [&["net-list", "--all"][..], &["list", "--all"], &["net-info", &nets[0]], &["doctor"]] {
+        let out = run(sb.knet().arg("--json").args(args));
+        assert_eq!(raw_controls(&out.stdout), Vec::<char>::new(), "--json {args:?}: {:?}", out.stdout);
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("--json {args:?}: {e}\n{}", out.stdout));
+        if args[0] == "net-list" {
+            let names: Vec<&str> = v.as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
+            for n in &nets {
+                assert!(names.contains(&n.as_str()), "{n:?} not in {names:?}");
+            }
+        }
+    }
+    // doctor's fixes are pasted into shells: each name is one quoted word
+    let doctor = run(sb.knet().arg("doctor")).stdout;
+    let q = shell_words::quote(&shell_name);
+    let fix = doctor.lines().find(|l| l.contains(&format!("fix: knet net-restart {q} ("))).unwrap_or_else(|| panic!("{doctor}"));
+    let cmd = fix.split("the libvirt way: ").nth(1).unwrap().split(" && ").next().unwrap();
+    assert_eq!(shell_words::split(cmd).unwrap(), ["virsh", "net-destroy", shell_name.as_str()], "{fix}");
+    assert!(!pwned.exists(), "a name was executed");
+}
