@@ -974,3 +974,33 @@ fn hostile_names_from_libvirt_are_shown_escaped_and_never_run() {
     assert_eq!(shell_words::split(cmd).unwrap(), ["virsh", "net-destroy", shell_name.as_str()], "{fix}");
     assert!(!pwned.exists(), "a name was executed");
 }
+
+/// A hosts file of many hosts whose packets are dropped (a firewall, a host
+/// gone from the network: TCP's connect waits minutes on its own), beside
+/// one healthy host: every dead host is named with the deadline, the
+/// healthy host's networks are listed, exit 1, and the run takes about
+/// (dead hosts / --jobs) deadlines, never a kernel's connect timeout each.
+#[test]
+fn a_hosts_file_of_dropping_hosts_ends_within_its_deadlines() {
+    let sb = with_network();
+    // inside the sandbox's own network namespace only
+    sb.exec(&["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "16599", "-j", "DROP"]).ok();
+    let dead = 60;
+    let mut hosts = format!("# lab\n{}\n", sb.uri);
+    for i in 0..dead {
+        hosts.push_str(&format!("qemu+tcp://127.0.0.1:16599/system?n={i}\n"));
+    }
+    let file = sb.dir.join("hosts.txt");
+    std::fs::write(&file, hosts).unwrap();
+    let start = Instant::now();
+    let out = sb.exec(&["env", "LC_ALL=C", concat!("KNET_LIBVIRT_BIN=", env!("CARGO_BIN_EXE_knet-libvirt")), env!("CARGO_BIN_EXE_knet"), "--timeout", "1", "--hosts", file.to_str().unwrap(), "net-list", "--all"]);
+    let took = start.elapsed();
+    let out = out.code(1);
+    assert!(out.stdout.lines().any(|l| l.contains(&sb.uri) && l.contains(" default ")), "{}", out.stdout);
+    assert_eq!(out.stderr.matches("failed to connect to the hypervisor: no answer within 1 s (--timeout)").count(), dead, "{}", out.stderr);
+    for i in 0..dead {
+        assert!(out.stderr.contains(&format!("error: qemu+tcp://127.0.0.1:16599/system?n={i}: ")), "host {i} not named:\n{}", out.stderr);
+    }
+    // 61 hosts, 16 at a time: 4 rounds of at most 1 s, plus start-up
+    assert!(took < Duration::from_secs(4 + 8), "{took:?}");
+}
