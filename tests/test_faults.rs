@@ -724,7 +724,8 @@ fn two_conversions_of_the_same_guests_at_once_agree_with_libvirt() {
 
 /// Install libvirt hooks (network and qemu) that stop the daemon itself
 /// (SIGSTOP to their parent) in the middle of an operation, once for each
-/// `DIR/etc/freeze-OP` file the test creates: the daemon hangs at a known
+/// `DIR/etc/freeze-OP` file the test creates (holding how many such
+/// operations to let pass first): the daemon hangs at a known
 /// point inside a change, the way a host stops answering half-way. The
 /// daemon reads its hooks at start, so it is restarted here.
 fn with_freezing_hooks(sb: &Sandbox) {
@@ -733,7 +734,8 @@ fn with_freezing_hooks(sb: &Sandbox) {
     std::fs::create_dir_all(&hooks).unwrap();
     for h in ["network", "qemu"] {
         let p = hooks.join(h);
-        std::fs::write(&p, "#!/bin/sh\nif [ -e \"/etc/libvirt/freeze-$2\" ]; then rm -f \"/etc/libvirt/freeze-$2\"; kill -STOP $PPID; fi\nexit 0\n").unwrap();
+        // the file holds how many calls to let pass first (empty: none)
+        std::fs::write(&p, "#!/bin/sh\nf=\"/etc/libvirt/freeze-$2\"\n[ -e \"$f\" ] || exit 0\nn=$(cat \"$f\")\nif [ \"${n:-0}\" -gt 0 ]; then echo $((n - 1)) >\"$f\"; exit 0; fi\nrm -f \"$f\"\nkill -STOP $PPID\nexit 0\n").unwrap();
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
     }
     sb.stop_daemon();
@@ -770,10 +772,25 @@ fn a_daemon_frozen_in_the_middle_of_a_change_is_reported_as_maybe_done() {
         assert!(out.stderr.contains(note), "{args:?} says nothing about the lost answer:\n{}", out.stderr);
         assert!(out.stdout.trim().is_empty(), "{}", out.stdout);
     }
+    // a --replace is two changes: the first one made, the second's answer
+    // lost; both are said, in order
+    std::fs::write(sb.dir.join("etc/freeze-updated"), "1").unwrap();
+    let pid = sb.daemon_pid();
+    let (out, took) = run_within(sb.knet().args(["--timeout", "2", "net-dhcp-host", "default", "add", "--mac", "52:54:00:00:00:97", "--ip", "192.168.122.98", "--replace"]), Duration::from_secs(30));
+    let thaw = Frozen(pid);
+    let out = out.code(1);
+    assert!(took < Duration::from_secs(2 + 6), "{took:?}");
+    assert!(
+        out.stderr.starts_with("error: network default partly changed: <host mac='52:54:00:00:00:98' ip='192.168.122.98'/> removed (live state and persistent config); then\nerror: Failed to update network default\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(note), "{}", out.stderr);
+    drop(thaw);
     // running again, the daemon finished what it was asked: "may have been made" was right
     let list = run(sb.virsh().args(["net-list", "--all"])).ok().stdout;
     assert!(list.contains(" default   active") && list.contains(" n3        active"), "{list}");
-    assert!(net_config(&sb).contains("<host mac='52:54:00:00:00:98' ip='192.168.122.98'/>"));
+    assert!(net_config(&sb).contains("<host mac='52:54:00:00:00:97' ip='192.168.122.98'/>"));
     // a change libvirt refuses still reads as virsh's, with no such note
     let out = run(sb.knet().args(["net-start", "default"])).code(1);
     assert!(!out.stderr.contains("may or may not"), "{}", out.stderr);
