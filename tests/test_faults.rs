@@ -969,6 +969,14 @@ fn hostile_names_from_libvirt_are_shown_escaped_and_never_run() {
         assert_eq!(raw_controls(&out.stdout), Vec::<char>::new(), "{args:?} stdout: {:?}", out.stdout);
         assert_eq!(raw_controls(&out.stderr), Vec::<char>::new(), "{args:?} stderr: {:?}", out.stderr);
     }
+    // a conversion and its rollback: tables, messages, the backup list
+    let state = state_dir(&sb);
+    for args in [&["domif-convert", guest, "--to-bridge", "br0", "--force", "--yes"][..], &["domif-rollback", "--list", guest], &["domif-rollback", guest]] {
+        let out = run(knet_in(&sb, &state).args(args)).ok();
+        assert_eq!(raw_controls(&out.stdout), Vec::<char>::new(), "{args:?} stdout: {:?}", out.stdout);
+        assert_eq!(raw_controls(&out.stderr), Vec::<char>::new(), "{args:?} stderr: {:?}", out.stderr);
+        assert!(out.stdout.contains("v\\x"), "{args:?}: the guest is not shown: {}", out.stdout);
+    }
     let info = run(sb.knet().args(["net-info", &nets[0]])).ok();
     assert!(info.stdout.starts_with("Name:           n\\xc2\\x9b31mRED\n"), "{}", info.stdout);
     // JSON: valid, the same names, no raw controls for a terminal to act on
