@@ -1029,3 +1029,28 @@ fn a_hosts_file_of_dropping_hosts_ends_within_its_deadlines() {
     // 61 hosts, 16 at a time: 4 rounds of at most 1 s, plus start-up
     assert!(took < Duration::from_secs(4 + 8), "{took:?}");
 }
+
+/// The same for a guest: the daemon stops answering while it plugs a new
+/// NIC into a running guest (frozen by the network's port hook): exit 1
+/// within the deadline, "may or may not have been made", and once the
+/// daemon runs again the NIC is there.
+#[test]
+fn a_daemon_frozen_while_attaching_a_nic_is_reported_as_maybe_done() {
+    let sb = host();
+    with_freezing_hooks(&sb);
+    // restarted in a fresh namespace: the network comes back as on a host's boot
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    run(sb.virsh().arg("define").arg(sandbox_xml("vm1.xml"))).ok();
+    run(sb.virsh().args(["start", "--paused", "vm1"])).ok();
+    std::fs::write(sb.dir.join("etc/freeze-port-created"), "").unwrap();
+    let pid = sb.daemon_pid();
+    let (out, took) = run_within(sb.knet().args(["--timeout", "2", "attach-interface", "vm1", "network", "default", "--mac", "52:54:00:00:00:42", "--live"]), Duration::from_secs(30));
+    let thaw = Frozen(pid);
+    let out = out.code(1);
+    assert!(took < Duration::from_secs(2 + 6), "{took:?}");
+    assert!(out.stderr.contains("error: the connection was lost before libvirt answered: the change may or may not have been made"), "{}", out.stderr);
+    assert!(!out.stdout.contains("attached successfully"), "{}", out.stdout);
+    drop(thaw);
+    let live = run(sb.virsh().args(["domiflist", "vm1"])).ok().stdout;
+    assert!(live.contains("52:54:00:00:00:42"), "{live}");
+}
