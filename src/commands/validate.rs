@@ -13,7 +13,7 @@ use anyhow::Result;
 
 use crate::context::Ctx;
 use crate::exit::{Exit, FAILURE, SUCCESS, USAGE};
-use crate::validate::{self, DocKind, Report};
+use crate::validate::{self, DocKind, Report, Version};
 
 /// Check network, domain or domain <interface> XML without libvirt
 ///
@@ -41,6 +41,19 @@ pub struct Args {
     /// Check as this kind of document instead of detecting it from the root element
     #[arg(long, value_enum, value_name = "KIND")]
     pub kind: Option<Kind>,
+
+    /// Check for this libvirt release (e.g. 9.0, 11.3): constructs newer than it
+    /// are refused with the release that added them. Default: the libvirt
+    /// installed here (read from its library name or pkg-config data), else
+    /// the newest release knet knows
+    #[arg(long, value_name = "X.Y", value_parser = parse_version, env = "KNET_LIBVIRT_VERSION")]
+    pub libvirt_version: Option<Version>,
+}
+
+fn parse_version(s: &str) -> std::result::Result<Version, String> {
+    Version::parse(s).ok_or_else(|| {
+        format!("'{s}' is not a libvirt release number (X.Y or X.Y.Z, e.g. 9.0 or 11.3.0)")
+    })
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -65,24 +78,26 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         return Err(Exit::usage("standard input ('-') can be given only once"));
     }
     let kind = args.kind.map(DocKind::from);
+    let target = args.libvirt_version.unwrap_or_else(validate::version::default_target);
     let mut code = SUCCESS;
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     for file in &args.files {
         let report = match read(file) {
             Ok(bytes) => match String::from_utf8(bytes) {
-                Ok(src) => validate::validate(&src, file, kind),
+                Ok(src) => validate::validate_for(&src, file, kind, target),
                 Err(e) => validate::Report::not_utf8(
                     file,
                     e.utf8_error().valid_up_to(),
                     &String::from_utf8_lossy(e.as_bytes()),
+                    target,
                 ),
             },
             Err(msg) => {
                 let _ = writeln!(stderr.lock(), "error: {file}: {msg}");
                 if ctx.json() {
                     // Still one object per file, so a script can zip them with its arguments.
-                    let obj = serde_json::json!({"file": file, "kind": null, "valid": false, "error": msg, "diagnostics": []});
+                    let obj = serde_json::json!({"file": file, "libvirt_version": target, "kind": null, "valid": false, "error": msg, "diagnostics": []});
                     writeln!(stdout.lock(), "{obj}")?;
                 }
                 code = USAGE;

@@ -30,6 +30,7 @@ pub mod rng;
 pub mod schema;
 pub mod structure;
 pub mod types;
+pub mod version;
 
 #[cfg(test)]
 mod tests;
@@ -37,6 +38,7 @@ mod tests;
 use serde::Serialize;
 
 use crate::xml::{self, LineIndex, ParseAt};
+pub use version::Version;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -55,11 +57,66 @@ pub enum DocKind {
     Interface,
 }
 
+/// When libvirt itself would refuse what a diagnostic reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// libvirt's schema or XML parser: every `define` refuses it, whatever the driver.
+    Define,
+    /// The network driver's own check when a network is defined
+    /// (bridge_driver.c's networkValidate); other drivers accept it.
+    Driver,
+    /// Only starting the network fails (the network driver, dnsmasq or the
+    /// kernel refuses it); define accepts it.
+    Start,
+}
+
+/// Rules whose mistake libvirt's define accepts but the network driver
+/// refuses (networkValidate in src/network/bridge_driver.c).
+const DRIVER_RULES: &[&str] = &[
+    "dhcp-multiple-ipv4",
+    "dhcp-multiple-ipv6",
+    "forward-mode-ip",
+    "forward-mode-mac",
+    "forward-mode-dns",
+    "forward-mode-bandwidth",
+    "portgroup-duplicate-name",
+    "portgroup-multiple-default",
+    "forward-pool-mixed",
+    "forward-hostdev-netdev",
+    "forward-address-needs-hostdev",
+    "vlan-not-supported",
+];
+
+/// Rules whose mistake only fails when the network starts.
+const START_RULES: &[&str] = &[
+    "bridge-name-too-long",
+    "dhcp-host-duplicate-mac",
+    "dhcp-host-duplicate-ip",
+    "dhcp-host-outside-subnet",
+    "forward-no-target",
+];
+
+/// The stage a rule's mistake is refused at by libvirt (see [`Stage`]);
+/// `netmask-noncontiguous` is the one rule whose stage depends on the
+/// document, and it sets its own.
+pub fn stage_of(rule: &str) -> Stage {
+    if DRIVER_RULES.contains(&rule) {
+        Stage::Driver
+    } else if START_RULES.contains(&rule) {
+        Stage::Start
+    } else {
+        Stage::Define
+    }
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// Stable rule id, e.g. `xml-syntax`, `unknown-element`, `dhcp-range-outside-subnet`.
     pub rule: &'static str,
+    /// When libvirt would refuse it: `define`, `driver` or `start`.
+    pub stage: Stage,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
@@ -72,6 +129,8 @@ pub struct Diagnostic {
 pub struct Report {
     /// The file name as the user gave it (`-` for stdin).
     pub file: String,
+    /// The libvirt release the file was checked for.
+    pub libvirt_version: Version,
     pub kind: Option<DocKind>,
     pub valid: bool,
     pub diagnostics: Vec<Diagnostic>,
@@ -127,8 +186,8 @@ impl Report {
 impl Report {
     /// A file that is not UTF-8 (libvirt XML always is): one `xml-syntax`
     /// error at the first bad byte. `lossy` is the text shown in the caret line.
-    pub fn not_utf8(file: &str, valid_up_to: usize, lossy: &str) -> Report {
-        let mut sink = Sink::new(lossy);
+    pub fn not_utf8(file: &str, valid_up_to: usize, lossy: &str, target: Version) -> Report {
+        let mut sink = Sink::new(lossy, target);
         let at = lossy
             .char_indices()
             .map(|(i, _)| i)
@@ -143,6 +202,7 @@ impl Report {
         );
         Report {
             file: file.to_string(),
+            libvirt_version: target,
             kind: None,
             valid: false,
             diagnostics: sink.diags,
@@ -186,19 +246,34 @@ pub fn is_structural(rule: &str) -> bool {
 pub struct Sink<'s> {
     ix: LineIndex<'s>,
     diags: Vec<Diagnostic>,
+    /// The release checked for: constructs outside it are refused.
+    pub target: Version,
 }
 
 impl<'s> Sink<'s> {
-    fn new(src: &'s str) -> Self {
+    fn new(src: &'s str, target: Version) -> Self {
         Sink {
             ix: LineIndex::new(src),
             diags: Vec::new(),
+            target,
         }
     }
 
     fn push(
         &mut self,
         severity: Severity,
+        rule: &'static str,
+        at: usize,
+        message: String,
+        help: Option<String>,
+    ) {
+        self.push_staged(severity, stage_of(rule), rule, at, message, help)
+    }
+
+    fn push_staged(
+        &mut self,
+        severity: Severity,
+        stage: Stage,
         rule: &'static str,
         at: usize,
         message: String,
@@ -213,6 +288,7 @@ impl<'s> Sink<'s> {
         self.diags.push(Diagnostic {
             severity,
             rule,
+            stage,
             message,
             help,
             line,
@@ -227,18 +303,37 @@ impl<'s> Sink<'s> {
     pub fn warn(&mut self, rule: &'static str, at: usize, message: String, help: Option<String>) {
         self.push(Severity::Warning, rule, at, message, help);
     }
+
+    /// An error whose stage depends on the document, not only on the rule.
+    pub fn error_at(&mut self, stage: Stage, rule: &'static str, at: usize, message: String, help: Option<String>) {
+        self.push_staged(Severity::Error, stage, rule, at, message, help);
+    }
+
+    /// An unknown element or attribute: an error for a release knet knows;
+    /// for a newer one a warning, since that release may well have added it
+    /// and its own schema check (VIR_NETWORK_DEFINE_VALIDATE) decides.
+    pub fn unknown(&mut self, rule: &'static str, at: usize, message: String, help: Option<String>) {
+        let sev = if self.target.is_beyond_known() { Severity::Warning } else { Severity::Error };
+        self.push(sev, rule, at, message, help);
+    }
 }
 
 /// Check `src` (named `file` in messages). `expect` forces the document kind;
 /// `None` detects it from the root element.
 pub fn validate(src: &str, file: &str, expect: Option<DocKind>) -> Report {
-    let mut sink = Sink::new(src);
+    validate_for(src, file, expect, version::default_target())
+}
+
+/// [`validate`] for the given libvirt release.
+pub fn validate_for(src: &str, file: &str, expect: Option<DocKind>, target: Version) -> Report {
+    let mut sink = Sink::new(src, target);
     let kind = check_document(src, expect, &mut sink);
     let mut diagnostics = sink.diags;
     diagnostics.sort_by_key(|d| (d.line, d.column));
     let valid = !diagnostics.iter().any(|d| d.severity == Severity::Error);
     Report {
         file: file.to_string(),
+        libvirt_version: target,
         kind,
         valid,
         diagnostics,
@@ -259,6 +354,7 @@ fn check_document(src: &str, expect: Option<DocKind>, sink: &mut Sink) -> Option
                 ParseAt::LineCol(line, column) => sink.diags.push(Diagnostic {
                     severity: Severity::Error,
                     rule: e.rule,
+                    stage: Stage::Define,
                     message: e.message,
                     help: None,
                     line,

@@ -153,7 +153,7 @@ fn check_attrs(node: Node, def: &El, switch_attr: Option<&'static str>, sink: &m
                     }
                     None => format!("unknown attribute {shown}= on <{elem}>"),
                 };
-                sink.error("unknown-attribute", a.range().start, msg, help);
+                sink.unknown("unknown-attribute", a.range().start, msg, help);
             }
         }
     }
@@ -272,7 +272,7 @@ fn unknown_element(child: Node, parent: Node, allowed: &[&str], sink: &mut Sink)
     } else {
         allowed_list(&format!("children of <{parent_name}>"), allowed, "<")
     };
-    sink.error("unknown-element", child.range().start, msg, help);
+    sink.unknown("unknown-element", child.range().start, msg, help);
 }
 
 fn allowed_list(what: &str, names: &[&str], open: &str) -> Option<String> {
