@@ -224,15 +224,14 @@ fn parser_verdicts(cases: &[Case], dir: &Path) -> Vec<bool> {
         match c.kind {
             Kind::Network => {
                 script.push_str(&format!("net-define {}\n", c.path.display()));
-                let name = roxmltree::Document::parse(&c.text).ok().and_then(|d| {
-                    d.root_element()
-                        .children()
-                        .find(|n| n.has_tag_name("name"))
-                        .and_then(|n| n.text())
-                        .map(str::to_string)
-                });
-                if let Some(n) = name.filter(|n| n.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) && !n.is_empty()) {
-                    script.push_str(&format!("net-undefine {n}\n"));
+                // Undefine by name and by UUID: a later file may reuse either.
+                if let Ok(d) = roxmltree::Document::parse(&c.text) {
+                    for tag in ["name", "uuid"] {
+                        let v = d.root_element().children().find(|n| n.has_tag_name(tag)).and_then(|n| n.text());
+                        if let Some(v) = v.filter(|v| !v.is_empty() && !v.contains(['\'', '\n', '\\'])) {
+                            script.push_str(&format!("net-undefine '{v}'\n"));
+                        }
+                    }
                 }
             }
             Kind::Interface => {

@@ -116,7 +116,18 @@ pub fn check_interface(node: Node, domain_type: Option<&str>, sink: &mut Sink) {
     }
     hostdev_source_incomplete(&i, sink);
     ccw_address_incomplete(node, sink);
+    source_required(&i, sink);
     vhostuser_needs_virtio(&i, sink);
+    vhostuser_server_reconnect(node, kind, sink);
+    virtio_options_not_virtio(node, &i, sink);
+    backend_passt_type(node, kind, sink);
+    port_isolated(node, &i, sink);
+    virtualport_complete(node, kind, sink);
+    if let Some(v) = &i.vlan {
+        super::network::vlan_native_duplicate(v, sink);
+    }
+    host_side_ip(node, sink);
+    ip_peer_family(&i, sink);
     rom_disabled_tuning(node, sink);
     target_unmanaged_type(node, kind, sink);
     ip_prefix_range(&i, sink);
@@ -195,7 +206,7 @@ fn vhostuser_needs_virtio(i: &Interface, sink: &mut Sink) {
         return;
     }
     match i.model {
-        Some(m) if m.text.starts_with("virtio") => {}
+        Some(m) if is_virtio_model(m.text) => {}
         Some(m) => sink.error(
             "vhostuser-needs-virtio",
             m.value_at,
@@ -211,6 +222,211 @@ fn vhostuser_needs_virtio(i: &Interface, sink: &mut Sink) {
             "a vhostuser interface needs <model type='virtio'/>".into(),
             None,
         ),
+    }
+}
+
+/// virDomainNetIsVirtioModel: the model names (any case) of a virtio-net
+/// frontend; "virtio-net-pci" and the like are other, opaque models.
+fn is_virtio_model(m: &str) -> bool {
+    ["virtio", "virtio-transitional", "virtio-non-transitional"]
+        .iter()
+        .any(|v| v.eq_ignore_ascii_case(m))
+}
+
+/// virDomainNetDefParseXMLRequireSource: every type that names where it
+/// connects needs a `<source>`. The schema demands it already for all of
+/// them but type='bridge', whose `<source>` it leaves optional.
+fn source_required(i: &Interface, sink: &mut Sink) {
+    let Some(k) = i.kind else { return };
+    if i.source.is_none() && k.text == "bridge" {
+        sink.error(
+            "interface-source-required",
+            i.at,
+            format!("interface type='{}' requires a <source> element", k.text),
+            Some("add e.g. <source bridge='br0'/>".into()),
+        );
+    }
+}
+
+/// virDomainNetDefValidate: a vhost-user socket libvirt listens on
+/// (mode='server') cannot reconnect; a reconnect needs its timeout.
+fn vhostuser_server_reconnect(node: Node, kind: Option<&str>, sink: &mut Sink) {
+    if kind != Some("vhostuser") {
+        return;
+    }
+    let Some(src) = kids(node, "source").next() else { return };
+    let Some(r) = kids(src, "reconnect").next().filter(|r| r.attribute("enabled") == Some("yes")) else {
+        return;
+    };
+    // virDomainChrSourceReconnectDefParseXML: enabled='yes' needs timeout=.
+    if !r.has_attribute("timeout") {
+        sink.error(
+            "reconnect-timeout-required",
+            r.range().start,
+            "<reconnect enabled='yes'> needs timeout= (seconds between attempts)".into(),
+            None,
+        );
+    }
+    if src.attribute("mode") == Some("server") {
+        sink.error(
+            "vhostuser-server-reconnect",
+            r.range().start,
+            "<reconnect enabled='yes'> is not supported with a vhostuser source in mode='server'".into(),
+            Some("reconnecting is for mode='client'; drop <reconnect> or switch the mode".into()),
+        );
+    }
+}
+
+/// virDomainCheckVirtioOptionsAreAbsent (from virDomainNetDefValidate):
+/// the virtio transport options need a virtio model; no model is not virtio.
+fn virtio_options_not_virtio(node: Node, i: &Interface, sink: &mut Sink) {
+    if i.model.is_some_and(|m| is_virtio_model(m.text)) {
+        return;
+    }
+    let Some(d) = kids(node, "driver").next() else { return };
+    if let Some(a) = ["iommu", "ats", "packed", "page_per_vq"]
+        .iter()
+        .find_map(|n| d.attribute_node(*n))
+    {
+        sink.error(
+            "virtio-option-not-virtio",
+            a.range().start,
+            format!(
+                "driver option {}= is only supported for virtio devices, not model '{}'",
+                a.name(),
+                i.model.map_or("(none)", |m| m.text)
+            ),
+            Some("add <model type='virtio'/> or drop the option".into()),
+        );
+    }
+}
+
+/// virDomainNetDefValidate: the passt backend is a user-mode network.
+fn backend_passt_type(node: Node, kind: Option<&str>, sink: &mut Sink) {
+    let Some(b) = kids(node, "backend").next() else { return };
+    if b.attribute("type") == Some("passt") && kind.is_some_and(|k| k != "user") {
+        sink.error(
+            "backend-passt-type",
+            b.range().start,
+            format!("<backend type='passt'> can only be used with interface type='user', not '{}'", kind.unwrap_or("")),
+            None,
+        );
+    }
+}
+
+/// virDomainNetDefValidatePortOptions: `<port isolated='yes'/>` needs a
+/// Linux host bridge (type network or bridge) without a `<virtualport type=...>`.
+fn port_isolated(node: Node, i: &Interface, sink: &mut Sink) {
+    let Some(p) = kids(node, "port").next() else { return };
+    if p.attribute("isolated") != Some("yes") {
+        return;
+    }
+    let kind = i.kind.map_or("network", |k| k.text);
+    if kind != "network" && kind != "bridge" {
+        sink.error(
+            "port-isolated-type",
+            p.range().start,
+            format!("<port isolated='yes'/> is not supported on interfaces of type '{kind}'"),
+            Some("port isolation works on a Linux host bridge: type='network' or type='bridge'".into()),
+        );
+    } else if let Some(t) = i.virtualport.as_ref().and_then(|v| v.kind) {
+        sink.error(
+            "port-isolated-virtualport",
+            p.range().start,
+            format!("<port isolated='yes'/> is not supported with <virtualport type='{}'>", t.text),
+            None,
+        );
+    }
+}
+
+/// virNetDevVPortProfileParse with VIR_VPORT_XML_REQUIRE_TYPE and
+/// virNetDevVPortProfileCheckComplete: on a bridge, direct or hostdev
+/// interface the virtualport needs its type and that type's parameters
+/// (on type='network' the network supplies what is missing).
+fn virtualport_complete(node: Node, kind: Option<&str>, sink: &mut Sink) {
+    if !matches!(kind, Some("bridge" | "direct" | "hostdev")) {
+        return;
+    }
+    let Some(vp) = kids(node, "virtualport").next() else { return };
+    let params = kids(vp, "parameters").next();
+    let has = |n: &str| params.is_some_and(|p| p.has_attribute(n));
+    let need: &[&str] = match vp.attribute("type") {
+        None => {
+            sink.error(
+                "virtualport-type-required",
+                vp.range().start,
+                format!("a <virtualport> on a type='{}' interface needs type= (openvswitch, 802.1Qbh, 802.1Qbg or midonet)", kind.unwrap_or("")),
+                None,
+            );
+            return;
+        }
+        Some("802.1Qbg") => &["managerid", "typeid", "typeidversion"],
+        Some("802.1Qbh") => &["profileid"],
+        Some("midonet") => &["interfaceid"],
+        Some(_) => &[],
+    };
+    if let Some(missing) = need.iter().find(|n| !has(n)) {
+        sink.error(
+            "virtualport-incomplete",
+            params.unwrap_or(vp).range().start,
+            format!("<virtualport type='{}'> needs <parameters {missing}=...>", vp.attribute("type").unwrap_or("")),
+            Some(format!("this type needs: {}", need.join(", "))),
+        );
+    }
+}
+
+/// virDomainNetIPParseXML / virNetDevIPRouteParseXML on the host side
+/// (`<source><ip>`/`<route>` of an ethernet interface): the same address,
+/// prefix and route rules as the guest side.
+fn host_side_ip(node: Node, sink: &mut Sink) {
+    let Some(src) = kids(node, "source").next() else { return };
+    for x in kids(src, "ip") {
+        let (Some(a), Some(p)) = (attr(x, "address"), attr(x, "prefix")) else { continue };
+        check_prefix(a.text, attr(x, "family").map(|f| f.text), p, sink);
+    }
+    for r in kids(src, "route") {
+        super::network::route_rules(&crate::xml::network::Route::read(r), sink);
+    }
+}
+
+/// An `<ip>` prefix longer than its family allows (32 or 128).
+fn check_prefix(address: &str, family: Option<&str>, p: crate::xml::Val, sink: &mut Sink) {
+    let Some(a) = ip::parse_ip(address) else { return };
+    let v4 = match family {
+        Some("ipv4") => true,
+        Some("ipv6") => false,
+        _ => a.is_ipv4(),
+    };
+    let max = if v4 { 32 } else { 128 };
+    if p.text.parse::<u64>().is_ok_and(|n| n > max) {
+        sink.error(
+            "ip-prefix-range",
+            p.value_at,
+            format!("prefix {} is too long for an IPv{} address", p.text, if v4 { 4 } else { 6 }),
+            Some(format!("an IPv{} prefix is 0-{max}", if v4 { 4 } else { 6 })),
+        );
+    }
+}
+
+/// virDomainNetIPParseXML: peer= is parsed in the address's family.
+fn ip_peer_family(i: &Interface, sink: &mut Sink) {
+    for x in &i.ips {
+        let (Some(a), Some(p)) = (x.address.and_then(|a| ip::parse_ip(a.text)), x.peer) else { continue };
+        let v4 = match x.family.map(|f| f.text) {
+            Some("ipv4") => true,
+            Some("ipv6") => false,
+            _ => a.is_ipv4(),
+        };
+        if let Some(peer) = ip::parse_ip(p.text) {
+            if peer.is_ipv4() != v4 {
+                sink.error(
+                    "ip-peer-family",
+                    p.value_at,
+                    format!("peer {} is not an IPv{} address like the <ip> it belongs to", p.text, if v4 { 4 } else { 6 }),
+                    None,
+                );
+            }
+        }
     }
 }
 
@@ -272,24 +488,12 @@ fn ccw_address_incomplete(node: Node, sink: &mut Sink) {
     }
 }
 
-/// An IPv4 `<ip>`/`<route>` prefix longer than 32.
+/// virDomainNetIPParseXML: "Invalid prefix value" beyond the family's
+/// length (routes: virNetDevIPRouteParseXML, see network::route_rules).
 fn ip_prefix_range(i: &Interface, sink: &mut Sink) {
-    let pairs = i
-        .ips
-        .iter()
-        .map(|x| (x.address, x.prefix))
-        .chain(i.routes.iter().map(|r| (r.address, r.prefix)));
-    for (addr, prefix) in pairs {
-        let (Some(a), Some(p)) = (addr.and_then(|a| ip::parse_ip(a.text)), prefix) else {
-            continue;
-        };
-        if a.is_ipv4() && p.text.parse::<u32>().is_ok_and(|n| n > 32) {
-            sink.error(
-                "ip-prefix-range",
-                p.value_at,
-                format!("prefix {} is too long for an IPv4 address", p.text),
-                Some("an IPv4 prefix is 0-32".into()),
-            );
+    for x in &i.ips {
+        if let (Some(a), Some(p)) = (x.address, x.prefix) {
+            check_prefix(a.text, x.family.map(|f| f.text), p, sink);
         }
     }
 }

@@ -224,6 +224,7 @@ pub const STRUCTURAL_RULES: &[&str] = &[
     "wrong-document",
     "unknown-element",
     "unknown-attribute",
+    "attribute-needs-attribute",
     "missing-element",
     "missing-attribute",
     "duplicate-element",

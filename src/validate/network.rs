@@ -48,6 +48,25 @@ pub fn check(net: &Network, sink: &mut Sink) {
     if let Some(dns) = &net.dns {
         dns_rules(dns, sink);
     }
+    for v in net.vlan.iter().chain(net.portgroups.iter().filter_map(|p| p.vlan.as_ref())) {
+        vlan_native_duplicate(v, sink);
+    }
+}
+
+/// virNetDevVlanParse: "duplicate native vlan setting" — at most one tag
+/// carries nativeMode=.
+pub fn vlan_native_duplicate(v: &crate::xml::network::Vlan, sink: &mut Sink) {
+    let mut native = v.tags.iter().filter_map(|(_, _, m)| *m);
+    if native.next().is_some() {
+        if let Some(second) = native.next() {
+            sink.error(
+                "vlan-native-duplicate",
+                second.at,
+                "a second <tag> with nativeMode=: a vlan has at most one native tag".into(),
+                Some("keep nativeMode= on the one untagged/native VLAN".into()),
+            );
+        }
+    }
 }
 
 /// libvirt: "invalid char in name: /" (virXMLCheckIllegalChars).
@@ -728,8 +747,11 @@ fn forward_mode_rules(net: &Network, sink: &mut Sink) {
                         }
                     }
                 }
+                // libvirt refuses stp= whatever its value, but delay= only
+                // when it is not 0 (the parsed number is what it tests).
+                let delay = b.delay.filter(|d| parse_num(d.text) != Some(0));
                 for (v, what) in [
-                    (b.delay, "delay"),
+                    (delay, "delay"),
                     (b.stp, "stp"),
                     (if mode == "bridge" { b.zone } else { None }, "zone"),
                 ] {
@@ -747,7 +769,8 @@ fn forward_mode_rules(net: &Network, sink: &mut Sink) {
                     );
                 }
             }
-            if let Some(m) = net.mtu {
+            // libvirt tests the parsed size: <mtu size='0'/> means "unset".
+            if let Some(m) = net.mtu.filter(|m| m.text.parse::<u64>() != Ok(0)) {
                 sink.error("forward-mode-mtu", m.at, format!("<mtu> only applies to nat, route, open and isolated networks, not '{mode}'"), None);
             }
             // The network driver refuses these at start for bridge mode (the

@@ -228,8 +228,17 @@ impl Gen {
                 let _ = write!(out, "<optional><group>{group}</group></optional>");
             }
             _ => {
-                for a in &all {
-                    out.push_str(&self.opt_attr(a));
+                for a in all.iter().filter(|a| a.with.is_none()) {
+                    let deps: String = all
+                        .iter()
+                        .filter(|d| d.with == Some(a.name))
+                        .map(|d| self.opt_attr(d))
+                        .collect();
+                    if deps.is_empty() {
+                        out.push_str(&self.opt_attr(a));
+                    } else {
+                        let _ = write!(out, "<optional>{}{deps}</optional>", self.attr(a));
+                    }
                 }
             }
         }

@@ -56,6 +56,10 @@ pub struct At {
     pub name: &'static str,
     pub ty: Ty,
     pub req: bool,
+    /// Allowed only together with this (optional) attribute of the same
+    /// element: the schema's optional attribute groups, e.g. portgroup=
+    /// belongs to the network= group of a bridge interface's `<source>`.
+    pub with: Option<&'static str>,
 }
 
 pub struct Kid {
@@ -83,10 +87,14 @@ const fn switch(name: &'static str, attrs: &'static [&'static [At]], sw: Switch)
     El { name, ns: None, attrs, kids: &[], text: None, any: false, switch: Some(sw), special: None }
 }
 const fn a(name: &'static str, ty: Ty) -> At {
-    At { name, ty, req: false }
+    At { name, ty, req: false, with: None }
 }
 const fn r(name: &'static str, ty: Ty) -> At {
-    At { name, ty, req: true }
+    At { name, ty, req: true, with: None }
+}
+/// An optional attribute allowed only when `key` is there too.
+const fn w(name: &'static str, ty: Ty, key: &'static str) -> At {
+    At { name, ty, req: false, with: Some(key) }
 }
 const fn opt(el: &'static El) -> Kid {
     Kid { el, req: false, many: false }
@@ -420,9 +428,9 @@ static IFACE_VPORT: &[Kid] = &[opt(&VIRTUALPORT)];
 static IF_ATTRS: &[At] = &[a("trustGuestRxFilters", YES_NO)];
 
 static NETWORK_ATTRS_REQ: &[At] = &[r("network", TEXT), a("portgroup", DEVICE_NAME), a("portid", UUID)];
-static NETWORK_ATTRS_OPT: &[At] = &[a("network", TEXT), a("portgroup", DEVICE_NAME), a("portid", UUID)];
+static NETWORK_ATTRS_OPT: &[At] = &[a("network", TEXT), w("portgroup", DEVICE_NAME, "network"), w("portid", UUID, "network")];
 static BRIDGE_ATTRS_REQ: &[At] = &[r("bridge", BRIDGE_ATTR), a("macTableManager", Ty::Enum(&["kernel", "libvirt"]))];
-static BRIDGE_ATTRS_OPT: &[At] = &[a("bridge", BRIDGE_ATTR), a("macTableManager", Ty::Enum(&["kernel", "libvirt"]))];
+static BRIDGE_ATTRS_OPT: &[At] = &[a("bridge", BRIDGE_ATTR), w("macTableManager", Ty::Enum(&["kernel", "libvirt"]), "bridge")];
 
 static SRC_BRIDGE: El = el("source", &[BRIDGE_ATTRS_REQ, NETWORK_ATTRS_OPT], &[]);
 static SRC_NETWORK: El = el("source", &[NETWORK_ATTRS_REQ, BRIDGE_ATTRS_OPT], &[]);

@@ -157,6 +157,17 @@ fn check_attrs(node: Node, def: &El, switch_attr: Option<&'static str>, sink: &m
             }
         }
     }
+    for spec in def.attrs.iter().flat_map(|g| g.iter()) {
+        let Some(key) = spec.with else { continue };
+        if let (Some(a), None) = (node.attribute_node(spec.name), node.attribute(key)) {
+            sink.error(
+                "attribute-needs-attribute",
+                a.range().start,
+                format!("{}= on <{elem}> is only allowed together with {key}=", spec.name),
+                Some(format!("add {key}= or drop {}=", spec.name)),
+            );
+        }
+    }
     for spec in def.attrs.iter().flat_map(|g| g.iter()).filter(|s| s.req) {
         if node.attribute(spec.name).is_none() {
             let help = expected_help(spec.ty).map(|h| format!("add {}=: {h}", spec.name));
