@@ -14,7 +14,7 @@ use super::network::bandwidth_rates;
 use super::{schema, structure, Sink};
 use crate::ipnet as ip;
 use crate::mac::Mac;
-use crate::xml::interface::{Domain, Interface};
+use crate::xml::interface::{Domain, IfIp, Interface};
 use crate::xml::{attr, kids};
 
 /// Hypervisors whose NIC advice (virtio, 52:54:00) applies.
@@ -126,12 +126,17 @@ pub fn check_interface(node: Node, domain_type: Option<&str>, sink: &mut Sink) {
     if let Some(v) = &i.vlan {
         super::network::vlan_native_duplicate(v, sink);
     }
-    host_side_ip(node, sink);
-    ip_peer_family(&i, sink);
+    host_side_routes(node, sink);
     rom_disabled_tuning(node, sink);
     target_unmanaged_type(node, kind, sink);
-    ip_prefix_range(&i, sink);
-    ip_family_mismatch(&i, sink);
+    // Guest-side <ip>s and the host side's (<source><ip> of ethernet) follow
+    // the same parser, virDomainNetIPParseXML.
+    let host_ips: Vec<IfIp> = kids(node, "source").take(1).flat_map(|s| kids(s, "ip")).map(IfIp::read).collect();
+    for ips in [&i.ips[..], &host_ips[..]] {
+        ip_prefix_range(ips, sink);
+        ip_family_mismatch(ips, sink);
+        ip_peer_family(ips, sink);
+    }
     for r in &i.routes {
         super::network::route_rules(r, sink);
     }
@@ -180,8 +185,8 @@ fn hostdev_source_incomplete(i: &Interface, sink: &mut Sink) {
 }
 
 /// libvirt: "Invalid address '10.0.0.1' in <ip>" when family= disagrees.
-fn ip_family_mismatch(i: &Interface, sink: &mut Sink) {
-    for x in &i.ips {
+fn ip_family_mismatch(ips: &[IfIp], sink: &mut Sink) {
+    for x in ips {
         let (Some(a), Some(f)) = (x.address, x.family) else {
             continue;
         };
@@ -378,12 +383,8 @@ fn virtualport_complete(node: Node, kind: Option<&str>, sink: &mut Sink) {
 /// virDomainNetIPParseXML / virNetDevIPRouteParseXML on the host side
 /// (`<source><ip>`/`<route>` of an ethernet interface): the same address,
 /// prefix and route rules as the guest side.
-fn host_side_ip(node: Node, sink: &mut Sink) {
+fn host_side_routes(node: Node, sink: &mut Sink) {
     let Some(src) = kids(node, "source").next() else { return };
-    for x in kids(src, "ip") {
-        let (Some(a), Some(p)) = (attr(x, "address"), attr(x, "prefix")) else { continue };
-        check_prefix(a.text, attr(x, "family").map(|f| f.text), p, sink);
-    }
     for r in kids(src, "route") {
         super::network::route_rules(&crate::xml::network::Route::read(r), sink);
     }
@@ -409,8 +410,8 @@ fn check_prefix(address: &str, family: Option<&str>, p: crate::xml::Val, sink: &
 }
 
 /// virDomainNetIPParseXML: peer= is parsed in the address's family.
-fn ip_peer_family(i: &Interface, sink: &mut Sink) {
-    for x in &i.ips {
+fn ip_peer_family(ips: &[IfIp], sink: &mut Sink) {
+    for x in ips {
         let (Some(a), Some(p)) = (x.address.and_then(|a| ip::parse_ip(a.text)), x.peer) else { continue };
         let v4 = match x.family.map(|f| f.text) {
             Some("ipv4") => true,
@@ -490,8 +491,8 @@ fn ccw_address_incomplete(node: Node, sink: &mut Sink) {
 
 /// virDomainNetIPParseXML: "Invalid prefix value" beyond the family's
 /// length (routes: virNetDevIPRouteParseXML, see network::route_rules).
-fn ip_prefix_range(i: &Interface, sink: &mut Sink) {
-    for x in &i.ips {
+fn ip_prefix_range(ips: &[IfIp], sink: &mut Sink) {
+    for x in ips {
         if let (Some(a), Some(p)) = (x.address, x.prefix) {
             check_prefix(a.text, x.family.map(|f| f.text), p, sink);
         }

@@ -116,7 +116,11 @@ fn check_ip(ipdef: &Ip, sink: &mut Sink) {
             );
         } else if let Some(mask) = ip::parse_ipv4(m.text) {
             if ip::netmask_prefix(mask).is_none() {
-                sink.error("netmask-noncontiguous", m.value_at, format!("netmask {} is not contiguous", m.text), Some("a netmask is a run of 1 bits then 0 bits, e.g. 255.255.255.0 (/24) or 255.255.254.0 (/23)".into()));
+                // libvirt's parser only computes the prefix for a DHCP range
+                // (virSocketAddrGetRange); without one the network fails at start.
+                let has_range = ipdef.dhcp.as_ref().is_some_and(|d| !d.ranges.is_empty());
+                let stage = if has_range { super::Stage::Define } else { super::Stage::Start };
+                sink.error_at(stage, "netmask-noncontiguous", m.value_at, format!("netmask {} is not contiguous", m.text), Some("a netmask is a run of 1 bits then 0 bits, e.g. 255.255.255.0 (/24) or 255.255.254.0 (/23)".into()));
             }
         }
     }

@@ -89,6 +89,25 @@ fn cases() -> Vec<(&'static str, String, String)> {
         ("dns-srv-service", net("<dns><srv service='a.b' protocol='tcp'/></dns>"), net("<dns><srv service='ab' protocol='tcp'/></dns>")),
         ("dns-srv-needs-target", net("<dns><srv service='ab' protocol='tcp' port='80'/></dns>"), net("<dns><srv service='ab' protocol='tcp' target='t' port='80'/></dns>")),
         ("dns-srv-port", net("<dns><srv service='ab' protocol='tcp' target='t' port='0'/></dns>"), net("<dns><srv service='ab' protocol='tcp' target='t' port='1'/></dns>")),
+        ("forward-mode-bridge-options", net("<forward mode='bridge'/><bridge name='br0' delay='5'/>"), net("<forward mode='bridge'/><bridge name='br0' delay='0'/>")),
+        ("forward-mode-mtu", net("<forward mode='bridge'/><bridge name='br0'/><mtu size='1500'/>"), net("<forward mode='bridge'/><bridge name='br0'/><mtu size='0'/>")),
+        ("vlan-native-duplicate", net("<forward mode='bridge'/><bridge name='br0'/><virtualport type='openvswitch'/><vlan trunk='yes'><tag id='1' nativeMode='untagged'/><tag id='2' nativeMode='tagged'/></vlan>"), net("<forward mode='bridge'/><bridge name='br0'/><virtualport type='openvswitch'/><vlan trunk='yes'><tag id='1' nativeMode='untagged'/><tag id='2'/></vlan>")),
+        ("vlan-native-duplicate", format!("{NIC}<vlan trunk='yes'><tag id='1' nativeMode='tagged'/><tag id='2' nativeMode='tagged'/></vlan></interface>"), format!("{NIC}<vlan trunk='yes'><tag id='1' nativeMode='tagged'/><tag id='2'/></vlan></interface>")),
+        ("interface-source-required", "<interface type='bridge'><model type='virtio'/></interface>".into(), "<interface type='bridge'><source bridge='br0'/><model type='virtio'/></interface>".into()),
+        ("attribute-needs-attribute", "<interface type='bridge'><source bridge='br0' portgroup='pg'/></interface>".into(), "<interface type='bridge'><source bridge='br0' network='n' portgroup='pg'/></interface>".into()),
+        ("port-isolated-type", "<interface type='ethernet'><port isolated='yes'/></interface>".into(), "<interface type='bridge'><source bridge='br0'/><port isolated='yes'/></interface>".into()),
+        ("port-isolated-virtualport", "<interface type='bridge'><source bridge='br0'/><virtualport type='openvswitch'/><port isolated='yes'/></interface>".into(), "<interface type='bridge'><source bridge='br0'/><virtualport type='openvswitch'/><port isolated='no'/></interface>".into()),
+        ("virtio-option-not-virtio", format!("{NIC}<model type='e1000'/><driver iommu='on'/></interface>"), format!("{NIC}<model type='virtio'/><driver iommu='on'/></interface>")),
+        ("virtio-option-not-virtio", format!("{NIC}<driver packed='on'/></interface>"), format!("{NIC}<model type='VIRTIO'/><driver packed='on'/></interface>")),
+        ("backend-passt-type", format!("{NIC}<backend type='passt'/></interface>"), "<interface type='user'><backend type='passt'/></interface>".into()),
+        ("vhostuser-server-reconnect", "<interface type='vhostuser'><model type='virtio'/><source type='unix' path='/tmp/s' mode='server'><reconnect enabled='yes' timeout='10'/></source></interface>".into(), "<interface type='vhostuser'><model type='virtio'/><source type='unix' path='/tmp/s' mode='client'><reconnect enabled='yes' timeout='10'/></source></interface>".into()),
+        ("reconnect-timeout-required", "<interface type='vhostuser'><model type='virtio'/><source type='unix' path='/tmp/s' mode='client'><reconnect enabled='yes'/></source></interface>".into(), "<interface type='vhostuser'><model type='virtio'/><source type='unix' path='/tmp/s' mode='client'><reconnect enabled='no'/></source></interface>".into()),
+        ("virtualport-type-required", "<interface type='direct'><source dev='eth0'/><virtualport/></interface>".into(), "<interface type='network'><source network='n'/><virtualport/></interface>".into()),
+        ("virtualport-incomplete", "<interface type='direct'><source dev='eth0'/><virtualport type='802.1Qbg'><parameters managerid='1' typeid='2'/></virtualport></interface>".into(), "<interface type='direct'><source dev='eth0'/><virtualport type='802.1Qbg'><parameters managerid='1' typeid='2' typeidversion='1'/></virtualport></interface>".into()),
+        ("ip-prefix-range", "<interface type='ethernet'><source><ip address='10.0.0.1' prefix='40'/></source></interface>".into(), "<interface type='ethernet'><source><ip address='10.0.0.1' prefix='30'/></source></interface>".into()),
+        ("ip-family-mismatch", "<interface type='ethernet'><source><ip address='2001:db8::1' family='ipv4'/></source></interface>".into(), "<interface type='ethernet'><source><ip address='2001:db8::1' family='ipv6'/></source></interface>".into()),
+        ("route-prefix-range", "<interface type='ethernet'><source><route address='10.0.0.0' prefix='33' gateway='10.0.0.1'/></source></interface>".into(), "<interface type='ethernet'><source><route address='10.0.0.0' prefix='8' gateway='10.0.0.1'/></source></interface>".into()),
+        ("ip-peer-family", "<interface type='ethernet'><ip address='10.0.0.1' peer='2001:db8::1'/></interface>".into(), "<interface type='ethernet'><ip address='10.0.0.1' peer='10.0.0.2'/></interface>".into()),
         ("wrong-document", "<interface type='user'/>".into(), "<interface type='user'/>".into()),
         ("hostdev-source-incomplete", "<interface type='hostdev'><source><vendor id='0x1234'/></source></interface>".into(), "<interface type='hostdev'><source><vendor id='0x1234'/><product id='0xbeef'/></source></interface>".into()),
         ("ccw-address-incomplete", format!("{NIC}<address type='ccw' cssid='0xfe'/></interface>"), format!("{NIC}<address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0001'/></interface>")),
@@ -121,11 +140,18 @@ fn each_rule_fires_and_its_fix_is_clean() {
 #[test]
 fn every_rule_id_in_the_code_has_an_example() {
     let covered: Vec<&str> = cases().iter().map(|c| c.0).collect();
-    let src = [include_str!("network.rs"), include_str!("interface.rs"), include_str!("structure.rs"), include_str!("mod.rs")].concat();
+    let src = [include_str!("network.rs"), include_str!("interface.rs"), include_str!("structure.rs"), include_str!("mod.rs"), include_str!("version.rs")].concat();
     // Rule ids are the first string argument of sink.error/sink.warn.
     let mut missing = Vec::new();
     for chunk in src.split("sink.").skip(1) {
-        let Some(rest) = chunk.strip_prefix("error(").or_else(|| chunk.strip_prefix("warn(")) else { continue };
+        let Some(rest) = chunk
+            .strip_prefix("error(")
+            .or_else(|| chunk.strip_prefix("warn("))
+            .or_else(|| chunk.strip_prefix("unknown("))
+            .or_else(|| chunk.strip_prefix("error_at(").and_then(|r| r.split_once(',').map(|x| x.1)))
+        else {
+            continue;
+        };
         let rest = rest.trim_start();
         if let Some(id) = rest.strip_prefix('"').and_then(|r| r.split('"').next()) {
             if !covered.contains(&id) && !["input-too-large", "nesting-too-deep", "xml-dtd"].contains(&id) && !missing.contains(&id) {
