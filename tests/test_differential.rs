@@ -44,6 +44,7 @@ struct Seed {
 #[derive(Default)]
 struct Pools {
     values: HashMap<(String, String), Vec<String>>,
+    texts: HashMap<String, Vec<String>>,
     attrs: HashMap<String, Vec<String>>,
     kids: HashMap<String, Vec<String>>,
 }
@@ -66,6 +67,9 @@ impl Pools {
                     a.value().to_string(),
                 );
             }
+            if let Some(t) = n.text().filter(|t| !t.trim().is_empty() && n.children().count() == 1) {
+                push_unique(self.texts.entry(name.clone()).or_default(), t.to_string());
+            }
             for c in n.children().filter(|c| c.is_element()) {
                 let r = c.range();
                 if r.len() < 600 {
@@ -74,6 +78,21 @@ impl Pools {
             }
         }
     }
+}
+
+/// Every corpus file, valid or not: the pools of realistic values.
+fn all_corpus_texts() -> Vec<String> {
+    let mut out = Vec::new();
+    for folder in ["networks/valid", "networks/invalid", "interfaces/mixed", "domains"] {
+        let Ok(rd) = std::fs::read_dir(corpus().join(folder)) else { continue };
+        for e in rd.flatten() {
+            if e.path().extension().is_some_and(|x| x == "xml") {
+                out.push(std::fs::read_to_string(e.path()).unwrap_or_default());
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 fn seeds() -> Vec<Seed> {
@@ -128,7 +147,16 @@ fn mutate(text: &str, pools: &Pools, rng: &mut Rng) -> Option<String> {
     // Where new attributes go: right after the element name.
     let after_name = e.range().start + 1 + e.tag_name().name().len();
     let attrs: Vec<_> = e.attributes().collect();
-    match rng.below(10) {
+    match rng.below(11) {
+        // the text of a leaf element (<name>, <uuid>, <hostname>, ...) from elsewhere
+        10 => {
+            let t = e.children().find(|c| c.is_text())?;
+            if e.children().count() != 1 {
+                return None;
+            }
+            let v = rng.pick(pools.texts.get(&name)?)?.clone();
+            Some(splice(t.range(), &v.replace('&', "&amp;").replace('<', "&lt;")))
+        }
         // another value of the same attribute from the corpus, or a number near an edge
         0 | 1 | 2 => {
             let a = rng.pick(&attrs)?;
@@ -275,11 +303,11 @@ fn mutations_get_libvirt_9_0s_verdict() {
     let installed = std::fs::read_to_string(Path::new(SCHEMAS).join("networkcommon.rng")).unwrap_or_default();
     assert!(!installed.is_empty(), "libvirt's schemas are not installed at {SCHEMAS}");
     let n = env_num("KNET_DIFF_N", 240) as usize;
-    let mut rng = Rng(env_num("KNET_DIFF_SEED", 0x5eed_d1ff_2026) | 1);
+    let mut rng = Rng(env_num("KNET_DIFF_SEED", 0x5eed_d1ff_2026).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let seeds = seeds();
     let mut pools = Pools::default();
-    for s in &seeds {
-        pools.learn(&s.text);
+    for t in all_corpus_texts() {
+        pools.learn(&t);
     }
     let dir = tempdir_short("knet-diff");
     let mut cases = Vec::new();
@@ -294,7 +322,9 @@ fn mutations_get_libvirt_9_0s_verdict() {
                 None => continue,
             }
         }
-        if text == s.text {
+        // Debian's libvirt 9.0 build refuses the passt backend upstream 9.0
+        // accepts (the corpus labels it "either"): no verdict to compare.
+        if text == s.text || text.contains("'passt'") {
             continue;
         }
         let path = dir.join(format!("m{}.xml", cases.len()));

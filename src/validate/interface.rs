@@ -11,6 +11,7 @@
 use roxmltree::Node;
 
 use super::network::bandwidth_rates;
+use super::structure::ellipsize;
 use super::{schema, structure, Sink};
 use crate::ipnet as ip;
 use crate::mac::Mac;
@@ -120,6 +121,7 @@ pub fn check_interface(node: Node, domain_type: Option<&str>, sink: &mut Sink) {
     vhostuser_needs_virtio(&i, sink);
     vhostuser_server_reconnect(node, kind, sink);
     virtio_options_not_virtio(node, &i, sink);
+    driver_values(node, &i, sink);
     backend_passt_type(node, kind, sink);
     port_isolated(node, &i, sink);
     virtualport_complete(node, kind, sink);
@@ -128,6 +130,7 @@ pub fn check_interface(node: Node, domain_type: Option<&str>, sink: &mut Sink) {
     }
     host_side_routes(node, sink);
     rom_disabled_tuning(node, sink);
+    device_info_numbers(node, sink);
     target_unmanaged_type(node, kind, sink);
     // Guest-side <ip>s and the host side's (<source><ip> of ethernet) follow
     // the same parser, virDomainNetIPParseXML.
@@ -306,6 +309,46 @@ fn virtio_options_not_virtio(node: Node, i: &Interface, sink: &mut Sink) {
     }
 }
 
+/// virDomainNetDefParseXMLDriver and virDomainHostdevDefParseXMLSubsys:
+/// what `<driver name=...>` means depends on the interface. A PCI hostdev
+/// takes a device-assignment backend (kvm, vfio, xen); a virtio NIC of any
+/// other type takes its backend (qemu, vhost) and 32-bit queue settings;
+/// other NICs ignore the element.
+fn driver_values(node: Node, i: &Interface, sink: &mut Sink) {
+    let Some(d) = kids(node, "driver").next() else { return };
+    let kind = i.kind.map_or("user", |k| k.text);
+    let pci_hostdev = kind == "hostdev"
+        && i.source.as_ref().is_some_and(|s| s.address.as_ref().and_then(|a| a.kind).is_some_and(|k| k.text == "pci"));
+    let virtio = kind != "hostdev" && i.model.is_some_and(|m| is_virtio_model(m.text));
+    let allowed: &[&str] = if pci_hostdev {
+        &["kvm", "vfio", "xen"]
+    } else if virtio {
+        &["qemu", "vhost"]
+    } else {
+        &[]
+    };
+    if let Some(n) = attr(d, "name").filter(|n| !allowed.is_empty() && !allowed.contains(&n.text)) {
+        sink.error(
+            "driver-name-invalid",
+            n.value_at,
+            format!("<driver name='{}'> is not a {} driver", n.text, if pci_hostdev { "PCI device-assignment" } else { "virtio-net" }),
+            Some(format!("one of: {}", allowed.join(", "))),
+        );
+    }
+    if virtio {
+        for a in ["queues", "rx_queue_size", "tx_queue_size"] {
+            if let Some(v) = attr(d, a).filter(|v| v.text.parse::<u64>().is_ok_and(|n| n > u32::MAX as u64)) {
+                sink.error(
+                    "driver-value-range",
+                    v.value_at,
+                    format!("{a}={} is out of range (at most 4294967295)", v.text),
+                    None,
+                );
+            }
+        }
+    }
+}
+
 /// virDomainNetDefValidate: the passt backend is a user-mode network.
 fn backend_passt_type(node: Node, kind: Option<&str>, sink: &mut Sink) {
     let Some(b) = kids(node, "backend").next() else { return };
@@ -427,6 +470,22 @@ fn ip_peer_family(ips: &[IfIp], sink: &mut Sink) {
                     None,
                 );
             }
+        }
+    }
+}
+
+/// virDomainDeviceBootParseXML and virDomainDeviceInfoParseXML read
+/// `<boot order>` and `<acpi index>` as non-zero 32-bit numbers (the schema
+/// allows any positive integer, and 0 for the index).
+fn device_info_numbers(node: Node, sink: &mut Sink) {
+    if let Some(o) = kids(node, "boot").next().and_then(|b| attr(b, "order")) {
+        if o.text.parse::<u64>().map_or(o.text.len() > 10 && o.text.bytes().all(|b| b.is_ascii_digit()), |n| n > u32::MAX as u64) {
+            sink.error("boot-order-range", o.value_at, format!("boot order {} is out of range (1-4294967295)", ellipsize(o.text)), None);
+        }
+    }
+    if let Some(i) = kids(node, "acpi").next().and_then(|a| attr(a, "index")) {
+        if i.text.parse::<u64>() == Ok(0) {
+            sink.error("acpi-index-zero", i.value_at, "ACPI index 0 is not allowed".into(), Some("indexes start at 1; leave <acpi> out for none".into()));
         }
     }
 }

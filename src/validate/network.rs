@@ -194,6 +194,18 @@ fn ip_family_mismatch(ipdef: &Ip, addr: IpAddr, address: Val, sink: &mut Sink) {
 }
 
 fn check_dhcp(d: &Dhcp, sub: Option<&IpSubnet>, sink: &mut Sink) {
+    // virNetworkDHCPDefParseXML: on an IPv4 <ip>, a <bootp file=...>'s
+    // server= is parsed as a numeric address (a host name fails).
+    if let Some((Some(_), Some(server))) = d.bootp {
+        if sub.map_or(true, |s| s.addr.is_ipv4()) && parse_ip(server.text).is_none() {
+            sink.error(
+                "bootp-server-address",
+                server.value_at,
+                format!("bootp server {:?} is not an IP address", ellipsize(server.text)),
+                Some("libvirt takes the TFTP server's address, not its name".into()),
+            );
+        }
+    }
     for r in &d.ranges {
         dhcp_range(r, sub, sink);
         if let Some(l) = &r.lease {
@@ -877,13 +889,23 @@ fn virtualport_type_required(net: &Network, sink: &mut Sink) {
     }
 }
 
-/// virNetDevBandwidthParseRate: average is mandatory (unless floor is given
-/// on an inbound rate of an interface on a network); floor only there.
+/// virNetDevBandwidthParse and virNetDevBandwidthParseRate: a rate needs
+/// average= unless it gives floor= (then peak= and burst= still need
+/// average=); a non-zero floor only on the inbound rate of an interface on
+/// a network; classID= is state libvirt writes itself, never accepted here.
 pub fn bandwidth_rates(b: &Bandwidth, allow_floor: bool, sink: &mut Sink) {
+    if let Some(c) = b.class_id {
+        sink.error(
+            "bandwidth-classid",
+            c.at,
+            "classID= is not supported on <bandwidth> here".into(),
+            Some("libvirt assigns the class itself; drop classID=".into()),
+        );
+    }
     for (rate, inbound) in [(&b.inbound, true), (&b.outbound, false)] {
         let Some(r) = rate else { continue };
         let dir = if inbound { "inbound" } else { "outbound" };
-        if let Some(f) = r.floor {
+        if let Some(f) = r.floor.filter(|f| f.text.parse::<u64>() != Ok(0)) {
             if !inbound {
                 sink.error(
                     "bandwidth-floor",
@@ -900,11 +922,16 @@ pub fn bandwidth_rates(b: &Bandwidth, allow_floor: bool, sink: &mut Sink) {
                 );
             }
         }
-        if r.average.is_none() && !(r.floor.is_some() && inbound && allow_floor) {
+        if r.average.is_none() && (r.floor.is_none() || r.peak.is_some() || r.burst.is_some()) {
+            let msg = if r.floor.is_none() {
+                format!("<{dir}> needs average=")
+            } else {
+                format!("<{dir}>: peak= and burst= need average=")
+            };
             sink.error(
                 "bandwidth-average-required",
                 r.at,
-                format!("<{dir}> needs average="),
+                msg,
                 Some("average= (KiB/s) is mandatory; peak= and burst= refine it".into()),
             );
         }

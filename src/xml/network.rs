@@ -85,6 +85,8 @@ pub struct Ip<'a> {
 pub struct Dhcp<'a> {
     pub at: usize,
     pub ranges: Vec<Span<'a>>,
+    /// `<bootp file=... server=...>`: (file, server).
+    pub bootp: Option<(Option<Val<'a>>, Option<Val<'a>>)>,
     pub hosts: Vec<DhcpHost<'a>>,
 }
 
@@ -139,6 +141,7 @@ pub struct Srv<'a> {
 
 pub struct Bandwidth<'a> {
     pub at: usize,
+    pub class_id: Option<Val<'a>>,
     pub inbound: Option<Rate<'a>>,
     pub outbound: Option<Rate<'a>>,
 }
@@ -319,6 +322,7 @@ impl<'a> Ip<'a> {
             dhcp: kid(n, "dhcp").map(|d| Dhcp {
                 at: at(d),
                 ranges: kids(d, "range").map(Span::read).collect(),
+                bootp: kid(d, "bootp").map(|b| (attr(b, "file"), attr(b, "server"))),
                 hosts: kids(d, "host")
                     .map(|h| DhcpHost {
                         at: at(h),
@@ -385,6 +389,7 @@ impl<'a> Bandwidth<'a> {
         };
         Bandwidth {
             at: at(n),
+            class_id: attr(n, "classID"),
             inbound: kid(n, "inbound").map(rate),
             outbound: kid(n, "outbound").map(rate),
         }
