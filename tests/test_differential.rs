@@ -147,7 +147,45 @@ fn mutate(text: &str, pools: &Pools, rng: &mut Rng) -> Option<String> {
     // Where new attributes go: right after the element name.
     let after_name = e.range().start + 1 + e.tag_name().name().len();
     let attrs: Vec<_> = e.attributes().collect();
-    match rng.below(11) {
+    match rng.below(14) {
+        // an address or MAC nudged: next/previous address, the subnet's
+        // network or broadcast address, another family, a multicast MAC
+        11 | 12 => {
+            let a = rng.pick(&attrs)?;
+            let v = a.value();
+            let variants: Vec<String> = if let Ok(ip) = v.parse::<std::net::Ipv4Addr>() {
+                let n = u32::from(ip);
+                [n.wrapping_add(1), n.wrapping_sub(1), n & 0xffff_ff00, n | 0xff, n ^ 0x0100, n.wrapping_add(300)]
+                    .iter()
+                    .map(|x| std::net::Ipv4Addr::from(*x).to_string())
+                    .chain(["2001:db8::1".to_string(), "0.0.0.0".into(), "255.255.255.255".into()])
+                    .collect()
+            } else if let Ok(ip) = v.parse::<std::net::Ipv6Addr>() {
+                let n = u128::from(ip);
+                [n.wrapping_add(1), n.wrapping_sub(1), n & !0xffff, n ^ (1 << 80)]
+                    .iter()
+                    .map(|x| std::net::Ipv6Addr::from(*x).to_string())
+                    .chain(["192.168.1.1".to_string(), "::".into(), "ff02::1".into()])
+                    .collect()
+            } else if v.len() == 17 && v.matches(':').count() == 5 {
+                vec![format!("01{}", &v[2..]), "00:00:00:00:00:00".into(), "ff:ff:ff:ff:ff:ff".into(), format!("{}0", &v[..16])]
+            } else {
+                return None;
+            };
+            let nv = rng.pick(&variants)?.clone();
+            Some(splice(a.range_value(), &nv))
+        }
+        // two attribute values of one element swapped (start/end, address/gateway)
+        13 => {
+            if attrs.len() < 2 {
+                return None;
+            }
+            let i = rng.below(attrs.len());
+            let j = (i + 1 + rng.below(attrs.len() - 1)) % attrs.len();
+            let (x, y) = if attrs[i].range_value().start < attrs[j].range_value().start { (&attrs[i], &attrs[j]) } else { (&attrs[j], &attrs[i]) };
+            let (rx, ry) = (x.range_value(), y.range_value());
+            Some(format!("{}{}{}{}{}", &text[..rx.start], &text[ry.clone()], &text[rx.end..ry.start], &text[rx], &text[ry.end..]))
+        }
         // the text of a leaf element (<name>, <uuid>, <hostname>, ...) from elsewhere
         10 => {
             let t = e.children().find(|c| c.is_text())?;
@@ -340,6 +378,7 @@ fn mutations_get_libvirt_9_0s_verdict() {
     let keep = std::env::var_os("KNET_DIFF_KEEP").map(PathBuf::from);
     let version = knet::validate::version::V9_0;
     let (mut agree, mut start_only) = (0, 0);
+    let mut start_rules: BTreeMap<&str, usize> = BTreeMap::new();
     let mut wrong: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for (i, c) in cases.iter().enumerate() {
         let libvirt_ok = schema[i] && parser[i];
@@ -359,6 +398,9 @@ fn mutations_get_libvirt_9_0s_verdict() {
             agree += 1;
         } else if libvirt_ok && knet_define_ok {
             start_only += 1;
+            for d in r.diagnostics.iter().filter(|d| d.severity == knet::validate::Severity::Error) {
+                *start_rules.entry(d.rule).or_default() += 1;
+            }
         } else {
             let what = if libvirt_ok {
                 format!(
@@ -388,6 +430,7 @@ fn mutations_get_libvirt_9_0s_verdict() {
         "differential vs libvirt 9.0: {total} mutations, {agree} same verdict, {start_only} refused only by knet's start-time rules, {bad} disagree ({:.2} % agreement)",
         100.0 * (agree + start_only) as f64 / total.max(1) as f64
     );
+    println!("  refused for the network driver or start by: {start_rules:?}");
     let _ = std::fs::remove_dir_all(&dir);
     assert!(total >= n / 2, "only {total} mutations applied");
     let mut report = String::new();

@@ -397,7 +397,8 @@ fn virtualport_complete(node: Node, kind: Option<&str>, sink: &mut Sink) {
     }
     let Some(vp) = kids(node, "virtualport").next() else { return };
     let params = kids(vp, "parameters").next();
-    let has = |n: &str| params.is_some_and(|p| p.has_attribute(n));
+    // An empty profileid='' is libvirt's "no profile" (profileID[0] == 0).
+    let has = |n: &str| params.and_then(|p| p.attribute(n)).is_some_and(|v| !v.is_empty());
     let need: &[&str] = match vp.attribute("type") {
         None => {
             sink.error(
