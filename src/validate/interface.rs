@@ -12,6 +12,7 @@ use roxmltree::Node;
 
 use super::network::bandwidth_rates;
 use super::structure::ellipsize;
+use super::version::{Fit, Span, V11_1, V9_0};
 use super::{schema, structure, Sink};
 use crate::ipnet as ip;
 use crate::mac::Mac;
@@ -123,6 +124,7 @@ pub fn check_interface(node: Node, domain_type: Option<&str>, sink: &mut Sink) {
     virtio_options_not_virtio(node, &i, sink);
     driver_values(node, &i, sink);
     backend_passt_type(node, kind, sink);
+    passt_only_options(node, kind, sink);
     port_isolated(node, &i, sink);
     virtualport_complete(node, kind, sink);
     if let Some(v) = &i.vlan {
@@ -224,11 +226,13 @@ fn vhostuser_needs_virtio(i: &Interface, sink: &mut Sink) {
             ),
             Some("use <model type='virtio'/>".into()),
         ),
+        // 11.1 makes virtio the default model of a vhostuser interface.
+        None if sink.target >= V11_1 => {}
         None => sink.error(
             "vhostuser-needs-virtio",
             i.at,
             "a vhostuser interface needs <model type='virtio'/>".into(),
-            None,
+            Some(format!("libvirt 11.1 and later default to it (validating for {})", sink.target)),
         ),
     }
 }
@@ -352,13 +356,52 @@ fn driver_values(node: Node, i: &Interface, sink: &mut Sink) {
 /// virDomainNetDefValidate: the passt backend is a user-mode network.
 fn backend_passt_type(node: Node, kind: Option<&str>, sink: &mut Sink) {
     let Some(b) = kids(node, "backend").next() else { return };
-    if b.attribute("type") == Some("passt") && kind.is_some_and(|k| k != "user") {
-        sink.error(
+    if b.attribute("type") != Some("passt") {
+        return;
+    }
+    match kind {
+        Some("user") | None => {}
+        Some("vhostuser") if sink.target >= V11_1 => {}
+        Some("vhostuser") => sink.error(
+            "newer-libvirt",
+            b.range().start,
+            format!("<backend type='passt'> on a vhostuser interface needs libvirt 11.1 or later (validating for {})", sink.target),
+            Some("validate for the release that will run it with --libvirt-version X.Y".into()),
+        ),
+        Some(k) => sink.error(
             "backend-passt-type",
             b.range().start,
-            format!("<backend type='passt'> can only be used with interface type='user', not '{}'", kind.unwrap_or("")),
+            if sink.target >= V11_1 {
+                format!("<backend type='passt'> can only be used with interface type='user' or 'vhostuser', not '{k}'")
+            } else {
+                format!("<backend type='passt'> can only be used with interface type='user', not '{k}'")
+            },
             None,
-        );
+        ),
+    }
+}
+
+/// virDomainNetDefValidate of releases after 9.0 (11.1's has it; knet does
+/// not know which release added it): `<portForward>` and `<source dev=...>`
+/// of a user or vhostuser interface are passt's, so they need
+/// `<backend type='passt'>`.
+fn passt_only_options(node: Node, kind: Option<&str>, sink: &mut Sink) {
+    let passt = kids(node, "backend").next().is_some_and(|b| b.attribute("type") == Some("passt"));
+    if passt && matches!(kind, Some("user" | "vhostuser") | None) {
+        return;
+    }
+    let pf = kids(node, "portForward").next().map(|p| (p.range().start, "<portForward>"));
+    let dev = matches!(kind, Some("user" | "vhostuser") | None)
+        .then(|| kids(node, "source").next().and_then(|s| s.attribute_node("dev")))
+        .flatten()
+        .map(|d| (d.range().start, "<source dev=...>"));
+    for (at, what) in pf.into_iter().chain(dev) {
+        let msg = format!("{what} is only used by the passt backend: add <backend type='passt'/> (on a user or vhostuser interface)");
+        match Span::between(V9_0, V11_1).fit(sink.target) {
+            Fit::Yes => sink.error("passt-only-option", at, msg, None),
+            Fit::Unsure(_) => sink.warn("passt-only-option", at, format!("{msg}; libvirt releases after 9.0 refuse it without"), None),
+            _ => {}
+        }
     }
 }
 

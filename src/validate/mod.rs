@@ -225,6 +225,8 @@ pub const STRUCTURAL_RULES: &[&str] = &[
     "unknown-element",
     "unknown-attribute",
     "attribute-needs-attribute",
+    "newer-libvirt",
+    "removed-in-libvirt",
     "missing-element",
     "missing-attribute",
     "duplicate-element",

@@ -18,6 +18,7 @@ use roxmltree::Node;
 
 use super::schema::{At, El};
 use super::types::Ty;
+use super::version::{Fit, Span};
 use super::Sink;
 use crate::ipnet as ip;
 
@@ -62,7 +63,15 @@ fn resolve<'d>(node: Node, def: &'d El, sink: &mut Sink) -> Option<(&'d El, Opti
     };
     match node.attribute_node(sw.attr) {
         Some(a) => match sw.cases.iter().find(|(v, _)| *v == a.value()) {
-            Some((_, case)) => Some((case, Some(sw.attr))),
+            Some((v, case)) => {
+                if let Some((_, span)) = sw.spans.iter().find(|(sv, _)| sv == v) {
+                    let what = format!("<{} {}='{v}'>", node.tag_name().name(), sw.attr);
+                    if !version_fit(*span, what, a.range_value().start, sink) {
+                        return None;
+                    }
+                }
+                Some((case, Some(sw.attr)))
+            }
             None => {
                 let values: Vec<&str> = sw.cases.iter().map(|(v, _)| *v).collect();
                 let (msg, help) = describe_bad_switch(&format!("{}=", sw.attr), a.value(), &values);
@@ -118,7 +127,12 @@ fn check_attrs(node: Node, def: &El, switch_attr: Option<&'static str>, sink: &m
         };
         match spec {
             Some(spec) => {
-                if !spec.ty.accepts(a.value()) {
+                if !version_fit(spec.span, format!("{}= on <{elem}>", a.name()), a.range().start, sink) {
+                    continue;
+                }
+                if let Some((_, span)) = spec.values.iter().find(|(v, _)| *v == a.value()) {
+                    version_fit(*span, format!("<{elem} {}='{}'>", a.name(), a.value()), a.range_value().start, sink);
+                } else if !spec.ty.accepts(a.value()) {
                     let (msg, help) =
                         describe_bad_value(&format!("{}=", a.name()), a.value(), spec.ty);
                     sink.error(
@@ -168,9 +182,18 @@ fn check_attrs(node: Node, def: &El, switch_attr: Option<&'static str>, sink: &m
             );
         }
     }
-    for spec in def.attrs.iter().flat_map(|g| g.iter()).filter(|s| s.req) {
+    let target = sink.target;
+    for spec in def
+        .attrs
+        .iter()
+        .flat_map(|g| g.iter())
+        .filter(|s| s.req || s.req_before.is_some_and(|v| target < v))
+    {
         if node.attribute(spec.name).is_none() {
-            let help = expected_help(spec.ty).map(|h| format!("add {}=: {h}", spec.name));
+            let help = match spec.req_before {
+                Some(v) => Some(format!("add {}= (libvirt {v} and later make it optional; validating for {target})", spec.name)),
+                None => expected_help(spec.ty).map(|h| format!("add {}=: {h}", spec.name)),
+            };
             sink.error(
                 "missing-attribute",
                 node.range().start,
@@ -209,6 +232,10 @@ fn check_children(node: Node, def: &El, sink: &mut Sink) {
             Some(i) => {
                 counts[i] += 1;
                 let k = all().nth(i).expect("index from position");
+                let what = format!("<{}> in <{}>", name.name(), node.tag_name().name());
+                if !version_fit(k.span, what, child.range().start, sink) {
+                    continue;
+                }
                 if !k.many && counts[i] == 2 {
                     sink.error(
                         "duplicate-element",
@@ -239,8 +266,9 @@ fn check_children(node: Node, def: &El, sink: &mut Sink) {
             }
         }
     }
+    let target = sink.target;
     for (i, k) in all().enumerate() {
-        if k.req && counts[i] == 0 {
+        if (k.req || k.req_before.is_some_and(|v| target < v)) && counts[i] == 0 {
             sink.error(
                 "missing-element",
                 node.range().start,
@@ -251,6 +279,43 @@ fn check_children(node: Node, def: &El, sink: &mut Sink) {
                 ),
                 None,
             );
+        }
+    }
+}
+
+/// Whether `what` exists in the release checked for; reports it when not
+/// (an error, or a warning when knet cannot tell). `false`: not there, so
+/// its content is not checked further.
+fn version_fit(span: Span, what: String, at: usize, sink: &mut Sink) -> bool {
+    let target = sink.target;
+    match span.fit(target) {
+        Fit::Yes => true,
+        Fit::TooOld(need) => {
+            sink.error(
+                "newer-libvirt",
+                at,
+                format!("{what} needs {need} (validating for {target})"),
+                Some("validate for the release that will run it with --libvirt-version X.Y, or leave it out".into()),
+            );
+            false
+        }
+        Fit::Unsure(need) => {
+            sink.warn(
+                "newer-libvirt",
+                at,
+                format!("{what} may need {need} (validating for {target})"),
+                None,
+            );
+            true
+        }
+        Fit::Removed(v) => {
+            sink.error(
+                "removed-in-libvirt",
+                at,
+                format!("{what} was removed in libvirt {v} (validating for {target})"),
+                None,
+            );
+            false
         }
     }
 }

@@ -188,3 +188,6 @@ mod tests {
         assert!(!DUID.accepts("zz"));
     }
 }
+
+/// basictypes' `genericName` (a driver or model name).
+pub const GENERIC_NAME: Ty = Ty::Check(|v| chars_in(v, b"_+-"), "a name (letters, digits and _ + -)", "<data type=\"string\"><param name=\"pattern\">[a-zA-Z0-9_\\+\\-]+</param></data>");

@@ -69,44 +69,69 @@ impl serde::Serialize for Version {
 pub const KNOWN: &[Version] = &[V8_0, V9_0, V10_0, V11_3];
 pub const NEWEST: Version = V11_3;
 
-pub const V6_0: Version = Version::new(6, 0);
-pub const V7_3: Version = Version::new(7, 3);
-pub const V8_0: Version = Version::new(8, 0);
-pub const V8_1: Version = Version::new(8, 1);
-pub const V8_6: Version = Version::new(8, 6);
+pub const V8_3: Version = Version::new(8, 3);
+pub const V8_5: Version = Version::new(8, 5);
+pub const V8_7: Version = Version::new(8, 7);
 pub const V9_0: Version = Version::new(9, 0);
-pub const V9_3: Version = Version::new(9, 3);
-pub const V9_5: Version = Version::new(9, 5);
-pub const V9_8: Version = Version::new(9, 8);
+pub const V9_7: Version = Version::new(9, 7);
 pub const V10_0: Version = Version::new(10, 0);
 pub const V10_1: Version = Version::new(10, 1);
-pub const V10_6: Version = Version::new(10, 6);
-pub const V10_8: Version = Version::new(10, 8);
-pub const V11_0: Version = Version::new(11, 0);
+pub const V11_1: Version = Version::new(11, 1);
 pub const V11_2: Version = Version::new(11, 2);
+pub const V8_0: Version = Version::new(8, 0);
 pub const V11_3: Version = Version::new(11, 3);
 
-/// Where a construct exists: from `since` (inclusive) to `until` (exclusive).
+/// Where a construct exists: from `since` (inclusive) to `until`
+/// (exclusive). `after` is set when knet knows only bounds: the construct
+/// is absent from `after` and present in `since`, the release between them
+/// that added it being unknown to knet.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
+    pub after: Option<Version>,
     pub since: Option<Version>,
     pub until: Option<Version>,
 }
 
+/// What a [`Span`] says about one release.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Fit {
+    Yes,
+    /// Too old; the text names the release(s) to upgrade to.
+    TooOld(String),
+    /// Between `after` and `since`: the release may or may not have it.
+    Unsure(String),
+    /// Removed in this release.
+    Removed(Version),
+}
+
 impl Span {
-    pub const ALWAYS: Span = Span { since: None, until: None };
+    pub const ALWAYS: Span = Span { after: None, since: None, until: None };
     pub const fn since(v: Version) -> Span {
-        Span { since: Some(v), until: None }
+        Span { after: None, since: Some(v), until: None }
+    }
+    /// Added by some release after `after`, known to be in `by`.
+    pub const fn between(after: Version, by: Version) -> Span {
+        Span { after: Some(after), since: Some(by), until: None }
     }
     pub const fn until(v: Version) -> Span {
-        Span { since: None, until: Some(v) }
+        Span { after: None, since: None, until: Some(v) }
     }
-    /// `Err(needed)` when `target` is too old, `Ok(false)` when too new.
-    pub fn check(self, target: Version) -> Result<bool, Version> {
-        match (self.since, self.until) {
-            (Some(s), _) if target < s => Err(s),
-            (_, Some(u)) if target >= u => Ok(false),
-            _ => Ok(true),
+
+    pub fn fit(self, target: Version) -> Fit {
+        if let Some(u) = self.until {
+            if target >= u {
+                return Fit::Removed(u);
+            }
+        }
+        match (self.after, self.since) {
+            (None, Some(s)) if target < s => Fit::TooOld(format!("libvirt {s} or later")),
+            (Some(a), Some(s)) if target <= a => {
+                Fit::TooOld(format!("a libvirt release after {a} ({s} has it)"))
+            }
+            (Some(a), Some(s)) if target < s => {
+                Fit::Unsure(format!("a libvirt release after {a} ({s} has it)"))
+            }
+            _ => Fit::Yes,
         }
     }
 }
@@ -167,7 +192,10 @@ mod tests {
         assert_eq!(from_soname("/usr/lib64/libvirt.so.0.11003.0"), Some(V11_3));
         assert_eq!(Version::from_lib_version(10_000_000), V10_0);
         assert_eq!(Version::from_lib_version(11_003_000), V11_3);
-        assert_eq!(Span::since(V11_0).check(V9_0), Err(V11_0));
-        assert_eq!(Span::until(V10_0).check(V11_3), Ok(false));
+        assert_eq!(Span::since(V11_1).fit(V9_0), Fit::TooOld("libvirt 11.1 or later".into()));
+        assert_eq!(Span::since(V11_1).fit(V11_3), Fit::Yes);
+        assert_eq!(Span::until(V10_0).fit(V11_3), Fit::Removed(V10_0));
+        assert!(matches!(Span::between(V9_0, V11_3).fit(V10_0), Fit::Unsure(_)));
+        assert!(matches!(Span::between(V9_0, V11_3).fit(V9_0), Fit::TooOld(_)));
     }
 }
