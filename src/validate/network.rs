@@ -470,6 +470,14 @@ pub fn route_rules(r: &crate::xml::network::Route, sink: &mut Sink) {
         return;
     };
     let v6_family = r.family.is_some_and(|f| f.text == "ipv6");
+    if let (Some(_), Some(p)) = (r.netmask, r.prefix) {
+        sink.error(
+            "ip-netmask-and-prefix",
+            p.at,
+            "<route> has both netmask= and prefix=".into(),
+            Some("keep one: prefix='24' says the same as netmask='255.255.255.0'".into()),
+        );
+    }
     let fam = r.family.map_or("ipv4 (no family= given)", |f| f.text);
     for (v, what) in [(Some(av), "address"), (r.gateway, "gateway")] {
         let Some(v) = v else { continue };
@@ -920,6 +928,16 @@ pub fn bandwidth_rates(b: &Bandwidth, allow_floor: bool, sink: &mut Sink) {
                     "floor= is only supported on an interface of type 'network'".into(),
                     None,
                 );
+            }
+        }
+        // virNetDevBandwidthValidate of releases after 9.0 (11.3's has it):
+        // tc takes bursts up to 4194303 KiB.
+        if let Some(b) = r.burst.filter(|b| b.text.parse::<u64>().is_ok_and(|n| n > 4_194_303)) {
+            let msg = format!("burst {} KiB is above the 4194303 KiB tc allows", b.text);
+            match super::version::Span::between(super::version::V9_0, super::version::V11_3).fit(sink.target) {
+                super::version::Fit::Yes => sink.error("bandwidth-burst-range", b.value_at, msg, None),
+                super::version::Fit::Unsure(_) => sink.warn("bandwidth-burst-range", b.value_at, format!("{msg}; libvirt releases after 9.0 refuse it"), None),
+                _ => {}
             }
         }
         if r.average.is_none() && (r.floor.is_none() || r.peak.is_some() || r.burst.is_some()) {

@@ -201,7 +201,10 @@ impl Gen {
                     .collect();
                 format!("<choice>{kept}</choice>")
             }
-            ty => self.ty(ty),
+            ty => match a.wider {
+                Some((span, wide)) if matches!(span.fit(self.target), Fit::Yes) => self.ty(wide),
+                _ => self.ty(ty),
+            },
         };
         format!("<attribute name=\"{}\">{ty}</attribute>", a.name)
     }

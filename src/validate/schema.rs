@@ -66,6 +66,8 @@ pub struct At {
     pub span: Span,
     /// Values of `ty` that only some releases accept.
     pub values: &'static [(&'static str, Span)],
+    /// A wider type the releases in the span accept instead of `ty`.
+    pub wider: Option<(Span, Ty)>,
     /// Allowed only together with this (optional) attribute of the same
     /// element: the schema's optional attribute groups, e.g. portgroup=
     /// belongs to the network= group of a bridge interface's `<source>`.
@@ -103,7 +105,7 @@ const fn switch(name: &'static str, attrs: &'static [&'static [At]], sw: Switch)
     El { name, ns: None, attrs, kids: &[], text: None, any: false, switch: Some(sw), special: None }
 }
 const fn a(name: &'static str, ty: Ty) -> At {
-    At { name, ty, req: false, with: None, req_before: None, span: Span::ALWAYS, values: &[] }
+    At { name, ty, req: false, with: None, req_before: None, span: Span::ALWAYS, values: &[], wider: None }
 }
 const fn r(name: &'static str, ty: Ty) -> At {
     At { req: true, ..a(name, ty) }
@@ -145,7 +147,12 @@ pub static METADATA: El = El { name: "metadata", ns: None, attrs: &[], kids: &[]
 pub static MTU: El = el("mtu", &[&[r("size", USHORT)]], &[]);
 pub static PORT_OPTIONS: El = el("port", &[&[a("isolated", YES_NO)]], &[]);
 
-static BW_RATE: &[At] = &[a("average", SPEED), a("peak", SPEED), a("floor", SPEED), a("burst", SPEED)];
+// Rates beyond 32 bits: 11.3's schema takes up to 2^54 KiB/s (the release
+// that widened it is not known to knet).
+const fn rate(name: &'static str) -> At {
+    At { wider: Some((Span::between(V9_0, V11_3), SPEED64)), ..a(name, SPEED) }
+}
+static BW_RATE: &[At] = &[rate("average"), rate("peak"), rate("floor"), a("burst", SPEED)];
 static INBOUND: El = el("inbound", &[BW_RATE], &[]);
 static OUTBOUND: El = el("outbound", &[BW_RATE], &[]);
 pub static BANDWIDTH: El = el("bandwidth", &[&[a("classID", POSITIVE_INT)]], &[&[opt(&INBOUND), opt(&OUTBOUND)]]);
@@ -153,7 +160,8 @@ pub static BANDWIDTH: El = el("bandwidth", &[&[a("classID", POSITIVE_INT)]], &[&
 static TAG: El = el("tag", &[&[r("id", VLAN_TAG), a("nativeMode", Ty::Enum(&["tagged", "untagged"]))]], &[]);
 pub static VLAN: El = el("vlan", &[&[a("trunk", Ty::Enum(&["yes"]))]], &[&[some(&TAG)]]);
 
-pub static ROUTE: El = el(
+// netmask= and prefix= exclude each other (rule ip-netmask-and-prefix).
+pub static ROUTE: El = El { special: Some(Special::NetmaskOrPrefix), ..el(
     "route",
     &[&[
         a("family", Ty::Enum(&["ipv4", "ipv6"])),
@@ -164,7 +172,7 @@ pub static ROUTE: El = el(
         a("metric", UNSIGNED_INT),
     ]],
     &[],
-);
+) };
 
 // virtualport (networkcommon's virtualPortProfile)
 static VP_QBG_PARAMS: El = el("parameters", &[&[a("managerid", UINT8), a("typeid", UINT24), a("typeidversion", UINT8), a("instanceid", UUID)]], &[]);
@@ -359,7 +367,25 @@ static DRV_HOST: El = el(
 static DRV_GUEST: El = el("guest", &[&[a("csum", ON_OFF), a("tso4", ON_OFF), a("tso6", ON_OFF), a("ecn", ON_OFF), a("ufo", ON_OFF)]], &[]);
 static DRV_COMMON: &[At] = &[a_since("rss", ON_OFF, V8_3), a_since("rss_hash_report", ON_OFF, V8_3)];
 static DRV_KIDS: &[Kid] = &[opt(&DRV_HOST), opt(&DRV_GUEST)];
-static DRIVER_HOSTDEV: El = el("driver", &[VIRTIO_OPTIONS, DRV_COMMON, &[a_since("model", GENERIC_NAME, V10_0)]], &[DRV_KIDS]);
+// 10.0 gives a hostdev interface the <hostdev>'s own <driver> (name=, model=):
+// the virtio settings it accepted before are gone.
+const fn gone_in_10(at: At) -> At {
+    let span = Span { until: Some(V10_0), ..at.span };
+    At { span, ..at }
+}
+static DRIVER_HOSTDEV: El = el(
+    "driver",
+    &[&[
+        gone_in_10(a("iommu", ON_OFF)),
+        gone_in_10(a("ats", ON_OFF)),
+        gone_in_10(a("packed", ON_OFF)),
+        gone_in_10(a("page_per_vq", ON_OFF)),
+        gone_in_10(a_since("rss", ON_OFF, V8_3)),
+        gone_in_10(a_since("rss_hash_report", ON_OFF, V8_3)),
+        a_since("model", GENERIC_NAME, V10_0),
+    ]],
+    &[&[Kid { span: Span::until(V10_0), ..opt(&DRV_HOST) }, Kid { span: Span::until(V10_0), ..opt(&DRV_GUEST) }]],
+);
 static DRIVER_VIRTIO: El = el(
     "driver",
     &[

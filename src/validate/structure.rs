@@ -130,8 +130,11 @@ fn check_attrs(node: Node, def: &El, switch_attr: Option<&'static str>, sink: &m
                 if !version_fit(spec.span, format!("{}= on <{elem}>", a.name()), a.range().start, sink) {
                     continue;
                 }
+                let wider = spec.wider.filter(|(_, t)| !spec.ty.accepts(a.value()) && t.accepts(a.value()));
                 if let Some((_, span)) = spec.values.iter().find(|(v, _)| *v == a.value()) {
                     version_fit(*span, format!("<{elem} {}='{}'>", a.name(), a.value()), a.range_value().start, sink);
+                } else if let Some((span, _)) = wider {
+                    version_fit(span, format!("<{elem} {}='{}'>", a.name(), a.value()), a.range_value().start, sink);
                 } else if !spec.ty.accepts(a.value()) {
                     let (msg, help) =
                         describe_bad_value(&format!("{}=", a.name()), a.value(), spec.ty);

@@ -123,6 +123,7 @@ fn cases() -> Vec<(&'static str, String, String)> {
         ("bandwidth-classid", net("<bandwidth classID='5'><inbound average='5'/></bandwidth>"), net("<bandwidth><inbound average='5'/></bandwidth>")),
         ("bandwidth-average-required", format!("{NIC}<bandwidth><inbound peak='20' floor='10'/></bandwidth></interface>"), format!("{NIC}<bandwidth><inbound floor='10'/></bandwidth></interface>")),
         ("passt-only-option", "<interface type='user'><portForward proto='tcp'><range start='22'/></portForward></interface>".into(), "<interface type='user'><backend type='passt'/><portForward proto='tcp'><range start='22'/></portForward></interface>".into()),
+        ("bandwidth-burst-range", net("<bandwidth><inbound average='5' burst='4194304'/></bandwidth>"), net("<bandwidth><inbound average='5' burst='4194303'/></bandwidth>")),
         ("wrong-document", "<interface type='user'/>".into(), "<interface type='user'/>".into()),
         ("hostdev-source-incomplete", "<interface type='hostdev'><source><vendor id='0x1234'/></source></interface>".into(), "<interface type='hostdev'><source><vendor id='0x1234'/><product id='0xbeef'/></source></interface>".into()),
         ("ccw-address-incomplete", format!("{NIC}<address type='ccw' cssid='0xfe'/></interface>"), format!("{NIC}<address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0001'/></interface>")),
@@ -144,7 +145,7 @@ fn each_rule_fires_and_its_fix_is_clean() {
     for (rule, bad, good) in cases() {
         let expect = if rule == "wrong-document" { Some(super::DocKind::Network) } else { None };
         // Rules of releases after 9.0 are shown for the newest.
-        let v = if rule == "passt-only-option" { V11_3 } else { V9_0 };
+        let v = if ["passt-only-option", "bandwidth-burst-range"].contains(&rule) { V11_3 } else { V9_0 };
         let r = validate_for(&bad, "bad.xml", expect, v);
         assert!(r.diagnostics.iter().any(|d| d.rule == rule), "{rule} did not fire on {bad}:\n{}", r.render());
         if rule != "wrong-document" {
@@ -171,9 +172,7 @@ fn every_rule_id_in_the_code_has_an_example() {
         };
         let rest = rest.trim_start();
         if let Some(id) = rest.strip_prefix('"').and_then(|r| r.split('"').next()) {
-            // newer-libvirt has its own table below; no construct of the
-            // known releases was removed, so removed-in-libvirt only has
-            // version.rs's unit test of Span::until.
+            // newer-libvirt and removed-in-libvirt have their own tables below.
             let elsewhere = ["input-too-large", "nesting-too-deep", "xml-dtd", "newer-libvirt", "removed-in-libvirt"];
             if !covered.contains(&id) && !elsewhere.contains(&id) && !missing.contains(&id) {
                 missing.push(id);
@@ -210,6 +209,7 @@ fn version_cases() -> Vec<(String, Version, Version, &'static str)> {
         ("<interface type='null'/>".into(), V8_0, V9_0, "<interface type='null'> needs libvirt 8.7 or later (validating for 8.0)"),
         ("<interface type='vds'><source switchid='00000000-0000-0000-0000-000000000001' portid='1' portgroupid='g' connectionid='2'/></interface>".into(), V8_0, V9_0, "<interface type='vds'> needs libvirt 8.7 or later"),
         (format!("{NIC}<model type='virtio'/><driver rss='on'/></interface>"), V8_0, V9_0, "rss= on <driver> needs libvirt 8.3 or later"),
+        (net("<bandwidth><inbound average='5000000000'/></bandwidth>"), V9_0, V11_3, "<inbound average='5000000000'> needs a libvirt release after 9.0 (11.3 has it)"),
         ("<interface type='user'><backend type='passt'/></interface>".into(), V8_0, V9_0, "<backend type='passt'> needs libvirt 9.0 or later"),
         ("<interface type='user'><portForward proto='tcp'><range start='22'/></portForward></interface>".into(), V8_0, V9_0, "<portForward> in <interface> needs libvirt 9.0 or later"),
     ]
@@ -237,4 +237,16 @@ fn a_release_newer_than_knet_knows_turns_unknown_names_into_warnings() {
     assert!(validate_for(&doc, "f.xml", None, V11_3).has_errors());
     // Other rules still hold: libvirt's parser is older than its schema.
     assert!(validate_for(&net("<ip address='10.0.0.1' prefix='33'/>"), "f.xml", None, future).has_errors());
+}
+
+#[test]
+fn constructs_a_release_dropped_are_refused_for_it() {
+    let doc = "<interface type='hostdev'><driver name='vfio'><host csum='off'/></driver><source><address type='pci' bus='1' slot='0' function='0'/></source></interface>";
+    assert!(!validate_for(doc, "r.xml", None, V9_0).has_errors());
+    let r = validate_for(doc, "r.xml", None, V11_3);
+    assert!(
+        r.diagnostics.iter().any(|d| d.rule == "removed-in-libvirt" && d.message.contains("<host> in <driver> was removed in libvirt 10.0 (validating for 11.3)")),
+        "{}",
+        r.render()
+    );
 }

@@ -191,3 +191,6 @@ mod tests {
 
 /// basictypes' `genericName` (a driver or model name).
 pub const GENERIC_NAME: Ty = Ty::Check(|v| chars_in(v, b"_+-"), "a name (letters, digits and _ + -)", "<data type=\"string\"><param name=\"pattern\">[a-zA-Z0-9_\\+\\-]+</param></data>");
+
+/// 11.3's `speed`: 1..2^54 (the limit of tc).
+pub const SPEED64: Ty = Ty::Check(|v| uint_max(v, 1 << 54) && v.bytes().any(|b| b != b'0'), "a positive integer up to 18014398509481984 (kibibytes per second)", "<data type=\"unsignedLong\"><param name=\"pattern\">[0-9]+</param><param name=\"minInclusive\">1</param><param name=\"maxInclusive\">18014398509481984</param></data>");
