@@ -117,6 +117,7 @@ pub fn check_interface(node: Node, domain_type: Option<&str>, sink: &mut Sink) {
         bandwidth_rates(b, kind == Some("network"), sink);
     }
     hostdev_source_incomplete(&i, sink);
+    hostdev_address_type(node, &i, sink);
     ccw_address_incomplete(node, sink);
     source_required(&i, sink);
     vhostuser_needs_virtio(&i, sink);
@@ -185,6 +186,27 @@ fn hostdev_source_incomplete(i: &Interface, sink: &mut Sink) {
             s.at,
             "a hostdev <address> needs type='pci' or type='usb'".into(),
             None,
+        );
+    }
+}
+
+/// virDomainHostdevDefValidate: the guest-side `<address>` of an assigned
+/// device matches its bus: a PCI device gets a PCI (or no) slot, a USB
+/// device a USB port.
+fn hostdev_address_type(node: Node, i: &Interface, sink: &mut Sink) {
+    if i.kind.map(|k| k.text) != Some("hostdev") {
+        return;
+    }
+    let Some(s) = &i.source else { return };
+    let usb = s.vendor.is_some() || s.address.as_ref().and_then(|a| a.kind).is_some_and(|k| k.text == "usb");
+    let Some(t) = kids(node, "address").next().and_then(|a| attr(a, "type")) else { return };
+    let allowed: &[&str] = if usb { &["usb"] } else { &["pci", "unassigned"] };
+    if !allowed.contains(&t.text) {
+        sink.error(
+            "hostdev-address-type",
+            t.value_at,
+            format!("a {} host device cannot use a '{}' address", if usb { "USB" } else { "PCI" }, t.text),
+            Some(format!("use <address type='{}' .../>", allowed[0])),
         );
     }
 }

@@ -367,6 +367,9 @@ fn dhcp_range(r: &Span, sub: Option<&IpSubnet>, sink: &mut Sink) {
             }
         }
     }
+    if range_too_large(s, e, sv, ev, sink) {
+        return;
+    }
     if ip::to_u128(s) > ip::to_u128(e) {
         sink.error(
             "dhcp-range-reversed",
@@ -682,12 +685,30 @@ pub fn parse_num(s: &str) -> Option<u64> {
     }
 }
 
+/// virSocketAddrGetRange's legacy limit: a range may differ only in its
+/// last 16 bits (the last two bytes of IPv4, the last group of IPv6).
+fn range_too_large(s: IpAddr, e: IpAddr, sv: Val, ev: Val, sink: &mut Sink) -> bool {
+    if (ip::to_u128(s) ^ ip::to_u128(e)) >> 16 == 0 {
+        return false;
+    }
+    sink.error(
+        "range-too-large",
+        ev.value_at,
+        format!("range {} - {} is too large: libvirt allows ranges within one block of 65536 addresses", sv.text, ev.text),
+        Some(if s.is_ipv4() { "start and end must share their first two bytes" } else { "start and end may differ only in their last group" }.into()),
+    );
+    true
+}
+
 /// libvirt: "range A - B is reversed" for `<nat><address>`.
 fn nat_address_reversed(a: &Span, sink: &mut Sink) {
     let (Some(sv), Some(ev)) = (a.start, a.end) else {
         return;
     };
     if let (Some(s), Some(e)) = (ip::parse_ipv4(sv.text), ip::parse_ipv4(ev.text)) {
+        if range_too_large(IpAddr::V4(s), IpAddr::V4(e), sv, ev, sink) {
+            return;
+        }
         if u32::from(s) > u32::from(e) {
             sink.error(
                 "nat-address-reversed",
