@@ -197,7 +197,8 @@ fn check_dhcp(d: &Dhcp, sub: Option<&IpSubnet>, sink: &mut Sink) {
     // virNetworkDHCPDefParseXML: on an IPv4 <ip>, a <bootp file=...>'s
     // server= is parsed as a numeric address (a host name fails).
     if let Some((Some(_), Some(server))) = d.bootp {
-        if sub.map_or(true, |s| s.addr.is_ipv4()) && parse_ip(server.text).is_none() {
+        let numeric = parse_ip(server.text).is_some() || ip::parse_ipv4_lenient(server.text).is_some();
+        if sub.map_or(true, |s| s.addr.is_ipv4()) && !numeric {
             sink.error(
                 "bootp-server-address",
                 server.value_at,
