@@ -706,3 +706,60 @@ fn fuzz_regressions_stay_fixed() {
     }
     assert!(n > 0, "no regression inputs in {}", dir.display());
 }
+
+/// net-define checks the XML for the release the connected libvirt runs
+/// (here the test driver of the installed library, 9.0): a construct of a
+/// later release is refused, naming the release, and nothing is defined.
+#[test]
+fn net_define_validates_for_the_connected_release() {
+    let installed = knet::validate::version::installed().expect("libvirt is installed (scripts/install-deps), so its release can be read");
+    let f = temp_xml(
+        "titled.xml",
+        "<network><name>titled</name><title>lab</title><bridge name='virbr9'/><ip address='10.9.0.1' prefix='24'/></network>",
+    );
+    let out = run(knet().args(["-c", "test:///default", "net-define"]).arg(&f));
+    if installed < knet::validate::version::Version::new(9, 7) {
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("<title> in <network> needs libvirt 9.7 or later (validating for {installed})")),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("nothing was sent to libvirt"), "{}", out.stderr);
+    } else {
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    // The same file, checked offline for a release that has <title>.
+    validate(&["--libvirt-version", "11.3", f.to_str().unwrap()]).ok();
+}
+
+/// --json names the release each file was checked for; --libvirt-version
+/// takes X.Y or X.Y.Z and refuses anything else as a usage error.
+#[test]
+fn json_shows_the_release_validated_for() {
+    let f = temp_xml("v.xml", "<network><name>v</name></network>");
+    let out = run(knet().args(["--json", "validate", "--libvirt-version", "10.0.0"]).arg(&f)).ok();
+    let r = &json_reports(&out)[0];
+    assert_eq!(r["libvirt_version"], "10.0", "{}", out.stdout);
+    assert_eq!(r["valid"], true);
+    let bad = validate(&["--libvirt-version", "ten", f.to_str().unwrap()]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("not a libvirt release number"), "{}", bad.stderr);
+}
+
+/// The message of the issue that introduced releases: a vhostuser NIC with
+/// passt is refused for 9.0 naming 11.1, accepted for 11.3.
+#[test]
+fn a_newer_construct_names_the_release_that_added_it() {
+    let f = temp_xml(
+        "passt-vhost.xml",
+        "<interface type='vhostuser'><model type='virtio'/><source type='unix' path='/tmp/s' mode='client'/><backend type='passt'/></interface>",
+    );
+    let out = validate(&["--libvirt-version", "9.0", f.to_str().unwrap()]).code(1);
+    assert!(
+        out.stderr.contains("error: <backend type='passt'> on a vhostuser interface needs libvirt 11.1 or later (validating for 9.0)"),
+        "{}",
+        out.stderr
+    );
+    validate(&["--libvirt-version", "11.3", f.to_str().unwrap()]).ok();
+}

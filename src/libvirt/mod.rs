@@ -80,6 +80,9 @@ pub use network::*;
 pub trait Conn: NetworkApi + DomainApi + DomainWriteApi + HostApi + Send {
     /// The canonical URI libvirt reports for this connection.
     fn uri(&self) -> VirtResult<String>;
+    /// The release of libvirt behind this connection (virConnectGetLibVersion:
+    /// the daemon's, for a remote or daemon-backed URI).
+    fn lib_version(&self) -> VirtResult<crate::validate::Version>;
 }
 
 /// Opens connections. Implemented by each binary (see module docs). `Sync`
