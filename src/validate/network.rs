@@ -34,6 +34,7 @@ pub fn check(net: &Network, sink: &mut Sink) {
         check_forward(f, sink);
     }
     forward_mode_rules(net, sink);
+    network_driver_rules(net, sink);
     bridge_name_too_long(net, sink);
     portgroup_duplicates(net, sink);
     virtualport_type_required(net, sink);
@@ -859,6 +860,79 @@ fn forward_mode_rules(net: &Network, sink: &mut Sink) {
             }
         }
         _ => {}
+    }
+}
+
+/// The rest of the network driver's define-time check (networkValidate in
+/// src/network/bridge_driver.c). libvirt's parser, and so its test driver
+/// and knet's corpus, accept all of these; a daemon's network driver
+/// refuses them at net-define. They are warnings, so `knet validate` gives
+/// the parser's verdict and still tells the admin before the daemon does.
+fn network_driver_rules(net: &Network, sink: &mut Sink) {
+    let mode = net.forward_mode();
+    let f = net.forward.as_ref();
+    let l3 = matches!(mode, "none" | "nat" | "route" | "open");
+    if !l3 {
+        let dns_records = net.dns.as_ref().filter(|d| !d.txts.is_empty() || !d.hosts.is_empty() || !d.srvs.is_empty());
+        for (at, what, rule) in [
+            (dns_records.map(|d| d.at), "DNS records (<txt>, <host>, <srv>)", "forward-mode-dns"),
+            (net.domain, "<domain>", "forward-mode-dns"),
+        ] {
+            if let Some(at) = at {
+                sink.warn(rule, at, format!("{what} is not supported with forward mode '{mode}': libvirt's network driver refuses it at define"), Some("only nat, route, open and isolated networks run their own DNS".into()));
+            }
+        }
+    }
+    // Network-wide bandwidth needs a bridge libvirt shapes.
+    let bandwidth_ok = l3 || (mode == "bridge" && net.bridge.as_ref().is_some_and(|b| b.name.is_some()));
+    if !bandwidth_ok {
+        let pgs = net.portgroups.iter().filter_map(|p| p.bandwidth.as_ref());
+        for b in net.bandwidth.iter().chain(pgs) {
+            sink.warn("forward-mode-bandwidth", b.at, format!("<bandwidth> is not supported with forward mode '{mode}': libvirt's network driver refuses it at define"), None);
+        }
+    } else if mode == "hostdev" {
+        for b in net.portgroups.iter().filter_map(|p| p.bandwidth.as_ref()) {
+            sink.warn("forward-mode-bandwidth", b.at, "<bandwidth> in a portgroup is not supported with forward mode 'hostdev'".into(), None);
+        }
+    }
+    if let Some(f) = f {
+        if mode == "hostdev" {
+            for (at, _) in &f.interfaces {
+                sink.warn("forward-hostdev-netdev", *at, "a hostdev network lists its devices by PCI <address>, not by <interface dev=...>: libvirt's network driver refuses it at define".into(), None);
+            }
+        } else {
+            for a in &f.addresses {
+                sink.warn("forward-address-needs-hostdev", a.at, format!("a PCI <address> in the device pool needs forward mode 'hostdev', not '{mode}'"), None);
+            }
+        }
+        let kinds = usize::from(!f.pfs.is_empty()) + usize::from(!f.interfaces.is_empty()) + usize::from(!f.addresses.is_empty());
+        if kinds > 1 && !f.pfs.is_empty() {
+            sink.warn("forward-pool-mixed", f.pfs[0].0, "<pf>, <interface> and <address> in <forward> exclude each other: libvirt's network driver refuses the mix at define".into(), None);
+        }
+    }
+    // VLAN tags: hostdev or passthrough pools, or an Open vSwitch bridge.
+    let ovs = |vp: Option<&crate::xml::network::VirtualPort>| vp.and_then(|v| v.kind).is_some_and(|k| k.text == "openvswitch");
+    let allowed = matches!(mode, "hostdev" | "passthrough") || (mode == "bridge" && ovs(net.virtualport.as_ref()));
+    let net_vlan = net.vlan.as_ref().is_some_and(|v| !v.tags.is_empty());
+    let mut bad = None;
+    for pg in &net.portgroups {
+        let pg_vlan = pg.vlan.as_ref().filter(|v| !v.tags.is_empty());
+        if net_vlan || pg_vlan.is_some() {
+            let ok = match &pg.virtualport {
+                Some(vp) => mode == "bridge" && ovs(Some(vp)),
+                None => allowed,
+            };
+            if !ok {
+                bad = bad.or(pg_vlan.map(|v| v.at).or(net.vlan.as_ref().map(|v| v.at)));
+            }
+        }
+    }
+    let has_default = net.portgroups.iter().any(|p| p.default.is_some_and(|d| d.text == "yes"));
+    if bad.is_none() && net_vlan && !allowed && !has_default {
+        bad = net.vlan.as_ref().map(|v| v.at);
+    }
+    if let Some(at) = bad {
+        sink.warn("vlan-not-supported", at, format!("<vlan> is not supported on a network with forward mode '{mode}': libvirt's network driver refuses it at define"), Some("VLAN tags need a hostdev or passthrough pool, or an Open vSwitch bridge (<virtualport type='openvswitch'/>)".into()));
     }
 }
 

@@ -26,6 +26,8 @@ pub struct Network<'a> {
     pub virtualport: Option<VirtualPort<'a>>,
     pub portgroups: Vec<PortGroup<'a>>,
     pub dns: Option<Dns<'a>>,
+    /// Offset of `<domain>` (the DNS domain), if any.
+    pub domain: Option<usize>,
     pub bandwidth: Option<Bandwidth<'a>>,
     pub vlan: Option<Vlan<'a>>,
     pub ips: Vec<Ip<'a>>,
@@ -182,6 +184,7 @@ impl<'a> Network<'a> {
             name: kid(n, "name").map(text_or_empty),
             uuid: kid(n, "uuid").and_then(text),
             title: kid(n, "title").and_then(text),
+            domain: kid(n, "domain").map(at),
             ipv6: attr(n, "ipv6"),
             bridge: kid(n, "bridge").map(|b| Bridge {
                 at: at(b),
