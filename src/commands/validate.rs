@@ -26,6 +26,11 @@ use crate::validate::{self, DocKind, Report, Version};
 /// and a hint; warnings (slow NIC model, MAC outside 52:54:00) do not make a
 /// file invalid.
 ///
+/// XML is checked for one libvirt release (--libvirt-version, default the
+/// libvirt installed here): a construct newer than it is refused, naming
+/// the release that added it. Each diagnostic says when libvirt itself would
+/// refuse the mistake: at define, in the network driver, or only at start.
+///
 /// Diagnostics go to stderr; each valid file is announced on stdout as
 /// `FILE validates`, as virt-xml-validate does (-q silences it). With --json,
 /// one JSON object per file and line on stdout instead.
