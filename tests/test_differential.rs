@@ -18,7 +18,7 @@
 //! verdict for X.Y with xmllint and DIR's schemas; libvirt's parser is not
 //! consulted then.
 //!
-//! Seeds and size: KNET_DIFF_SEED, KNET_DIFF_N (mutations, default 240);
+//! Seeds and size: KNET_DIFF_SEED, KNET_DIFF_N (mutations, default 1200);
 //! KNET_DIFF_KEEP=DIR keeps every disagreeing file there. A long run is
 //! `KNET_DIFF_N=20000 cargo test --release -- test_differential --nocapture`.
 
@@ -37,6 +37,9 @@ const DOMAIN_TAIL: &str = "\n</devices></domain>\n";
 enum Kind {
     Network,
     Interface,
+    /// A whole domain; only its `<interface>` devices are edited (knet
+    /// checks nothing else of a domain).
+    Domain,
 }
 
 struct Seed {
@@ -102,7 +105,7 @@ fn all_corpus_texts() -> Vec<String> {
 
 fn seeds() -> Vec<Seed> {
     let mut out = Vec::new();
-    for (folder, kind) in [("networks/valid", Kind::Network), ("interfaces/mixed", Kind::Interface)] {
+    for (folder, kind) in [("networks/valid", Kind::Network), ("interfaces/mixed", Kind::Interface), ("domains", Kind::Domain)] {
         let dir = corpus().join(folder);
         let tsv = std::fs::read_to_string(dir.join("expected.tsv")).unwrap();
         for l in tsv.lines().skip(1) {
@@ -143,9 +146,12 @@ fn number_variants(v: &str) -> Vec<String> {
 }
 
 /// One realistic edit of `text`, or None when the chosen edit does not apply.
-fn mutate(text: &str, pools: &Pools, rng: &mut Rng) -> Option<String> {
+fn mutate(text: &str, kind: Kind, pools: &Pools, rng: &mut Rng) -> Option<String> {
     let doc = roxmltree::Document::parse(text).ok()?;
-    let els: Vec<_> = doc.descendants().filter(|n| n.is_element()).collect();
+    let in_nic = |n: &roxmltree::Node| {
+        n.ancestors().any(|a| a.has_tag_name("interface") && a.parent_element().is_some_and(|p| p.has_tag_name("devices")))
+    };
+    let els: Vec<_> = doc.descendants().filter(|n| n.is_element() && (kind != Kind::Domain || in_nic(n))).collect();
     let e = *rng.pick(&els)?;
     let name = e.tag_name().name().to_string();
     let splice = |r: std::ops::Range<usize>, with: &str| format!("{}{}{}", &text[..r.start], with, &text[r.end..]);
@@ -266,7 +272,7 @@ fn schemas_dir() -> PathBuf {
 
 fn schema_verdicts(cases: &[Case]) -> Vec<bool> {
     let mut ok = vec![false; cases.len()];
-    for (kind, rng) in [(Kind::Network, "network.rng"), (Kind::Interface, "domain.rng")] {
+    for (kind, rng) in [(Kind::Network, "network.rng"), (Kind::Interface, "domain.rng"), (Kind::Domain, "domain.rng")] {
         let idx: Vec<usize> = (0..cases.len()).filter(|i| cases[*i].kind == kind).collect();
         if idx.is_empty() {
             continue;
@@ -297,14 +303,15 @@ fn parser_verdicts(cases: &[Case], dir: &Path) -> Vec<bool> {
     for (i, c) in cases.iter().enumerate() {
         script.push_str(&format!("echo @@{i}\n"));
         match c.kind {
-            Kind::Network => {
-                script.push_str(&format!("net-define {}\n", c.path.display()));
+            Kind::Network | Kind::Domain => {
+                let (define, undefine) = if c.kind == Kind::Network { ("net-define", "net-undefine") } else { ("define", "undefine") };
+                script.push_str(&format!("{define} {}\n", c.path.display()));
                 // Undefine by name and by UUID: a later file may reuse either.
                 if let Ok(d) = roxmltree::Document::parse(&c.text) {
                     for tag in ["name", "uuid"] {
                         let v = d.root_element().children().find(|n| n.has_tag_name(tag)).and_then(|n| n.text());
                         if let Some(v) = v.filter(|v| !v.is_empty() && !v.contains(['\'', '\n', '\\'])) {
-                            script.push_str(&format!("net-undefine '{v}'\n"));
+                            script.push_str(&format!("{undefine} '{v}'\n"));
                         }
                     }
                 }
@@ -350,7 +357,7 @@ fn mutations_get_libvirt_9_0s_verdict() {
     let installed = std::fs::read_to_string(schemas_dir().join("networkcommon.rng")).unwrap_or_default();
     assert!(!installed.is_empty(), "libvirt's schemas are not at {}", schemas_dir().display());
     let schema_only = std::env::var("KNET_DIFF_VERSION").ok().and_then(|v| knet::validate::Version::parse(&v));
-    let n = env_num("KNET_DIFF_N", 240) as usize;
+    let n = env_num("KNET_DIFF_N", 1200) as usize;
     let mut rng = Rng(env_num("KNET_DIFF_SEED", 0x5eed_d1ff_2026).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
     let seeds = seeds();
     let mut pools = Pools::default();
@@ -363,9 +370,9 @@ fn mutations_get_libvirt_9_0s_verdict() {
     while cases.len() < n && tries < n * 20 {
         tries += 1;
         let s = &seeds[rng.below(seeds.len())];
-        let Some(mut text) = mutate(&s.text, &pools, &mut rng) else { continue };
+        let Some(mut text) = mutate(&s.text, s.kind, &pools, &mut rng) else { continue };
         if rng.below(4) == 0 {
-            match mutate(&text, &pools, &mut rng) {
+            match mutate(&text, s.kind, &pools, &mut rng) {
                 Some(t) => text = t,
                 None => continue,
             }
@@ -377,7 +384,7 @@ fn mutations_get_libvirt_9_0s_verdict() {
         }
         let path = dir.join(format!("m{}.xml", cases.len()));
         let file = match s.kind {
-            Kind::Network => text.clone(),
+            Kind::Network | Kind::Domain => text.clone(),
             Kind::Interface => format!("{DOMAIN_HEAD}{text}{DOMAIN_TAIL}"),
         };
         std::fs::write(&path, file).unwrap();
@@ -398,6 +405,7 @@ fn mutations_get_libvirt_9_0s_verdict() {
         let kind = match c.kind {
             Kind::Network => knet::validate::DocKind::Network,
             Kind::Interface => knet::validate::DocKind::Interface,
+            Kind::Domain => knet::validate::DocKind::Domain,
         };
         let r = knet::validate::validate_for(&c.text, "m.xml", Some(kind), version);
         let define_errors: Vec<_> = r

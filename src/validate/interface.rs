@@ -56,6 +56,7 @@ pub fn check_domain(root: Node, sink: &mut Sink) {
         check_interface(*iface, d.kind.map(|k| k.text), sink);
     }
     boot_order_duplicate(&d, sink);
+    boot_order_with_os_boot(root, &d, sink);
     alias_duplicate(&d, sink);
 }
 
@@ -80,6 +81,28 @@ fn boot_order_duplicate(d: &Domain, sink: &mut Sink) {
             );
         }
         seen.push(order.text);
+    }
+}
+
+/// virDomainDefParseBootOptions: "per-device boot elements cannot be used
+/// together with os/boot elements".
+fn boot_order_with_os_boot(root: Node, d: &Domain, sink: &mut Sink) {
+    if kids(root, "os").flat_map(|os| kids(os, "boot")).next().is_none() {
+        return;
+    }
+    let per_device = d
+        .devices_nodes
+        .iter()
+        .flat_map(|dev| dev.children().filter(|c| c.is_element()))
+        .flat_map(|dev| kids(dev, "boot"))
+        .next();
+    if let Some(b) = per_device {
+        sink.error(
+            "boot-order-with-os-boot",
+            b.range().start,
+            "a device's <boot order=...> cannot be combined with <os><boot dev=...>".into(),
+            Some("keep either the per-device orders or <os><boot>".into()),
+        );
     }
 }
 
@@ -134,6 +157,7 @@ pub fn check_interface(node: Node, domain_type: Option<&str>, sink: &mut Sink) {
     host_side_routes(node, sink);
     rom_disabled_tuning(node, sink);
     device_info_numbers(node, sink);
+    port_forward_ranges(node, sink);
     target_unmanaged_type(node, kind, sink);
     // Guest-side <ip>s and the host side's (<source><ip> of ethernet) follow
     // the same parser, virDomainNetIPParseXML.
@@ -552,6 +576,20 @@ fn device_info_numbers(node: Node, sink: &mut Sink) {
     if let Some(i) = kids(node, "acpi").next().and_then(|a| attr(a, "index")) {
         if i.text.parse::<u64>() == Ok(0) {
             sink.error("acpi-index-zero", i.value_at, "ACPI index 0 is not allowed".into(), Some("indexes start at 1; leave <acpi> out for none".into()));
+        }
+    }
+}
+
+/// virDomainNetPortForwardRangeParseXML: start=, end= and to= of a
+/// `<portForward><range>` are non-zero 32-bit numbers (the schema's port
+/// type also allows -1 and 0).
+fn port_forward_ranges(node: Node, sink: &mut Sink) {
+    for r in kids(node, "portForward").flat_map(|p| kids(p, "range")) {
+        for a in ["start", "end", "to"] {
+            // Values that are no number at all are the schema's (invalid-value).
+            if let Some(v) = attr(r, a).filter(|v| v.text.parse::<i64>().is_ok_and(|n| n <= 0 || n > u32::MAX as i64)) {
+                sink.error("port-forward-range", v.value_at, format!("{a}={} is not a port number (1-65535)", v.text), None);
+            }
         }
     }
 }

@@ -133,6 +133,8 @@ fn cases() -> Vec<(&'static str, String, String)> {
         ("forward-address-needs-hostdev", net("<forward mode='passthrough'><address type='pci' bus='1' slot='0' function='0'/></forward>"), net("<forward mode='hostdev'><address type='pci' bus='1' slot='0' function='0'/></forward>")),
         ("forward-pool-mixed", net("<forward mode='passthrough'><pf dev='eth0'/><interface dev='eth1'/></forward>"), net("<forward mode='passthrough'><pf dev='eth0'/></forward>")),
         ("vlan-not-supported", net("<forward mode='bridge'/><bridge name='br0'/><vlan><tag id='5'/></vlan>"), net("<forward mode='bridge'/><bridge name='br0'/><virtualport type='openvswitch'/><vlan><tag id='5'/></vlan>")),
+        ("port-forward-range", "<interface type='user'><backend type='passt'/><portForward proto='tcp'><range start='-1'/></portForward></interface>".into(), "<interface type='user'><backend type='passt'/><portForward proto='tcp'><range start='22'/></portForward></interface>".into()),
+        ("boot-order-with-os-boot", format!("<domain type='kvm'><name>d</name><os><boot dev='hd'/></os><devices>{NIC}<boot order='1'/></interface></devices></domain>"), dom(&format!("{NIC}<boot order='1'/></interface>"))),
         ("wrong-document", "<interface type='user'/>".into(), "<interface type='user'/>".into()),
         ("hostdev-source-incomplete", "<interface type='hostdev'><source><vendor id='0x1234'/></source></interface>".into(), "<interface type='hostdev'><source><vendor id='0x1234'/><product id='0xbeef'/></source></interface>".into()),
         ("ccw-address-incomplete", format!("{NIC}<address type='ccw' cssid='0xfe'/></interface>"), format!("{NIC}<address type='ccw' cssid='0xfe' ssid='0x0' devno='0x0001'/></interface>")),
