@@ -57,6 +57,7 @@ pub fn check_domain(root: Node, sink: &mut Sink) {
     }
     boot_order_duplicate(&d, sink);
     boot_order_with_os_boot(root, &d, sink);
+    hostdev_duplicate(&d, sink);
     alias_duplicate(&d, sink);
 }
 
@@ -81,6 +82,38 @@ fn boot_order_duplicate(d: &Domain, sink: &mut Sink) {
             );
         }
         seen.push(order.text);
+    }
+}
+
+/// virDomainDefParseXML: "Hostdev already exists in the domain
+/// configuration" — one host PCI device assigned twice, by two hostdev
+/// NICs or a NIC and a `<hostdev>`.
+fn hostdev_duplicate(d: &Domain, sink: &mut Sink) {
+    let num = |n: Node, a: &str| n.attribute(a).and_then(super::network::parse_num).unwrap_or(0);
+    let mut seen: Vec<(u64, u64, u64, u64)> = Vec::new();
+    for dev in d.devices_nodes.iter().flat_map(|dev| dev.children().filter(|c| c.is_element())) {
+        let assigned = match dev.tag_name().name() {
+            "interface" => dev.attribute("type") == Some("hostdev"),
+            "hostdev" => dev.attribute("type") == Some("pci") && dev.attribute("mode").map_or(true, |m| m == "subsystem"),
+            _ => false,
+        };
+        if !assigned {
+            continue;
+        }
+        let Some(a) = kids(dev, "source").flat_map(|s| kids(s, "address")).next() else { continue };
+        if dev.tag_name().name() == "interface" && a.attribute("type") != Some("pci") {
+            continue;
+        }
+        let key = (num(a, "domain"), num(a, "bus"), num(a, "slot"), num(a, "function"));
+        if seen.contains(&key) {
+            sink.error(
+                "hostdev-duplicate",
+                a.range().start,
+                format!("host PCI device {:04x}:{:02x}:{:02x}.{:x} is assigned twice", key.0, key.1, key.2, key.3),
+                Some("a host device can go to one guest device only".into()),
+            );
+        }
+        seen.push(key);
     }
 }
 

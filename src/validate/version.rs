@@ -140,6 +140,12 @@ impl Span {
 /// loading libvirt: the shared library's file name encodes it
 /// (libvirt.so.0.9000.0 is 9.0.0), else libvirt.pc's Version: line.
 pub fn installed() -> Option<Version> {
+    // Read once per process: domif-convert validates every guest.
+    static INSTALLED: std::sync::OnceLock<Option<Version>> = std::sync::OnceLock::new();
+    *INSTALLED.get_or_init(read_installed)
+}
+
+fn read_installed() -> Option<Version> {
     let triplet = format!("{}-linux-gnu", std::env::consts::ARCH);
     let dirs = [
         format!("/usr/lib/{triplet}"),
