@@ -158,7 +158,41 @@ fn mutate(text: &str, kind: Kind, pools: &Pools, rng: &mut Rng) -> Option<String
     // Where new attributes go: right after the element name.
     let after_name = e.range().start + 1 + e.tag_name().name().len();
     let attrs: Vec<_> = e.attributes().collect();
-    match rng.below(14) {
+    match rng.below(16) {
+        // a value in other letters' case or with stray blanks
+        14 => {
+            let a = rng.pick(&attrs)?;
+            let v = a.value();
+            let mut first = v.chars();
+            let cap: String = first.next().map(|c| c.to_uppercase().chain(first).collect()).unwrap_or_default();
+            let variants = [v.to_uppercase(), v.to_lowercase(), cap, format!(" {v}"), format!("{v} ")];
+            let nv = rng.pick(&variants)?.clone();
+            (nv != v).then(|| splice(a.range_value(), &nv.replace('\'', "&apos;")))
+        }
+        // the element renamed to a sibling's name (its content kept)
+        15 => {
+            let parent = e.parent_element()?;
+            // A domain's other devices are outside what knet checks.
+            if kind == Kind::Domain && parent.has_tag_name("devices") {
+                return None;
+            }
+            let names: Vec<String> = pools
+                .kids
+                .get(parent.tag_name().name())?
+                .iter()
+                .filter_map(|k| k.strip_prefix('<').and_then(|k| k.split(|c: char| c.is_whitespace() || c == '>' || c == '/').next()).map(str::to_string))
+                .filter(|n| !n.is_empty() && !n.contains(':') && *n != name)
+                .collect();
+            let new = rng.pick(&names)?.clone();
+            let r = e.range();
+            let inner = &text[r.clone()];
+            let mut renamed = format!("<{new}{}", &inner[1 + name.len()..]);
+            if renamed.ends_with(&format!("</{name}>")) {
+                renamed.truncate(renamed.len() - name.len() - 3);
+                renamed.push_str(&format!("</{new}>"));
+            }
+            Some(splice(r, &renamed))
+        }
         // an address or MAC nudged: next/previous address, the subnet's
         // network or broadcast address, another family, a multicast MAC
         11 | 12 => {

@@ -164,7 +164,7 @@ pub static VLAN: El = el("vlan", &[&[a("trunk", Ty::Enum(&["yes"]))]], &[&[some(
 pub static ROUTE: El = El { special: Some(Special::NetmaskOrPrefix), ..el(
     "route",
     &[&[
-        a("family", Ty::Enum(&["ipv4", "ipv6"])),
+        a("family", ADDR_FAMILY),
         r("address", IP_ADDR),
         a("netmask", IPV4_ADDR),
         a("prefix", IP_PREFIX),
@@ -205,15 +205,15 @@ static BRIDGE: El = el(
         a("name", DEVICE_NAME),
         a("zone", ZONE_NAME),
         a("stp", ON_OFF),
-        a("delay", UNSIGNED_LONG),
+        a("delay", XSD_UNSIGNED_LONG),
         a("macTableManager", Ty::Enum(&["kernel", "libvirt"])),
     ]],
     &[],
 );
 static NET_MAC: El = el("mac", &[&[r("address", UNI_MAC)]], &[]);
 
-static FWD_INTERFACE: El = el("interface", &[&[r("dev", DEVICE_NAME), a("connections", UNSIGNED_INT)]], &[]);
-static FWD_PCI_ADDRESS: El = el("address", &[&[r("type", Ty::Enum(&["pci"])), a("connections", UNSIGNED_INT)], PCI_ADDR_ATTRS], &[]);
+static FWD_INTERFACE: El = el("interface", &[&[r("dev", DEVICE_NAME), a("connections", XSD_UNSIGNED_INT)]], &[]);
+static FWD_PCI_ADDRESS: El = el("address", &[&[r("type", Ty::Enum(&["pci"])), a("connections", XSD_UNSIGNED_INT)], PCI_ADDR_ATTRS], &[]);
 static FWD_PF: El = el("pf", &[&[r("dev", DEVICE_NAME)]], &[]);
 // 10.0 shares the hostdev <driver>: name= optional, xen, model= (a VFIO variant driver).
 static FWD_DRIVER: El = el(
@@ -281,7 +281,7 @@ static NET_IP: El = El { special: Some(Special::NetmaskOrPrefix), ..el(
         a("address", IP_ADDR),
         a("netmask", IPV4_ADDR),
         a("prefix", IP_PREFIX),
-        a("family", Ty::Enum(&["ipv4", "ipv6"])),
+        a("family", ADDR_FAMILY),
         a("localPtr", YES_NO),
     ]],
     &[&[opt(&TFTP), opt(&DHCP)]],
@@ -292,7 +292,7 @@ static DNSMASQ_OPTIONS: El = El { name: "options", ns: Some(DNSMASQ_NS), attrs: 
 
 pub static NETWORK: El = el(
     "network",
-    &[&[a("connections", UNSIGNED_INT), a("ipv6", YES_NO), a("trustGuestRxFilters", YES_NO)]],
+    &[&[a("connections", XSD_UNSIGNED_INT), a("ipv6", YES_NO), a("trustGuestRxFilters", YES_NO)]],
     &[&[
         one(&NET_NAME),
         opt_since(&TITLE, V9_7),
@@ -333,7 +333,7 @@ static IF_MAC: El = el(
 );
 static IF_IP: El = el(
     "ip",
-    &[&[r("address", IP_ADDR), a("family", Ty::Enum(&["ipv4", "ipv6"])), a("prefix", IP_PREFIX), a("peer", IP_ADDR)]],
+    &[&[r("address", IP_ADDR), a("family", ADDR_FAMILY), a("prefix", IP_PREFIX), a("peer", IP_ADDR)]],
     &[],
 );
 static PF_RANGE: El = el("range", &[&[r("start", PORT_NUMBER), a("end", PORT_NUMBER), a("to", PORT_NUMBER), a("exclude", YES_NO)]], &[]);

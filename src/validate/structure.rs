@@ -62,8 +62,9 @@ fn resolve<'d>(node: Node, def: &'d El, sink: &mut Sink) -> Option<(&'d El, Opti
         return Some((def, None));
     };
     match node.attribute_node(sw.attr) {
-        Some(a) => match sw.cases.iter().find(|(v, _)| *v == a.value()) {
+        Some(a) => match sw.cases.iter().find(|(v, _)| *v == super::types::collapse(a.value())) {
             Some((v, case)) => {
+                padded_value(node, a, true, sink);
                 if let Some((_, span)) = sw.spans.iter().find(|(sv, _)| sv == v) {
                     let what = format!("<{} {}='{v}'>", node.tag_name().name(), sw.attr);
                     if !version_fit(*span, what, a.range_value().start, sink) {
@@ -135,7 +136,14 @@ fn check_attrs(node: Node, def: &El, switch_attr: Option<&'static str>, sink: &m
                     version_fit(*span, format!("<{elem} {}='{}'>", a.name(), a.value()), a.range_value().start, sink);
                 } else if let Some((span, _)) = wider {
                     version_fit(span, format!("<{elem} {}='{}'>", a.name(), a.value()), a.range_value().start, sink);
-                } else if !spec.ty.accepts(a.value()) {
+                } else if spec.ty.accepts(a.value()) {
+                    // Words and numbers: libvirt parses both as written (a
+                    // name-like type such as a filter's is kept as a string).
+                    let number = matches!(spec.ty, Ty::Check(_, _, rng) if ["\"int", "\"unsigned", "\"long", "\"positive", "\"integer", "\"short"].iter().any(|t| rng.contains(t)));
+                    if spec.ty.collapses() && (number || matches!(spec.ty, Ty::Enum(_))) {
+                        padded_value(node, a, matches!(spec.ty, Ty::Enum(_)), sink);
+                    }
+                } else {
                     let (msg, help) =
                         describe_bad_value(&format!("{}=", a.name()), a.value(), spec.ty);
                     sink.error(
@@ -283,6 +291,31 @@ fn check_children(node: Node, def: &El, sink: &mut Sink) {
                 None,
             );
         }
+    }
+}
+
+/// A value the schema takes once its blanks are collapsed, which libvirt's
+/// parser then reads as written: a word (`mode=' nat'`) matches none of its
+/// names, a number with trailing blanks is not a number (strtoul stops at
+/// them). A few words libvirt compares leniently or not at all.
+fn padded_value(node: Node, a: roxmltree::Attribute, word: bool, sink: &mut Sink) {
+    // (element, attribute): network_conf.c tests stp against "off", a
+    // portgroup's default= and <forward managed=> against "yes"; a hostdev
+    // NIC's managed= is read with errors ignored.
+    const LENIENT: &[(&str, &str)] = &[("bridge", "stp"), ("portgroup", "default"), ("forward", "managed"), ("interface", "managed")];
+    let v = a.value();
+    let ws = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+    let el = node.tag_name().name();
+    if v.trim_matches(ws).len() == v.len() || LENIENT.contains(&(el, a.name())) {
+        return;
+    }
+    if word || v.trim_end_matches(ws).len() != v.len() {
+        sink.error(
+            "value-whitespace",
+            a.range_value().start,
+            format!("{}={:?} on <{}> has blanks around it, which libvirt's parser does not drop", a.name(), v, node.tag_name().name()),
+            Some(format!("write {}='{}'", a.name(), v.trim_matches(ws))),
+        );
     }
 }
 
