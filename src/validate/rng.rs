@@ -215,7 +215,7 @@ impl Gen {
             self.has(a.span)
                 && match a.ty {
                     Ty::Enum(vals) => vals.iter().any(|v| a.values.iter().all(|(x, span)| x != v || self.has(*span))),
-                    Ty::Check(..) => true,
+                    Ty::Words(_) | Ty::Check(..) => true,
                 }
         };
         let all: Vec<&At> = el.attrs.iter().flat_map(|g| g.iter()).filter(live).collect();
@@ -288,6 +288,10 @@ impl Gen {
 
     fn ty(&self, ty: Ty) -> String {
         match ty {
+            Ty::Words(vals) => format!(
+                "<data type=\"string\"><param name=\"pattern\">{}</param></data>",
+                vals.iter().map(|v| format!("({v})")).collect::<Vec<_>>().join("|")
+            ),
             Ty::Enum(vals) => format!(
                 "<choice>{}</choice>",
                 vals.iter()

@@ -249,7 +249,7 @@ static DNS_SRV: El = el(
     "srv",
     &[&[
         r("service", TEXT),
-        r("protocol", Ty::Enum(&["tcp", "udp"])),
+        r("protocol", Ty::Words(&["tcp", "udp"])),
         a("domain", DNS_NAME),
         a("target", TEXT),
         a("port", USHORT),
@@ -519,7 +519,7 @@ static SRC_UNIX: El = el(
     ]],
     &[&[opt(&RECONNECT)]],
 );
-static SRC_DIRECT: El = el("source", &[&[r("dev", DEVICE_NAME), a("mode", Ty::Enum(&["vepa", "bridge", "private", "passthrough"]))], NETWORK_ATTRS_OPT], &[]);
+static SRC_DIRECT: El = el("source", &[&[r("dev", DEVICE_NAME), a("mode", Ty::Words(&["vepa", "bridge", "private", "passthrough"]))], NETWORK_ATTRS_OPT], &[]);
 static SRC_USER: El = el("source", &[&[r("dev", DEVICE_NAME)]], &[]);
 static SRC_INTERNAL: El = el("source", &[&[r("name", DEVICE_NAME)]], &[]);
 static SRC_SOCKET: El = el("source", &[&[r("address", IPV4_ADDR), r("port", PORT_NUMBER)]], &[]);

@@ -306,7 +306,7 @@ fn padded_value(node: Node, a: roxmltree::Attribute, word: bool, sink: &mut Sink
     let v = a.value();
     let ws = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
     let el = node.tag_name().name();
-    if v.trim_matches(ws).len() == v.len() || LENIENT.contains(&(el, a.name())) {
+    if v.trim_matches(ws).len() == v.len() || LENIENT.contains(&(el, a.name())) || unparsed_driver_setting(node, a.name()) {
         return;
     }
     if word || v.trim_end_matches(ws).len() != v.len() {
@@ -317,6 +317,29 @@ fn padded_value(node: Node, a: roxmltree::Attribute, word: bool, sink: &mut Sink
             Some(format!("write {}='{}'", a.name(), v.trim_matches(ws))),
         );
     }
+}
+
+/// virDomainNetDefParseXMLDriver reads a NIC's `<driver>` settings (and its
+/// `<host>`/`<guest>` offloads) only for a virtio model on a type other
+/// than hostdev; the virtio transport options are read always.
+fn unparsed_driver_setting(node: Node, attr: &str) -> bool {
+    let driver = match node.tag_name().name() {
+        "driver" => Some(node),
+        "host" | "guest" => node.parent_element().filter(|p| p.has_tag_name("driver")),
+        _ => None,
+    };
+    let Some(nic) = driver.and_then(|d| d.parent_element()).filter(|n| n.has_tag_name("interface")) else {
+        return false;
+    };
+    if node.has_tag_name("driver") && ["iommu", "ats", "packed", "page_per_vq"].contains(&attr) {
+        return false;
+    }
+    let virtio = nic
+        .children()
+        .find(|c| c.has_tag_name("model"))
+        .and_then(|m| m.attribute("type"))
+        .is_some_and(|t| ["virtio", "virtio-transitional", "virtio-non-transitional"].iter().any(|v| v.eq_ignore_ascii_case(t)));
+    !(virtio && nic.attribute("type") != Some("hostdev"))
 }
 
 /// Whether `what` exists in the release checked for; reports it when not
@@ -406,7 +429,7 @@ fn allowed_list(what: &str, names: &[&str], open: &str) -> Option<String> {
 
 fn expected_help(ty: Ty) -> Option<String> {
     match ty {
-        Ty::Enum(v) => Some(format!("allowed values: {}", v.join(", "))),
+        Ty::Enum(v) | Ty::Words(v) => Some(format!("allowed values: {}", v.join(", "))),
         Ty::Check(_, what, _) => Some(format!("expected {what}")),
     }
 }
@@ -414,7 +437,7 @@ fn expected_help(ty: Ty) -> Option<String> {
 /// Message and help for a value `v` of `what` (`mode=` or `<uuid>`) that `ty` refuses.
 pub fn describe_bad_value(what: &str, v: &str, ty: Ty) -> (String, Option<String>) {
     match ty {
-        Ty::Enum(vals) if !vals.is_empty() => {
+        Ty::Enum(vals) | Ty::Words(vals) if !vals.is_empty() => {
             let msg = format!("invalid value {:?} for {what}", ellipsize(v));
             let help = match suggest(v, vals) {
                 Some(s) => format!("did you mean '{s}'? allowed values: {}", vals.join(", ")),
@@ -422,7 +445,7 @@ pub fn describe_bad_value(what: &str, v: &str, ty: Ty) -> (String, Option<String
             };
             (msg, Some(help))
         }
-        Ty::Enum(_) => (format!("invalid value {:?} for {what}", ellipsize(v)), None),
+        Ty::Enum(_) | Ty::Words(_) => (format!("invalid value {:?} for {what}", ellipsize(v)), None),
         Ty::Check(_, desc, _) => {
             let mut help = format!("expected {desc}");
             if ip::is_short_ipv4(v) {

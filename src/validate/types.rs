@@ -12,6 +12,9 @@ use crate::ipnet as ip;
 pub enum Ty {
     /// One of these words exactly (case matters, as in the schema).
     Enum(&'static [&'static str]),
+    /// The same as a string pattern `(a)|(b)` in libvirt's schema: no
+    /// whitespace collapse, so a padded word fails the schema itself.
+    Words(&'static [&'static str]),
     /// A predicate, what it expects (worded for "expected ..."), and the
     /// same type as a RelaxNG pattern for xml-schemas/ (see rng.rs).
     Check(fn(&str) -> bool, &'static str, &'static str),
@@ -25,6 +28,7 @@ impl Ty {
     pub fn accepts(&self, v: &str) -> bool {
         match self {
             Ty::Enum(vals) => vals.contains(&collapse(v).as_ref()),
+            Ty::Words(vals) => vals.contains(&v),
             Ty::Check(f, _, rng) => {
                 f(v) || (self.collapses() && collapse(v) != v && {
                     let c = collapse(v);
@@ -42,6 +46,7 @@ impl Ty {
     pub fn collapses(&self) -> bool {
         match self {
             Ty::Enum(_) => true,
+            Ty::Words(_) => false,
             // The first XSD datatype other than string (numbers, NCName, ...).
             Ty::Check(_, _, rng) => rng
                 .match_indices("<data type=\"")
