@@ -201,14 +201,14 @@ fn check_attrs(node: Node, def: &El, switch_attr: Option<&'static str>, sink: &m
         .filter(|s| s.req || s.req_before.is_some_and(|v| target < v))
     {
         if node.attribute(spec.name).is_none() {
-            let help = match spec.req_before {
-                Some(v) => Some(format!("add {}= (libvirt {v} and later make it optional; validating for {target})", spec.name)),
-                None => expected_help(spec.ty).map(|h| format!("add {}=: {h}", spec.name)),
+            let (later, help) = match spec.req_before {
+                Some(v) => (format!(" (libvirt {v} and later make it optional; validating for {target})"), Some(format!("add {}=", spec.name))),
+                None => (String::new(), expected_help(spec.ty).map(|h| format!("add {}=: {h}", spec.name))),
             };
             sink.error(
                 "missing-attribute",
                 node.range().start,
-                format!("<{elem}> is missing the required {}= attribute", spec.name),
+                format!("<{elem}> is missing the required {}= attribute{later}", spec.name),
                 help,
             );
         }
@@ -284,9 +284,13 @@ fn check_children(node: Node, def: &El, sink: &mut Sink) {
                 "missing-element",
                 node.range().start,
                 format!(
-                    "<{}> is missing the required <{}> element",
+                    "<{}> is missing the required <{}> element{}",
                     node.tag_name().name(),
-                    k.el.name
+                    k.el.name,
+                    match k.req_before {
+                        Some(v) => format!(" (libvirt {v} and later make it optional; validating for {target})"),
+                        None => String::new(),
+                    }
                 ),
                 None,
             );
