@@ -16,7 +16,11 @@
 //! - domain `<interface>` and `<domain>`: [`interface`];
 //! - address arithmetic: [`crate::ipnet`] (shared with the commands);
 //! - the same grammar as RelaxNG for xml-schemas/: [`rng`];
-//! - one example document per rule id: tests.rs.
+//! - one example document per rule id: tests.rs;
+//! - every rule id with its stage and the libvirt function it mirrors:
+//!   [`rules`];
+//! - the libvirt releases knet knows, and which one a check targets:
+//!   [`version`].
 //!
 //! Every id is a string literal at the place that reports it, so
 //! `grep -rn '"dhcp-range-reversed"' src/validate` lands on the rule.
@@ -27,6 +31,7 @@
 pub mod interface;
 pub mod network;
 pub mod rng;
+pub mod rules;
 pub mod schema;
 pub mod structure;
 pub mod types;
@@ -71,43 +76,11 @@ pub enum Stage {
     Start,
 }
 
-/// Rules whose mistake libvirt's define accepts but the network driver
-/// refuses (networkValidate in src/network/bridge_driver.c).
-const DRIVER_RULES: &[&str] = &[
-    "dhcp-multiple-ipv4",
-    "dhcp-multiple-ipv6",
-    "forward-mode-ip",
-    "forward-mode-mac",
-    "forward-mode-dns",
-    "forward-mode-bandwidth",
-    "portgroup-duplicate-name",
-    "portgroup-multiple-default",
-    "forward-pool-mixed",
-    "forward-hostdev-netdev",
-    "forward-address-needs-hostdev",
-    "vlan-not-supported",
-];
-
-/// Rules whose mistake only fails when the network starts.
-const START_RULES: &[&str] = &[
-    "bridge-name-too-long",
-    "dhcp-host-duplicate-mac",
-    "dhcp-host-duplicate-ip",
-    "dhcp-host-outside-subnet",
-    "forward-no-target",
-];
-
-/// The stage a rule's mistake is refused at by libvirt (see [`Stage`]);
-/// `netmask-noncontiguous` is the one rule whose stage depends on the
-/// document, and it sets its own.
+/// The stage a rule's mistake is refused at by libvirt (see [`Stage`] and
+/// [`rules::RULES`]); `netmask-noncontiguous` is the one rule whose stage
+/// also depends on the document, and it sets its own.
 pub fn stage_of(rule: &str) -> Stage {
-    if DRIVER_RULES.contains(&rule) {
-        Stage::Driver
-    } else if START_RULES.contains(&rule) {
-        Stage::Start
-    } else {
-        Stage::Define
-    }
+    rules::find(rule).map_or(Stage::Define, |r| r.stage)
 }
 
 #[derive(Debug, Clone, Serialize)]

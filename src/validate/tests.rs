@@ -196,6 +196,17 @@ fn every_rule_id_in_the_code_has_an_example() {
         assert!(covered.contains(&id));
     }
     assert!(missing.is_empty(), "rule ids without an example in src/validate/tests.rs: {missing:?}");
+    // The catalogue (rules.rs) lists exactly the ids the code reports.
+    let in_code: Vec<&str> = src
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|id| super::rules::find(id).is_some())
+        .collect();
+    let stale: Vec<&str> = super::rules::RULES.iter().map(|r| r.id).filter(|id| !in_code.contains(id) && !covered.contains(id)).collect();
+    assert!(stale.is_empty(), "rules.rs lists ids no code reports: {stale:?}");
+    let uncatalogued: Vec<&str> = covered.iter().copied().filter(|id| super::rules::find(id).is_none()).collect();
+    assert!(uncatalogued.is_empty(), "rule ids missing from rules.rs: {uncatalogued:?}");
 }
 
 /// (document, the newest release that refuses it, the oldest that accepts
