@@ -139,8 +139,9 @@ fn check_attrs(node: Node, def: &El, switch_attr: Option<&'static str>, sink: &m
                 } else if spec.ty.accepts(a.value()) {
                     // Words and numbers: libvirt parses both as written (a
                     // name-like type such as a filter's is kept as a string).
-                    let number = matches!(spec.ty, Ty::Check(_, _, rng) if ["\"int", "\"unsigned", "\"long", "\"positive", "\"integer", "\"short"].iter().any(|t| rng.contains(t)));
-                    if spec.ty.collapses() && (number || matches!(spec.ty, Ty::Enum(_))) {
+                    let padded = a.value().starts_with([' ', '\t', '\n', '\r']) || a.value().ends_with([' ', '\t', '\n', '\r']);
+                    let number = || matches!(spec.ty, Ty::Check(_, _, rng) if ["\"int", "\"unsigned", "\"long", "\"positive", "\"integer", "\"short"].iter().any(|t| rng.contains(t)));
+                    if padded && spec.ty.collapses() && (matches!(spec.ty, Ty::Enum(_)) || number()) {
                         padded_value(node, a, matches!(spec.ty, Ty::Enum(_)), sink);
                     }
                 } else {
