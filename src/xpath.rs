@@ -53,17 +53,27 @@ pub fn select(xml: &str, expr: &str, wrap: bool) -> Result<String, XPathError> {
         }
     }
     let value = xpath.evaluate(&ctx, doc.root()).map_err(|e| XPathError::Eval { expr: expr.to_string(), reason: e.to_string() })?;
-    let nodes = match value {
+    let mut nodes = match value {
         Value::Nodeset(set) => set.document_order(),
         other => return Ok(format!("{}\n", other.string())),
     };
+    attributes_in_source_order(&tree, &mut nodes);
     let mut out = String::new();
     if wrap {
         out.push_str("<nodes");
+        // libxml2 adds each copied attribute to <nodes>, replacing one of
+        // the same name, which moves to the end (xmlAddChild): so virsh
+        // shows the last of several same-named attributes, once
+        let mut attrs: Vec<(Option<&str>, &str, dom::Attribute)> = Vec::new();
         for n in &nodes {
             if let Node::Attribute(a) = n {
-                sxd_attribute(&mut out, *a);
+                let key = (a.name().namespace_uri(), a.name().local_part());
+                attrs.retain(|(ns, local, _)| (*ns, *local) != key);
+                attrs.push((key.0, key.1, *a));
             }
+        }
+        for (_, _, a) in attrs {
+            sxd_attribute(&mut out, a);
         }
         let children: Vec<Node> = nodes.iter().copied().filter(|n| !matches!(n, Node::Attribute(_) | Node::Namespace(_))).collect();
         if children.is_empty() {
@@ -107,6 +117,30 @@ fn parser_reason(e: &sxd_xpath::ParserError) -> String {
     }
 }
 
+/// sxd-document keeps an element's attributes in a hash map, so "document
+/// order" among one element's attributes is arbitrary; libxml2 (virsh) uses
+/// their order in the source. Put each run of one element's attributes in
+/// that order.
+fn attributes_in_source_order(tree: &roxmltree::Document, nodes: &mut [Node]) {
+    let source_index = |a: dom::Attribute| -> usize {
+        let Some(r) = a.parent().and_then(|p| find(tree, p)) else { return usize::MAX };
+        r.attributes().position(|ra| ra.name() == a.name().local_part() && ra.namespace() == a.name().namespace_uri()).unwrap_or(usize::MAX)
+    };
+    let mut i = 0;
+    while i < nodes.len() {
+        let Node::Attribute(first) = nodes[i] else {
+            i += 1;
+            continue;
+        };
+        let mut j = i + 1;
+        while j < nodes.len() && matches!(nodes[j], Node::Attribute(a) if a.parent() == first.parent()) {
+            j += 1;
+        }
+        nodes[i..j].sort_by_key(|n| if let Node::Attribute(a) = n { source_index(*a) } else { usize::MAX });
+        i = j;
+    }
+}
+
 /// Print one selected node at indentation `level`.
 fn selected(out: &mut String, tree: &roxmltree::Document, n: Node, level: usize) {
     match n {
@@ -116,7 +150,7 @@ fn selected(out: &mut String, tree: &roxmltree::Document, n: Node, level: usize)
         },
         Node::Root(_) => element(out, tree.root_element(), level),
         Node::Attribute(a) => sxd_attribute(out, a),
-        Node::Text(t) => escape(out, t.text(), false),
+        Node::Text(t) => crate::xml::write::libxml2_text(out, t.text()),
         Node::Comment(c) => {
             out.push_str("<!--");
             out.push_str(c.text());
@@ -133,7 +167,7 @@ fn selected(out: &mut String, tree: &roxmltree::Document, n: Node, level: usize)
         }
         Node::Namespace(ns) => {
             out.push_str(&format!(" xmlns:{}=\"", ns.prefix()));
-            escape(out, ns.uri(), true);
+            crate::xml::write::libxml2_attr(out, ns.uri());
             out.push('"');
         }
     }
@@ -179,14 +213,14 @@ fn element(out: &mut String, n: roxmltree::Node, level: usize) {
             Some(p) => out.push_str(&format!(" xmlns:{p}=\"")),
             None => out.push_str(" xmlns=\""),
         }
-        escape(out, ns.uri(), true);
+        crate::xml::write::libxml2_attr(out, ns.uri());
         out.push('"');
     }
     for a in n.attributes() {
         out.push(' ');
         out.push_str(&qualified(n, a.namespace(), a.name()));
         out.push_str("=\"");
-        escape(out, a.value(), true);
+        crate::xml::write::libxml2_attr(out, a.value());
         out.push('"');
     }
     let children: Vec<roxmltree::Node> = n.children().filter(|c| !(c.is_text() && c.text().is_some_and(|t| t.trim().is_empty()))).collect();
@@ -204,7 +238,7 @@ fn element(out: &mut String, n: roxmltree::Node, level: usize) {
         if c.is_element() {
             element(out, *c, if formatted { level + 1 } else { 0 });
         } else if c.is_text() {
-            escape(out, c.text().unwrap_or(""), false);
+            crate::xml::write::libxml2_text(out, c.text().unwrap_or(""));
         } else if c.is_comment() {
             out.push_str(&format!("<!--{}-->", c.text().unwrap_or("")));
         } else if let Some(pi) = c.pi() {
@@ -227,25 +261,8 @@ fn sxd_attribute(out: &mut String, a: dom::Attribute) {
         None => out.push_str(a.name().local_part()),
     }
     out.push_str("=\"");
-    escape(out, a.value(), true);
+    crate::xml::write::libxml2_attr(out, a.value());
     out.push('"');
-}
-
-/// libxml2's escaping: xmlEscapeContent for text, and for attribute values
-/// also quotes and the whitespace that attribute normalisation would eat.
-fn escape(out: &mut String, s: &str, attr: bool) {
-    for ch in s.chars() {
-        match ch {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\r' => out.push_str("&#13;"),
-            '"' if attr => out.push_str("&quot;"),
-            '\n' if attr => out.push_str("&#10;"),
-            '\t' if attr => out.push_str("&#9;"),
-            c => out.push(c),
-        }
-    }
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use std::net::Ipv4Addr;
 
 use anyhow::{bail, Context, Result};
 
+use crate::xml::write;
 use crate::context::Ctx;
 use crate::exit::Exit;
 use crate::xml::facts;
@@ -112,8 +113,11 @@ fn parse_range(s: &str, subnet: &Subnet, gateway: Ipv4Addr) -> Result<(Ipv4Addr,
     let bad = || Exit::usage(format!("--dhcp-range '{s}': expected START-END, two IPv4 addresses inside {subnet}"));
     let (a, b) = s.split_once('-').ok_or_else(bad)?;
     let (a, b): (Ipv4Addr, Ipv4Addr) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
-    if !subnet.contains(a) || !subnet.contains(b) || u32::from(a) > u32::from(b) {
+    if !subnet.contains(a) || !subnet.contains(b) {
         return Err(bad());
+    }
+    if u32::from(a) > u32::from(b) {
+        return Err(Exit::usage(format!("--dhcp-range '{s}' is reversed: its start {a} is above its end {b}")));
     }
     for x in [a, b] {
         if x == subnet.net || x == subnet.broadcast() {
@@ -126,14 +130,11 @@ fn parse_range(s: &str, subnet: &Subnet, gateway: Ipv4Addr) -> Result<(Ipv4Addr,
     Ok((a, b))
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\'', "&apos;").replace('"', "&quot;")
-}
-
 fn plan(args: &Args, taken: &Taken) -> Result<Plan> {
-    let name = xml_escape(&args.name);
+    let name = write::text("name", &args.name);
     if let Some(br) = &args.bridge {
-        let xml = format!("<network>\n  <name>{name}</name>\n  <forward mode='bridge'/>\n  <bridge name='{}'/>\n</network>\n", xml_escape(br));
+        let bridge = write::element("bridge", [("name", Some(br.as_str()))], write::Quote::Single);
+        let xml = format!("<network>\n  {name}\n  <forward mode='bridge'/>\n  {bridge}\n</network>\n");
         return Ok(Plan { name: args.name.clone(), forward: Some("bridge"), bridge: br.clone(), subnet: None, address: None, dhcp_range: None, xml });
     }
     let forward = if args.nat {
@@ -166,7 +167,7 @@ fn plan(args: &Args, taken: &Taken) -> Result<Plan> {
     };
     let fwd = forward.map_or(String::new(), |m| format!("  <forward mode='{m}'/>\n"));
     let xml = format!(
-        "<network>\n  <name>{name}</name>\n{fwd}  <bridge name='{bridge}' stp='on' delay='0'/>\n  <ip address='{gateway}' netmask='{}'>\n    <dhcp>\n      <range start='{}' end='{}'/>\n    </dhcp>\n  </ip>\n</network>\n",
+        "<network>\n  {name}\n{fwd}  <bridge name='{bridge}' stp='on' delay='0'/>\n  <ip address='{gateway}' netmask='{}'>\n    <dhcp>\n      <range start='{}' end='{}'/>\n    </dhcp>\n  </ip>\n</network>\n",
         subnet.mask(),
         range.0,
         range.1
@@ -175,6 +176,11 @@ fn plan(args: &Args, taken: &Taken) -> Result<Plan> {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    match crate::validate::network::name_problem(&args.name) {
+        Some((_, msg, help, true)) => return Err(Exit::usage(format!("{msg}{}", help.map_or(String::new(), |h| format!(": {h}"))))),
+        Some((_, msg, help, false)) => eprintln!("warning: {msg}{}", help.map_or(String::new(), |h| format!(": {h}"))),
+        None => {}
+    }
     let conn = ctx.conn()?;
     let local = host::is_local_uri(&conn.uri()?);
     match conn.lookup_network(&args.name) {

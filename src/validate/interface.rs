@@ -14,7 +14,6 @@ use super::network::bandwidth_rates;
 use super::structure::ellipsize;
 use super::version::{Fit, Span, V11_1, V9_0};
 use super::{schema, structure, Sink};
-use crate::ipnet as ip;
 use crate::mac::Mac;
 use crate::xml::interface::{Domain, IfIp, Interface};
 use crate::xml::{attr, kids};
@@ -274,7 +273,7 @@ fn ip_family_mismatch(ips: &[IfIp], sink: &mut Sink) {
         let (Some(a), Some(f)) = (x.address, x.family) else {
             continue;
         };
-        let Some(addr) = ip::parse_ip(a.text) else {
+        let Some(addr) = a.text.parse::<std::net::IpAddr>().ok() else {
             continue;
         };
         if (f.text == "ipv4" && addr.is_ipv6()) || (f.text == "ipv6" && addr.is_ipv4()) {
@@ -558,7 +557,7 @@ fn host_side_routes(node: Node, sink: &mut Sink) {
 
 /// An `<ip>` prefix longer than its family allows (32 or 128).
 fn check_prefix(address: &str, family: Option<&str>, p: crate::xml::Val, sink: &mut Sink) {
-    let Some(a) = ip::parse_ip(address) else { return };
+    let Some(a) = address.parse::<std::net::IpAddr>().ok() else { return };
     let v4 = match family {
         Some("ipv4") => true,
         Some("ipv6") => false,
@@ -578,13 +577,13 @@ fn check_prefix(address: &str, family: Option<&str>, p: crate::xml::Val, sink: &
 /// virDomainNetIPParseXML: peer= is parsed in the address's family.
 fn ip_peer_family(ips: &[IfIp], sink: &mut Sink) {
     for x in ips {
-        let (Some(a), Some(p)) = (x.address.and_then(|a| ip::parse_ip(a.text)), x.peer) else { continue };
+        let (Some(a), Some(p)) = (x.address.and_then(|a| a.text.parse::<std::net::IpAddr>().ok()), x.peer) else { continue };
         let v4 = match x.family.map(|f| f.text) {
             Some("ipv4") => true,
             Some("ipv6") => false,
             _ => a.is_ipv4(),
         };
-        if let Some(peer) = ip::parse_ip(p.text) {
+        if let Some(peer) = p.text.parse::<std::net::IpAddr>().ok() {
             if peer.is_ipv4() != v4 {
                 sink.error(
                     "ip-peer-family",

@@ -120,6 +120,7 @@ impl Report {
 
     /// Human-readable diagnostics, compiler style.
     pub fn render(&self) -> String {
+        use crate::output::{escape, escape_text};
         let mut out = String::new();
         let lines: Vec<&str> = if self.diagnostics.is_empty() {
             Vec::new()
@@ -131,9 +132,14 @@ impl Report {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
+            // the file's own text (and names quoted from it) may hold
+            // terminal control characters: shown escaped, as virsh does
             out.push_str(&format!(
                 "{}:{}:{}: {sev}: {}\n",
-                self.file, d.line, d.column, d.message
+                escape(&self.file),
+                d.line,
+                d.column,
+                escape(&d.message)
             ));
             if let Some(line) = lines.get(d.line.saturating_sub(1) as usize) {
                 // Long lines (minified XML) are cut around the caret.
@@ -144,12 +150,12 @@ impl Report {
                 let shown: String = chars[from.min(to)..to].iter().collect();
                 let pad: String = chars[from.min(col).min(chars.len())..col.min(chars.len())]
                     .iter()
-                    .map(|c| if *c == '\t' { '\t' } else { ' ' })
+                    .map(|c| if *c == '\t' { "\t".to_string() } else { " ".repeat(escape_text(c.encode_utf8(&mut [0; 4])).chars().count()) })
                     .collect();
-                out.push_str(&format!("  {shown}\n  {pad}^\n"));
+                out.push_str(&format!("  {}\n  {pad}^\n", escape_text(&shown)));
             }
             if let Some(h) = &d.help {
-                out.push_str(&format!("  help: {h}\n"));
+                out.push_str(&format!("  help: {}\n", escape(h)));
             }
         }
         out
@@ -159,6 +165,14 @@ impl Report {
 impl Report {
     /// A file that is not UTF-8 (libvirt XML always is): one `xml-syntax`
     /// error at the first bad byte. `lossy` is the text shown in the caret line.
+    /// A file over the input limit (`crate::input`), reported like the
+    /// parser's own check would, without holding its bytes.
+    pub fn too_large(file: &str, target: Version) -> Report {
+        let mut sink = Sink::new("", target);
+        sink.error("input-too-large", 0, crate::input::too_large_message(), None);
+        Report { file: file.to_string(), libvirt_version: target, kind: None, valid: false, diagnostics: sink.diags, source: String::new() }
+    }
+
     pub fn not_utf8(file: &str, valid_up_to: usize, lossy: &str, target: Version) -> Report {
         let mut sink = Sink::new(lossy, target);
         let at = lossy
@@ -184,12 +198,24 @@ impl Report {
     }
 }
 
+impl Report {
+    /// A declared encoding libxml2 does not know, or bytes not valid in it:
+    /// one `xml-encoding` error at byte `at` of `text` (the file as far as
+    /// it could be read).
+    pub fn bad_encoding(file: &str, text: &str, at: usize, message: &str, target: Version) -> Report {
+        let mut sink = Sink::new(text, target);
+        sink.error("xml-encoding", at, message.to_string(), Some(crate::xml::encoding::HELP.into()));
+        Report { file: file.to_string(), libvirt_version: target, kind: None, valid: false, diagnostics: sink.diags, source: text.to_string() }
+    }
+}
+
 /// Rules a RelaxNG schema can express: knet's xml-schemas/*.rng refuse a
 /// document exactly when one of these fires (tests/test_validate.rs checks
 /// it with xmllint on the corpus). Everything else is a rule of libvirt's
 /// parser or network driver that no schema states.
 pub const STRUCTURAL_RULES: &[&str] = &[
     "xml-syntax",
+    "xml-encoding",
     "xml-dtd",
     "input-too-large",
     "nesting-too-deep",
