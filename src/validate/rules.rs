@@ -45,6 +45,8 @@ pub const RULES: &[Rule] = &[
     // <network>
     r("name-invalid-char", Define, "virNetworkDefParseXML (virXMLCheckIllegalChars)"),
     r("name-empty", Define, "virNetworkDefParseXML"),
+    r("name-too-long", Driver, "virNetworkSaveConfig at net-define (the file <name>.xml.new over NAME_MAX)"),
+    r("name-long", Start, "networkStartNetwork (dnsmasq's <name>.hostsfile.new over NAME_MAX), a warning"),
     r("ip-missing-address", Define, "virNetworkIPDefParseXML"),
     r("ip-family-mismatch", Define, "virNetworkIPDefParseXML, virDomainNetIPParseXML"),
     r("ip-netmask-and-prefix", Define, "virNetworkIPDefParseXML, virNetDevIPRouteParseXML (schema choice)"),
@@ -67,6 +69,7 @@ pub const RULES: &[Rule] = &[
     r("dhcp-host-no-identity", Define, SCHEMA),
     r("dhcp-host-identity", Define, "virNetworkDHCPHostDefParseXML"),
     r("dhcp-host-name", Define, "virNetworkDHCPHostDefParseXML"),
+    r("dhcp-host-name-dnsmasq", Start, "dnsmasq (gives the guest no name), a warning"),
     r("dhcp-host-outside-subnet", Start, "dnsmasq (never hands the address out)"),
     r("dhcp-host-duplicate-mac", Start, "dnsmasq (refuses duplicate dhcp-host lines)"),
     r("dhcp-host-duplicate-ip", Start, "dnsmasq (refuses duplicate dhcp-host lines)"),
