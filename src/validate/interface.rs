@@ -441,7 +441,7 @@ fn backend_passt_type(node: Node, kind: Option<&str>, sink: &mut Sink) {
         Some("user") | None => {}
         Some("vhostuser") if sink.target >= V11_1 => {}
         Some("vhostuser") => sink.error(
-            "newer-libvirt",
+            "newer-libvirt-parser",
             b.range().start,
             format!("<backend type='passt'> on a vhostuser interface needs libvirt 11.1 or later (validating for {})", sink.target),
             Some("validate for the release that will run it with --libvirt-version X.Y".into()),

@@ -195,6 +195,16 @@ fn check_ip(ipdef: &Ip, sink: &mut Sink) {
         );
     }
     if let Some(t) = ipdef.tftp {
+        // 8.5 lets a network serve TFTP without DHCP; before, dnsmasq got
+        // TFTP settings only along with a DHCP range or host.
+        if ipdef.dhcp.is_none() && sink.target < super::version::V8_5 {
+            sink.error(
+                "newer-libvirt-parser",
+                t,
+                format!("<tftp> without <dhcp> needs libvirt 8.5 or later (validating for {})", sink.target),
+                Some("add a <dhcp> range, or validate for the release that will run it with --libvirt-version X.Y".into()),
+            );
+        }
         if addr.is_ipv6() {
             sink.error(
                 "tftp-ipv6",

@@ -41,6 +41,7 @@ pub const RULES: &[Rule] = &[
     r("unexpected-text", Define, SCHEMA),
     r("newer-libvirt", Define, "the schema and parser of the release checked for"),
     r("removed-in-libvirt", Define, "the schema of the release checked for"),
+    r("newer-libvirt-parser", Define, "the parser or validator of the release checked for (a rule a later release relaxed)"),
     r("value-whitespace", Define, "virXMLPropEnum / virStrToLong_* (read values as written)"),
     // <network>
     r("name-invalid-char", Define, "virNetworkDefParseXML (virXMLCheckIllegalChars)"),
