@@ -241,7 +241,7 @@ fn mutate(text: &str, kind: Kind, pools: &Pools, rng: &mut Rng) -> Option<String
             Some(splice(t.range(), &v.replace('&', "&amp;").replace('<', "&lt;")))
         }
         // another value of the same attribute from the corpus, or a number near an edge
-        0 | 1 | 2 => {
+        0..=2 => {
             let a = rng.pick(&attrs)?;
             let mut vals = pools.values.get(&(name.clone(), a.name().to_string())).cloned().unwrap_or_default();
             if rng.below(3) == 0 {
@@ -261,7 +261,7 @@ fn mutate(text: &str, kind: Kind, pools: &Pools, rng: &mut Rng) -> Option<String
         5 => {
             e.parent_element()?;
             let r = e.range();
-            Some(splice(r.end..r.end, &text[r].to_string()))
+            Some(splice(r.end..r.end, &text[r]))
         }
         // a child this element has elsewhere in the corpus
         6 | 7 => {

@@ -583,7 +583,7 @@ fn ip_peer_family(ips: &[IfIp], sink: &mut Sink) {
             Some("ipv6") => false,
             _ => a.is_ipv4(),
         };
-        if let Some(peer) = p.text.parse::<std::net::IpAddr>().ok() {
+        if let Ok(peer) = p.text.parse::<std::net::IpAddr>() {
             if peer.is_ipv4() != v4 {
                 sink.error(
                     "ip-peer-family",

@@ -217,6 +217,17 @@ fn duid(v: &str) -> bool {
         || (ty_ok(4) && n == 2 + 16)
 }
 
+/// basictypes' `genericName` (a driver or model name).
+pub const GENERIC_NAME: Ty = Ty::Check(|v| chars_in(v, b"_+-"), "a name (letters, digits and _ + -)", "<data type=\"string\"><param name=\"pattern\">[a-zA-Z0-9_\\+\\-]+</param></data>");
+
+/// 11.3's `speed`: 1..2^54 (the limit of tc).
+pub const SPEED64: Ty = Ty::Check(|v| uint_max(v, 1 << 54) && v.bytes().any(|b| b != b'0'), "a positive integer up to 18014398509481984 (kibibytes per second)", "<data type=\"unsignedLong\"><param name=\"pattern\">[0-9]+</param><param name=\"minInclusive\">1</param><param name=\"maxInclusive\">18014398509481984</param></data>");
+
+/// networkcommon's `addr-family`: a string pattern, so unlike a `<value>`
+/// a padded ' ipv4' fails it.
+pub const ADDR_FAMILY: Ty = Ty::Check(|v| v == "ipv4" || v == "ipv6", "ipv4 or ipv6", "<data type=\"string\"><param name=\"pattern\">(ipv4)|(ipv6)</param></data>");
+
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -238,13 +249,3 @@ mod tests {
         assert!(!DUID.accepts("zz"));
     }
 }
-
-/// basictypes' `genericName` (a driver or model name).
-pub const GENERIC_NAME: Ty = Ty::Check(|v| chars_in(v, b"_+-"), "a name (letters, digits and _ + -)", "<data type=\"string\"><param name=\"pattern\">[a-zA-Z0-9_\\+\\-]+</param></data>");
-
-/// 11.3's `speed`: 1..2^54 (the limit of tc).
-pub const SPEED64: Ty = Ty::Check(|v| uint_max(v, 1 << 54) && v.bytes().any(|b| b != b'0'), "a positive integer up to 18014398509481984 (kibibytes per second)", "<data type=\"unsignedLong\"><param name=\"pattern\">[0-9]+</param><param name=\"minInclusive\">1</param><param name=\"maxInclusive\">18014398509481984</param></data>");
-
-/// networkcommon's `addr-family`: a string pattern, so unlike a `<value>`
-/// a padded ' ipv4' fails it.
-pub const ADDR_FAMILY: Ty = Ty::Check(|v| v == "ipv4" || v == "ipv6", "ipv4 or ipv6", "<data type=\"string\"><param name=\"pattern\">(ipv4)|(ipv6)</param></data>");
