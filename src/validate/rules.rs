@@ -25,6 +25,7 @@ const SCHEMA: &str = "the RelaxNG schema (network.rng, domaincommon.rng)";
 pub const RULES: &[Rule] = &[
     // the document and its grammar
     r("xml-syntax", Define, "virXMLParse (libxml2)"),
+    r("xml-encoding", Define, "libxml2's decoding (the declared encoding, BOM, UTF-16)"),
     r("xml-dtd", Define, "knet: no DTDs, as libvirt's documents never have one"),
     r("input-too-large", Define, "knet: bounded input"),
     r("nesting-too-deep", Define, "knet: bounded input"),
