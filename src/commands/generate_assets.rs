@@ -49,6 +49,7 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
     ("validate", "Check a network definition before defining it:", "knet validate net.xml"),
     ("validate", "Check a guest NIC snippet from standard input (virt-xml-validate cannot check a lone <interface>):", "knet validate --kind interface -"),
     ("validate", "Every diagnostic as one JSON object per file, for an editor or CI:", "knet --json validate /etc/libvirt/qemu/networks/*.xml"),
+    ("validate", "Check for the libvirt release a host runs (constructs newer than it are refused, naming the release that added them):", "knet validate --libvirt-version 9.0 net.xml"),
     ("mac-gen", "Three fresh MACs for new guest NICs:", "knet mac-gen --count 3"),
     ("net-new", "A NAT network on a free subnet and bridge, started now and at every boot:", "knet net-new lab --nat --autostart --start"),
     ("bridge-config", "Netplan config making enp1s0 the port of br0 (the bridge keeps the host's DHCP address):", "knet bridge-config --uplink enp1s0 --bridge br0 --format netplan"),

@@ -31,7 +31,7 @@ use anyhow::{Context as _, Result};
 use super::net_shared;
 use crate::context::Ctx;
 use crate::exit::Exit;
-use crate::validate::{validate, DocKind};
+use crate::validate::{validate_for, DocKind};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -96,7 +96,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             return net_shared::done(ctx, &format!("Network {name} XML configuration not changed."));
         }
         let attempt = (|| -> Result<String> {
-            let report = validate(&edited, &path.display().to_string(), Some(DocKind::Network));
+            let report = validate_for(&edited, &path.display().to_string(), Some(DocKind::Network), net_shared::daemon_release(conn));
             eprint!("{}", report.render());
             if report.has_errors() {
                 anyhow::bail!("the edited XML is not a valid network definition");

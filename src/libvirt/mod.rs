@@ -131,6 +131,9 @@ pub fn no_answer(deadline: Duration) -> String {
 pub trait Conn: NetworkApi + DomainApi + DomainWriteApi + HostApi + Send {
     /// The canonical URI libvirt reports for this connection.
     fn uri(&self) -> VirtResult<String>;
+    /// The release of libvirt behind this connection (virConnectGetLibVersion:
+    /// the daemon's, for a remote or daemon-backed URI).
+    fn lib_version(&self) -> VirtResult<crate::validate::Version>;
 
     /// False once libvirt has closed the connection (the daemon exited or
     /// restarted, or stopped answering its keepalive probes).

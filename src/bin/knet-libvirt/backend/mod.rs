@@ -120,6 +120,9 @@ impl Conn for VirtConn {
     fn uri(&self) -> VirtResult<String> {
         self.c.uri().map_err(err)
     }
+    fn lib_version(&self) -> VirtResult<knet::validate::Version> {
+        self.c.lib_version().map(|v| knet::validate::Version::from_lib_version(v.into())).map_err(err)
+    }
 
     fn alive(&self) -> bool {
         // an error (a closed connection) counts as dead, as in virsh
