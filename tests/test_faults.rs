@@ -864,7 +864,8 @@ fn a_daemon_frozen_while_the_editor_is_open_keeps_the_edit() {
     let _thaw = Frozen(sb.daemon_pid());
     let out = out.code(1);
     assert!(took < Duration::from_secs(2 + 6), "{took:?}");
-    assert!(out.stderr.contains("keepalive timeout"), "{}", out.stderr);
+    // the keepalive gives up during the call, or (on a loaded machine) already before it
+    assert!(out.stderr.contains("keepalive timeout") || out.stderr.contains("client socket is closed"), "{}", out.stderr);
     assert!(out.stderr.contains("Failed. Network default left unchanged; your edited XML is kept in "), "{}", out.stderr);
     let kept = out.stderr.rsplit("kept in ").next().unwrap().trim();
     assert!(std::fs::read_to_string(kept).unwrap().contains("192.168.122.55"));
