@@ -112,7 +112,10 @@ Every connection has a deadline, \fB\-\-timeout\fR \fISECONDS\fR (default
 30). Opening a connection gives up after it, also when the daemon accepted
 the socket and never answers (a stopped daemon, a dead ssh peer); once open,
 libvirt's keepalive, set from the same value, closes a connection to a host
-that stopped answering, so no call waits longer. With several hosts, the
+that stopped answering, so no call waits longer; a change whose answer was
+lost that way is reported as one that may or may not have been made. A pipe
+or FIFO knet reads (a file argument, or standard input that is not a
+terminal) must reach its end within the same deadline. With several hosts, the
 host that did not answer is named, the others' results are shown as soon as
 they are in (when every host answers within 2 seconds, all at once in one
 table), and the exit status is 1. Ctrl\-C ends a connection attempt at once;

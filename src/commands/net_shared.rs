@@ -59,7 +59,8 @@ pub fn done(ctx: &Ctx, msg: &str) -> Result<()> {
     if ctx.quiet() {
         return Ok(());
     }
-    output::print(&format!("{msg}\n\n"))?;
+    // a name from libvirt may hold control characters: never a terminal escape
+    output::print(&format!("{}\n\n", output::escape_text(msg)))?;
     Ok(())
 }
 

@@ -135,7 +135,7 @@ fn print_report(
     err: &mut impl Write,
 ) -> Result<()> {
     if ctx.json() {
-        writeln!(out, "{}", serde_json::to_string(report)?)?;
+        writeln!(out, "{}", crate::output::json_terminal_safe(serde_json::to_string(report)?))?;
         return Ok(());
     }
     err.write_all(report.render().as_bytes())?;

@@ -26,11 +26,16 @@ pub struct VirtError {
     /// `virErrorDomain`.
     pub domain: i32,
     pub message: String,
+    /// A change libvirt was asked for, whose answer never came: the
+    /// connection was open when the request went out and closed when it
+    /// failed (the daemon died or stopped answering keepalive probes), so
+    /// libvirt may have made the change. See [`unanswered_note`].
+    pub unanswered: bool,
 }
 
 impl VirtError {
     pub fn new(code: i32, message: impl Into<String>) -> Self {
-        VirtError { code, domain: 0, message: message.into() }
+        VirtError { code, domain: 0, message: message.into(), unanswered: false }
     }
     pub fn is(&self, code: i32) -> bool {
         self.code == code
@@ -103,6 +108,15 @@ pub fn keepalive(deadline: Duration) -> (i32, u32) {
     let interval = (t / 4).max(1);
     let count = (t / interval).saturating_sub(1).max(1);
     (interval as i32, count as u32)
+}
+
+/// What to add to an error whose chain holds a change libvirt never
+/// answered ([`VirtError::unanswered`]): its failure message alone would
+/// claim nothing happened, which nobody knows.
+pub fn unanswered_note(err: &anyhow::Error) -> Option<&'static str> {
+    err.chain().filter_map(|c| c.downcast_ref::<VirtError>()).any(|v| v.unanswered).then_some(
+        "the connection was lost before libvirt answered: the change may or may not have been made; look again once the host answers",
+    )
 }
 
 /// The error text for a host that did not answer within the deadline.

@@ -98,7 +98,22 @@ pub struct VirtConn {
 }
 
 pub fn err(e: virt::error::Error) -> VirtError {
-    VirtError { code: e.code().to_raw() as i32, domain: e.domain().to_raw() as i32, message: e.message().to_string() }
+    VirtError { code: e.code().to_raw() as i32, domain: e.domain().to_raw() as i32, message: e.message().to_string(), unanswered: false }
+}
+
+impl VirtConn {
+    /// Run one call that changes something (define, start, update, ...).
+    /// When it fails with the connection open before and closed after, the
+    /// request went out and its answer was lost: the error says so
+    /// (`VirtError::unanswered`). Lookups belong outside `call`: a lookup
+    /// lost with the connection changed nothing.
+    pub(super) fn write<T>(&self, call: impl FnOnce() -> VirtResult<T>) -> VirtResult<T> {
+        let open_before = self.alive();
+        call().map_err(|mut e| {
+            e.unanswered = open_before && !self.alive();
+            e
+        })
+    }
 }
 
 impl Conn for VirtConn {
