@@ -305,7 +305,7 @@ fn confirm(plans: &[Plan], args: &Args) -> Result<bool> {
         return Ok(true);
     }
     for p in plans {
-        eprintln!("  {}  <- {}", p.guest, p.backup.display());
+        eprintln!("  {}  <- {}", output::escape(&p.guest), output::escape(&p.backup.display().to_string()));
     }
     Ok(dialoguer::Confirm::new().with_prompt(format!("Restore {} guest(s) from these backups?", plans.len())).default(false).interact()?)
 }
@@ -339,7 +339,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
                 .collect();
             return output::print_json(&v);
         }
-        let s: String = backups.iter().map(|(d, p)| format!("{d}\t{}\n", p.display())).collect();
+        let s: String = backups.iter().map(|(d, p)| format!("{}\t{}\n", output::escape(d), output::escape(&p.display().to_string()))).collect();
         output::print(&s)?;
         return Ok(());
     }
@@ -387,9 +387,9 @@ fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
             if ctx.json() {
                 print_json(&items)?;
             } else {
-                output::print(&out)?;
+                output::print(&output::escape_text(&out))?;
             }
-            eprintln!("Interrupted: {k} of {} guest(s) handled; not started: {}", plans.len(), plans[k..].iter().map(|p| p.guest.as_str()).collect::<Vec<_>>().join(" "));
+            eprintln!("{}", output::escape_text(&format!("Interrupted: {k} of {} guest(s) handled; not started: {}", plans.len(), plans[k..].iter().map(|p| shell_words::quote(&p.guest)).collect::<Vec<_>>().join(" "))));
             return Err(crate::interrupt::cancelled());
         }
         if lost.is_some() {
@@ -409,16 +409,16 @@ fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
                 crate::interrupt::record(format!("guest '{}' config restored, running NICs not", p.guest));
                 items.push(serde_json::json!({ "guest": p.guest, "backup": p.backup, "changed": true, "error": format!("config restored, but the running guest was not: {why}") }));
                 if !ctx.json() {
-                    output::print(&out)?;
+                    output::print(&output::escape_text(&out))?;
                 }
                 out.clear();
-                eprintln!("error: guest '{}': config restored from {}, but the running guest was not: {why}", p.guest, p.backup.display());
+                eprintln!("{}", output::escape_text(&format!("error: guest '{}': config restored from {}, but the running guest was not: {why}", p.guest, p.backup.display())));
                 live_failed.push(p.guest.as_str());
             }
             Outcome::Failed(e) => {
                 items.push(serde_json::json!({ "guest": p.guest, "error": crate::fleet::chain(&e) }));
                 if !ctx.json() {
-                    output::print(&out)?;
+                    output::print(&output::escape_text(&out))?;
                 }
                 out.clear();
                 crate::exit::report(&e);
@@ -440,7 +440,7 @@ fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
         if !out.is_empty() {
             out.push('\n');
         }
-        output::print(&out)?;
+        output::print(&output::escape_text(&out))?;
     }
     if failed == 0 && live_failed.is_empty() && not_started.is_empty() {
         return Ok(());
@@ -455,9 +455,10 @@ fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
     }
     let pending: Vec<&str> = live_failed.iter().copied().chain(in_flight).chain(not_started.iter().copied()).collect();
     if !pending.is_empty() {
-        s.push_str(&format!("; to finish, run: knet domif-rollback {}{}", if args.live { "--live " } else { "" }, pending.join(" ")));
+        s.push_str(&format!("; to finish, run: knet domif-rollback {}{}", if args.live { "--live " } else { "" }, pending.iter().map(|n| shell_words::quote(n)).collect::<Vec<_>>().join(" ")));
     }
-    eprintln!("{s}");
+    // names from libvirt: one shell word each, never a terminal escape
+    eprintln!("{}", output::escape_text(&s));
     Err(Exit::silent(crate::exit::FAILURE))
 }
 
