@@ -135,6 +135,11 @@ pub enum Command {
     #[command(name = "list")]
     List(commands::list::Args),
 
+    #[command(name = "net-restart")]
+    NetRestart(commands::net_restart::Args),
+    #[command(name = "net-reconnect")]
+    NetReconnect(commands::net_reconnect::Args),
+
     /// Interactive terminal (also what `knet` with no command opens)
     #[command(name = "shell")]
     Shell(crate::shell::Args),

@@ -41,6 +41,11 @@ pub mod port_forward;
 // several hosts (issue 7)
 pub mod list;
 
+// changing a running network
+pub mod net_apply;
+pub mod net_reconnect;
+pub mod net_restart;
+
 pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
     match cmd {
         Command::NetList(args) => net_list::run(args, ctx),
@@ -71,6 +76,8 @@ pub fn run(cmd: Command, ctx: &Ctx) -> Result<()> {
         Command::Doctor(args) => doctor::run(args, ctx),
         Command::PortForward(args) => port_forward::run(args, ctx),
         Command::List(args) => list::run(args, ctx),
+        Command::NetRestart(args) => net_restart::run(args, ctx),
+        Command::NetReconnect(args) => net_reconnect::run(args, ctx),
         // cli::main opens the shell itself; this is `shell` typed inside it
         Command::Shell(_) => Err(crate::exit::Exit::usage("already in the knet shell")),
         Command::CompleteNames(args) => crate::complete::names(args, ctx),
