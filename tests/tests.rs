@@ -13,6 +13,7 @@ mod test_fleet;
 mod test_completion;
 mod test_consistency;
 mod test_net_list;
+mod test_net_live;
 mod test_host_bridge_config;
 mod test_host_doctor;
 mod test_host_mac_net_new;

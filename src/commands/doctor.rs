@@ -152,7 +152,7 @@ fn network_checks(r: &mut Report, n: &Net, local: bool, doms: &[Dom]) {
     // libvirt writes the bridge name of every managed network into its XML
     // at define time, so the XML is the whole truth here
     let Some(br) = n.facts.bridge.clone() else { return };
-    let restart = format!("virsh net-destroy {name} && virsh net-start {name} (running guests then need their NICs reconnected)");
+    let restart = format!("knet net-restart {name} (restarts it and reconnects its running guests)");
     if !host::iface_exists(&br) {
         r.add("bridge-up", format!("bridge {br}"), Status::Fail, format!("bridge {br} of network {name} does not exist"), Some(restart.clone()));
     } else if !host::is_up(&br) {
@@ -353,7 +353,11 @@ fn domain_checks(r: &mut Report, d: &Dom, nets: &[Net], local: bool, owners: &BT
                     &subj,
                     Status::Fail,
                     format!("{tap} ({mac}) is {} but the guest's XML names bridge {br}: the guest is cut off from it", m.map_or(if host::iface_exists(tap) { "on no bridge".to_string() } else { "missing".to_string() }, |m| format!("on {m}"))),
-                    Some(format!("ip link set {tap} master {br} (or restart the guest)")),
+                    // through libvirt, so it works over any URI and libvirt's records follow
+                    Some(match nic.network.as_deref() {
+                        Some(net) => format!("knet net-reconnect {net}"),
+                        None => format!("ip link set {tap} master {br} (or restart the guest)"),
+                    }),
                 ),
             }
         }

@@ -25,6 +25,20 @@ use crate::exit::Exit;
 use crate::libvirt::{update_flags, update_section, Conn, UpdateCommand};
 use crate::output;
 
+/// `--apply` and its `--yes`, shared by net-edit and net-define.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ApplyArgs {
+    /// When the network runs, bring the new definition live: with net-update
+    /// when only DHCP hosts or ranges, DNS records or portgroups changed,
+    /// else by restarting the network with its guests reconnected (see
+    /// net-restart); a definition that does not start is rolled back
+    #[arg(long)]
+    pub apply: bool,
+    /// With --apply: restart the network without asking when that is needed
+    #[arg(long, short = 'y', requires = "apply")]
+    pub yes: bool,
+}
+
 /// The network as it was before the define: what a refusal or a failed
 /// start goes back to.
 pub struct Before {
@@ -207,7 +221,10 @@ fn plan(live: &str, config: &str) -> Result<Plan> {
 /// network (see the module docs) and say which way it was done. `yes`
 /// skips the question before a restart. When a needed restart is refused
 /// (or cannot be asked), the previous persistent definition is restored.
-pub fn apply(ctx: &Ctx, b: &Before, yes: bool) -> Result<()> {
+///
+/// `kept` is called when the new definition ends up not live and the
+/// previous one restored: net-edit keeps the edited XML and names it.
+pub fn apply(ctx: &Ctx, b: &Before, yes: bool, kept: &dyn Fn() -> Option<String>) -> Result<()> {
     let conn = ctx.conn()?;
     let name = &b.name;
     let config = conn.network_xml(name, true)?;
@@ -231,12 +248,16 @@ pub fn apply(ctx: &Ctx, b: &Before, yes: bool) -> Result<()> {
         if !matches!(asked, Ok(true)) {
             conn.define_network(&b.config, false).context("cannot restore the previous persistent definition")?;
             let why = asked.err().map_or("not confirmed".to_string(), |e| format!("{e:#}"));
-            return Err(Exit::usage(format!("network {name}: {reason}; {why}: its previous definition is restored, nothing was changed")));
+            let note = kept().map(|k| format!("; {k}")).unwrap_or_default();
+            return Err(Exit::usage(format!("network {name}: {reason}; {why}: its previous definition is restored, nothing was changed{note}")));
         }
     }
     let done = net_restart::restart(conn, name, Some(&b.config), Path::new("/etc/libvirt/hooks"))?;
     if !ctx.quiet() && !ctx.json() {
         output::print(&format!("Network {name}: {reason}\n"))?;
+    }
+    if let (Some(_), Some(k)) = (&done.rolled_back, kept()) {
+        eprintln!("{k}");
     }
     net_restart::finish(ctx, &done, "restarted with its new definition")
 }
@@ -252,6 +273,11 @@ fn update_live(conn: &dyn Conn, name: &str, updates: &[Update]) -> Result<()> {
         Plan::Same => Ok(()),
         _ => anyhow::bail!("the live network still differs from its definition"),
     }
+}
+
+/// `--apply` on a network that does not run: nothing to bring live.
+pub fn not_running(ctx: &Ctx, name: &str) -> Result<()> {
+    say(ctx, &format!("Network {name} is not running: its definition takes effect when it starts"))
 }
 
 fn say(ctx: &Ctx, msg: &str) -> Result<()> {

@@ -22,6 +22,8 @@ pub struct Args {
     /// Skip knet's own checks (libvirt still validates against its schema)
     #[arg(long)]
     pub no_validate: bool,
+    #[command(flatten)]
+    pub apply: super::net_apply::ApplyArgs,
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
@@ -43,10 +45,19 @@ pub(crate) fn define_or_create(args: Args, ctx: &Ctx, create: bool) -> Result<()
         eprint!("{}", r.render());
     }
     let xml = keep_existing_uuid(ctx, &src);
+    let before = args.apply.apply.then(|| super::net_apply::before(conn, &xml)).flatten();
     let (verb, failed) = if create { ("created", "create") } else { ("defined", "define") };
     let result = if create { conn.create_network(&xml, true) } else { conn.define_network(&xml, true) };
     let name = result.with_context(|| format!("Failed to {failed} network from {}", args.file))?;
-    net_shared::done(ctx, &format!("Network {name} {verb} from {}", args.file))
+    // --json --apply prints the apply's JSON alone
+    if !(ctx.json() && args.apply.apply) {
+        net_shared::done(ctx, &format!("Network {name} {verb} from {}", args.file))?;
+    }
+    match before {
+        Some(b) => super::net_apply::apply(ctx, &b, args.apply.yes, &|| None),
+        None if args.apply.apply => super::net_apply::not_running(ctx, &name),
+        None => Ok(()),
+    }
 }
 
 /// When the document names an existing network and carries no `<uuid>`,

@@ -38,6 +38,8 @@ pub struct Args {
     /// Network name or UUID
     #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::complete::networks(crate::complete::State::All)))]
     pub network: String,
+    #[command(flatten)]
+    pub apply: super::net_apply::ApplyArgs,
 }
 
 enum Choice {
@@ -95,6 +97,27 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             Ok(conn.define_network(&edited, true)?)
         })();
         match attempt {
+            Ok(new_name) if args.apply.apply => {
+                if !ctx.json() {
+                    net_shared::done(ctx, &format!("Network {new_name} XML configuration edited."))?;
+                }
+                // what was opened is what the edit replaced (checked just above)
+                let b = super::net_apply::Before { name: new_name.clone(), config: original.clone() };
+                if !conn.network_is_active(&new_name)? {
+                    return super::net_apply::not_running(ctx, &new_name);
+                }
+                let named = std::cell::Cell::new(false);
+                let keep = || {
+                    named.set(true);
+                    Some(format!("your edited XML is kept in {}", path.display()))
+                };
+                let r = super::net_apply::apply(ctx, &b, args.apply.yes, &keep);
+                if named.get() {
+                    // the message named the file: it must outlive this run
+                    let _ = dir.keep();
+                }
+                return r;
+            }
             Ok(new_name) => return net_shared::done(ctx, &format!("Network {new_name} XML configuration edited.")),
             Err(e) => {
                 crate::exit::report(&e);
