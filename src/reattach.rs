@@ -296,7 +296,7 @@ pub fn reattach_all(conn: &dyn Conn, net: &str, bridge: &str, nics: &[LiveNic], 
 /// knet running outside the hypervisor's network namespace must never write
 /// firewall rules into its own). A line for the user, or `None` when there
 /// was nothing to re-apply.
-pub fn reapply_forwards(hooks_dir: &std::path::Path, uri: &str, bridge: &str, reports: &[NicReport]) -> Option<String> {
+pub fn reapply_forwards(conn: &dyn Conn, net: &str, hooks_dir: &std::path::Path, uri: &str, bridge: &str, reports: &[NicReport]) -> Option<String> {
     let guests: Vec<String> = {
         let mut g: Vec<String> = reports.iter().filter(|r| r.result == "reconnected").map(|r| r.guest.clone()).collect();
         g.dedup();
@@ -309,13 +309,29 @@ pub fn reapply_forwards(hooks_dir: &std::path::Path, uri: &str, bridge: &str, re
     if forwarded.is_empty() {
         return None;
     }
-    if !host::iface_exists(bridge) {
-        return Some(format!("note: port forwards of {} not re-applied: bridge {bridge} is not visible from here (run knet where libvirt runs)", forwarded.join(", ")));
+    if !is_here(conn, net, bridge) {
+        return Some(format!("note: port forwards of {} not re-applied: the network's bridge {bridge} is not visible from here (run knet where libvirt runs)", forwarded.join(", ")));
     }
     Some(match crate::commands::port_forward::reapply(hooks_dir, &forwarded) {
         Ok(()) => format!("Port forwards of {} re-applied (their rules are in front of libvirt's again)", forwarded.join(", ")),
         Err(e) => format!("warning: port forwards of {} not re-applied: {e:#}", forwarded.join(", ")),
     })
+}
+
+/// Whether the network's bridge is visible from here: an interface of that
+/// name with the MAC address libvirt gave the bridge (the `<mac>` of the
+/// network's XML), so another namespace's or machine's bridge of the same
+/// name never counts.
+fn is_here(conn: &dyn Conn, net: &str, bridge: &str) -> bool {
+    if !host::iface_exists(bridge) {
+        return false;
+    }
+    let xml = conn.network_xml(net, false).unwrap_or_default();
+    let want = crate::xml::parse(&xml).ok().and_then(|d| crate::xml::kid(d.root_element(), "mac").and_then(|m| m.attribute("address")).map(str::to_ascii_lowercase));
+    match want {
+        Some(mac) => host::mac_of(bridge).is_some_and(|m| m.eq_ignore_ascii_case(&mac)),
+        None => true,
+    }
 }
 
 #[cfg(test)]

@@ -163,7 +163,7 @@ fn restart_reconnect_apply_and_rollback_keep_running_guests_on_the_bridge() {
     assert!(o.stderr.contains("<ip> changed") && o.stderr.contains("its previous definition is restored"), "{}", o.stderr);
     assert_eq!(run(sb.virsh().args(["net-dumpxml", "--inactive", "default"])).ok().stdout, config_before);
     let o = sb.knet_in_ns(&["net-define", bad.to_str().unwrap(), "--apply", "--yes"]).code(1);
-    assert!(o.stdout.contains("did not start with its new definition") && o.stdout.contains("already in use"), "{}", o.stdout);
+    assert!(o.stdout.contains("did not start (") && o.stdout.contains("was started again") && o.stdout.contains("already in use"), "{}", o.stdout);
     assert_eq!(run(sb.virsh().args(["net-dumpxml", "--inactive", "default"])).ok().stdout, config_before, "persistent definition not restored");
     assert_eq!(without_connections(&run(sb.virsh().args(["net-dumpxml", "default"])).ok().stdout), live_before, "live definition not restored");
     assert_eq!(ports(&sb, "virbr0"), on_bridge, "guests not reconnected after the rollback");

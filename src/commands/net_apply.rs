@@ -247,9 +247,13 @@ pub fn apply(ctx: &Ctx, b: &Before, yes: bool, kept: &dyn Fn() -> Option<String>
         let asked = net_restart::confirm(&format!("Network {name}: {reason}. Restart it now? {n} running guest NIC(s) on it lose traffic for a moment"), n);
         if !matches!(asked, Ok(true)) {
             conn.define_network(&b.config, false).context("cannot restore the previous persistent definition")?;
-            let why = asked.err().map_or("not confirmed".to_string(), |e| format!("{e:#}"));
             let note = kept().map(|k| format!("; {k}")).unwrap_or_default();
-            return Err(Exit::usage(format!("network {name}: {reason}; {why}: its previous definition is restored, nothing was changed{note}")));
+            let msg = |why: &str| format!("network {name}: {reason}; {why}: its previous definition is restored, nothing was changed{note}");
+            return Err(match asked {
+                // no terminal to ask on: a usage error, as without --yes elsewhere
+                Err(e) => Exit::usage(msg(&format!("{e:#}"))),
+                _ => anyhow::anyhow!(msg("not confirmed")),
+            });
         }
     }
     let done = net_restart::restart(conn, name, Some(&b.config), Path::new("/etc/libvirt/hooks"))?;

@@ -52,7 +52,7 @@ fn reconnect(args: &Args, ctx: &Ctx) -> Result<Reconnection> {
     let uri = conn.uri()?;
     let nics = reattach::nics_on(conn, &name, &bridge)?;
     let reports = reattach::reattach_all(conn, &name, &bridge, &nics, false, crate::host::is_local_uri(&uri));
-    let forwards = reattach::reapply_forwards(&args.hooks_dir, &uri, &bridge, &reports);
+    let forwards = reattach::reapply_forwards(conn, &name, &args.hooks_dir, &uri, &bridge, &reports);
     Ok(Reconnection { network: name, rolled_back: None, nics: reports, forwards })
 }
 
@@ -65,7 +65,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             done.nics.retain(|n| n.result != "connected");
             Ok(done)
         })?;
-        return net_restart::fleet_report(ctx, results);
+        return net_restart::fleet_report(ctx, results, "nothing to reconnect");
     }
     let mut done = reconnect(&args, ctx)?;
     if ctx.json() {
@@ -82,7 +82,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     }
     let mut s = String::new();
     if !ctx.quiet() {
-        s.push_str(&format!("Network {}: {}\n\n", done.network, net_restart::counts(&done.nics)));
+        s.push_str(&format!("Network {}: {}\n\n", done.network, net_restart::counts(&done.nics, "")));
     }
     s.push_str(&reattach::table(&done.nics, ctx.quiet()));
     if let (Some(f), false) = (&done.forwards, ctx.quiet()) {

@@ -111,7 +111,7 @@ pub fn restart(conn: &dyn Conn, name: &str, restore_config: Option<&str>, hooks_
     let bridge = conn.network_bridge(name)?.unwrap_or(bridge_before);
     let local = crate::host::is_local_uri(&uri);
     let reports = reattach::reattach_all(conn, name, &bridge, &nics, true, local);
-    let forwards = reattach::reapply_forwards(hooks_dir, &uri, &bridge, &reports);
+    let forwards = reattach::reapply_forwards(conn, name, hooks_dir, &uri, &bridge, &reports);
     Ok(Reconnection { network: name.to_string(), rolled_back, nics: reports, forwards })
 }
 
@@ -206,7 +206,7 @@ pub fn finish(ctx: &Ctx, done: &Reconnection, verb: &str) -> Result<()> {
     } else {
         let first = match &done.rolled_back {
             None => format!("Network {} {verb}", done.network),
-            Some(why) => format!("Network {} did not start with its new definition ({why}); its previous definition was restored and started", done.network),
+            Some(why) => format!("Network {} did not start ({why}); the definition it ran before was started again, and its persistent definition restored", done.network),
         };
         output::print(&render(done, ctx.quiet(), &first))?;
     }
@@ -221,8 +221,9 @@ pub fn finish(ctx: &Ctx, done: &Reconnection, verb: &str) -> Result<()> {
     }
 }
 
-/// A one-line summary of the NIC results, for a fleet's Detail column.
-pub fn counts(nics: &[NicReport]) -> String {
+/// A one-line summary of the NIC results, for a fleet's Detail column
+/// (`empty` when there are none).
+pub fn counts(nics: &[NicReport], empty: &str) -> String {
     let mut parts = Vec::new();
     for what in ["reconnected", "connected", "unchecked", "failed", "not done"] {
         let n = nics.iter().filter(|r| r.result == what).count();
@@ -231,7 +232,7 @@ pub fn counts(nics: &[NicReport]) -> String {
         }
     }
     if parts.is_empty() {
-        "no running guest on it".into()
+        empty.into()
     } else {
         parts.join(", ")
     }
@@ -248,11 +249,11 @@ fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
         let name = net_shared::resolve(h, &args.network)?;
         restart(h.conn()?, &name, None, &args.hooks_dir)
     })?;
-    fleet_report(ctx, results)
+    fleet_report(ctx, results, "no running guest on it")
 }
 
 /// The fleet output shared with net-reconnect.
-pub fn fleet_report(ctx: &Ctx, results: Vec<HostResult<Reconnection>>) -> Result<()> {
+pub fn fleet_report(ctx: &Ctx, results: Vec<HostResult<Reconnection>>, empty: &str) -> Result<()> {
     if !ctx.json() {
         let mut rows = Vec::new();
         for r in &results {
@@ -271,7 +272,7 @@ pub fn fleet_report(ctx: &Ctx, results: Vec<HostResult<Reconnection>>) -> Result
             host: r.host,
             reached: r.reached,
             result: r.result.map(|d| {
-                let mut detail = counts(&d.nics);
+                let mut detail = counts(&d.nics, empty);
                 if let Some(why) = &d.rolled_back {
                     detail = format!("rolled back ({why}); {detail}");
                 }
