@@ -264,13 +264,14 @@ pub fn reattach(conn: &dyn Conn, nic: &LiveNic, net: &str, bridge: &str) -> std:
     })
 }
 
-/// Reattach every NIC of `nics` (`force`: each of them; else only the cut
-/// off ones), in order, stopping between two NICs on Ctrl-C. One report per
-/// NIC of `nics`.
-pub fn reattach_all(conn: &dyn Conn, net: &str, bridge: &str, nics: &[LiveNic], force: bool, local: bool) -> Vec<NicReport> {
-    let ports = if force { None } else { ports(conn, net) };
+/// Reattach the NICs of `nics` that are cut off, and those `force` names
+/// whatever they look like, in order, stopping between two NICs on Ctrl-C.
+/// One report per NIC of `nics`.
+pub fn reattach_all(conn: &dyn Conn, net: &str, bridge: &str, nics: &[LiveNic], force: &dyn Fn(&LiveNic) -> bool, local: bool) -> Vec<NicReport> {
+    let ports = ports(conn, net);
     let mut out = Vec::with_capacity(nics.len());
     for nic in nics {
+        let force = force(nic);
         if crate::interrupt::requested() {
             out.push(NicReport::new(nic, "not done", Some("stopped by Ctrl-C".into())));
             continue;

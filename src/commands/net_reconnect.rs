@@ -51,7 +51,7 @@ fn reconnect(args: &Args, ctx: &Ctx) -> Result<Reconnection> {
     };
     let uri = conn.uri()?;
     let nics = reattach::nics_on(conn, &name, &bridge)?;
-    let reports = reattach::reattach_all(conn, &name, &bridge, &nics, false, crate::host::is_local_uri(&uri));
+    let reports = reattach::reattach_all(conn, &name, &bridge, &nics, &|_| false, crate::host::is_local_uri(&uri));
     let forwards = reattach::reapply_forwards(conn, &name, &args.hooks_dir, &uri, &bridge, &reports);
     Ok(Reconnection { network: name, rolled_back: None, nics: reports, forwards })
 }

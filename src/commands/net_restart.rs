@@ -96,7 +96,9 @@ pub fn restart(conn: &dyn Conn, name: &str, restore_config: Option<&str>, hooks_
     // libvirt's test driver cannot give the inactive XML; its networks
     // have no pending definition, so the live one is the persistent one
     let config_now = if persistent { Some(conn.network_xml(name, true).or_else(|_| conn.network_xml(name, false))?) } else { None };
-    let nics = reattach::nics_on(conn, name, &bridge_before)?;
+    // the NICs the restart cuts off; a guest started meanwhile is judged by
+    // what it looks like afterwards
+    let before: std::collections::HashSet<(String, String)> = reattach::nics_on(conn, name, &bridge_before)?.into_iter().map(|n| (n.guest, n.mac)).collect();
     let uri = conn.uri()?;
 
     conn.destroy_network(name).with_context(|| format!("Failed to destroy network {name}"))?;
@@ -108,9 +110,14 @@ pub fn restart(conn: &dyn Conn, name: &str, restore_config: Option<&str>, hooks_
             Some(e.to_string())
         }
     };
-    let bridge = conn.network_bridge(name)?.unwrap_or(bridge_before);
+    let after = || -> Result<(String, Vec<reattach::LiveNic>)> {
+        let bridge = conn.network_bridge(name)?.unwrap_or(bridge_before);
+        let nics = reattach::nics_on(conn, name, &bridge)?;
+        Ok((bridge, nics))
+    };
+    let (bridge, nics) = after().with_context(|| format!("network '{name}' was restarted, but its guests could not be listed: knet net-reconnect {name} reconnects them"))?;
     let local = crate::host::is_local_uri(&uri);
-    let reports = reattach::reattach_all(conn, name, &bridge, &nics, true, local);
+    let reports = reattach::reattach_all(conn, name, &bridge, &nics, &|n| before.contains(&(n.guest.clone(), n.mac.clone())), local);
     let forwards = reattach::reapply_forwards(conn, name, hooks_dir, &uri, &bridge, &reports);
     Ok(Reconnection { network: name.to_string(), rolled_back, nics: reports, forwards })
 }
