@@ -167,6 +167,17 @@ fn restart_reconnect_apply_and_rollback_keep_running_guests_on_the_bridge() {
     assert_eq!(run(sb.virsh().args(["net-dumpxml", "--inactive", "default"])).ok().stdout, config_before, "persistent definition not restored");
     assert_eq!(without_connections(&run(sb.virsh().args(["net-dumpxml", "default"])).ok().stdout), live_before, "live definition not restored");
     assert_eq!(ports(&sb, "virbr0"), on_bridge, "guests not reconnected after the rollback");
+    // the same through net-edit: the edit itself is kept, and named
+    let editor = sb.dir.join("bad-editor.sh");
+    std::fs::write(&editor, "#!/bin/sh\nsed -i 's/192\\.168\\.122\\./192.168.150./g' \"$1\"\n").unwrap();
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let ed = format!("EDITOR={}", editor.display());
+    let o = sb.knet_in_ns_env(&[&ed], &["net-edit", "default", "--apply", "--yes"]).code(1);
+    let kept = o.stderr.split("your edited XML is kept in ").nth(1).map(|r| r.lines().next().unwrap().trim().to_string()).unwrap_or_else(|| panic!("{o:?}"));
+    assert!(std::fs::read_to_string(&kept).unwrap().contains("<ip address='192.168.150.1'"), "{kept}");
+    std::fs::remove_dir_all(std::path::Path::new(&kept).parent().unwrap()).unwrap();
+    assert_eq!(run(sb.virsh().args(["net-dumpxml", "--inactive", "default"])).ok().stdout, config_before);
+    assert_eq!(ports(&sb, "virbr0"), on_bridge);
     assert_eq!(guests.len(), 5);
 }
 
