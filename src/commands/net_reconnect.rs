@@ -56,17 +56,24 @@ fn reconnect(args: &Args, ctx: &Ctx) -> Result<Reconnection> {
     Ok(Reconnection { network: name, rolled_back: None, nics: reports, forwards })
 }
 
-pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+/// Several hosts: each host's reconnected NICs with its host, then the
+/// per-host summary.
+pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
     let _interrupt = crate::interrupt::Guard::new();
+    let results = ctx.fan_out(|h| {
+        let mut done = reconnect(&args, h)?;
+        // connected NICs are not news on a fleet's table
+        done.nics.retain(|n| n.result != "connected");
+        Ok(done)
+    })?;
+    net_restart::fleet_report(ctx, results, "nothing to reconnect")
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     if ctx.fleet()? {
-        let results = ctx.fan_out(|h| {
-            let mut done = reconnect(&args, h)?;
-            // connected NICs are not news on a fleet's table
-            done.nics.retain(|n| n.result != "connected");
-            Ok(done)
-        })?;
-        return net_restart::fleet_report(ctx, results, "nothing to reconnect");
+        return run_hosts(args, ctx);
     }
+    let _interrupt = crate::interrupt::Guard::new();
     let mut done = reconnect(&args, ctx)?;
     if ctx.json() {
         return net_restart::finish(ctx, &done, "");

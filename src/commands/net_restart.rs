@@ -188,7 +188,7 @@ pub fn render(done: &Reconnection, quiet: bool, first: &str) -> String {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     if ctx.fleet()? {
-        return fleet(&args, ctx);
+        return run_hosts(args, ctx);
     }
     let name = net_shared::resolve(ctx, &args.network)?;
     let conn = ctx.conn()?;
@@ -247,7 +247,7 @@ pub fn counts(nics: &[NicReport], empty: &str) -> String {
 
 /// Several hosts: --yes required (no question per host), every NIC's row
 /// with its host, then the per-host summary.
-fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
+pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
     if !args.yes {
         return Err(Exit::usage("refusing to restart a network on several hosts without --yes"));
     }
