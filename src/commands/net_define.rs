@@ -6,7 +6,8 @@
 //! it libvirt silently drops unknown elements). Redefining an existing
 //! network from a file without `<uuid>` keeps the network's UUID (virsh
 //! fails there with "already exists with uuid"). `net-create` shares this
-//! code.
+//! code. `--apply` brings a running network's new definition live
+//! (src/commands/net_apply.rs).
 
 use anyhow::{Context as _, Result};
 

@@ -21,6 +21,9 @@
 //!   the admin's work is never lost (virsh deletes it). virsh prints
 //!   "Network (null) XML configuration edited." and exits 0 off a terminal,
 //!   a bug not copied.
+//! - `--apply` then brings the edit live on a running network
+//!   (src/commands/net_apply.rs); when it cannot, the previous definition
+//!   is restored and the edit kept in its private file, named.
 
 use std::io::{IsTerminal, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
