@@ -143,6 +143,12 @@ fn restart_reconnect_apply_and_rollback_keep_running_guests_on_the_bridge() {
     let conf = std::fs::read_to_string(sb.dir.join("lib/dnsmasq/default.conf")).unwrap();
     assert!(conf.contains("dhcp-range=192.168.122.100,192.168.122.200"), "{conf}");
     assert_eq!(ports(&sb, "virbr0"), on_bridge, "net-edit --apply cut guests off");
+    // a change made to the persistent definition only: net-edit --apply,
+    // closed without a change, brings it live
+    run(sb.virsh().args(["net-update", "default", "add", "ip-dhcp-host", "<host mac='52:54:00:10:00:09' ip='192.168.122.9'/>", "--config"])).ok();
+    let o = sb.knet_in_ns_env(&["EDITOR=true"], &["net-edit", "default", "--apply"]).ok();
+    assert!(o.stdout.contains("not changed") && o.stdout.contains("applied live with net-update (add ip-dhcp-host)"), "{}", o.stdout);
+    assert!(run(sb.virsh().args(["net-dumpxml", "default"])).ok().stdout.contains("<host mac='52:54:00:10:00:09' ip='192.168.122.9'/>"));
     // applying the same definition again: nothing to do
     let same = sb.dir.join("same.xml");
     std::fs::write(&same, run(sb.virsh().args(["net-dumpxml", "--inactive", "default"])).ok().stdout).unwrap();

@@ -227,11 +227,17 @@ fn plan(live: &str, config: &str) -> Result<Plan> {
 pub fn apply(ctx: &Ctx, b: &Before, yes: bool, kept: &dyn Fn() -> Option<String>) -> Result<()> {
     let conn = ctx.conn()?;
     let name = &b.name;
+    // Ctrl-C stops between two libvirt calls, never inside the restart
+    let _interrupt = crate::interrupt::Guard::new();
     let config = conn.network_xml(name, true)?;
     let live = conn.network_xml(name, false)?;
     let reason = match plan(&live, &config)? {
         Plan::Same => return say(ctx, &format!("Network {name}: the running network already matches its definition; nothing to apply")),
         Plan::Updates(updates) => match update_live(conn, name, &updates) {
+            Err(e) if crate::interrupt::requested() => {
+                eprintln!("Interrupted: network {name} runs with part of its new definition ({e:#}); knet net-edit {name} --apply, closed without a change, brings the rest live");
+                return Err(crate::interrupt::cancelled());
+            }
             Ok(()) => {
                 let what: Vec<String> = updates.iter().map(Update::describe).collect();
                 return say(ctx, &format!("Network {name}: changes applied live with net-update ({}); guests stay connected", what.join(", ")));
@@ -240,7 +246,6 @@ pub fn apply(ctx: &Ctx, b: &Before, yes: bool, kept: &dyn Fn() -> Option<String>
         },
         Plan::Restart(parts) => format!("<{}> changed, which only a restart brings live", parts.join(">, <")),
     };
-    let _interrupt = crate::interrupt::Guard::new();
     if !yes {
         let bridge = conn.network_bridge(name)?.unwrap_or_default();
         let n = crate::reattach::nics_on(conn, name, &bridge)?.len();
@@ -268,7 +273,11 @@ pub fn apply(ctx: &Ctx, b: &Before, yes: bool, kept: &dyn Fn() -> Option<String>
 
 /// The updates, in order, live only (the persistent definition has them).
 fn update_live(conn: &dyn Conn, name: &str, updates: &[Update]) -> Result<()> {
-    for u in updates {
+    for (i, u) in updates.iter().enumerate() {
+        if crate::interrupt::requested() {
+            let done: Vec<String> = updates[..i].iter().map(Update::describe).collect();
+            anyhow::bail!("stopped after {} of {} changes ({})", i, updates.len(), if done.is_empty() { "none".to_string() } else { done.join(", ") });
+        }
         let section = update_section(u.section).expect("a libvirt section");
         conn.update_network(name, u.command, section, u.parent, &u.xml, update_flags::LIVE).with_context(|| format!("{} {}", u.describe(), u.xml))?;
     }

@@ -84,6 +84,14 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         }
         let edited = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
         if edited == original && !force {
+            // --apply still brings a definition that is not live yet live
+            if args.apply.apply && conn.network_is_active(&name)? {
+                if !ctx.json() {
+                    net_shared::done(ctx, &format!("Network {name} XML configuration not changed."))?;
+                }
+                let b = super::net_apply::Before { name: name.clone(), config: original.clone() };
+                return super::net_apply::apply(ctx, &b, args.apply.yes, &|| None);
+            }
             return net_shared::done(ctx, &format!("Network {name} XML configuration not changed."));
         }
         let attempt = (|| -> Result<String> {
