@@ -3,6 +3,9 @@
 //! virsh's convention, which scripts rely on: 0 success, 1 any failure of the
 //! operation (including libvirt errors), 2 usage errors. `knet validate`
 //! follows virt-xml-validate's spirit with 0 valid / 1 invalid / 2 usage or I/O.
+//!
+//! Never exits the process itself: `cli::main` returns the code, so the
+//! interactive shell can report an error and go on.
 
 use std::fmt;
 use std::io::Write;

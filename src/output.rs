@@ -4,6 +4,9 @@
 //! each column is padded to its widest cell plus three spaces except the last,
 //! a dash line as long as the sum of (width + 3), and a blank line after.
 //! Widths count characters, not bytes.
+//!
+//! Never decides what to show (commands do) and never reads libvirt: it
+//! only formats and writes, and a closed pipe is not an error (src/exit.rs).
 
 use std::cell::RefCell;
 use std::io::{self, Write};

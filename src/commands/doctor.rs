@@ -424,10 +424,11 @@ fn diagnose(args: &Args, ctx: &Ctx) -> Result<(String, bool, Report)> {
     Ok((uri, local, r))
 }
 
+pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
+    fleet(&args, ctx)
+}
+
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    if ctx.fleet()? {
-        return fleet(&args, ctx);
-    }
     let (uri, local, r) = diagnose(&args, ctx)?;
     let failed = r.0.iter().any(|f| f.status == Status::Fail);
     if ctx.json() {
@@ -448,7 +449,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         output::print(&out)?;
     }
     if failed {
-        return Err(Exit::silent(1));
+        return Err(Exit::silent(crate::exit::FAILURE));
     }
     Ok(())
 }
@@ -490,7 +491,7 @@ fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
     let failed = results.iter().any(|h| h.result.as_ref().is_ok_and(|(_, _, r)| r.0.iter().any(|f| f.status == Status::Fail)));
     listed?;
     if failed {
-        return Err(Exit::silent(1));
+        return Err(Exit::silent(crate::exit::FAILURE));
     }
     Ok(())
 }

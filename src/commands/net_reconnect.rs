@@ -70,9 +70,6 @@ pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    if ctx.fleet()? {
-        return run_hosts(args, ctx);
-    }
     let _interrupt = crate::interrupt::Guard::new();
     let mut done = reconnect(&args, ctx)?;
     if ctx.json() {

@@ -187,9 +187,6 @@ pub fn render(done: &Reconnection, quiet: bool, first: &str) -> String {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    if ctx.fleet()? {
-        return run_hosts(args, ctx);
-    }
     let name = net_shared::resolve(ctx, &args.network)?;
     let conn = ctx.conn()?;
     check_restartable(conn, &name)?;
