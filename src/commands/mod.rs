@@ -174,6 +174,8 @@ commands! {
     "net-dhcp-host" => NetDhcpHost(net_dhcp_host) { virsh: false, connects: true, hosts: many, json: true }
     /// Show a network's DHCP leases
     "net-dhcp-leases" => NetDhcpLeases(net_dhcp_leases) { virsh: true, connects: true, hosts: one, json: true }
+    "net-restart" => NetRestart(net_restart) { virsh: false, connects: true, hosts: many, json: true }
+    "net-reconnect" => NetReconnect(net_reconnect) { virsh: false, connects: true, hosts: many, json: true }
     /// List a guest's network interfaces
     "domiflist" => Domiflist(domiflist) { virsh: true, connects: true, hosts: many, json: true }
     /// Show a guest's interface addresses
@@ -191,8 +193,6 @@ commands! {
     "port-forward" => PortForward(port_forward) { virsh: false, connects: false, hosts: one, json: false }
     /// List guests (virsh list); with several hosts, from every host
     "list" => List(list) { virsh: true, connects: true, hosts: many, json: true }
-    "net-restart" => NetRestart(net_restart) { virsh: false, connects: true, hosts: many, json: true }
-    "net-reconnect" => NetReconnect(net_reconnect) { virsh: false, connects: true, hosts: many, json: true }
     /// Interactive terminal (also what `knet` with no command opens)
     "shell" => Shell(shell) { virsh: false, connects: false, hosts: one, json: false }
     /// Print live names for shell completion (used by completion; not for users)
