@@ -210,5 +210,10 @@ fn several_hosts_and_refusals() {
     // a network that does not run has nothing to restart or reconnect
     let o = run(knet().args(["-c", "test:///default", "net-reconnect", "nosuch"])).code(1);
     assert!(o.stderr.contains("failed to get network 'nosuch'"), "{}", o.stderr);
+    // a transient network is created again from its live definition
+    let tr = dir.join("tr.xml");
+    std::fs::write(&tr, "<network><name>tr</name><bridge name='virbr7'/><ip address='10.7.0.1' prefix='24'/></network>").unwrap();
+    let o = run(knet().args(["-c", "test:///default", &format!("net-create {}; net-restart tr --yes; net-list --all", tr.display())])).ok();
+    assert!(o.stdout.contains("Network tr restarted\n") && o.stdout.contains(" tr        active   no          no\n"), "{}", o.stdout);
     let _ = std::fs::remove_dir_all(dir);
 }
