@@ -208,10 +208,15 @@ pub fn cut_off(nic: &LiveNic, bridge: &str, ports: Option<&HashSet<String>>, loc
     }
 }
 
-/// Whether [`cut_off`] can tell for `nic`: a bridge-form NIC has no port in
-/// the network, so only its tap, seen from here, says.
-fn checkable(nic: &LiveNic, local: bool) -> bool {
-    nic.form != Form::Bridge || nic.tap.as_deref().is_some_and(|t| local && host::iface_exists(t))
+/// Whether [`cut_off`] can tell for `nic`: its tap seen from here, or, for a
+/// network NIC, the network's ports (a bridge-form NIC has none).
+fn checkable(nic: &LiveNic, local: bool, have_ports: bool) -> bool {
+    let tap_here = nic.tap.as_deref().is_some_and(|t| local && host::iface_exists(t));
+    match nic.form {
+        Form::Bridge => tap_here,
+        Form::Network => tap_here || have_ports,
+        Form::HalfWay(_) => true,
+    }
 }
 
 /// The NIC's element as it goes back in step 2: a network NIC without the
@@ -277,9 +282,10 @@ pub fn reattach_all(conn: &dyn Conn, net: &str, bridge: &str, nics: &[LiveNic], 
             continue;
         }
         if !force && cut_off(nic, bridge, ports.as_ref(), local).is_none() {
-            out.push(match checkable(nic, local) {
-                true => NicReport::new(nic, "connected", None),
-                false => NicReport::new(nic, "unchecked", Some(format!("a type='bridge' NIC: only knet on the hypervisor itself sees whether its tap is on {bridge}"))),
+            out.push(match (checkable(nic, local, ports.is_some()), &nic.form) {
+                (true, _) => NicReport::new(nic, "connected", None),
+                (false, Form::Bridge) => NicReport::new(nic, "unchecked", Some(format!("a type='bridge' NIC: only knet on the hypervisor itself sees whether its tap is on {bridge}"))),
+                (false, _) => NicReport::new(nic, "unchecked", Some("libvirt lists no ports of this network, and the tap is not visible from here".into())),
             });
             continue;
         }

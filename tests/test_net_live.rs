@@ -207,6 +207,10 @@ fn several_hosts_and_refusals() {
     // a guest the driver cannot reconnect is reported with libvirt's reason
     let o = run(knet().args(["-c", "test:///default", "net-restart", "default", "--yes"])).code(1);
     assert!(o.stdout.contains(" test ") && o.stdout.contains("failed: libvirt refused to move it: this function is not supported"), "{}", o.stdout);
+    // where libvirt lists no ports and the tap is not visible, nothing is
+    // guessed: the NIC is left alone and said to be unchecked
+    let o = run(knet().args(["-c", "test:///default", "net-reconnect", "default"])).ok();
+    assert_eq!(o.stdout, "Nothing to reconnect on network default (1 NIC(s) not checked: run knet on the hypervisor itself to check them)\n\n");
     // a network that does not run has nothing to restart or reconnect
     let o = run(knet().args(["-c", "test:///default", "net-reconnect", "nosuch"])).code(1);
     assert!(o.stderr.contains("failed to get network 'nosuch'"), "{}", o.stderr);

@@ -80,7 +80,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     if done.nics.len() == unchecked {
         let mut msg = format!("Nothing to reconnect on network {}", done.network);
         if unchecked > 0 {
-            msg.push_str(&format!(" ({unchecked} type='bridge' NIC(s) on its bridge not checked: run knet on the hypervisor itself to check them)"));
+            msg.push_str(&format!(" ({unchecked} NIC(s) not checked: run knet on the hypervisor itself to check them)"));
         }
         return net_shared::done(ctx, &msg);
     }
