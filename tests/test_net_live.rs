@@ -185,6 +185,34 @@ fn restart_reconnect_apply_and_rollback_keep_running_guests_on_the_bridge() {
     assert_eq!(run(sb.virsh().args(["net-dumpxml", "--inactive", "default"])).ok().stdout, config_before);
     assert_eq!(ports(&sb, "virbr0"), on_bridge);
     assert_eq!(guests.len(), 5);
+
+    // Ctrl-C at some moment of a restart: whatever it hit, the report says
+    // what is left, and net-reconnect finishes the job
+    let mut child = std::process::Command::new(sandbox_sh())
+        .arg("exec")
+        .arg(&sb.dir)
+        .args(["env", "LC_ALL=C", concat!("KNET_LIBVIRT_BIN=", env!("CARGO_BIN_EXE_knet-libvirt")), env!("CARGO_BIN_EXE_knet"), "-c", &sb.uri, "net-restart", "default", "--yes"])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(400));
+    // SAFETY: kill(2) on the child we spawned
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let o = Out::from(child.wait_with_output().unwrap());
+    match o.code {
+        // done before the signal came
+        0 => assert!(o.stdout.contains("Network default restarted"), "{o:?}"),
+        // stopped between two steps: it says so, and names the way on
+        130 => assert!(o.stderr.contains("interrupted by Ctrl-C") && o.stderr.contains("knet net-reconnect default"), "{o:?}"),
+        // killed before it took its guard: nothing had changed yet
+        -1 => assert_eq!(ports(&sb, "virbr0"), on_bridge, "{o:?}"),
+        _ => panic!("{o:?}"),
+    }
+    // the network always runs: Ctrl-C never lands between its stop and start
+    sb.knet_in_ns(&["net-reconnect", "default"]).ok();
+    assert_eq!(ports(&sb, "virbr0"), on_bridge);
 }
 
 #[test]
