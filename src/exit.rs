@@ -58,7 +58,8 @@ pub fn report(err: &anyhow::Error) -> i32 {
         if let Some(Exit { message: None, .. }) = cause.downcast_ref::<Exit>() {
             continue;
         }
-        let _ = writeln!(w, "error: {cause}");
+        // a cause may quote a file or libvirt: never a terminal escape
+        let _ = writeln!(w, "error: {}", crate::output::escape_text(&cause.to_string()));
     }
     code
 }

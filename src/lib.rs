@@ -25,6 +25,7 @@ pub mod cli;
 pub mod complete;
 pub mod commands;
 pub mod context;
+pub mod dnsmasq;
 pub mod exit;
 pub mod guest;
 #[doc(hidden)]

@@ -52,19 +52,55 @@ pub fn check(net: &Network, sink: &mut Sink) {
     }
 }
 
-/// libvirt: "invalid char in name: /" (virXMLCheckIllegalChars).
+/// Longest network name libvirt can store: it writes NAME.xml through
+/// NAME.xml.new, and a file name has at most 255 bytes (NAME_MAX).
+const NAME_MAX_DEFINE: usize = 255 - ".xml.new".len();
+/// Longest name whose dnsmasq files (NAME.hostsfile.new, NAME.addnhosts.new)
+/// libvirt can write when it starts the network.
+const NAME_MAX_START: usize = 255 - ".hostsfile.new".len();
+
+/// What libvirt says of a network name: (rule, message, help, is an error).
+/// `None` when libvirt takes it. The one statement of the rule, for the
+/// validator and for commands that build a network from a name (net-new).
+pub fn name_problem(name: &str) -> Option<(&'static str, String, Option<String>, bool)> {
+    let shown = ellipsize(name);
+    if name.is_empty() {
+        return Some(("name-empty", "network name is empty".into(), None, true));
+    }
+    if name.contains('/') {
+        let help = "libvirt stores the network as <name>.xml; a '/' is not allowed";
+        return Some(("name-invalid-char", format!("network name {shown:?} contains '/'"), Some(help.into()), true));
+    }
+    // networkValidate refuses '\n' (and XML reads a '\r' as one); other
+    // control characters cannot even be written in XML
+    if let Some(c) = name.chars().find(|c| c.is_control() && *c != '\t') {
+        let help = if matches!(c, '\n' | '\r') { "libvirt refuses a line break in a network name" } else { "XML cannot carry this character" };
+        return Some(("name-invalid-char", format!("network name {shown:?} contains the control character {}", c.escape_default()), Some(help.into()), true));
+    }
+    if name.len() > NAME_MAX_DEFINE {
+        let help = format!("libvirt stores the network as <name>.xml (written through <name>.xml.new) and a file name has at most 255 bytes: at most {NAME_MAX_DEFINE} bytes");
+        return Some(("name-too-long", format!("network name is {} bytes long", name.len()), Some(help), true));
+    }
+    if name.len() > NAME_MAX_START {
+        let help = format!("libvirt defines it, but starting it writes dnsmasq files such as <name>.hostsfile.new, which a 255-byte file name limit refuses: keep it to {NAME_MAX_START} bytes");
+        return Some(("name-long", format!("network name is {} bytes long", name.len()), Some(help), false));
+    }
+    None
+}
+
 fn name_invalid_char(net: &Network, sink: &mut Sink) {
     if let Some(n) = &net.name {
-        if let Some(i) = n.text.find('/') {
-            sink.error(
-                "name-invalid-char",
-                n.value_at + i,
-                format!("network name {:?} contains '/'", ellipsize(n.text)),
-                Some("libvirt stores the network as <name>.xml; a '/' is not allowed".into()),
-            );
-        }
-        if n.text.is_empty() {
-            sink.error("name-empty", n.at, "network name is empty".into(), None);
+        if let Some((rule, message, help, error)) = name_problem(n.text) {
+            let at = match rule {
+                "name-empty" => n.at,
+                "name-invalid-char" => n.value_at + n.text.find(|c: char| c == '/' || (c.is_control() && c != '\t')).unwrap_or(0),
+                _ => n.value_at,
+            };
+            if error {
+                sink.error(rule, at, message, help);
+            } else {
+                sink.warn(rule, at, message, help);
+            }
         }
     }
 }
@@ -233,6 +269,14 @@ fn check_dhcp(d: &Dhcp, sub: Option<&IpSubnet>, sink: &mut Sink) {
                     n.value_at,
                     format!("host name {:?} must start with a letter or digit", n.text),
                     None,
+                );
+            } else if let Some(problem) = crate::dnsmasq::host_name_problem(n.text) {
+                // libvirt stores it, but dnsmasq then gives the guest no name
+                sink.warn(
+                    "dhcp-host-name-dnsmasq",
+                    n.value_at,
+                    format!("host name {:?} {problem}", n.text),
+                    Some("dnsmasq would not give this name to the guest; use letters, digits, '-' and '_' in its first label".into()),
                 );
             }
         }

@@ -90,6 +90,7 @@ fn wait_shutdown(conn: &dyn Conn, guest: &str, timeout: Duration) -> Result<()> 
 pub(super) fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target, reread: bool) -> GuestReport {
     let mut rep = GuestReport::new(&plan.guest, Status::Failed, None);
     rep.nics = plan.nics.clone();
+    rep.warnings = plan.warnings.clone();
     if reread {
         let now = match conn.domain_xml(&plan.guest, true) {
             Ok(x) => x,

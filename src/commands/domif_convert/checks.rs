@@ -62,7 +62,7 @@ pub(super) fn check_target(conn: &dyn Conn, target: &Target, force: bool) -> Res
     }
     match kind.as_deref() {
         Some("bridge") => {}
-        Some(other) if !force => bail!("host interface '{br}' is a {other} interface, not a bridge (use --force to convert anyway)"),
+        Some(other) if !force => bail!("host interface '{br}' is {} {other} interface, not a bridge (use --force to convert anyway)", crate::output::article(other)),
         None if !force => bail!("the host has no bridge '{br}' (create it first, or use --force to convert anyway)"),
         _ => {}
     }
