@@ -188,7 +188,7 @@ fn restart_reconnect_apply_and_rollback_keep_running_guests_on_the_bridge() {
 
     // Ctrl-C at some moment of a restart: whatever it hit, the report says
     // what is left, and net-reconnect finishes the job
-    let mut child = std::process::Command::new(sandbox_sh())
+    let child = std::process::Command::new(sandbox_sh())
         .arg("exec")
         .arg(&sb.dir)
         .args(["env", "LC_ALL=C", concat!("KNET_LIBVIRT_BIN=", env!("CARGO_BIN_EXE_knet-libvirt")), env!("CARGO_BIN_EXE_knet"), "-c", &sb.uri, "net-restart", "default", "--yes"])
