@@ -59,13 +59,19 @@ pub struct GlobalOpts {
     /// parallel connections (default 1)
     #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
+
+    /// Give up on a host that has not answered within SECONDS, when connecting
+    /// and (through libvirt's keepalive) at any later moment [default: 30]
+    #[arg(long, value_name = "SECONDS", global = true, value_parser = clap::value_parser!(u32).range(1..=86400))]
+    pub timeout: Option<u32>,
 }
 
 impl GlobalOpts {
     /// The options as commands see them (src/context.rs knows no clap).
     pub fn resolve(self) -> crate::context::Options {
-        let GlobalOpts { connect, readonly, quiet, json, hosts, jobs } = self;
-        crate::context::Options { connect, readonly, quiet, json, hosts, jobs }
+        let GlobalOpts { connect, readonly, quiet, json, hosts, jobs, timeout } = self;
+        let timeout = timeout.map(|t| std::time::Duration::from_secs(t.into()));
+        crate::context::Options { connect, readonly, quiet, json, hosts, jobs, timeout }
     }
 }
 
@@ -134,14 +140,14 @@ fn validate_fast_path(args: &[std::ffi::OsString], connector: &dyn crate::libvir
 
 /// The command word of a command line, found without clap: the first word
 /// that is not an option, skipping the values of the global options that
-/// take one (`-c`/`--connect`, `--hosts`, `--jobs`). A guess for the fast
+/// take one (`-c`/`--connect`, `--hosts`, `--jobs`, `--timeout`). A guess for the fast
 /// paths above only: a wrong guess costs speed, never correctness.
 fn command_name(args: &[std::ffi::OsString]) -> Option<&str> {
     let mut rest = args.iter().skip(1);
     loop {
         let a = rest.next()?.to_str()?;
         match a {
-            "-c" | "--connect" | "--hosts" | "--jobs" => {
+            "-c" | "--connect" | "--hosts" | "--jobs" | "--timeout" => {
                 rest.next()?;
             }
             _ if a.starts_with('-') => {}

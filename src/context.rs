@@ -43,6 +43,8 @@ pub struct Options {
     pub hosts: Option<std::path::PathBuf>,
     /// `--jobs N`.
     pub jobs: Option<u16>,
+    /// `--timeout SECONDS` (unset: [`crate::libvirt::DEFAULT_TIMEOUT`]).
+    pub timeout: Option<std::time::Duration>,
 }
 
 pub struct Ctx<'a> {
@@ -86,6 +88,10 @@ pub struct HostResult<T> {
 
 impl<'a> Ctx<'a> {
     pub fn new(opts: Options, connector: &'a dyn Connector) -> Self {
+        if let Some(t) = opts.timeout {
+            // one deadline per process: every connection it opens, also the fan-out's
+            crate::libvirt::set_timeout(t);
+        }
         Ctx { opts, connector, conn: OnceCell::new(), connect_failed: Cell::new(false), uris: OnceCell::new(), host: None, remember_uri: true }
     }
 
@@ -242,7 +248,7 @@ impl<'a> Ctx<'a> {
 /// `--hosts FILE`: one URI per line; blank lines and `#` comments (whole
 /// line, or after whitespace) ignored.
 fn read_hosts(file: &Path) -> Result<Vec<String>> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read hosts file {}", file.display()))?;
+    let text = crate::input::read_text(&file.to_string_lossy()).with_context(|| format!("cannot read hosts file {}", file.display()))?;
     let uris: Vec<String> = text.lines().filter_map(host_line).map(str::to_string).collect();
     if uris.is_empty() {
         return Err(Exit::usage(format!("hosts file {} lists no URI", file.display())));

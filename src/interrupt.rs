@@ -23,6 +23,15 @@
 //! should take its own guard too: guards nest. With no guard (one-shot
 //! commands that never asked for one) Ctrl-C kills the process as usual.
 //!
+//! A libvirt call can block (a host that stopped answering) until libvirt's
+//! keepalive gives up on it, within `--timeout`. So the flag is not all:
+//! while a guard is alive, a watcher thread tells the user within a second that
+//! knet is stopping after the current step, and a Ctrl-C after that ends the
+//! process without waiting, after printing every change the command
+//! [`record`]ed so far (what was already changed is always reported).
+//! A guard around a child that owns the terminal (the editor) takes
+//! [`Guard::for_child`]: there, the child decides.
+//!
 //! Never do more in the handler than store to an atomic: it runs in signal
 //! context.
 
@@ -30,11 +39,82 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 static REQUESTED: AtomicBool = AtomicBool::new(false);
+/// Ctrl-C presses since the outermost guard was taken.
+static PRESSES: AtomicUsize = AtomicUsize::new(0);
 static DEPTH: AtomicUsize = AtomicUsize::new(0);
+/// Guards around a child process (the editor): no escape on a second press.
+static CHILD_GUARDS: AtomicUsize = AtomicUsize::new(0);
 static PREVIOUS: Mutex<Option<libc::sigaction>> = Mutex::new(None);
+static JOURNAL: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
 extern "C" fn on_sigint(_: libc::c_int) {
     REQUESTED.store(true, Ordering::SeqCst);
+    PRESSES.fetch_add(1, Ordering::SeqCst);
+}
+
+/// Note one change this command has made (`Domain 'vm1' converted
+/// (backup: ...)`), for the report a second Ctrl-C prints before it ends
+/// the process. Commands still print their own full report when they stop
+/// normally; this is only the fallback.
+pub fn record(change: impl Into<String>) {
+    if DEPTH.load(Ordering::SeqCst) > 0 {
+        JOURNAL.lock().unwrap_or_else(|e| e.into_inner()).push(change.into());
+    }
+}
+
+/// The watcher (one per process, started with the first guard): speaks
+/// for a command stuck in a libvirt call, see the module docs.
+fn start_watcher() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let _ = std::thread::Builder::new().name("knet-interrupt".into()).spawn(|| {
+            // ticks since the first press, and the presses counted when the notice was shown
+            let (mut ticks, mut noticed) = (0, None);
+            loop {
+                std::thread::sleep(std::time::Duration::from_millis(50));
+                let presses = PRESSES.load(Ordering::SeqCst);
+                if DEPTH.load(Ordering::SeqCst) == 0 || CHILD_GUARDS.load(Ordering::SeqCst) > 0 || presses == 0 {
+                    (ticks, noticed) = (0, None);
+                    continue;
+                }
+                // only a press after the notice escapes: a quick double tap
+                // during a command that stops on its own must not
+                if noticed.is_some_and(|n| presses > n) {
+                    escape();
+                }
+                ticks += 1;
+                // a command that stops between two objects ends well within this
+                if ticks == 20 {
+                    noticed = Some(presses);
+                    eprintln!(
+                        "Stopping after the current step (a host that does not answer is given up within {} s); press Ctrl-C again to quit at once",
+                        crate::libvirt::timeout().as_secs()
+                    );
+                }
+            }
+        });
+    });
+}
+
+/// A second Ctrl-C: report what changed, and end the process now.
+fn escape() -> ! {
+    use std::io::Write;
+    let journal = JOURNAL.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    let mut err = std::io::stderr().lock();
+    let _ = std::io::stdout().flush();
+    let _ = writeln!(err, "Interrupted again: quitting without waiting for the step in progress.");
+    if journal.is_empty() {
+        let _ = writeln!(err, "Nothing was changed before it.");
+    } else {
+        let _ = writeln!(err, "Changed before it ({}):", journal.len());
+        for line in &journal {
+            let _ = writeln!(err, "  {line}");
+        }
+    }
+    let _ = writeln!(err, "The step in progress may or may not have completed: check that object, or run the same command again.");
+    let _ = err.flush();
+    // no atexit handlers: another thread is inside libvirt, holding its locks
+    unsafe { libc::_exit(EXIT_CODE) }
 }
 
 /// Has Ctrl-C been pressed since the outermost [`Guard`] was taken?
@@ -53,10 +133,23 @@ pub fn cancelled() -> anyhow::Error {
 /// While alive, SIGINT sets the flag instead of killing the process.
 pub struct Guard(());
 
+/// A [`Guard`] around a child process that owns the terminal.
+pub struct ChildGuard(Guard);
+
 impl Guard {
+    /// Like [`Guard::new`], around a child that reads Ctrl-C itself (the
+    /// editor): a second press is the child's, never an escape.
+    pub fn for_child() -> ChildGuard {
+        CHILD_GUARDS.fetch_add(1, Ordering::SeqCst);
+        ChildGuard(Guard::new())
+    }
+
     pub fn new() -> Guard {
+        start_watcher();
         if DEPTH.fetch_add(1, Ordering::SeqCst) == 0 {
             REQUESTED.store(false, Ordering::SeqCst);
+            PRESSES.store(0, Ordering::SeqCst);
+            JOURNAL.lock().unwrap_or_else(|e| e.into_inner()).clear();
             // SAFETY: plain sigaction(2) with a handler that only stores to an atomic.
             unsafe {
                 let mut sa: libc::sigaction = std::mem::zeroed();
@@ -90,5 +183,11 @@ impl Drop for Guard {
                 }
             }
         }
+    }
+}
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        CHILD_GUARDS.fetch_sub(1, Ordering::SeqCst);
     }
 }

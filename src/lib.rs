@@ -32,6 +32,7 @@ pub mod guest;
 pub mod fuzzing;
 pub mod fleet;
 pub mod host;
+pub mod input;
 pub mod interrupt;
 pub mod ipnet;
 pub mod libvirt;

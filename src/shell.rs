@@ -212,6 +212,8 @@ impl<'a> Session<'a> {
                 let uri = sub.get_one::<String>("name").cloned();
                 // the global -r/--readonly, as virsh's `connect --readonly`
                 let ro = sub.get_flag("readonly") || m.get_flag("readonly");
+                // Ctrl-C while connecting to a host that never answers ends the attempt, not the session
+                let _guard = crate::interrupt::Guard::new();
                 Flow::Continue(match self.ctx.reconnect(uri, ro) {
                     Ok(()) => exit::SUCCESS,
                     Err(e) => exit::report(&e),
@@ -234,17 +236,46 @@ impl<'a> Session<'a> {
         let Some(cmd) = cli.command else { return exit::SUCCESS };
         let _guard = crate::interrupt::Guard::new();
         let g = cli.global.resolve();
+        if let Some(t) = g.timeout {
+            crate::libvirt::set_timeout(t);
+        }
         let own_conn = !g.connect.is_empty() || (g.readonly && !self.ctx.opts.readonly);
         if own_conn {
             let ctx = Ctx::new(g, self.ctx.connector());
             return crate::cli::run_command(name, cmd, &ctx);
         }
+        self.revive();
         let saved = self.ctx.opts.clone();
         self.ctx.opts.quiet |= g.quiet;
         self.ctx.opts.json |= g.json;
         let code = crate::cli::run_command(name, cmd, &self.ctx);
         self.ctx.opts = saved;
         code
+    }
+
+    /// Reopen the session's connection when libvirt has closed it (the
+    /// daemon restarted, or stopped answering keepalive probes), before the
+    /// next command runs on it, as virsh does (tools/virsh.c,
+    /// virshReconnect, with its messages). A failed attempt leaves the dead
+    /// connection in place; the next command tries again.
+    fn revive(&mut self) {
+        if !self.ctx.connected().is_some_and(|c| !c.alive()) {
+            return;
+        }
+        let uri = self.ctx.opts.connect.first().cloned();
+        let ro = self.ctx.opts.readonly;
+        match self.ctx.reconnect(uri, ro) {
+            Ok(()) => eprintln!("error: Reconnected to the hypervisor"),
+            Err(e) => {
+                eprintln!("error: Failed to reconnect to the hypervisor");
+                let e = match e.chain().nth(1).is_some() {
+                    // "failed to connect" is said already
+                    true => anyhow::anyhow!(e.chain().last().map(|c| c.to_string()).unwrap_or_default()),
+                    false => e,
+                };
+                exit::report(&e);
+            }
+        }
     }
 
     /// The interactive loop: line editing, history, completion.

@@ -166,7 +166,7 @@ pub(crate) struct Term {
 impl Term {
     pub(crate) fn start(cmd: &[&str], env: &[(&str, &str)]) -> Term {
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
-        let socket = std::env::temp_dir().join(format!("knet-tmux-{}-{}", std::process::id(), N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)));
+        let socket = run_dir().join(format!("tmux-{}", N.fetch_add(1, std::sync::atomic::Ordering::SeqCst)));
         let mut line: Vec<String> = vec!["env".into(), "LC_ALL=C".into(), "TERM=xterm".into()];
         line.extend(env.iter().map(|(k, v)| format!("{k}={v}")));
         line.extend(cmd.iter().map(|s| s.to_string()));

@@ -58,7 +58,7 @@ fn nothing_a_user_sees_names_the_companion() {
     }
     // run directly, under its own name, it still calls itself knet
     let mut direct = std::process::Command::new(env!("CARGO_BIN_EXE_knet-libvirt"));
-    let out = run(direct.env("LC_ALL", "C").env("XDG_STATE_HOME", std::env::temp_dir().join("knet-test-state")).args(["-c", "test:///default", "net-list", "--bogus"]));
+    let out = run(direct.env("LC_ALL", "C").env("XDG_STATE_HOME", state_home()).args(["-c", "test:///default", "net-list", "--bogus"]));
     assert_eq!(out.code, 2);
     assert!(out.stderr.contains("Usage: knet net-list") && !out.stderr.contains("knet-libvirt"), "{}", out.stderr);
 }

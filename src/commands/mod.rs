@@ -185,7 +185,7 @@ commands! {
     /// Detach a network interface from a guest
     "detach-interface" => DetachInterface(detach_interface) { virsh: true, connects: true, hosts: one, json: false }
     "domif-convert" => DomifConvert(domif_convert) { virsh: false, connects: true, hosts: many, json: true }
-    "domif-rollback" => DomifRollback(domif_rollback) { virsh: false, connects: false, hosts: one, json: true }
+    "domif-rollback" => DomifRollback(domif_rollback) { virsh: false, connects: false, hosts: many, json: true }
     "mac-gen" => MacGen(mac_gen) { virsh: false, connects: false, hosts: one, json: true }
     "net-new" => NetNew(net_new) { virsh: false, connects: false, hosts: one, json: true }
     "bridge-config" => BridgeConfig(bridge_config) { virsh: false, connects: false, hosts: one, json: true }

@@ -73,7 +73,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let mut force = false;
     loop {
         if !force && run_editor(&path)? {
-            let edited = std::fs::read_to_string(&path).unwrap_or_default();
+            let edited = crate::input::read_text(&path.to_string_lossy()).unwrap_or_default();
             if edited != original {
                 let kept = dir.keep().join(path.file_name().unwrap_or_default());
                 eprintln!("Interrupted: network {name} left unchanged; your edited XML is kept in {}", kept.display());
@@ -82,7 +82,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             }
             return Err(crate::interrupt::cancelled());
         }
-        let edited = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let edited = crate::input::read_text(&path.to_string_lossy()).with_context(|| format!("cannot read {}", path.display()))?;
         if edited == original && !force {
             // --apply still brings a definition that is not live yet live
             if args.apply.apply && conn.network_is_active(&name)? {
@@ -171,7 +171,7 @@ fn editor_words() -> Result<Vec<String>> {
 fn run_editor(path: &Path) -> Result<bool> {
     use std::os::unix::process::ExitStatusExt;
     let words = editor_words()?;
-    let guard = crate::interrupt::Guard::new();
+    let guard = crate::interrupt::Guard::for_child();
     let status = std::process::Command::new(&words[0])
         .args(&words[1..])
         .arg(path)

@@ -105,7 +105,7 @@ pub(super) fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target, 
             return rep;
         }
     }
-    match backup::save(&plan.guest, &plan.original) {
+    match backup::save(&plan.guest, &plan.original, &backup::Record { made_by: "domif-convert".into(), defined: plan.converted.clone() }) {
         Ok(p) => rep.backup = Some(p.display().to_string()),
         Err(e) => {
             rep.detail = Some(format!("{e:#}; not touched"));
@@ -126,12 +126,23 @@ pub(super) fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target, 
         plan.active
     };
     if let Err(e) = conn.define_domain(&plan.converted) {
-        rep.detail = Some(format!("define refused: {e}; not touched"));
+        // libvirt answered "no": nothing changed, and a backup of an
+        // unchanged guest would pass for the state before a change. With
+        // the connection gone the define may have happened: keep it.
+        if conn.alive() {
+            discard(&mut rep);
+            rep.detail = Some(format!("define refused: {e}; not touched"));
+        } else {
+            rep.detail = Some(format!("define failed: {e}; the connection was lost, so the guest is either untouched or converted (the backup is kept)"));
+        }
         return rep;
     }
-    let restore = |why: String| -> String {
+    let restore = |why: String, rep: &mut GuestReport| -> String {
         match conn.define_domain(&plan.original) {
-            Ok(_) => format!("{why}; persistent config restored"),
+            Ok(_) => {
+                discard(rep);
+                format!("{why}; persistent config restored")
+            }
             Err(e) => format!("{why}; restoring the persistent config ALSO failed ({e}): use domif-rollback"),
         }
     };
@@ -140,12 +151,12 @@ pub(super) fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target, 
         let live_xml = match conn.domain_xml(&plan.guest, false) {
             Ok(x) => x,
             Err(e) => {
-                rep.detail = Some(restore(format!("cannot read the running guest: {e}")));
+                rep.detail = Some(restore(format!("cannot read the running guest: {e}"), &mut rep));
                 return rep;
             }
         };
         if let Err(e) = move_live(conn, &plan.guest, &live_xml, &plan.nics, target) {
-            rep.detail = Some(restore(format!("{e:#}")));
+            rep.detail = Some(restore(format!("{e:#}"), &mut rep));
             return rep;
         }
     } else if active && args.restart {
@@ -159,6 +170,13 @@ pub(super) fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target, 
     }
     rep.status = Status::Converted;
     rep
+}
+
+/// Drop the backup taken for a change that was not made (see [`backup::discard`]).
+fn discard(rep: &mut GuestReport) {
+    if let Some(b) = rep.backup.take() {
+        backup::discard(std::path::Path::new(&b));
+    }
 }
 
 pub(super) fn reports_have_backups(done: &Mutex<Vec<(usize, GuestReport)>>) -> bool {

@@ -5,7 +5,7 @@
 
 use anyhow::Result;
 
-use super::report::{interrupted, preview_json, preview_text, summary_rows, Done, GuestReport, Status};
+use super::report::{counts, interrupted, lost_connection, preview_json, preview_text, summary_rows, Done};
 use super::select::Selection;
 use super::{convert, Args};
 use crate::context::{Ctx, HostResult};
@@ -44,6 +44,7 @@ pub(super) fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
         output::print(&output::table(&["Host", "Guest", "MAC", "From", "To", "Applied", "Result"], &rows, ctx.quiet()))?;
     }
     let stopped = crate::interrupt::requested().then(|| interrupted(results.iter().filter_map(|r| r.result.as_ref().ok()).flat_map(|d| &d.reports)));
+    let lost: Vec<String> = results.iter().filter_map(|r| r.result.as_ref().ok().filter(|d| d.lost).map(|d| lost_connection(Some(&r.host), &d.reports))).collect();
     let outcomes: Vec<HostResult<Outcome>> = results
         .into_iter()
         .map(|r| HostResult {
@@ -53,6 +54,9 @@ pub(super) fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
         })
         .collect();
     let summary = crate::fleet::summary(ctx, &outcomes);
+    for msg in lost {
+        eprintln!("{msg}");
+    }
     if let Some(msg) = stopped {
         eprintln!("{msg}");
         return Err(crate::interrupt::cancelled());
@@ -80,21 +84,5 @@ fn fleet_preview(ctx: &Ctx, results: &[HostResult<Done>]) -> Result<()> {
         Ok(())
     } else {
         Err(Exit::silent(exit::FAILURE))
-    }
-}
-
-/// One host's guests in a few words: `3 converted, 1 failed`.
-fn counts(reports: &[GuestReport]) -> String {
-    let mut parts = Vec::new();
-    for (status, label) in [(Status::Converted, "converted"), (Status::NothingToConvert, "nothing to convert"), (Status::Skipped, "skipped"), (Status::Failed, "failed"), (Status::NotStarted, "not started")] {
-        let n = reports.iter().filter(|r| r.status == status).count();
-        if n > 0 {
-            parts.push(format!("{n} {label}"));
-        }
-    }
-    if parts.is_empty() {
-        "no guest selected".into()
-    } else {
-        parts.join(", ")
     }
 }

@@ -35,7 +35,7 @@ use std::io::IsTerminal;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use anyhow::{anyhow, Result};
+use anyhow::{bail, Result};
 use clap::ArgGroup;
 
 use crate::backup;
@@ -64,7 +64,10 @@ use select::Selection;
 ///
 /// Ctrl-C stops the run between two guests, never inside one: the guests
 /// done are converted, the rest untouched and listed as "not started";
-/// exit status 130. Running the same command again finishes the job.
+/// exit status 130. Running the same command again finishes the job. When
+/// the connection is lost (the daemon died or stopped answering within
+/// --timeout), the remaining guests are "not started" too, and a summary
+/// names the command that finishes the job and the one that undoes it.
 #[derive(Debug, clap::Args)]
 #[command(group(ArgGroup::new("to").required(true).args(["to_bridge", "to_network"])))]
 pub struct Args {
@@ -155,11 +158,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
 
 /// `--file`: the same edit on a document, no libvirt involved.
 fn run_offline(args: &Args, file: &str) -> Result<()> {
-    let xml = if file == "-" {
-        std::io::read_to_string(std::io::stdin())?
-    } else {
-        std::fs::read_to_string(file).map_err(|e| anyhow!("cannot read {file}: {e}"))?
-    };
+    let xml = crate::input::read_text(file)?;
     let sel = Selection::nics(args)?;
     let plan = plan::plan_guest(file, xml.clone(), &sel, &args.target(), &|_| None)?;
     if let Some(p) = &plan {
@@ -207,7 +206,11 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
         if !ctx.json() {
             report::print_warnings(plans.iter().flat_map(|p| &p.warnings));
         }
-        return Ok(Done { reports, nothing_planned: plans.is_empty(), preview: Some(plans), interrupted: false });
+        return Ok(Done { reports, nothing_planned: plans.is_empty(), preview: Some(plans), interrupted: false, lost: false });
+    }
+    if ctx.opts.readonly {
+        // checked before any backup is written: no backup for a change that cannot be made
+        bail!("the connection is read-only (-r): domif-convert changes guests; nothing was changed (see the changes with --dry-run)");
     }
 
     if !plans.is_empty() && !args.yes && !report::confirm(&plans, &target)? {
@@ -230,8 +233,10 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     // Ctrl-C from here on only raises a flag, read between two guests: a
     // guest is converted (backup, define, live move or restart) or untouched
     let interrupt = crate::interrupt::Guard::new();
+    let host_label = ctx.host().map(|h| format!("{h}: ")).unwrap_or_default();
+    let lost = std::sync::atomic::AtomicBool::new(false);
     let work = |c: &dyn Conn| loop {
-        if crate::interrupt::requested() {
+        if crate::interrupt::requested() || lost.load(Ordering::SeqCst) {
             break;
         }
         let i = next.fetch_add(1, Ordering::SeqCst);
@@ -248,7 +253,16 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
             apply::apply(c, p, args, &target, true)
         };
         bar.inc(1);
+        if r.status == Status::Converted {
+            crate::interrupt::record(format!("{host_label}guest '{}' converted ({}); backup {}", r.guest, r.applied.as_deref().unwrap_or("config"), r.backup.as_deref().unwrap_or("-")));
+        }
+        let failed = !r.ok();
         done.lock().unwrap_or_else(|e| e.into_inner()).push((i, r));
+        if failed && !c.alive() {
+            // every later guest would fail the same way: they are "not started"
+            lost.store(true, Ordering::SeqCst);
+            break;
+        }
     };
     // the global --jobs: parallel connections to this one host
     let jobs = usize::from(ctx.opts.jobs.unwrap_or(1)).min(total.max(1));
@@ -271,12 +285,14 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     }
     let mut applied = done.into_inner().unwrap_or_else(|e| e.into_inner());
     let interrupted = crate::interrupt::requested();
+    let lost = lost.into_inner();
     drop(interrupt);
-    if interrupted {
+    if interrupted || lost {
         let started: std::collections::HashSet<usize> = applied.iter().map(|(i, _)| *i).collect();
         for i in (0..total).filter(|i| !started.contains(i)) {
             let guest = if one_pass { info_of(&names[i]).map_or_else(|| names[i].clone(), |d| d.name) } else { plans[i].guest.clone() };
-            let mut r = GuestReport::new(&guest, Status::NotStarted, None);
+            let why = (!interrupted).then(|| "connection lost".to_string());
+            let mut r = GuestReport::new(&guest, Status::NotStarted, why);
             if !one_pass {
                 r.nics = plans[i].nics.clone();
             }
@@ -289,5 +305,5 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     reports.sort_by_key(|r| order.get(&r.guest).copied().unwrap_or(usize::MAX));
 
     let nothing_planned = reports.iter().all(|r| r.status == Status::NothingToConvert);
-    Ok(Done { reports, nothing_planned, preview: None, interrupted })
+    Ok(Done { reports, nothing_planned, preview: None, interrupted, lost })
 }

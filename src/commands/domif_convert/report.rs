@@ -57,6 +57,8 @@ pub(super) struct Done {
     pub nothing_planned: bool,
     /// Ctrl-C stopped the run between two guests.
     pub interrupted: bool,
+    /// The connection was lost: the guests after it were not started.
+    pub lost: bool,
 }
 
 impl Done {
@@ -92,6 +94,9 @@ pub(super) fn render(done: &Done, ctx: &Ctx) -> Result<()> {
         eprintln!("{}", interrupted(&done.reports));
         return Err(crate::interrupt::cancelled());
     }
+    if done.lost {
+        eprintln!("{}", lost_connection(ctx.uris().ok().and_then(|u| u.first()).map(String::as_str), &done.reports));
+    }
     if done.ok() {
         Ok(())
     } else {
@@ -107,6 +112,38 @@ pub(super) fn interrupted<'a>(reports: impl IntoIterator<Item = &'a GuestReport>
         count(Status::Converted),
         count(Status::NotStarted)
     )
+}
+
+/// After the connection to a host was lost mid-run: what was done, and the
+/// commands that finish the job or undo it.
+pub(super) fn lost_connection(uri: Option<&str>, reports: &[GuestReport]) -> String {
+    let c = uri.map(|u| format!("-c {} ", shell_words::quote(u))).unwrap_or_default();
+    let done: Vec<String> = reports.iter().filter(|r| r.status == Status::Converted).map(|r| shell_words::quote(&r.guest).into_owned()).collect();
+    let mut s = format!(
+        "Connection to the hypervisor{} lost: {}; once it is back, run the same command again to finish (converted guests are skipped)",
+        uri.map(|u| format!(" {u}")).unwrap_or_default(),
+        counts(reports)
+    );
+    if !done.is_empty() {
+        s.push_str(&format!(", or undo the conversions with: knet {c}domif-rollback --yes {}", done.join(" ")));
+    }
+    s
+}
+
+/// One host's guests in a few words: `3 converted, 1 failed`.
+pub(super) fn counts(reports: &[GuestReport]) -> String {
+    let mut parts = Vec::new();
+    for (status, label) in [(Status::Converted, "converted"), (Status::NothingToConvert, "nothing to convert"), (Status::Skipped, "skipped"), (Status::Failed, "failed"), (Status::NotStarted, "not started")] {
+        let n = reports.iter().filter(|r| r.status == status).count();
+        if n > 0 {
+            parts.push(format!("{n} {label}"));
+        }
+    }
+    if parts.is_empty() {
+        "no guest selected".into()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// `--dry-run`: every plan's diff.
@@ -169,7 +206,7 @@ pub(super) fn summary_rows(reports: &[GuestReport]) -> Vec<Vec<String>> {
             (Status::NothingToConvert, _) => "nothing to convert".to_string(),
             (Status::Skipped, d) => format!("skipped: {}", d.as_deref().unwrap_or("")),
             (Status::Failed, d) => format!("failed: {}", d.as_deref().unwrap_or("")),
-            (Status::NotStarted, _) => "not started (Ctrl-C)".to_string(),
+            (Status::NotStarted, d) => format!("not started ({})", d.as_deref().unwrap_or("Ctrl-C")),
         };
         let applied = r.applied.clone().filter(|_| r.status == Status::Converted).unwrap_or_else(|| "-".into());
         if r.nics.is_empty() {
