@@ -99,15 +99,23 @@ pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
             return code;
         }
     }
-    let parsed = Cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
+    // virsh's grammar for the shared commands (src/virsh_args.rs)
+    let mut args = match crate::virsh_args::rewrite(args) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    // usage lines say `knet` in knet-libvirt too
+    if let Some(a0) = args.first_mut() {
+        *a0 = "knet".into();
+    }
+    let parsed = Cli::command().try_get_matches_from(&args).and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
     let (matches, cli) = match parsed {
         Ok(p) => p,
         Err(e) => {
             if let Some(code) = crate::shell::try_sequence(&e, connector) {
                 return code;
             }
-            let _ = e.print();
-            return e.exit_code();
+            return crate::virsh_args::clap_error(&e);
         }
     };
     let mut ctx = crate::context::Ctx::new(cli.global.resolve(), connector);
@@ -138,22 +146,10 @@ fn validate_fast_path(args: &[std::ffi::OsString], connector: &dyn crate::libvir
     Some(run_command(Some("validate"), Command::Validate(sub), &ctx))
 }
 
-/// The command word of a command line, found without clap: the first word
-/// that is not an option, skipping the values of the global options that
-/// take one (`-c`/`--connect`, `--hosts`, `--jobs`, `--timeout`). A guess for the fast
-/// paths above only: a wrong guess costs speed, never correctness.
+/// The command word of a command line, found without clap
+/// (src/virsh_args.rs, which parses the shared commands' words).
 fn command_name(args: &[std::ffi::OsString]) -> Option<&str> {
-    let mut rest = args.iter().skip(1);
-    loop {
-        let a = rest.next()?.to_str()?;
-        match a {
-            "-c" | "--connect" | "--hosts" | "--jobs" | "--timeout" => {
-                rest.next()?;
-            }
-            _ if a.starts_with('-') => {}
-            _ => return Some(a),
-        }
-    }
+    crate::virsh_args::command_index(args).and_then(|i| args[i].to_str())
 }
 
 /// Run one parsed command (`name` as typed) and report its error the way

@@ -42,6 +42,7 @@ pub mod reattach;
 pub mod shell;
 pub mod state;
 pub mod validate;
+pub mod virsh_args;
 pub mod xml;
 pub mod xpath;
 

@@ -198,10 +198,7 @@ impl<'a> Session<'a> {
     fn run_words(&mut self, words: Vec<String>) -> Flow {
         match parse(&mut self.tree, &words) {
             Ok(m) => self.run_matches(m),
-            Err(e) => {
-                let _ = e.print();
-                Flow::Continue(e.exit_code())
-            }
+            Err(code) => Flow::Continue(code),
         }
     }
 
@@ -352,6 +349,9 @@ impl<'a> Session<'a> {
                 return crate::interrupt::EXIT_CODE;
             }
         }
+        // virsh's session ends with a line break of its own, after `quit`
+        // as at the end of the input: scripts that read its output see it
+        let _ = crate::output::print("\n");
         code
     }
 }
@@ -363,8 +363,16 @@ fn save_history(h: &mut DefaultHistory, path: &std::path::Path) {
     let _ = h.save(path);
 }
 
-fn parse(tree: &mut clap::Command, words: &[String]) -> Result<clap::ArgMatches, clap::Error> {
+/// One command's words through virsh's grammar (src/virsh_args.rs), then
+/// clap; `Err`: reported already, the exit code.
+fn parse(tree: &mut clap::Command, words: &[String]) -> Result<clap::ArgMatches, i32> {
+    let words = match crate::virsh_args::normalize(words) {
+        Ok(crate::virsh_args::Parsed::Words(w)) => w,
+        Ok(crate::virsh_args::Parsed::AsTyped) => words.to_vec(),
+        Err(lines) => return Err(crate::virsh_args::report(&lines)),
+    };
     tree.try_get_matches_from_mut(std::iter::once("knet").chain(words.iter().map(String::as_str)))
+        .map_err(|e| crate::virsh_args::clap_error(&e))
 }
 
 /// `knet` with no command, or `knet shell`: interactive on a terminal,
@@ -414,10 +422,7 @@ pub fn try_sequence(err: &clap::Error, connector: &dyn crate::libvirt::Connector
     for words in &cmds {
         match parse(&mut tree, words) {
             Ok(m) => parsed.push(m),
-            Err(e) => {
-                let _ = e.print();
-                return Some(e.exit_code());
-            }
+            Err(code) => return Some(code),
         }
     }
     let mut s = match Session::open(Ctx::new(cli.global.resolve(), connector)) {

@@ -45,6 +45,15 @@ pub struct Spec {
     pub json: bool,
 }
 
+impl Spec {
+    /// virsh's option table for a command that carries virsh's name
+    /// (src/virsh_args.rs): how its words are parsed, and in whose words it
+    /// is refused.
+    pub fn virsh_options(&self) -> Option<&'static crate::virsh_args::Table> {
+        crate::virsh_args::table(self.name).filter(|_| self.virsh)
+    }
+}
+
 /// The descriptor of the command named `name` (as typed), if knet has one.
 /// A table lookup: no clap tree is built.
 pub fn spec(name: &str) -> Option<&'static Spec> {

@@ -35,7 +35,8 @@ pub struct ApplyArgs {
     #[arg(long)]
     pub apply: bool,
     /// With --apply: restart the network without asking when that is needed
-    #[arg(long, short = 'y', requires = "apply")]
+    // (no -y: these commands take virsh's grammar, which has no short options)
+    #[arg(long, requires = "apply")]
     pub yes: bool,
 }
 

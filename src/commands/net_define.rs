@@ -23,22 +23,35 @@ use crate::xml::facts;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// File containing an XML network description
-    #[arg(value_hint = clap::ValueHint::FilePath)]
-    pub file: String,
-    /// Skip knet's own checks (libvirt still validates against its schema)
-    #[arg(long)]
-    pub no_validate: bool,
+    #[command(flatten)]
+    pub source: Source,
     #[command(flatten)]
     pub apply: super::net_apply::ApplyArgs,
 }
 
-pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    define_or_create(args, ctx, false)
+/// The document and its checks: net-define's and net-create's arguments.
+#[derive(Debug, clap::Args)]
+pub struct Source {
+    /// File containing an XML network description
+    #[arg(value_hint = clap::ValueHint::FilePath)]
+    pub file: String,
+    /// Validate against libvirt's schema (virsh's flag; knet always asks
+    /// libvirt to, so this changes nothing)
+    #[arg(long)]
+    pub validate: bool,
+    /// Skip knet's own checks (libvirt still validates against its schema)
+    #[arg(long)]
+    pub no_validate: bool,
 }
 
-/// The shared body of `net-define` (`create == false`) and `net-create`.
-pub(crate) fn define_or_create(args: Args, ctx: &Ctx, create: bool) -> Result<()> {
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    define_or_create(args.source, &args.apply, ctx, false)
+}
+
+/// The shared body of `net-define` (`create == false`) and `net-create`
+/// (whose `apply` is the default: off).
+pub(crate) fn define_or_create(args: Source, apply: &super::net_apply::ApplyArgs, ctx: &Ctx, create: bool) -> Result<()> {
+    crate::virsh_args::non_empty("file", Some(&args.file))?;
     let src = net_shared::read_file(&args.file)?;
     let report = (!args.no_validate).then(|| validate(&src, &args.file, Some(DocKind::Network)));
     if let Some(r) = report.as_ref().filter(|r| r.has_errors()) {
@@ -57,17 +70,17 @@ pub(crate) fn define_or_create(args: Args, ctx: &Ctx, create: bool) -> Result<()
         }
     }
     let xml = keep_existing_uuid(ctx, &src);
-    let before = args.apply.apply.then(|| super::net_apply::before(conn, &xml)).flatten();
+    let before = apply.apply.then(|| super::net_apply::before(conn, &xml)).flatten();
     let (verb, failed) = if create { ("created", "create") } else { ("defined", "define") };
     let result = if create { conn.create_network(&xml, true) } else { conn.define_network(&xml, true) };
     let name = result.with_context(|| format!("Failed to {failed} network from {}", args.file))?;
     // --json --apply prints the apply's JSON alone
-    if !(ctx.json() && args.apply.apply) {
+    if !(ctx.json() && apply.apply) {
         net_shared::done(ctx, &format!("Network {name} {verb} from {}", args.file))?;
     }
     match before {
-        Some(b) => super::net_apply::apply(ctx, &b, args.apply.yes, &|| None),
-        None if args.apply.apply => super::net_apply::not_running(ctx, &name),
+        Some(b) => super::net_apply::apply(ctx, &b, apply.yes, &|| None),
+        None if apply.apply => super::net_apply::not_running(ctx, &name),
         None => Ok(()),
     }
 }

@@ -45,6 +45,16 @@ pub struct Args {
     pub apply: super::net_apply::ApplyArgs,
 }
 
+/// The XML to edit, as virsh's virshNetworkGetXMLDesc gets it: the
+/// persistent definition, or the live one from a driver that refuses the
+/// flag as an invalid argument (libvirt's test driver does).
+fn persistent_xml(conn: &dyn crate::libvirt::Conn, name: &str) -> Result<String> {
+    match conn.network_xml(name, true) {
+        Err(e) if e.is(crate::libvirt::code::INVALID_ARG) => Ok(conn.network_xml(name, false)?),
+        r => Ok(r?),
+    }
+}
+
 enum Choice {
     Again,
     Discard,
@@ -54,7 +64,7 @@ enum Choice {
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let name = net_shared::resolve(ctx, &args.network)?;
     let conn = ctx.conn()?;
-    let mut original = conn.network_xml(&name, true)?;
+    let mut original = persistent_xml(conn, &name)?;
 
     let dir = tempfile::Builder::new()
         .prefix("knet-edit-")
@@ -100,7 +110,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             if report.has_errors() {
                 anyhow::bail!("the edited XML is not a valid network definition");
             }
-            let current = conn.network_xml(&name, true)?;
+            let current = persistent_xml(conn, &name)?;
             if current != original && !force {
                 original = current;
                 anyhow::bail!("The XML configuration was changed by another user.");

@@ -103,8 +103,8 @@ const HEADERS: [&str; 4] = ["Name", "State", "Autostart", "Persistent"];
 /// The networks to show, in virsh's order.
 fn networks(args: &Args, ctx: &Ctx) -> Result<Vec<NetworkInfo>> {
     let mut nets: Vec<NetworkInfo> = ctx.conn()?.list_networks()?.into_iter().filter(|n| args.keep(n)).collect();
-    // virsh sorts by name (vshNetworkSorter, strcasecmp-like via g_strcmp0 on names)
-    nets.sort_by(|a, b| a.name.cmp(&b.name));
+    // virsh sorts by name ignoring ASCII case (virshNetworkSorter)
+    nets.sort_by(|a, b| output::strcasecmp(&a.name, &b.name));
     if ctx.json() {
         // only the JSON shows bridges: one RPC per listed network
         let conn = ctx.conn()?;

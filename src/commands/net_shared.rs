@@ -11,12 +11,14 @@ use crate::output;
 /// virsh's `vshCommandOptNetwork`: by UUID, then by name; on failure
 /// `error: failed to get network 'X'` then libvirt's reason.
 pub fn lookup(ctx: &Ctx, name: &str) -> Result<NetworkInfo> {
+    crate::virsh_args::non_empty("network", Some(name))?;
     ctx.conn()?.lookup_network(name).with_context(|| not_found(name))
 }
 
 /// Like [`lookup`] but only resolves the name (one RPC); returns the
 /// network's own name.
 pub fn resolve(ctx: &Ctx, name: &str) -> Result<String> {
+    crate::virsh_args::non_empty("network", Some(name))?;
     ctx.conn()?.resolve_network(name).with_context(|| not_found(name))
 }
 

@@ -49,6 +49,7 @@ impl std::error::Error for VirtError {}
 pub mod code {
     pub const INTERNAL_ERROR: i32 = 1;
     pub const NO_SUPPORT: i32 = 3;
+    pub const INVALID_ARG: i32 = 8;
     pub const NO_CONNECT: i32 = 5;
     pub const OPERATION_FAILED: i32 = 9;
     pub const XML_ERROR: i32 = 27;

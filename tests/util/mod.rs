@@ -237,7 +237,16 @@ pub fn assert_knet_parses(words: &[String], what: &str) {
     use clap::Parser;
     use knet::cli::Cli;
     assert_eq!(words.first().map(String::as_str), Some("knet"), "{what}: not a knet command line");
-    let err = match Cli::try_parse_from(words) {
+    // the shared commands go through virsh's grammar first, as in knet
+    let canonical = |words: &[String]| -> Vec<String> {
+        let Some(i) = knet::virsh_args::command_index(words) else { return words.to_vec() };
+        match knet::virsh_args::normalize(&words[i..]) {
+            Ok(knet::virsh_args::Parsed::Words(w)) => words[..i].iter().cloned().chain(w).collect(),
+            Ok(knet::virsh_args::Parsed::AsTyped) => words.to_vec(),
+            Err(lines) => panic!("{what}: {}", lines.join("; ")),
+        }
+    };
+    let err = match Cli::try_parse_from(canonical(words)) {
         Ok(_) => return,
         Err(e) => e,
     };
@@ -246,8 +255,8 @@ pub fn assert_knet_parses(words: &[String], what: &str) {
     let parts = knet::shell::split(seq).unwrap_or_default();
     assert!(globals_only && !parts.is_empty(), "{what}: {err}");
     for p in parts {
-        let argv = std::iter::once("knet".to_string()).chain(p);
-        Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{what}: in its sequence: {e}"));
+        let argv: Vec<String> = std::iter::once("knet".to_string()).chain(p).collect();
+        Cli::try_parse_from(canonical(&argv)).unwrap_or_else(|e| panic!("{what}: in its sequence: {e}"));
     }
 }
 
