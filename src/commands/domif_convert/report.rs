@@ -107,7 +107,7 @@ pub(super) fn render(done: &Done, ctx: &Ctx) -> Result<()> {
     }
 }
 
-/// After Ctrl-C (exit 130): what was done, on one host or all of them.
+/// After Ctrl-C (exit 130; SIGTERM, SIGHUP alike): what was done, on one host or all of them.
 pub(super) fn interrupted<'a>(reports: impl IntoIterator<Item = &'a GuestReport> + Clone) -> String {
     let count = |s: Status| reports.clone().into_iter().filter(|r| r.status == s).count();
     format!(
@@ -209,7 +209,7 @@ pub(super) fn summary_rows(reports: &[GuestReport]) -> Vec<Vec<String>> {
             (Status::NothingToConvert, _) => "nothing to convert".to_string(),
             (Status::Skipped, d) => format!("skipped: {}", d.as_deref().unwrap_or("")),
             (Status::Failed, d) => format!("failed: {}", d.as_deref().unwrap_or("")),
-            (Status::NotStarted, d) => format!("not started ({})", d.as_deref().unwrap_or("Ctrl-C")),
+            (Status::NotStarted, d) => format!("not started ({})", d.as_deref().unwrap_or(crate::interrupt::cause())),
         };
         let applied = r.applied.clone().filter(|_| r.status == Status::Converted).unwrap_or_else(|| "-".into());
         if r.nics.is_empty() {
