@@ -278,7 +278,7 @@ pub fn reattach_all(conn: &dyn Conn, net: &str, bridge: &str, nics: &[LiveNic], 
     for nic in nics {
         let force = force(nic);
         if crate::interrupt::requested() {
-            out.push(NicReport::new(nic, "not done", Some("stopped by Ctrl-C".into())));
+            out.push(NicReport::new(nic, "not done", Some(format!("stopped by {}", crate::interrupt::cause()))));
             continue;
         }
         if !force && cut_off(nic, bridge, ports.as_ref(), local).is_none() {
@@ -290,7 +290,10 @@ pub fn reattach_all(conn: &dyn Conn, net: &str, bridge: &str, nics: &[LiveNic], 
             continue;
         }
         out.push(match reattach(conn, nic, net, bridge) {
-            Ok(()) => NicReport::new(nic, "reconnected", None),
+            Ok(()) => {
+                crate::interrupt::record(format!("guest '{}' NIC {} reconnected to network '{net}'", nic.guest, nic.mac));
+                NicReport::new(nic, "reconnected", None)
+            }
             Err(why) => NicReport::new(nic, "failed", Some(why)),
         });
     }

@@ -281,6 +281,7 @@ fn update_live(conn: &dyn Conn, name: &str, updates: &[Update]) -> Result<()> {
         }
         let section = update_section(u.section).expect("a libvirt section");
         conn.update_network(name, u.command, section, u.parent, &u.xml, update_flags::LIVE).with_context(|| format!("{} {}", u.describe(), u.xml))?;
+        crate::interrupt::record(format!("network '{name}': {} {} live", u.describe(), u.xml));
     }
     // what libvirt made of them must be the new definition
     match plan(&conn.network_xml(name, false)?, &conn.network_xml(name, true)?)? {

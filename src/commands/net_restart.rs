@@ -102,11 +102,17 @@ pub fn restart(conn: &dyn Conn, name: &str, restore_config: Option<&str>, hooks_
     let uri = conn.uri()?;
 
     conn.destroy_network(name).with_context(|| format!("Failed to destroy network {name}"))?;
+    // what a second Ctrl-C reports if it ends the process before the start
+    crate::interrupt::record(format!("network '{name}' stopped for its restart (knet net-start {name} if nothing says it started again)"));
     let started = if persistent { conn.start_network(name) } else { conn.create_network(&live_old, false).map(|_| ()) };
     let rolled_back = match started {
-        Ok(()) => None,
+        Ok(()) => {
+            crate::interrupt::record(format!("network '{name}' started again; its running guests' NICs are cut off until reconnected (knet net-reconnect {name})"));
+            None
+        }
         Err(e) => {
             rollback(conn, name, &live_old, restore_config.or(config_now.as_deref()))?;
+            crate::interrupt::record(format!("network '{name}' did not start; the definition it ran before was started again (knet net-reconnect {name} reconnects its guests)"));
             Some(e.to_string())
         }
     };
