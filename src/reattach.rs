@@ -105,14 +105,21 @@ pub fn table(reports: &[NicReport], quiet: bool) -> String {
     let rows: Vec<Vec<String>> = reports
         .iter()
         .map(|r| {
-            let result = match &r.reason {
-                Some(why) => format!("{}: {why}", r.result),
-                None => r.result.to_string(),
-            };
-            vec![r.guest.clone(), r.mac.clone(), r.tap.clone().unwrap_or_else(|| "-".into()), result]
+            row(r)
         })
         .collect();
     crate::output::table(&["Guest", "MAC", "Tap", "Result"], &rows, quiet)
+}
+
+/// One report as table cells (guest, MAC, tap, result): what libvirt named
+/// is escaped, so a guest name never writes to the terminal.
+pub fn row(r: &NicReport) -> Vec<String> {
+    use crate::output::escape;
+    let result = match &r.reason {
+        Some(why) => format!("{}: {}", r.result, escape(why)),
+        None => r.result.to_string(),
+    };
+    vec![escape(&r.guest).into_owned(), escape(&r.mac).into_owned(), r.tap.as_deref().map_or("-".into(), |t| escape(t).into_owned()), result]
 }
 
 /// The `<source>` of an `<interface>` element: (network, bridge, portid).

@@ -236,7 +236,8 @@ pub fn apply(ctx: &Ctx, b: &Before, yes: bool, kept: &dyn Fn() -> Option<String>
         Plan::Same => return say(ctx, &format!("Network {name}: the running network already matches its definition; nothing to apply")),
         Plan::Updates(updates) => match update_live(conn, name, &updates) {
             Err(e) if crate::interrupt::requested() => {
-                eprintln!("Interrupted: network {name} runs with part of its new definition ({e:#}); knet net-edit {name} --apply, closed without a change, brings the rest live");
+                let n = output::escape(name);
+                eprintln!("Interrupted: network {n} runs with part of its new definition ({}); knet net-edit {n} --apply, closed without a change, brings the rest live", output::escape_text(&format!("{e:#}")));
                 return Err(crate::interrupt::cancelled());
             }
             Ok(()) => {
@@ -264,7 +265,7 @@ pub fn apply(ctx: &Ctx, b: &Before, yes: bool, kept: &dyn Fn() -> Option<String>
     }
     let done = net_restart::restart(conn, name, Some(&b.config), Path::new("/etc/libvirt/hooks"))?;
     if !ctx.quiet() && !ctx.json() {
-        output::print(&format!("Network {name}: {reason}\n"))?;
+        output::print(&format!("{}\n", output::escape_text(&format!("Network {name}: {reason}"))))?;
     }
     if let (Some(_), Some(k)) = (&done.rolled_back, kept()) {
         eprintln!("{k}");

@@ -86,16 +86,16 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     }
     let mut s = String::new();
     if !ctx.quiet() {
-        s.push_str(&format!("Network {}: {}\n\n", done.network, net_restart::counts(&done.nics, "")));
+        s.push_str(&format!("Network {}: {}\n\n", crate::output::escape(&done.network), net_restart::counts(&done.nics, "")));
     }
     s.push_str(&reattach::table(&done.nics, ctx.quiet()));
     if let (Some(f), false) = (&done.forwards, ctx.quiet()) {
-        s.push_str(f);
+        s.push_str(&crate::output::escape_text(f));
         s.push('\n');
     }
     output::print(&s)?;
     if crate::interrupt::requested() {
-        eprintln!("Interrupted: the NICs marked 'not done' are still cut off: run knet net-reconnect {} again", done.network);
+        eprintln!("Interrupted: the NICs marked 'not done' are still cut off: run knet net-reconnect {} again", crate::output::escape(&done.network));
         return Err(crate::interrupt::cancelled());
     }
     if done.ok() {

@@ -175,7 +175,8 @@ pub fn confirm(question: &str, nics: usize) -> Result<bool> {
 pub fn render(done: &Reconnection, quiet: bool, first: &str) -> String {
     let mut s = String::new();
     if !quiet {
-        s.push_str(first);
+        // names from libvirt may hold control characters: never a terminal escape
+        s.push_str(&crate::output::escape_text(first));
         s.push_str("\n\n");
     }
     if done.nics.is_empty() {
@@ -186,7 +187,7 @@ pub fn render(done: &Reconnection, quiet: bool, first: &str) -> String {
         s.push_str(&reattach::table(&done.nics, quiet));
     }
     if let (Some(f), false) = (&done.forwards, quiet) {
-        s.push_str(f);
+        s.push_str(&crate::output::escape_text(f));
         s.push('\n');
     }
     s
@@ -221,7 +222,8 @@ pub fn finish(ctx: &Ctx, done: &Reconnection, verb: &str) -> Result<()> {
         output::print(&render(done, ctx.quiet(), &first))?;
     }
     if crate::interrupt::requested() {
-        eprintln!("Interrupted: network {} runs; the NICs marked 'not done' are still cut off: knet net-reconnect {} reconnects them", done.network, done.network);
+        let net = crate::output::escape(&done.network);
+        eprintln!("Interrupted: network {net} runs; the NICs marked 'not done' are still cut off: knet net-reconnect {net} reconnects them");
         return Err(crate::interrupt::cancelled());
     }
     if done.ok() {
@@ -269,8 +271,7 @@ pub fn fleet_report(ctx: &Ctx, results: Vec<HostResult<Reconnection>>, empty: &s
         for r in &results {
             if let Ok(done) = &r.result {
                 for n in &done.nics {
-                    let result = n.reason.as_ref().map_or(n.result.to_string(), |w| format!("{}: {w}", n.result));
-                    rows.push(vec![r.host.clone(), n.guest.clone(), n.mac.clone(), n.tap.clone().unwrap_or_else(|| "-".into()), result]);
+                    rows.push(std::iter::once(r.host.clone()).chain(reattach::row(n)).collect());
                 }
             }
         }
