@@ -77,6 +77,11 @@ fn lex(line: &str) -> Lexed {
                 }
                 continue;
             }
+            // a backslash-newline between words is no word at all
+            if c == '\\' && cur.is_none() && chars.peek().is_some_and(|(_, n)| *n == '\n') {
+                chars.next();
+                continue;
+            }
             if c == '#' && cur.is_none() {
                 while chars.peek().is_some_and(|(_, c)| *c != '\n') {
                     chars.next();
@@ -104,11 +109,13 @@ fn lex(line: &str) -> Lexed {
     Lexed { commands, open_quote, dangling_backslash, ends_in_word }
 }
 
-/// Split a line into commands and their words, as virsh does.
+/// Split a line into commands and their words, as virsh does: a double
+/// quote left open is an error, a single one is not (virsh's lexer only
+/// checks the double quote).
 pub fn split(line: &str) -> Result<Vec<Vec<String>>, String> {
     let l = lex(line);
-    if let Some(q) = l.open_quote {
-        return Err(format!("missing {q}"));
+    if l.open_quote == Some('"') {
+        return Err("missing \"".to_string());
     }
     if l.dangling_backslash {
         return Err("dangling \\".to_string());
@@ -206,15 +213,24 @@ impl<'a> Session<'a> {
         match m.subcommand() {
             Some(("quit" | "exit", _)) => Flow::Quit,
             Some(("connect", sub)) => {
-                let uri = sub.get_one::<String>("name").cloned();
+                // without a name virsh reconnects to the URI in use (cmdConnect keeps ctl->connname)
+                let uri = sub.get_one::<String>("name").cloned().or_else(|| match self.ctx.opts.connect.as_slice() {
+                    [one] => Some(one.clone()),
+                    _ => None,
+                });
                 // the global -r/--readonly, as virsh's `connect --readonly`
                 let ro = sub.get_flag("readonly") || m.get_flag("readonly");
                 // Ctrl-C while connecting to a host that never answers ends the attempt, not the session
                 let _guard = crate::interrupt::Guard::new();
-                Flow::Continue(match self.ctx.reconnect(uri, ro) {
+                let code = match self.ctx.reconnect(uri, ro) {
                     Ok(()) => exit::SUCCESS,
                     Err(e) => exit::report(&e),
-                })
+                };
+                // virsh's blank line after every command, connect's too
+                if !self.ctx.quiet() {
+                    let _ = crate::output::print("\n");
+                }
+                Flow::Continue(code)
             }
             _ => match Cli::from_arg_matches(&m) {
                 Ok(cli) => Flow::Continue(self.run_cli(m.subcommand_name(), cli)),
@@ -391,7 +407,7 @@ pub fn run(ctx: Ctx) -> i32 {
 }
 
 /// `knet [OPTIONS] "cmd1; cmd2"`: when clap rejects the command word and it
-/// is the last argument and holds blanks or `;`, it is a command sequence
+/// is the last argument, it is a command sequence
 /// (virsh's rule for a single non-option argument, tools/vsh.c
 /// vshParseArgv). Every command is parsed before any runs, as in virsh, so a
 /// typo in the third command does not leave the first two done. Returns
@@ -402,7 +418,9 @@ pub fn try_sequence(err: &clap::Error, connector: &dyn crate::libvirt::Connector
     }
     let mut argv: Vec<String> = std::env::args().collect();
     let script = argv.last()?.clone();
-    if argv.len() < 2 || !script.contains([' ', '\t', ';', '\n']) {
+    // one word too: the shell's own commands (`quit`, `connect`) work
+    // there as in virsh, and anything else is the same unknown command
+    if argv.len() < 2 {
         return None;
     }
     argv.pop();
@@ -504,6 +522,9 @@ mod tests {
         assert_eq!(split("a x#y").unwrap(), vec![vec!["a", "x#y"]]);
         assert_eq!(split(" ; ;").unwrap(), Vec::<Vec<String>>::new());
         assert!(split("a \"b").is_err());
+        // virsh's lexer never checks the single quote; backslash-newline between words is nothing
+        assert_eq!(split("a 'b c").unwrap(), vec![vec!["a", "b c"]]);
+        assert_eq!(split("a \\\n b").unwrap(), vec![vec!["a", "b"]]);
         assert!(split("a b\\").is_err());
     }
 

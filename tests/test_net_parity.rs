@@ -413,11 +413,32 @@ fn flags_virsh_9_has() {
         &["attach-interface", "web", "network", "default", "--outbound", "1,2,3,4"],
         &["attach-interface", "web", "network", "default", "--outbound", "1,-2"],
         &["attach-interface", "web", "network", "default", "--inbound", "10,20,30,40", "--outbound", "5,6,7", "--print-xml", "--mac", "52:54:00:12:34:56"],
+        // -q drops virsh's blank line after the printed XML, and only that
+        &["-q", "attach-interface", "web", "network", "default", "--print-xml", "--mac", "52:54:00:12:34:56"],
+        &["-q", "detach-interface", "web", "network", "--mac", "52:54:00:00:00:01", "--print-xml"],
+        &["-q", "detach-interface", "web", "bridge", "--print-xml"],
     ] {
         same_all(&u, args);
     }
     let f = fixture("net-nat.xml");
     same_then(&u, &format!("net-define {f} --validate"), NET_STATE);
+}
+
+#[test]
+fn net_create_of_a_name_in_use_is_refused_as_virsh_refuses_it() {
+    // a file without <uuid> naming an existing network: net-define keeps
+    // that network's UUID (documented), net-create must not turn it into
+    // starting or replacing the other network
+    let u = dropin();
+    let dir = tempdir_short("knet-dup");
+    let f = dir.join("default.xml");
+    std::fs::write(&f, "<network><name>default</name><bridge name='virbr79'/></network>\n").unwrap();
+    let f = f.display().to_string();
+    for line in [format!("net-create {f} ; {NET_STATE}"), format!("net-destroy default ; net-create {f} ; {NET_STATE}")] {
+        let out = same_all(&u, &[&line]);
+        assert!(out.stderr.contains("already exists with uuid"), "{line}: {}", out.stderr);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

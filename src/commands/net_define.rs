@@ -57,7 +57,9 @@ pub(crate) fn define_or_create(args: Args, ctx: &Ctx, create: bool) -> Result<()
             eprintln!("warning: {}", output::escape(&w));
         }
     }
-    let xml = keep_existing_uuid(ctx, &src);
+    // only a redefinition keeps the UUID: net-create of a name in use is
+    // refused as virsh has it, never turned into starting the other network
+    let xml = if create { src.clone() } else { keep_existing_uuid(ctx, &src) };
     let (verb, failed) = if create { ("created", "create") } else { ("defined", "define") };
     let result = if create { conn.create_network(&xml, true) } else { conn.define_network(&xml, true) };
     let name = result.with_context(|| format!("Failed to {failed} network from {}", args.file))?;
