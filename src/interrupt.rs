@@ -32,22 +32,35 @@
 //! A guard around a child that owns the terminal (the editor) takes
 //! [`Guard::for_child`]: there, the child decides.
 //!
+//! SIGTERM (a shutdown, `kill`, a service manager) and SIGHUP (the terminal
+//! went away) are taken the same way as Ctrl-C while a guard is alive: the
+//! process that must end still ends, but between two objects and after
+//! saying what it changed, not in the middle of a guest's define and live
+//! change. [`cause`] names the signal in the messages and the exit status
+//! is 128 + its number, as shells report it.
+//!
 //! Never do more in the handler than store to an atomic: it runs in signal
 //! context.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
+/// The signals a guard takes over: each one asks the command to stop.
+const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
+
 static REQUESTED: AtomicBool = AtomicBool::new(false);
+/// The last of [`SIGNALS`] received under the outermost guard.
+static SIGNAL: AtomicI32 = AtomicI32::new(libc::SIGINT);
 /// Ctrl-C presses since the outermost guard was taken.
 static PRESSES: AtomicUsize = AtomicUsize::new(0);
 static DEPTH: AtomicUsize = AtomicUsize::new(0);
 /// Guards around a child process (the editor): no escape on a second press.
 static CHILD_GUARDS: AtomicUsize = AtomicUsize::new(0);
-static PREVIOUS: Mutex<Option<libc::sigaction>> = Mutex::new(None);
+static PREVIOUS: Mutex<Vec<(libc::c_int, libc::sigaction)>> = Mutex::new(Vec::new());
 static JOURNAL: Mutex<Vec<String>> = Mutex::new(Vec::new());
 
-extern "C" fn on_sigint(_: libc::c_int) {
+extern "C" fn on_sigint(sig: libc::c_int) {
+    SIGNAL.store(sig, Ordering::SeqCst);
     REQUESTED.store(true, Ordering::SeqCst);
     PRESSES.fetch_add(1, Ordering::SeqCst);
 }
@@ -114,7 +127,7 @@ fn escape() -> ! {
     let _ = writeln!(err, "The step in progress may or may not have completed: check that object, or run the same command again.");
     let _ = err.flush();
     // no atexit handlers: another thread is inside libvirt, holding its locks
-    unsafe { libc::_exit(EXIT_CODE) }
+    unsafe { libc::_exit(exit_code()) }
 }
 
 /// Has Ctrl-C been pressed since the outermost [`Guard`] was taken?
@@ -125,9 +138,25 @@ pub fn requested() -> bool {
 /// Exit status after Ctrl-C stopped the work (128 + SIGINT, as shells report it).
 pub const EXIT_CODE: i32 = 130;
 
-/// The error a command returns when it stopped because of Ctrl-C.
+/// What stopped the work, for messages: `Ctrl-C`, `SIGTERM` or `SIGHUP`.
+pub fn cause() -> &'static str {
+    match SIGNAL.load(Ordering::SeqCst) {
+        libc::SIGTERM => "SIGTERM",
+        libc::SIGHUP => "SIGHUP",
+        _ => "Ctrl-C",
+    }
+}
+
+/// Exit status after the work was stopped: 128 + the signal's number
+/// ([`EXIT_CODE`] for Ctrl-C).
+pub fn exit_code() -> i32 {
+    128 + SIGNAL.load(Ordering::SeqCst)
+}
+
+/// The error a command returns when it stopped because of Ctrl-C (or
+/// SIGTERM, SIGHUP: see [`cause`]).
 pub fn cancelled() -> anyhow::Error {
-    anyhow::Error::new(crate::exit::Exit { code: EXIT_CODE, message: Some("interrupted by Ctrl-C".into()) })
+    anyhow::Error::new(crate::exit::Exit { code: exit_code(), message: Some(format!("interrupted by {}", cause())) })
 }
 
 /// While alive, SIGINT sets the flag instead of killing the process.
@@ -148,6 +177,7 @@ impl Guard {
         start_watcher();
         if DEPTH.fetch_add(1, Ordering::SeqCst) == 0 {
             REQUESTED.store(false, Ordering::SeqCst);
+            SIGNAL.store(libc::SIGINT, Ordering::SeqCst);
             PRESSES.store(0, Ordering::SeqCst);
             JOURNAL.lock().unwrap_or_else(|e| e.into_inner()).clear();
             // SAFETY: plain sigaction(2) with a handler that only stores to an atomic.
@@ -157,9 +187,12 @@ impl Guard {
                 // SA_RESTART: a blocking libvirt call goes on; the command sees the flag after it
                 sa.sa_flags = libc::SA_RESTART;
                 libc::sigemptyset(&mut sa.sa_mask);
-                let mut old: libc::sigaction = std::mem::zeroed();
-                if libc::sigaction(libc::SIGINT, &sa, &mut old) == 0 {
-                    *PREVIOUS.lock().unwrap_or_else(|e| e.into_inner()) = Some(old);
+                let mut previous = PREVIOUS.lock().unwrap_or_else(|e| e.into_inner());
+                for sig in SIGNALS {
+                    let mut old: libc::sigaction = std::mem::zeroed();
+                    if libc::sigaction(sig, &sa, &mut old) == 0 {
+                        previous.push((sig, old));
+                    }
                 }
             }
         }
@@ -176,10 +209,10 @@ impl Default for Guard {
 impl Drop for Guard {
     fn drop(&mut self) {
         if DEPTH.fetch_sub(1, Ordering::SeqCst) == 1 {
-            if let Some(old) = PREVIOUS.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            for (sig, old) in PREVIOUS.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
                 // SAFETY: restores the disposition saved in Guard::new.
                 unsafe {
-                    libc::sigaction(libc::SIGINT, &old, std::ptr::null_mut());
+                    libc::sigaction(sig, &old, std::ptr::null_mut());
                 }
             }
         }

@@ -55,29 +55,70 @@ fn escape_but<'s>(s: &'s str, keep: &[char]) -> Cow<'s, str> {
 /// header row before measuring). Cells are escaped and measured as
 /// [`safe_encode`] does.
 pub fn table(headers: &[&str], rows: &[Vec<String>], quiet: bool) -> String {
-    let utf8 = utf8_locale();
-    let enc = |c: &str| safe_encode(c, utf8);
-    let head: Vec<(String, usize)> = headers.iter().map(|h| enc(h)).collect();
-    let body: Vec<Vec<(String, usize)>> = rows.iter().map(|r| r.iter().map(|c| enc(c)).collect()).collect();
-    let mut widths: Vec<usize> = head.iter().map(|h| if quiet { 0 } else { h.1 }).collect();
-    for row in &body {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.1);
+    let (parts, mut out) = TableParts::head(headers, rows, quiet, &[]);
+    out.push_str(parts.end());
+    out
+}
+
+/// A [`table`] printed in parts, for rows that arrive over time (hosts
+/// answering one after another): [`TableParts::head`] is the header and the
+/// first rows, [`TableParts::rows`] later rows in the same columns, and
+/// [`TableParts::end`] the closing blank line. Put together with nothing
+/// in between, the parts are exactly [`table`]'s output for the first rows.
+pub struct TableParts {
+    widths: Vec<usize>,
+    quiet: bool,
+    utf8: bool,
+}
+
+impl TableParts {
+    /// The header (unless `quiet`) and `rows`, each column as wide as its
+    /// widest cell or `min`'s entry for it (room for rows still to come).
+    pub fn head(headers: &[&str], rows: &[Vec<String>], quiet: bool, min: &[usize]) -> (TableParts, String) {
+        let utf8 = utf8_locale();
+        let enc = |c: &str| safe_encode(c, utf8);
+        let head: Vec<(String, usize)> = headers.iter().map(|h| enc(h)).collect();
+        let mut widths: Vec<usize> = head.iter().map(|h| if quiet { 0 } else { h.1 }).collect();
+        for (w, m) in widths.iter_mut().zip(min) {
+            *w = (*w).max(*m);
+        }
+        let body: Vec<Vec<(String, usize)>> = rows.iter().map(|r| r.iter().map(|c| enc(c)).collect()).collect();
+        for row in &body {
+            for (w, cell) in widths.iter_mut().zip(row) {
+                *w = (*w).max(cell.1);
+            }
+        }
+        let mut out = String::new();
+        if !quiet {
+            table_row(&mut out, &widths, &head);
+            out.push_str(&"-".repeat(widths.iter().map(|w| w + 3).sum()));
+            out.push('\n');
+        }
+        for row in &body {
+            table_row(&mut out, &widths, row);
+        }
+        (TableParts { widths, quiet, utf8 }, out)
+    }
+
+    /// More rows in the head's columns (a wider cell pushes the rest of its
+    /// row to the right rather than re-laying what is already printed).
+    pub fn rows(&self, rows: &[Vec<String>]) -> String {
+        let mut out = String::new();
+        for row in rows {
+            let cells: Vec<(String, usize)> = row.iter().map(|c| safe_encode(c, self.utf8)).collect();
+            table_row(&mut out, &self.widths, &cells);
+        }
+        out
+    }
+
+    /// The blank line that closes a table (none with `quiet`).
+    pub fn end(&self) -> &'static str {
+        if self.quiet {
+            ""
+        } else {
+            "\n"
         }
     }
-    let mut out = String::new();
-    if !quiet {
-        table_row(&mut out, &widths, &head);
-        out.push_str(&"-".repeat(widths.iter().map(|w| w + 3).sum()));
-        out.push('\n');
-    }
-    for row in &body {
-        table_row(&mut out, &widths, row);
-    }
-    if !quiet {
-        out.push('\n');
-    }
-    out
 }
 
 fn table_row(out: &mut String, widths: &[usize], cells: &[(String, usize)]) {
@@ -225,6 +266,21 @@ pub fn article(word: &str) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_table_in_parts_keeps_its_columns() {
+        let rows = |v: &[[&str; 2]]| v.iter().map(|r| r.iter().map(|c| c.to_string()).collect()).collect::<Vec<Vec<String>>>();
+        let first = rows(&[["h1", "default"]]);
+        // head + end with nothing in between is the table itself
+        let (parts, head) = TableParts::head(&["Host", "Name"], &first, false, &[]);
+        assert_eq!(format!("{head}{}", parts.end()), table(&["Host", "Name"], &first, false));
+        // room for a longer host to come: later rows line up under the header
+        let (parts, head) = TableParts::head(&["Host", "Name"], &first, false, &[9]);
+        let all = format!("{head}{}{}", parts.rows(&rows(&[["host-nine", "lab"]])), parts.end());
+        assert_eq!(all, " Host        Name\n----------------------\n h1          default\n host-nine   lab\n\n");
+        let (parts, head) = TableParts::head(&["Host", "Name"], &first, true, &[]);
+        assert_eq!(format!("{head}{}", parts.end()), " h1   default\n");
+    }
 
     #[test]
     fn cells_are_escaped_and_measured_as_virsh_does() {

@@ -362,7 +362,7 @@ impl<'a> Session<'a> {
                 Flow::Quit => break,
             }
             if crate::interrupt::requested() {
-                return crate::interrupt::EXIT_CODE;
+                return crate::interrupt::exit_code();
             }
         }
         // virsh's session ends with a line break of its own, after `quit`
@@ -454,7 +454,7 @@ pub fn try_sequence(err: &clap::Error, connector: &dyn crate::libvirt::Connector
             Flow::Quit => break,
         }
         if crate::interrupt::requested() {
-            return Some(crate::interrupt::EXIT_CODE);
+            return Some(crate::interrupt::exit_code());
         }
     }
     Some(code)

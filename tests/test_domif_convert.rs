@@ -395,6 +395,63 @@ fn rollback_takes_only_backups_of_the_guest_itself() {
     let _ = std::fs::remove_dir_all(&state);
 }
 
+/// The guides' "use virtio": the model changes in the persistent config
+/// only (libvirt refuses a live model change), with or without a move, and
+/// a running guest keeps its old model until its next boot.
+#[test]
+fn model_change_goes_into_the_persistent_config_and_waits_for_the_next_boot() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let dir = sb.dir.join("guests");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, mac) in [("vm1", "52:54:00:aa:bb:01"), ("vm2", "52:54:00:aa:bb:02")] {
+        let f = dir.join(format!("{name}.xml"));
+        std::fs::write(&f, guest_xml(name, mac).replace("<model type='virtio'/>", "<model type='rtl8139'/>")).unwrap();
+        run(sb.virsh().args(["define", f.to_str().unwrap()])).ok();
+    }
+    run(sb.virsh().args(["start", "--paused", "vm1"])).ok();
+    let (vm1, vm2) = (inactive_xml(&sb, "vm1"), inactive_xml(&sb, "vm2"));
+    let live_model = || run(sb.virsh().args(["domiflist", "vm1"])).ok().stdout;
+    assert!(live_model().contains("rtl8139"));
+
+    // alone, on a running guest, even with --live: config only, said so
+    let out = run(knet_in(&sb, &state).args(["domif-convert", "vm1", "--model", "virtio", "--live", "--yes"])).ok();
+    assert!(out.stdout.contains("network default, model rtl8139") && out.stdout.contains("network default, model virtio"), "{}", out.stdout);
+    assert!(out.stdout.contains("config (next boot)") && out.stdout.contains("converted"), "{}", out.stdout);
+    assert!(out.stderr.contains("running guests get the new model at their next boot"), "{}", out.stderr);
+    assert_eq!(inactive_xml(&sb, "vm1"), vm1.replacen("<model type='rtl8139'/>", "<model type='virtio'/>", 1), "only the model changed");
+    assert!(live_model().contains("rtl8139"), "the running guest's model cannot change live");
+    assert!(ports(&sb, "virbr0").contains("vnet"), "the NIC stays where it was");
+    let again = run(knet_in(&sb, &state).args(["domif-convert", "vm1", "--model", "virtio", "--yes"])).ok();
+    assert!(again.stdout.contains("nothing to convert"), "{}", again.stdout);
+
+    // with a move, live: the tap moves now, the model at the next boot
+    let out = run(knet_in(&sb, &state).args(["domif-convert", "vm1", "--to-bridge", "br0", "--model", "e1000", "--live", "--yes"])).ok();
+    assert!(out.stdout.contains("live+config (model: next boot)"), "{}", out.stdout);
+    // the validator's advice on the new model, said once
+    assert!(out.stderr.contains("warning: vm1: NIC 52:54:00:aa:bb:01: NIC model 'e1000' is emulated and slow"), "{}", out.stderr);
+    assert!(ports(&sb, "br0").contains("vnet"), "tap not moved");
+    let x = inactive_xml(&sb, "vm1");
+    assert!(x.contains("<source bridge='br0'/>") && x.contains("<model type='e1000'/>"), "{x}");
+    run(sb.virsh().args(["destroy", "vm1"])).ok();
+
+    // an inactive guest, as JSON: model before and after per NIC
+    let out = run(knet_in(&sb, &state).args(["--json", "domif-convert", "vm2", "--model", "virtio", "--yes"])).ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v[0]["status"], "converted", "{v}");
+    assert_eq!(v[0]["nics"][0]["model_from"], "rtl8139");
+    assert_eq!(v[0]["nics"][0]["model_to"], "virtio");
+    assert_eq!(v[0]["nics"][0]["to"], "network default");
+    assert_eq!(inactive_xml(&sb, "vm2"), vm2.replacen("<model type='rtl8139'/>", "<model type='virtio'/>", 1));
+    // and domif-rollback undoes it like any conversion
+    run(knet_in(&sb, &state).args(["domif-rollback", "vm2"])).ok();
+    assert_eq!(inactive_xml(&sb, "vm2"), vm2);
+
+    let o = run(knet_in(&sb, &state).args(["domif-convert", "vm2", "--model", "vir'tio", "--yes"])).code(2);
+    assert!(o.stderr.contains("a NIC model name is letters, digits"), "{}", o.stderr);
+    assert_eq!(inactive_xml(&sb, "vm2"), vm2);
+}
+
 /// A guest changed after its conversion (more memory, a second NIC): rollback
 /// refuses, says what changed and leaves the guest byte-identical; --force
 /// restores, after backing up the config it overwrites, and that copy is in

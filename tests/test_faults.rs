@@ -660,3 +660,64 @@ fn daemon_killed_mid_rollback_reports_and_a_rerun_finishes() {
         assert_eq!(&inactive_xml(&sb, n), b, "{n} after the rerun");
     }
 }
+
+/// SIGTERM (a shutdown, `kill`) in the middle of a bulk conversion is taken
+/// like Ctrl-C: the run stops between two guests, reports what it converted
+/// and what it did not start, and exits 128 + 15; no guest is left with its
+/// config changed and nothing said.
+#[test]
+fn sigterm_during_a_bulk_conversion_stops_between_guests_and_reports() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let names = define_guests(&sb, 30);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+    let child = knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let backups = state.join("knet/backups");
+    let start = Instant::now();
+    while std::fs::read_dir(&backups).map(|d| d.count()).unwrap_or(0) < 2 {
+        assert!(start.elapsed() < Duration::from_secs(60), "conversion never started");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    signal(child.id() as i32, libc::SIGTERM);
+    let out = finish(child).code(128 + libc::SIGTERM);
+    let done = out.stdout.matches(" converted\n").count();
+    let not_started = out.stdout.matches("not started (SIGTERM)").count();
+    assert!((2..30).contains(&done), "{done} converted:\n{}", out.stdout);
+    assert_eq!(done + not_started, 30, "{}", out.stdout);
+    assert!(out.stderr.contains(&format!("Interrupted: {done} guest(s) converted, {not_started} not started")), "{}", out.stderr);
+    assert!(out.stderr.ends_with("error: interrupted by SIGTERM\n"), "{}", out.stderr);
+    let converted_now = names.iter().zip(&before).filter(|(n, b)| {
+        let now = inactive_xml(&sb, n);
+        assert!(now == **b || now == converted(b), "{n}: half-converted");
+        now != **b
+    });
+    assert_eq!(converted_now.count(), done, "report and libvirt disagree");
+}
+
+/// Two admins convert the same guests at the same moment: each guest ends
+/// converted once (never a half or doubled NIC), each run reports only what
+/// it did, and one rollback puts every guest back as it was.
+#[test]
+fn two_conversions_of_the_same_guests_at_once_agree_with_libvirt() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let names = define_guests(&sb, 24);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+    let spawn = || knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (finish(a), finish(b));
+    for out in [&a, &b] {
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+        assert!(out.code == 0 || out.code == 1, "{out:?}");
+    }
+    for (n, orig) in names.iter().zip(&before) {
+        assert_eq!(inactive_xml(&sb, n), converted(orig), "{n}\nA:\n{}\nB:\n{}", a.stdout, b.stdout);
+        let said = |o: &Out| o.stdout.lines().any(|l| l.starts_with(&format!(" {n} ")) && l.ends_with(" converted"));
+        assert!(said(&a) || said(&b), "{n} converted but neither run says so\nA:\n{}\nB:\n{}", a.stdout, b.stdout);
+    }
+    let back = run(knet_in(&sb, &state).args(["domif-rollback", "--all", "--yes"]));
+    assert_eq!(back.code, 0, "{back:?}");
+    for (n, orig) in names.iter().zip(&before) {
+        assert_eq!(&inactive_xml(&sb, n), orig, "{n} after the rollback");
+    }
+}

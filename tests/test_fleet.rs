@@ -432,3 +432,64 @@ fn a_daemon_frozen_mid_conversion_is_detected_by_keepalive() {
     }
     let _ = std::fs::remove_dir_all(&state);
 }
+
+/// Run `c` and note when each stdout line arrived and when the process
+/// ended (from the spawn), all bounded by [`HANG`].
+fn timed_lines(c: &mut std::process::Command) -> (Vec<(std::time::Duration, String)>, std::time::Duration, Out) {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    let start = std::time::Instant::now();
+    let mut child = c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || std::io::BufReader::new(stdout).lines().map_while(Result::ok).map(|l| (start.elapsed(), l)).collect::<Vec<_>>());
+    let pid = child.id() as i32;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > HANG {
+            // SAFETY: kill(2) of the child started above, not reaped yet.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let ended = start.elapsed();
+    let lines = reader.join().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    let out = Out { code: status.code().unwrap_or(-1), stdout: lines.iter().map(|(_, l)| format!("{l}\n")).collect(), stderr };
+    (lines, ended, out)
+}
+
+/// A hung host is given up only after --timeout; what the healthy host
+/// said (its listing, the guests it converted) is on the screen long before
+/// that, in the table's columns, and the hung host is still named at the end.
+#[test]
+fn a_healthy_hosts_results_are_shown_while_a_hung_host_is_still_awaited() {
+    let (good, good_names) = hypervisor("early", 0xf1, 2);
+    let (hung, _) = hypervisor("late", 0xf2, 1);
+    let state = tempdir_short("knet-stream");
+    let _f = Frozen::new(hung.daemon_pid());
+    let cmd = |args: &[&str]| {
+        let mut c = knet();
+        c.args(["-c", &good.uri, "-c", &hung.uri, "--timeout", "8"]).args(args).env("XDG_STATE_HOME", &state);
+        c
+    };
+    for args in [&["list", "--all"][..], &["domif-convert", "--all", "--to-bridge", "br0", "--yes"]] {
+        let (lines, ended, out) = timed_lines(&mut cmd(args));
+        assert_eq!(out.code, 1, "{args:?}: {out:?}");
+        assert!(out.stderr.contains(&format!("{}: failed to connect to the hypervisor: no answer within 8 s", hung.uri)) || out.stdout.contains("no answer within 8 s"), "{args:?}: {out:?}");
+        // the header and the healthy host's rows, well before the end
+        assert!(lines[0].1.starts_with(" Host "), "{args:?}: {}", out.stdout);
+        for n in &good_names {
+            let (at, row) = lines.iter().find(|(_, l)| l.starts_with(&format!(" {} ", good.uri)) && l.contains(&format!(" {n} "))).unwrap_or_else(|| panic!("{args:?}: {n} missing:\n{}", out.stdout));
+            assert!(*at + std::time::Duration::from_secs(3) < ended, "{args:?}: {n}'s row came at {at:?}, the command ended at {ended:?}");
+            // in the header's columns: the second column starts where its header does
+            let second = |l: &str, after: usize| after + l[after..].find(|c: char| c != ' ').unwrap();
+            let header = &lines[0].1;
+            assert_eq!(second(row, 1 + good.uri.len()), second(header, " Host".len()), "{args:?}:\n{}", out.stdout);
+        }
+    }
+    drop(_f);
+    let _ = std::fs::remove_dir_all(&state);
+}

@@ -112,10 +112,15 @@ Every connection has a deadline, \fB\-\-timeout\fR \fISECONDS\fR (default
 the socket and never answers (a stopped daemon, a dead ssh peer); once open,
 libvirt's keepalive, set from the same value, closes a connection to a host
 that stopped answering, so no call waits longer. With several hosts, the
-host that did not answer is named, the others' results are shown, and the
-exit status is 1. Ctrl\-C ends a connection attempt at once; while a call
-to a silent host is in flight, knet says it stops after the current step,
-and a second Ctrl\-C quits at once, listing the changes already made.
+host that did not answer is named, the others' results are shown as soon as
+they are in (when every host answers within 2 seconds, all at once in one
+table), and the exit status is 1. Ctrl\-C ends a connection attempt at once;
+while a call to a silent host is in flight, knet says it stops after the
+current step, and a second Ctrl\-C quits at once, listing the changes already
+made. SIGTERM and SIGHUP stop a bulk change (\fBdomif\-convert\fR,
+\fBdomif\-rollback\fR) the same way, between two guests with the report of
+what changed; the exit status is 128 plus the signal's number (130 for
+Ctrl\-C, 143 for SIGTERM).
 .SH COMPLETION
 Completion for bash, zsh and fish comes with knet (see README). Live names
 (networks by state, guests, their MACs) are read from the connection given by

@@ -137,14 +137,14 @@ fn exclusive(args: &Args) -> Result<()> {
 
 pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
     exclusive(&args)?;
-    let results = ctx.fan_out(|h| domains(&args, h))?;
+    let work = |h: &Ctx| domains(&args, h);
     if ctx.json() {
-        return crate::fleet::json(&results, |doms| crate::fleet::values(doms));
+        return crate::fleet::json(&ctx.fan_out(work)?, |doms| crate::fleet::values(doms));
     }
     if !args.table() {
-        return crate::fleet::lines(ctx, &results, |d| d.iter().filter_map(|d| line(&args, d)).collect());
+        return crate::fleet::lines(ctx, work, |d| d.iter().filter_map(|d| line(&args, d)).collect());
     }
-    crate::fleet::table(ctx, &results, &headers(&args), |doms| doms.iter().map(row).collect())
+    crate::fleet::stream_table(ctx, work, &headers(&args), |doms| doms.iter().map(row).collect()).map(drop)
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {

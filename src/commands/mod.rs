@@ -198,6 +198,7 @@ commands! {
     "bridge-config" => BridgeConfig(bridge_config) { virsh: false, connects: false, hosts: one, json: true }
     "doctor" => Doctor(doctor) { virsh: false, connects: false, hosts: many, json: true }
     "port-forward" => PortForward(port_forward) { virsh: false, connects: false, hosts: one, json: false }
+    "host-dns" => HostDns(host_dns) { virsh: false, connects: true, hosts: one, json: true }
     /// List guests (virsh list); with several hosts, from every host
     "list" => List(list) { virsh: true, connects: true, hosts: many, json: true }
     /// Interactive terminal (also what `knet` with no command opens)

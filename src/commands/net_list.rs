@@ -64,14 +64,14 @@ fn exclusive(args: &Args) -> Result<()> {
 
 pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
     exclusive(&args)?;
-    let results = ctx.fan_out(|h| networks(&args, h))?;
+    let work = |h: &Ctx| networks(&args, h);
     if ctx.json() {
-        return crate::fleet::json(&results, |nets| crate::fleet::values(nets));
+        return crate::fleet::json(&ctx.fan_out(work)?, |nets| crate::fleet::values(nets));
     }
     if args.name || args.uuid {
-        return crate::fleet::lines(ctx, &results, |nets| nets.iter().map(|n| if args.name { n.name.clone() } else { n.uuid.clone() }).collect());
+        return crate::fleet::lines(ctx, work, |nets| nets.iter().map(|n| if args.name { n.name.clone() } else { n.uuid.clone() }).collect());
     }
-    crate::fleet::table(ctx, &results, &HEADERS, |nets| nets.iter().map(row).collect())
+    crate::fleet::stream_table(ctx, work, &HEADERS, |nets| nets.iter().map(row).collect()).map(drop)
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {

@@ -10,7 +10,7 @@ use anyhow::{anyhow, Result};
 
 use super::plan::{NicChange, Plan};
 use super::report::{GuestReport, Status};
-use super::Args;
+use super::{Args, Change};
 use crate::backup;
 use crate::libvirt::{affect, code, Conn};
 use crate::mac::Mac;
@@ -37,7 +37,9 @@ fn live_elements(live_xml: &str, macs: &[Option<Mac>], target: &Target) -> Resul
 /// Move the running guest's NICs in `nics` to `target`. When one is
 /// refused, the ones already moved go back to where they were.
 fn move_live(conn: &dyn Conn, guest: &str, live_xml: &str, nics: &[NicChange], target: &Target) -> Result<()> {
-    let macs: Vec<Option<Mac>> = nics.iter().map(|n| n.mac.as_deref().and_then(|m| m.parse().ok())).collect();
+    // a NIC whose model alone changes has nothing to move now: libvirt
+    // refuses a live model change, so the model waits for the next boot
+    let macs: Vec<Option<Mac>> = nics.iter().filter(|n| n.moves()).map(|n| n.mac.as_deref().and_then(|m| m.parse().ok())).collect();
     let moves = live_elements(live_xml, &macs, target)?;
     for (k, (mac, el)) in moves.iter().enumerate() {
         if let Err(e) = conn.update_device(guest, el, affect::LIVE) {
@@ -87,7 +89,7 @@ fn wait_shutdown(conn: &dyn Conn, guest: &str, timeout: Duration) -> Result<()> 
 /// With `reread`, the persistent XML is read again first and the guest
 /// skipped if it differs from the plan's (the plan was made before a
 /// confirmation prompt; without a prompt the plan was read just now).
-pub(super) fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target, reread: bool) -> GuestReport {
+pub(super) fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, change: &Change, reread: bool) -> GuestReport {
     let mut rep = GuestReport::new(&plan.guest, Status::Failed, None);
     rep.nics = plan.nics.clone();
     rep.warnings = plan.warnings.clone();
@@ -146,8 +148,24 @@ pub(super) fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, target: &Target, 
             Err(e) => format!("{why}; restoring the persistent config ALSO failed ({e}): use domif-rollback"),
         }
     };
-    rep.applied = Some(if !active { "config" } else if args.live { "live+config" } else if args.restart { "config+restart" } else { "config (next boot)" }.into());
-    if active && args.live {
+    let model_waits = active && args.live && change.model.is_some();
+    rep.applied = Some(
+        if !active {
+            "config"
+        } else if args.live && change.target.is_none() {
+            "config (next boot)"
+        } else if model_waits {
+            "live+config (model: next boot)"
+        } else if args.live {
+            "live+config"
+        } else if args.restart {
+            "config+restart"
+        } else {
+            "config (next boot)"
+        }
+        .into(),
+    );
+    if let (true, true, Some(target)) = (active, args.live, &change.target) {
         let live_xml = match conn.domain_xml(&plan.guest, false) {
             Ok(x) => x,
             Err(e) => {

@@ -28,21 +28,18 @@ pub(super) fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
     // one guard over every host's run (theirs nest in it): Ctrl-C stops
     // each host between two guests
     let _interrupt = crate::interrupt::Guard::new();
-    let results = ctx.fan_out(|h| convert(args, h))?;
+    let work = |h: &Ctx| convert(args, h);
     if args.dry_run {
-        return fleet_preview(ctx, &results);
+        return fleet_preview(ctx, &ctx.fan_out(work)?);
     }
-    if !ctx.json() {
-        let mut rows = Vec::new();
-        for r in &results {
-            if let Ok(done) = &r.result {
-                for row in summary_rows(&done.reports) {
-                    rows.push(std::iter::once(r.host.clone()).chain(row).collect());
-                }
-            }
-        }
-        output::print(&output::table(&["Host", "Guest", "MAC", "From", "To", "Applied", "Result"], &rows, ctx.quiet()))?;
-    }
+    let results = if ctx.json() {
+        ctx.fan_out(work)?
+    } else {
+        // each host's guests as soon as that host is done, so a slow or
+        // hung host never holds back what the others changed
+        let mut table = crate::fleet::Streamed::new(ctx, &["Guest", "MAC", "From", "To", "Applied", "Result"])?;
+        ctx.fan_out_streamed(work, |batch| table.show(&batch, &|done: &Done| summary_rows(&done.reports)))?
+    };
     let stopped = crate::interrupt::requested().then(|| interrupted(results.iter().filter_map(|r| r.result.as_ref().ok()).flat_map(|d| &d.reports)));
     let lost: Vec<String> = results.iter().filter_map(|r| r.result.as_ref().ok().filter(|d| d.lost).map(|d| lost_connection(Some(&r.host), &d.reports))).collect();
     let outcomes: Vec<HostResult<Outcome>> = results

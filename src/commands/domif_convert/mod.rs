@@ -57,6 +57,13 @@ use select::Selection;
 /// then destroy after the timeout) and starts them again. The original XML is
 /// saved first under $XDG_STATE_HOME/knet/backups (see domif-rollback).
 ///
+/// --model MODEL also sets the NIC model (e.g. virtio, the fast paravirtual
+/// NIC the guides recommend), with or without a move: alone, it changes the
+/// model of the selected network and bridge NICs and nothing else. libvirt
+/// cannot change a running guest's NIC model, so a running guest gets it at
+/// its next boot (or now with --restart); --live moves the NIC now and leaves
+/// the model to the next boot.
+///
 /// Warned (on stderr, in the confirmation list, the dry run and the result):
 /// a NIC leaving a network loses its <source portgroup=...> (and the
 /// bandwidth limits or VLAN the portgroup gave), and an nwfilter IP
@@ -69,7 +76,7 @@ use select::Selection;
 /// --timeout), the remaining guests are "not started" too, and a summary
 /// names the command that finishes the job and the one that undoes it.
 #[derive(Debug, clap::Args)]
-#[command(group(ArgGroup::new("to").required(true).args(["to_bridge", "to_network"])))]
+#[command(group(ArgGroup::new("to").required(true).multiple(true).args(["to_bridge", "to_network", "model"])))]
 pub struct Args {
     /// Guests to convert (name or UUID)
     #[arg(value_name = "DOMAIN", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::domains(crate::complete::State::All)))]
@@ -87,11 +94,14 @@ pub struct Args {
     #[arg(long, add = clap_complete::engine::ArgValueCandidates::new(crate::complete::macs()))]
     pub mac: Option<String>,
     /// Put the NICs on this host bridge
-    #[arg(long, value_name = "BR", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::bridges()))]
+    #[arg(long, value_name = "BR", conflicts_with = "to_network", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::bridges()))]
     pub to_bridge: Option<String>,
     /// Put the NICs on this libvirt network
     #[arg(long, value_name = "NET", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::networks(crate::complete::State::All)))]
     pub to_network: Option<String>,
+    /// Set the NIC model too (e.g. virtio); alone, change only the model
+    #[arg(long, value_name = "MODEL", add = clap_complete::engine::ArgValueCandidates::new(|| ["virtio", "e1000e", "e1000", "rtl8139"].into_iter().map(clap_complete::engine::CompletionCandidate::new).collect::<Vec<_>>()))]
+    pub model: Option<String>,
     /// Also move running guests now (update-device: the tap moves, no downtime)
     #[arg(long, conflicts_with = "restart")]
     pub live: bool,
@@ -119,13 +129,36 @@ pub struct Args {
     pub file: Option<String>,
 }
 
-impl Args {
-    pub(super) fn target(&self) -> Target {
-        match (&self.to_bridge, &self.to_network) {
-            (Some(b), _) => Target::Bridge(b.clone()),
-            (_, Some(n)) => Target::Network(n.clone()),
-            _ => unreachable!("clap group 'to' is required"),
+/// What a run changes on every NIC it picks: where it goes, its model, or
+/// both (at least one: clap's group `to` is required).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Change {
+    pub target: Option<Target>,
+    pub model: Option<String>,
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.target, &self.model) {
+            (Some(t), Some(m)) => write!(f, "{t} with model {m}"),
+            (Some(t), None) => write!(f, "{t}"),
+            (None, Some(m)) => write!(f, "model {m}"),
+            (None, None) => write!(f, "nothing"),
         }
+    }
+}
+
+impl Args {
+    pub(super) fn target(&self) -> Option<Target> {
+        match (&self.to_bridge, &self.to_network) {
+            (Some(b), _) => Some(Target::Bridge(b.clone())),
+            (_, Some(n)) => Some(Target::Network(n.clone())),
+            _ => None,
+        }
+    }
+
+    pub(super) fn change(&self) -> Change {
+        Change { target: self.target(), model: self.model.clone() }
     }
 
     pub(super) fn from(&self) -> Option<Target> {
@@ -133,10 +166,16 @@ impl Args {
     }
 }
 
-/// The target's name is checked before anything else, even offline: it
-/// goes into XML and, on the host, names an interface.
+/// The target's name and the model are checked before anything else, even
+/// offline: they go into XML and, on the host, the target names an interface.
 fn check_target_name(args: &Args) -> Result<()> {
-    edit::check_target_name(args.target().name()).map_err(|e| Exit::usage(format!("--to-{}: {e}", args.target().kind())))
+    if let Some(m) = &args.model {
+        if !crate::validate::types::MODEL_TYPE.accepts(m) {
+            return Err(Exit::usage(format!("--model '{m}': a NIC model name is letters, digits, '-' and '_' (e.g. virtio)")));
+        }
+    }
+    let Some(t) = args.target() else { return Ok(()) };
+    edit::check_target_name(t.name()).map_err(|e| Exit::usage(format!("--to-{}: {e}", t.kind())))
 }
 
 pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
@@ -160,7 +199,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
 fn run_offline(args: &Args, file: &str) -> Result<()> {
     let xml = crate::input::read_text(file)?;
     let sel = Selection::nics(args)?;
-    let plan = plan::plan_guest(file, xml.clone(), &sel, &args.target(), &|_| None)?;
+    let plan = plan::plan_guest(file, xml.clone(), &sel, &args.change(), &|_| None)?;
     if let Some(p) = &plan {
         report::print_warnings(&p.warnings);
     }
@@ -179,8 +218,10 @@ fn run_offline(args: &Args, file: &str) -> Result<()> {
 fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     let conn = ctx.conn()?;
     let sel = Selection::of(args)?;
-    let target = args.target();
-    checks::check_target(conn, &target, args.force)?;
+    let target = args.change();
+    if let Some(t) = &target.target {
+        checks::check_target(conn, t, args.force)?;
+    }
 
     // plan: read-only
     let infos = conn.list_domains()?;

@@ -11,7 +11,7 @@ use super::plan::{NicChange, Plan};
 use crate::context::Ctx;
 use crate::exit::{self, Exit};
 use crate::output;
-use crate::xml::edit::Target;
+use super::Change;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -90,6 +90,9 @@ pub(super) fn render(done: &Done, ctx: &Ctx) -> Result<()> {
         }
         output::print(&s)?;
     }
+    if done.reports.iter().any(|r| r.status == Status::Converted && r.applied.as_deref().is_some_and(|a| a.contains("next boot")) && r.nics.iter().any(|n| n.model_to.is_some())) {
+        eprintln!("note: libvirt cannot change a running guest's NIC model: running guests get the new model at their next boot (--restart: now)");
+    }
     if done.interrupted {
         eprintln!("{}", interrupted(&done.reports));
         return Err(crate::interrupt::cancelled());
@@ -104,7 +107,7 @@ pub(super) fn render(done: &Done, ctx: &Ctx) -> Result<()> {
     }
 }
 
-/// After Ctrl-C (exit 130): what was done, on one host or all of them.
+/// After Ctrl-C (exit 130; SIGTERM, SIGHUP alike): what was done, on one host or all of them.
 pub(super) fn interrupted<'a>(reports: impl IntoIterator<Item = &'a GuestReport> + Clone) -> String {
     let count = |s: Status| reports.clone().into_iter().filter(|r| r.status == s).count();
     format!(
@@ -172,7 +175,7 @@ pub(super) fn diff(p: &Plan) -> String {
     s
 }
 
-pub(super) fn confirm(plans: &[Plan], target: &Target) -> Result<bool> {
+pub(super) fn confirm(plans: &[Plan], target: &Change) -> Result<bool> {
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(Exit::usage(format!(
             "refusing to convert {} guest(s) without confirmation: no terminal to ask on (pass --yes, or --dry-run to see the changes)",
@@ -182,7 +185,7 @@ pub(super) fn confirm(plans: &[Plan], target: &Target) -> Result<bool> {
     let mut list = String::new();
     for p in plans {
         for n in &p.nics {
-            list.push_str(&format!("  {}  {}  {} -> {}\n", p.guest, n.mac.as_deref().unwrap_or("-"), n.from, n.to));
+            list.push_str(&format!("  {}  {}  {} -> {}\n", p.guest, n.mac.as_deref().unwrap_or("-"), n.side(true), n.side(false)));
         }
     }
     eprint!("{list}");
@@ -206,14 +209,14 @@ pub(super) fn summary_rows(reports: &[GuestReport]) -> Vec<Vec<String>> {
             (Status::NothingToConvert, _) => "nothing to convert".to_string(),
             (Status::Skipped, d) => format!("skipped: {}", d.as_deref().unwrap_or("")),
             (Status::Failed, d) => format!("failed: {}", d.as_deref().unwrap_or("")),
-            (Status::NotStarted, d) => format!("not started ({})", d.as_deref().unwrap_or("Ctrl-C")),
+            (Status::NotStarted, d) => format!("not started ({})", d.as_deref().unwrap_or(crate::interrupt::cause())),
         };
         let applied = r.applied.clone().filter(|_| r.status == Status::Converted).unwrap_or_else(|| "-".into());
         if r.nics.is_empty() {
             rows.push(vec![r.guest.clone(), "-".into(), "-".into(), "-".into(), applied.clone(), result.clone()]);
         }
         for n in &r.nics {
-            rows.push(vec![r.guest.clone(), n.mac.clone().unwrap_or_else(|| "-".into()), n.from.to_string(), n.to.to_string(), applied.clone(), result.clone()]);
+            rows.push(vec![r.guest.clone(), n.mac.clone().unwrap_or_else(|| "-".into()), n.side(true), n.side(false), applied.clone(), result.clone()]);
         }
     }
     rows
