@@ -425,6 +425,25 @@ fn flags_virsh_9_has() {
 }
 
 #[test]
+fn read_only_refusals_are_virshs_word_for_word() {
+    // libvirt's refusal names the API called: virsh makes the plain call
+    // unless --validate asks for the flags one
+    let u = dropin();
+    let f = fixture("net-nat.xml");
+    for cmd in ["net-define", "net-create"] {
+        for extra in [&[][..], &["--validate"]] {
+            let mut args = vec!["-r", cmd, f.as_str()];
+            args.extend_from_slice(extra);
+            let out = same_all(&u, &args);
+            assert!(out.stderr.contains("read only access prevents"), "{args:?}: {}", out.stderr);
+        }
+    }
+    for args in [&["-r", "net-undefine", "alpha"][..], &["-r", "net-start", "alpha"], &["-r", "attach-interface", "web", "network", "default", "--config"], &["-r", "detach-interface", "web", "bridge", "--config"]] {
+        same_all(&u, args);
+    }
+}
+
+#[test]
 fn net_create_of_a_name_in_use_is_refused_as_virsh_refuses_it() {
     // a file without <uuid> naming an existing network: net-define keeps
     // that network's UUID (documented), net-create must not turn it into
