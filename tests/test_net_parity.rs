@@ -425,6 +425,29 @@ fn flags_virsh_9_has() {
 }
 
 #[test]
+fn a_failed_editor_is_reported_in_virshs_words() {
+    // libvirt's virCommandWait words it; only the temporary file's name
+    // differs (virsh's is random too)
+    let dir = tempdir_short("knet-editors");
+    let script = |name: &str, body: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        p.display().to_string()
+    };
+    let fail = script("fail.sh", "exit 3");
+    let signal = script("signal.sh", "kill -TERM $$");
+    let file_word = |s: &str| s.split(' ').map(|w| match w.find(".xml") { Some(i) => format!("FILE{}", &w[i + 4..]), None => w.to_string() }).collect::<Vec<_>>().join(" ");
+    for editor in [fail.clone(), signal, "/nonexistent-editor".into(), format!("{fail} --wait")] {
+        let k = run(knet().env("EDITOR", &editor).args(["-c", URI, "net-edit", "default"]));
+        let v = run(virsh().env("EDITOR", &editor).args(["-c", URI, "net-edit", "default"]));
+        assert_eq!((k.code, &k.stdout, file_word(&k.stderr)), (v.code, &v.stdout, file_word(&v.stderr)), "EDITOR={editor}");
+        assert!(k.stderr.contains("internal error: Child process ("), "{}", k.stderr);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
 fn read_only_refusals_are_virshs_word_for_word() {
     // libvirt's refusal names the API called: virsh makes the plain call
     // unless --validate asks for the flags one
