@@ -382,6 +382,26 @@ fn save_history(h: &mut DefaultHistory, path: &std::path::Path) {
 /// One command's words through virsh's grammar (src/virsh_args.rs), then
 /// clap; `Err`: reported already, the exit code.
 fn parse(tree: &mut clap::Command, words: &[String]) -> Result<clap::ArgMatches, i32> {
+    // virsh's quit and exit take nothing, refused in virsh's words
+    if let [cmd, rest @ ..] = words {
+        let help = rest.iter().take_while(|w| *w != "--").any(|w| w == "--help" || w == "-h");
+        if (cmd == "quit" || cmd == "exit") && !help {
+            let mut data_only = false;
+            for w in rest {
+                let line = match w.strip_prefix("--") {
+                    Some("") if !data_only => {
+                        data_only = true;
+                        continue;
+                    }
+                    Some(opt) if !data_only && opt.starts_with(|c: char| c.is_ascii_alphanumeric()) => {
+                        format!("command '{cmd}' doesn't support option --{}", opt.split('=').next().unwrap_or_default())
+                    }
+                    _ => format!("unexpected data '{w}'"),
+                };
+                return Err(crate::virsh_args::report(&[line]));
+            }
+        }
+    }
     let words = match crate::virsh_args::normalize(words) {
         Ok(crate::virsh_args::Parsed::Words(w)) => w,
         Ok(crate::virsh_args::Parsed::AsTyped) => words.to_vec(),
