@@ -55,9 +55,14 @@ pub(crate) fn define_or_create(args: Args, ctx: &Ctx, create: bool) -> Result<()
             eprintln!("warning: {}", output::escape(&w));
         }
     }
-    let xml = keep_existing_uuid(ctx, &src);
+    // only a redefinition keeps the UUID: net-create of a name in use is
+    // refused as virsh has it, never turned into starting the other network
+    let xml = if create { src.clone() } else { keep_existing_uuid(ctx, &src) };
     let (verb, failed) = if create { ("created", "create") } else { ("defined", "define") };
-    let result = if create { conn.create_network(&xml, true) } else { conn.define_network(&xml, true) };
+    // a read-only connection refuses the call before libvirt reads the
+    // XML: make virsh's call then, so the refusal names virsh's API
+    let schema = args.validate || !ctx.opts.readonly;
+    let result = if create { conn.create_network(&xml, schema) } else { conn.define_network(&xml, schema) };
     let name = result.with_context(|| format!("Failed to {failed} network from {}", args.file))?;
     net_shared::done(ctx, &format!("Network {name} {verb} from {}", args.file))
 }
