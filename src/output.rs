@@ -15,9 +15,10 @@ use std::io::{self, Write};
 
 /// Text from a file, libvirt or a guest made safe to print on a terminal, as
 /// virsh's tables do (tools/vsh-table.c vshTableSafeEncode): every control
-/// character (C0, DEL, C1) becomes `\xNN` per byte, and a literal `\x` has
-/// its backslash encoded too, so the output cannot be mistaken for an
-/// escape. Everything else, non-ASCII text included, is kept. What knet's
+/// character (C0, DEL, C1) becomes `\xNN` per byte, and a literal `\x` beside
+/// them has its backslash encoded too, so the output cannot be mistaken for
+/// an escape; text without control characters is left as virsh prints it.
+/// Everything else, non-ASCII text included, is kept. What knet's
 /// diagnostics and messages that quote what they read call; virsh's tables
 /// themselves go through [`safe_encode`], which also depends on the locale
 /// as virsh's does.
@@ -32,10 +33,13 @@ pub fn escape_text(s: &str) -> Cow<'_, str> {
 }
 
 fn escape_but<'s>(s: &'s str, keep: &[char]) -> Cow<'s, str> {
-    let needs = |(i, c): (usize, char)| (c.is_control() && !keep.contains(&c)) || (c == '\\' && s[i + 1..].starts_with('x'));
-    if !s.char_indices().any(needs) {
+    let control = |c: char| c.is_control() && !keep.contains(&c);
+    // text with nothing to escape is printed as it is, as virsh prints its
+    // messages (a literal `\x` only needs encoding beside real escapes)
+    if !s.chars().any(control) {
         return Cow::Borrowed(s);
     }
+    let needs = |(i, c): (usize, char)| control(c) || (c == '\\' && s[i + 1..].starts_with('x'));
     let mut out = String::with_capacity(s.len() + 8);
     for (i, c) in s.char_indices() {
         if needs((i, c)) {
@@ -328,8 +332,10 @@ mod tests {
         assert_eq!(escape("a\x1b[31mb\x07"), "a\\x1b[31mb\\x07");
         assert_eq!(escape("tab\there"), "tab\\x09here");
         assert_eq!(escape("C1\u{9b}2J"), "C1\\xc2\\x9b2J");
-        // a literal \x would read as an escape: its backslash is encoded
-        assert_eq!(escape("C:\\xdir \\n"), "C:\\x5cxdir \\n");
+        // a literal \x would read as an escape beside real ones: its
+        // backslash is encoded then; alone, the text is virsh's
+        assert_eq!(escape("C:\\xdir\x07"), "C:\\x5cxdir\\x07");
+        assert_eq!(escape("C:\\xdir \\n"), "C:\\xdir \\n");
         assert_eq!(escape_text("one\n\ttwo\x1b"), "one\n\ttwo\\x1b");
         let t = table(&["Name"], &[vec!["a\x1bb".into()]], false);
         assert_eq!(t, " Name\n---------\n a\\x1bb\n\n");

@@ -182,8 +182,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         }
     }
     if args.print_xml {
-        output::print(&format!("{printed}\n"))?;
-        return Ok(());
+        // virXMLNodeToString ends without a line break: under -q, where
+        // virsh drops its blank line after a command, nothing ends the text
+        return crate::commands::net_shared::print_then_blank(ctx, &printed);
     }
     if !ctx.quiet() {
         output::print("Interface detached successfully\n\n")?;

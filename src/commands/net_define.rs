@@ -67,10 +67,15 @@ pub(crate) fn define_or_create(args: Source, apply: &super::net_apply::ApplyArgs
             eprintln!("warning: {}", output::escape(&w));
         }
     }
-    let xml = keep_existing_uuid(ctx, &src);
+    // only a redefinition keeps the UUID: net-create of a name in use is
+    // refused as virsh has it, never turned into starting the other network
+    let xml = if create { src.clone() } else { keep_existing_uuid(ctx, &src) };
     let before = apply.apply.then(|| super::net_apply::before(conn, &xml)).flatten();
     let (verb, failed) = if create { ("created", "create") } else { ("defined", "define") };
-    let result = if create { conn.create_network(&xml, true) } else { conn.define_network(&xml, true) };
+    // a read-only connection refuses the call before libvirt reads the
+    // XML: make virsh's call then, so the refusal names virsh's API
+    let schema = args.validate || !ctx.opts.readonly;
+    let result = if create { conn.create_network(&xml, schema) } else { conn.define_network(&xml, schema) };
     let name = result.with_context(|| format!("Failed to {failed} network from {}", args.file))?;
     // --json --apply prints the apply's JSON alone
     if !(ctx.json() && apply.apply) {

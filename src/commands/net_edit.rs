@@ -171,13 +171,35 @@ fn safe_file_name(name: &str) -> String {
     name.chars().map(|c| if c == '/' || c.is_control() { '_' } else { c }).collect()
 }
 
-fn editor_words() -> Result<Vec<String>> {
-    let raw = ["VISUAL", "EDITOR"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty())).unwrap_or_else(|| "vi".into());
-    let words = shell_words::split(&raw).map_err(|e| anyhow::anyhow!("cannot parse editor command '{raw}': {e}"))?;
+fn editor_command() -> String {
+    ["VISUAL", "EDITOR"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty())).unwrap_or_else(|| "vi".into())
+}
+
+fn editor_words(raw: &str) -> Result<Vec<String>> {
+    let words = shell_words::split(raw).map_err(|e| anyhow::anyhow!("cannot parse editor command '{raw}': {e}"))?;
     if words.is_empty() {
         anyhow::bail!("empty editor command");
     }
     Ok(words)
+}
+
+/// The editor's command line as virsh's error names it (tools/vsh.c
+/// vshEditFile runs an editor with shell characters through `sh -c`;
+/// libvirt's virCommandToString quotes each word as virBufferEscapeShell).
+fn virsh_command_line(raw: &str, path: &Path) -> String {
+    const PLAIN: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-/_.:@";
+    let file = path.display().to_string();
+    let words = if raw.chars().all(|c| PLAIN.contains(c)) { vec![raw.to_string(), file] } else { vec!["sh".into(), "-c".into(), format!("{raw} {file}")] };
+    let quote = |w: &String| {
+        if w.is_empty() {
+            "''".to_string()
+        } else if w.contains(|c: char| "\r\t\n !\"#$&'()*;<>?[\\]^`{|}~".contains(c)) {
+            format!("'{}'", w.replace('\'', "'\\''"))
+        } else {
+            w.clone()
+        }
+    };
+    words.iter().map(quote).collect::<Vec<_>>().join(" ")
 }
 
 /// Run the editor on `path`; `true` when Ctrl-C was pressed meanwhile.
@@ -185,25 +207,35 @@ fn editor_words() -> Result<Vec<String>> {
 /// Ctrl-C at the terminal reaches knet and the editor alike (one process
 /// group). Like git (editor.c), knet survives it while the editor runs and
 /// then stops without defining anything; the editor, started with SIGINT's
-/// default action, decides for itself.
+/// default action, decides for itself. A failed editor is reported in
+/// virsh's words (libvirt's virCommandWait); nothing is defined.
 fn run_editor(path: &Path) -> Result<bool> {
     use std::os::unix::process::ExitStatusExt;
-    let words = editor_words()?;
+    let raw = editor_command();
+    let words = editor_words(&raw)?;
+    let unexpected = |what: String| anyhow::anyhow!("internal error: Child process ({}) unexpected {what}", virsh_command_line(&raw, path));
     let guard = crate::interrupt::Guard::for_child();
-    let status = std::process::Command::new(&words[0])
-        .args(&words[1..])
-        .arg(path)
-        .status()
-        .with_context(|| format!("cannot run editor '{}'", words[0]))?;
+    let status = match std::process::Command::new(&words[0]).args(&words[1..]).arg(path).status() {
+        Ok(s) => s,
+        Err(e) => {
+            // what libvirt's child prints before it exits 127
+            let reason = e.to_string();
+            let reason = reason.split(" (os error").next().unwrap_or_default();
+            eprintln!("libvirt:  error : cannot execute binary {}: {reason}", words[0]);
+            return Err(unexpected("exit status 127".into()));
+        }
+    };
     let interrupted = crate::interrupt::requested() || status.signal() == Some(libc::SIGINT);
     drop(guard);
     if interrupted {
         return Ok(true);
     }
-    if !status.success() {
-        anyhow::bail!("editor '{}' failed ({status}); nothing was changed", words.join(" "));
+    match (status.code(), status.signal()) {
+        (Some(0), _) => Ok(false),
+        (Some(n), _) => Err(unexpected(format!("exit status {n}"))),
+        (None, Some(sig)) => Err(unexpected(format!("fatal signal {sig}"))),
+        _ => Err(unexpected(format!("invalid value {}", status.into_raw()))),
     }
-    Ok(false)
 }
 
 /// virsh's vshAskReedit; `None` off a terminal.

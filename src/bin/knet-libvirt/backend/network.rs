@@ -48,10 +48,14 @@ fn network_from_xml(c: &Connect, xml: &str, flags: u32, create: bool) -> VirtRes
     // SAFETY: the connection pointer is valid for the borrow of `c`; `xml`
     // outlives the call; libvirt returns a new reference or NULL.
     let ptr = unsafe {
-        if create {
-            sys::virNetworkCreateXMLFlags(c.as_ptr(), xml.as_ptr(), flags)
-        } else {
-            sys::virNetworkDefineXMLFlags(c.as_ptr(), xml.as_ptr(), flags)
+        // without flags the plain call, as virsh makes it (cmdNetworkDefine):
+        // libvirt's refusals name the API, "read only access prevents
+        // virNetworkDefineXML"
+        match (create, flags) {
+            (true, 0) => sys::virNetworkCreateXML(c.as_ptr(), xml.as_ptr()),
+            (true, _) => sys::virNetworkCreateXMLFlags(c.as_ptr(), xml.as_ptr(), flags),
+            (false, 0) => sys::virNetworkDefineXML(c.as_ptr(), xml.as_ptr()),
+            (false, _) => sys::virNetworkDefineXMLFlags(c.as_ptr(), xml.as_ptr(), flags),
         }
     };
     if ptr.is_null() {
