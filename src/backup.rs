@@ -21,8 +21,7 @@ use anyhow::{anyhow, Context, Result};
 /// `$XDG_STATE_HOME/knet/backups`, else `~/.local/state/knet/backups`
 /// (knet's state directory is shared with the shell's history and URIs).
 pub fn root() -> Result<PathBuf> {
-    let state = crate::complete::state_dir().ok_or_else(|| anyhow!("neither XDG_STATE_HOME nor HOME is set: nowhere to keep backups"))?;
-    Ok(state.join("backups"))
+    crate::state::backups_root().ok_or_else(|| anyhow!("neither XDG_STATE_HOME nor HOME is set: nowhere to keep backups"))
 }
 
 /// The guest's backup directory. A guest name comes from libvirt (or a
@@ -59,7 +58,7 @@ fn private_dir(dir: &Path) -> Result<()> {
     use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
     use std::sync::atomic::{AtomicBool, Ordering};
     static PARENTS_READY: AtomicBool = AtomicBool::new(false);
-    let private = |d: &Path| crate::complete::create_private_dir(d).with_context(|| format!("cannot create {} as a private (0700) directory", d.display()));
+    let private = |d: &Path| crate::state::create_private_dir(d).with_context(|| format!("cannot create {} as a private (0700) directory", d.display()));
     if !PARENTS_READY.load(Ordering::Relaxed) {
         let root = root()?;
         let knet = root.parent().map(Path::to_path_buf).unwrap_or_else(|| root.clone());

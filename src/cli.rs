@@ -4,7 +4,7 @@
 //! `src/commands/<command>.rs`, as `pub struct Args`; its `///` comments are
 //! the help text (and the man page).
 
-use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser};
 
 use crate::commands;
 
@@ -13,7 +13,9 @@ use crate::commands;
 /// Validate network and interface XML offline, manage libvirt networks and
 /// guest NICs, and convert guests from NAT to bridged networking.
 #[derive(Debug, Parser)]
-#[command(name = "knet", version, max_term_width = 100)]
+// bin_name: usage lines say `knet` whatever argv[0] is (knet-libvirt run
+// directly, or under another name)
+#[command(name = "knet", bin_name = "knet", version, max_term_width = 100)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalOpts,
@@ -54,99 +56,15 @@ pub struct GlobalOpts {
     pub jobs: Option<u16>,
 }
 
-#[derive(Debug, Subcommand)]
-pub enum Command {
-    /// List networks
-    #[command(name = "net-list")]
-    NetList(commands::net_list::Args),
-    #[command(name = "validate")]
-    Validate(commands::validate::Args),
-    /// Show basic information about a network
-    #[command(name = "net-info")]
-    NetInfo(commands::net_info::Args),
-    /// Print a network's UUID
-    #[command(name = "net-uuid")]
-    NetUuid(commands::net_uuid::Args),
-    /// Print the name of the network with this UUID
-    #[command(name = "net-name")]
-    NetName(commands::net_name::Args),
-    /// Print a network's XML (live, or --inactive), optionally filtered by XPath
-    #[command(name = "net-dumpxml")]
-    NetDumpxml(commands::net_dumpxml::Args),
-    /// Define (or redefine) a persistent network from an XML file, validated first
-    #[command(name = "net-define")]
-    NetDefine(commands::net_define::Args),
-    /// Create and start a transient network from an XML file, validated first
-    #[command(name = "net-create")]
-    NetCreate(commands::net_create::Args),
-    /// Start an inactive network
-    #[command(name = "net-start")]
-    NetStart(commands::net_start::Args),
-    /// Stop an active network
-    #[command(name = "net-destroy")]
-    NetDestroy(commands::net_destroy::Args),
-    /// Remove a network's persistent definition
-    #[command(name = "net-undefine")]
-    NetUndefine(commands::net_undefine::Args),
-    /// Start a network when libvirt starts (--disable: don't)
-    #[command(name = "net-autostart")]
-    NetAutostart(commands::net_autostart::Args),
-    /// Edit a network's persistent XML in $VISUAL/$EDITOR
-    #[command(name = "net-edit")]
-    NetEdit(commands::net_edit::Args),
-    /// Change one part of a network, live and/or persistent (virsh net-update)
-    #[command(name = "net-update")]
-    NetUpdate(commands::net_update::Args),
-    /// Add, remove or list static DHCP hosts, idempotently and with conflict checks
-    #[command(name = "net-dhcp-host")]
-    NetDhcpHost(commands::net_dhcp_host::Args),
-    /// Show a network's DHCP leases
-    #[command(name = "net-dhcp-leases")]
-    NetDhcpLeases(commands::net_dhcp_leases::Args),
-    /// List a guest's network interfaces
-    #[command(name = "domiflist")]
-    Domiflist(commands::domiflist::Args),
-    /// Show a guest's interface addresses
-    #[command(name = "domifaddr")]
-    Domifaddr(commands::domifaddr::Args),
-    /// Attach a network interface to a guest (refuses duplicate MACs)
-    #[command(name = "attach-interface")]
-    AttachInterface(commands::attach_interface::Args),
-    /// Detach a network interface from a guest
-    #[command(name = "detach-interface")]
-    DetachInterface(commands::detach_interface::Args),
-    #[command(name = "domif-convert")]
-    DomifConvert(commands::domif_convert::Args),
-    #[command(name = "domif-rollback")]
-    DomifRollback(commands::domif_rollback::Args),
-
-    // --- host help (issue 6) ---
-    #[command(name = "mac-gen")]
-    MacGen(commands::mac_gen::Args),
-    #[command(name = "net-new")]
-    NetNew(commands::net_new::Args),
-    #[command(name = "bridge-config")]
-    BridgeConfig(commands::bridge_config::Args),
-    Doctor(commands::doctor::Args),
-    #[command(name = "port-forward")]
-    PortForward(commands::port_forward::Args),
-
-    /// List guests (virsh list); with several hosts, from every host
-    #[command(name = "list")]
-    List(commands::list::Args),
-
-    /// Interactive terminal (also what `knet` with no command opens)
-    #[command(name = "shell")]
-    Shell(crate::shell::Args),
-
-    /// Print live names for shell completion (used by completion; not for users)
-    #[command(name = "complete-names", hide = true)]
-    CompleteNames(crate::complete::NamesArgs),
-
-    /// Write completions/ and man/ (for knet's maintainers: see README)
-    #[command(name = "generate-assets", hide = true)]
-    GenerateAssets(crate::assets::Args),
+impl GlobalOpts {
+    /// The options as commands see them (src/context.rs knows no clap).
+    pub fn resolve(self) -> crate::context::Options {
+        let GlobalOpts { connect, readonly, quiet, json, hosts, jobs } = self;
+        crate::context::Options { connect, readonly, quiet, json, hosts, jobs }
+    }
 }
+
+pub use crate::commands::Command;
 
 /// Parse the command line, run the command, return the exit code.
 ///
@@ -156,7 +74,7 @@ pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
     crate::complete::env_complete();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let name = command_name(&args);
-    if name.is_some_and(always_connects) {
+    if name.and_then(commands::spec).is_some_and(|s| s.connects) {
         // The light binary becomes knet-libvirt here, before clap builds its
         // tree of every command: that tree is most of the light binary's
         // work, and the exec would throw it away. knet-libvirt parses the
@@ -181,7 +99,7 @@ pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
             return e.exit_code();
         }
     };
-    let mut ctx = crate::context::Ctx::new(cli.global, connector);
+    let mut ctx = crate::context::Ctx::new(cli.global.resolve(), connector);
     match cli.command {
         None | Some(Command::Shell(_)) => crate::shell::run(ctx),
         Some(cmd @ Command::CompleteNames(_)) => {
@@ -200,12 +118,12 @@ pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
 /// (errors, --help, --version) goes down the normal path for the normal
 /// messages. `None`: not validate, or not parsed here.
 fn validate_fast_path(args: &[std::ffi::OsString], connector: &dyn crate::libvirt::Connector) -> Option<i32> {
-    let tree = GlobalOpts::augment_args(clap::Command::new("knet").max_term_width(100))
+    let tree = GlobalOpts::augment_args(clap::Command::new("knet").bin_name("knet").max_term_width(100))
         .subcommand(commands::validate::Args::augment_args(clap::Command::new("validate")));
     let m = tree.try_get_matches_from(args).ok()?;
     let global = GlobalOpts::from_arg_matches(&m).ok()?;
     let sub = commands::validate::Args::from_arg_matches(m.subcommand_matches("validate")?).ok()?;
-    let ctx = crate::context::Ctx::new(global, connector);
+    let ctx = crate::context::Ctx::new(global.resolve(), connector);
     Some(run_command(Some("validate"), Command::Validate(sub), &ctx))
 }
 
@@ -227,13 +145,6 @@ fn command_name(args: &[std::ffi::OsString]) -> Option<&str> {
     }
 }
 
-/// Commands that open a libvirt connection on every run (see
-/// [`command_name`]'s use in [`main`]): virsh's, and two of knet's
-/// (`domif-rollback --list` reads local files only: not listed).
-fn always_connects(name: &str) -> bool {
-    is_virsh_command(name) || matches!(name, "domif-convert" | "net-dhcp-host")
-}
-
 /// Run one parsed command (`name` as typed) and report its error the way
 /// virsh does; the exit code. Shared by one-shot runs and the shell.
 pub fn run_command(name: Option<&str>, cmd: Command, ctx: &crate::context::Ctx) -> i32 {
@@ -241,7 +152,7 @@ pub fn run_command(name: Option<&str>, cmd: Command, ctx: &crate::context::Ctx) 
         Ok(()) => crate::exit::SUCCESS,
         Err(e) => {
             let code = crate::exit::report(&e);
-            if code == crate::exit::FAILURE && name.is_some_and(is_virsh_command) && !ctx.opts.quiet && !ctx.opts.json && !ctx.connect_failed() && ctx.fleet().is_ok_and(|many| !many) {
+            if code == crate::exit::FAILURE && name.and_then(commands::spec).is_some_and(|s| s.virsh) && !ctx.opts.quiet && !ctx.opts.json && !ctx.connect_failed() && ctx.fleet().is_ok_and(|many| !many) {
                 error_newline();
             }
             code
@@ -249,42 +160,11 @@ pub fn run_command(name: Option<&str>, cmd: Command, ctx: &crate::context::Ctx) 
     }
 }
 
-/// Commands that carry virsh's name and so owe virsh's exact stdout.
-///
-/// virsh ends every command it ran with `vshPrintExtra("\n")` (tools/vsh.c,
-/// vshCommandRun), success or failure, unless `-q`; on failure that lone
-/// newline is all stdout gets. Commands print their own trailing blank line
-/// on success; this list decides who gets it on failure. A command that
-/// never reached its body (bad usage, no connection) gets none, as in virsh;
-/// nor does `--json` output, which must stay parseable.
-/// knet-only commands (validate, net-dhcp-host, ...) are not listed, and
-/// runs over several hosts (src/fleet.rs) are knet's own output.
-pub const VIRSH_COMMANDS: &[&str] = &[
-    "net-autostart",
-    "net-create",
-    "net-define",
-    "net-destroy",
-    "net-dhcp-leases",
-    "net-dumpxml",
-    "net-edit",
-    "net-info",
-    "net-list",
-    "net-name",
-    "net-start",
-    "net-undefine",
-    "net-update",
-    "net-uuid",
-    "attach-interface",
-    "detach-interface",
-    "domiflist",
-    "domifaddr",
-    "list",
-];
-
-pub fn is_virsh_command(name: &str) -> bool {
-    VIRSH_COMMANDS.contains(&name)
-}
-
+/// virsh's lone newline on stdout after a failed command (see
+/// [`commands::Spec::virsh`]). A command that never reached its body (bad
+/// usage, no connection) gets none, as in virsh; nor does `--json` output,
+/// which must stay parseable, nor a run over several hosts (src/fleet.rs:
+/// knet's own output).
 fn error_newline() {
     use std::io::Write;
     let mut out = std::io::stdout().lock();

@@ -17,12 +17,12 @@
 
 use std::cell::{Cell, OnceCell};
 use std::path::Path;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
 use anyhow::{Context as _, Result};
 
-use crate::cli::GlobalOpts;
 use crate::exit::Exit;
 use crate::libvirt::{Conn, Connector};
 
@@ -30,10 +30,27 @@ use crate::libvirt::{Conn, Connector};
 /// small fleet, and no more than this many ssh/TLS sessions for a big one.
 pub const DEFAULT_HOST_JOBS: usize = 16;
 
+/// The global options as a command sees them, resolved from the command
+/// line (src/cli.rs builds them; nothing here knows clap).
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// `-c` URIs, in order (empty: libvirt's default URI).
+    pub connect: Vec<String>,
+    pub readonly: bool,
+    pub quiet: bool,
+    pub json: bool,
+    /// `--hosts FILE`: more URIs, read when first needed.
+    pub hosts: Option<std::path::PathBuf>,
+    /// `--jobs N`.
+    pub jobs: Option<u16>,
+}
+
 pub struct Ctx<'a> {
-    pub opts: GlobalOpts,
+    pub opts: Options,
     connector: &'a dyn Connector,
-    conn: OnceCell<Box<dyn Conn>>,
+    /// Shared (`Rc`) so the shell's completion can answer from it while
+    /// the line editor runs (src/complete/live.rs).
+    conn: OnceCell<Rc<dyn Conn>>,
     connect_failed: Cell<bool>,
     uris: OnceCell<Vec<String>>,
     /// Set in [`Ctx::fan_out`]'s per-host contexts: this host's label.
@@ -42,6 +59,20 @@ pub struct Ctx<'a> {
     /// completion (off for completion's own lookups).
     pub remember_uri: bool,
 }
+
+/// A one-host command was given several hosts. A usage error; the
+/// dispatcher (src/commands/mod.rs), which knows which commands take
+/// several, completes the message.
+#[derive(Debug)]
+pub struct OneHostOnly(pub usize);
+
+impl std::fmt::Display for OneHostOnly {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "this command works on one host at a time, and {} were given (-c/--hosts)", self.0)
+    }
+}
+
+impl std::error::Error for OneHostOnly {}
 
 /// What one host's work returned in [`Ctx::fan_out`].
 #[derive(Debug)]
@@ -54,7 +85,7 @@ pub struct HostResult<T> {
 }
 
 impl<'a> Ctx<'a> {
-    pub fn new(opts: GlobalOpts, connector: &'a dyn Connector) -> Self {
+    pub fn new(opts: Options, connector: &'a dyn Connector) -> Self {
         Ctx { opts, connector, conn: OnceCell::new(), connect_failed: Cell::new(false), uris: OnceCell::new(), host: None, remember_uri: true }
     }
 
@@ -100,9 +131,9 @@ impl<'a> Ctx<'a> {
             e
         })?;
         if let (Some(u), true) = (uri, self.remember_uri) {
-            crate::complete::remember_uri(u);
+            crate::state::remember_uri(u);
         }
-        Ok(self.conn.get_or_init(|| c).as_ref())
+        Ok(self.conn.get_or_init(|| Rc::from(c)).as_ref())
     }
 
     /// Whether opening the connection failed (virsh then never ran the
@@ -123,10 +154,7 @@ impl<'a> Ctx<'a> {
         match self.uris()? {
             [] => Ok(None),
             [one] => Ok(Some(one)),
-            many => Err(Exit::usage(format!(
-                "this command works on one host at a time, and {} were given (-c/--hosts); the commands that take several are list, net-list, domiflist, doctor, domif-convert, net-dhcp-host, net-autostart and net-start",
-                many.len()
-            ))),
+            many => Err(anyhow::Error::new(OneHostOnly(many.len()))),
         }
     }
 
@@ -147,7 +175,7 @@ impl<'a> Ctx<'a> {
         let worker = || loop {
             let i = next.fetch_add(1, Ordering::SeqCst);
             let Some(uri) = uris.get(i) else { break };
-            let one = GlobalOpts { connect: vec![uri.clone()], hosts: None, jobs: None, ..opts.clone() };
+            let one = Options { connect: vec![uri.clone()], hosts: None, jobs: None, ..opts.clone() };
             let mut hctx = Ctx::new(one, connector);
             hctx.host = Some(uri.clone());
             // the recent-URI list is one file: written once, below, not from every thread
@@ -164,7 +192,7 @@ impl<'a> Ctx<'a> {
         let results: Vec<HostResult<T>> = slots.into_iter().filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner())).collect();
         if self.remember_uri {
             for r in results.iter().filter(|r| r.reached) {
-                crate::complete::remember_uri(&r.host);
+                crate::state::remember_uri(&r.host);
             }
         }
         Ok(results)
@@ -173,6 +201,12 @@ impl<'a> Ctx<'a> {
     /// The connection if one is open already; never opens one.
     pub fn connected(&self) -> Option<&dyn Conn> {
         self.conn.get().map(|c| c.as_ref())
+    }
+
+    /// The open connection as a shared handle (the shell lends it to
+    /// completion); never opens one.
+    pub fn shared_conn(&self) -> Option<Rc<dyn Conn>> {
+        self.conn.get().cloned()
     }
 
     /// How this context opens connections (the shell makes per-command
@@ -186,13 +220,13 @@ impl<'a> Ctx<'a> {
     pub fn reconnect(&mut self, uri: Option<String>, readonly: bool) -> Result<()> {
         let c = self.connector.open(uri.as_deref(), readonly)?;
         if let (Some(u), true) = (uri.as_deref(), self.remember_uri) {
-            crate::complete::remember_uri(u);
+            crate::state::remember_uri(u);
         }
         self.opts.connect = uri.into_iter().collect();
         self.opts.hosts = None;
         self.uris = OnceCell::new();
         self.opts.readonly = readonly;
-        self.conn = OnceCell::from(c);
+        self.conn = OnceCell::from(Rc::from(c));
         Ok(())
     }
 

@@ -18,6 +18,12 @@ use std::process::Command;
 
 /// True when `uri` names a hypervisor on this machine: no host part and not
 /// libvirt's fake `test` driver (whose objects exist nowhere).
+///
+/// Any host part, `localhost` included, is not local: libvirt then goes
+/// through a network transport (`qemu://localhost/` is TLS, the same as
+/// `qemu+tls://localhost/`), and the daemon behind it may live in another
+/// network namespace or behind a forwarded port, where this machine's
+/// interfaces say nothing.
 pub fn is_local_uri(uri: &str) -> bool {
     let Some((scheme, rest)) = uri.split_once("://") else { return false };
     let driver = scheme.split('+').next().unwrap_or("");
@@ -26,7 +32,12 @@ pub fn is_local_uri(uri: &str) -> bool {
         return false;
     }
     let host = rest.split(['/', '?']).next().unwrap_or("");
-    host.is_empty() || host == "localhost"
+    host.is_empty()
+}
+
+/// True when `uri` is libvirt's fake `test` driver: no host behind it.
+pub fn is_test_uri(uri: &str) -> bool {
+    uri.split([':', '+']).next() == Some("test")
 }
 
 fn sysfs() -> PathBuf {
@@ -228,6 +239,13 @@ mod tests {
         assert!(!is_local_uri("qemu+ssh://root@kvm1/system"));
         assert!(!is_local_uri("qemu://kvm1/system"));
         assert!(!is_local_uri("test:///default"));
+        // a host part means a network transport, localhost too
+        assert!(!is_local_uri("qemu://localhost/system"));
+        assert!(!is_local_uri("qemu+tls://localhost/system"));
+        assert!(is_local_uri("qemu:///system?socket=/tmp/x/sock"));
+        assert!(!is_local_uri("qemu+tcp://127.0.0.1:16509/system"));
+        assert!(!is_local_uri("qemu+ssh://localhost/system"));
+        assert!(is_test_uri("test:///default") && is_test_uri("test+unix:///default") && !is_test_uri("qemu:///system"));
     }
 
     #[test]

@@ -15,7 +15,6 @@
 //! - [`cli`] and [`output`]: what the user types and what they see.
 
 pub mod backup;
-pub mod assets;
 pub mod cli;
 pub mod complete;
 pub mod commands;
@@ -32,6 +31,7 @@ pub mod libvirt;
 pub mod mac;
 pub mod output;
 pub mod shell;
+pub mod state;
 pub mod validate;
 pub mod xml;
 pub mod xpath;

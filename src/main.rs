@@ -16,7 +16,9 @@ impl Connector for ExecLibvirt {
 
     fn link(&self) -> anyhow::Result<()> {
         let bin = knet::libvirt_binary()?;
-        let err = std::process::Command::new(&bin).args(std::env::args_os().skip(1)).exec();
+        // argv[0] stays `knet`: clap names the program after it in usage
+        // lines, and the user typed `knet`
+        let err = std::process::Command::new(&bin).arg0("knet").args(std::env::args_os().skip(1)).exec();
         Err(anyhow::anyhow!("cannot run {}: {err}", bin.display()))
     }
 }

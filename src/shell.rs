@@ -37,10 +37,6 @@ use crate::exit;
 const BANNER: &str = "Welcome to knet, the libvirt networking interactive terminal.\n\n\
 Type:  'help' for help with commands\n       'quit' to quit\n";
 
-/// `knet shell`: no options of its own (the global ones choose the connection).
-#[derive(Debug, clap::Args)]
-pub struct Args {}
-
 // ---------------------------------------------------------------------------
 // Words.
 
@@ -237,7 +233,7 @@ impl<'a> Session<'a> {
     fn run_cli(&mut self, name: Option<&str>, cli: Cli) -> i32 {
         let Some(cmd) = cli.command else { return exit::SUCCESS };
         let _guard = crate::interrupt::Guard::new();
-        let g = cli.global;
+        let g = cli.global.resolve();
         let own_conn = !g.connect.is_empty() || (g.readonly && !self.ctx.opts.readonly);
         if own_conn {
             let ctx = Ctx::new(g, self.ctx.connector());
@@ -268,7 +264,7 @@ impl<'a> Session<'a> {
             }
         };
         rl.set_helper(Some(ShellHelper));
-        let history = crate::complete::state_dir().map(|d| d.join("history"));
+        let history = crate::state::history_path();
         if let Some(h) = &history {
             let _ = rl.load_history(h);
         }
@@ -278,7 +274,7 @@ impl<'a> Session<'a> {
         }
         loop {
             let prompt = self.prompt();
-            let line = match self.ctx.connected() {
+            let line = match self.ctx.shared_conn() {
                 Some(conn) => crate::complete::with_live_conn(conn, || rl.readline(prompt)),
                 None => rl.readline(prompt),
             };
@@ -331,7 +327,7 @@ impl<'a> Session<'a> {
 
 fn save_history(h: &mut DefaultHistory, path: &std::path::Path) {
     if let Some(dir) = path.parent() {
-        let _ = crate::complete::create_private_dir(dir);
+        let _ = crate::state::create_private_dir(dir);
     }
     let _ = h.save(path);
 }
@@ -393,7 +389,7 @@ pub fn try_sequence(err: &clap::Error, connector: &dyn crate::libvirt::Connector
             }
         }
     }
-    let mut s = match Session::open(Ctx::new(cli.global, connector)) {
+    let mut s = match Session::open(Ctx::new(cli.global.resolve(), connector)) {
         Ok(s) => s,
         Err(code) => return Some(code),
     };

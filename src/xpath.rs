@@ -116,7 +116,7 @@ fn selected(out: &mut String, tree: &roxmltree::Document, n: Node, level: usize)
         },
         Node::Root(_) => element(out, tree.root_element(), level),
         Node::Attribute(a) => sxd_attribute(out, a),
-        Node::Text(t) => escape(out, t.text(), false),
+        Node::Text(t) => crate::xml::write::libxml2_text(out, t.text()),
         Node::Comment(c) => {
             out.push_str("<!--");
             out.push_str(c.text());
@@ -133,7 +133,7 @@ fn selected(out: &mut String, tree: &roxmltree::Document, n: Node, level: usize)
         }
         Node::Namespace(ns) => {
             out.push_str(&format!(" xmlns:{}=\"", ns.prefix()));
-            escape(out, ns.uri(), true);
+            crate::xml::write::libxml2_attr(out, ns.uri());
             out.push('"');
         }
     }
@@ -179,14 +179,14 @@ fn element(out: &mut String, n: roxmltree::Node, level: usize) {
             Some(p) => out.push_str(&format!(" xmlns:{p}=\"")),
             None => out.push_str(" xmlns=\""),
         }
-        escape(out, ns.uri(), true);
+        crate::xml::write::libxml2_attr(out, ns.uri());
         out.push('"');
     }
     for a in n.attributes() {
         out.push(' ');
         out.push_str(&qualified(n, a.namespace(), a.name()));
         out.push_str("=\"");
-        escape(out, a.value(), true);
+        crate::xml::write::libxml2_attr(out, a.value());
         out.push('"');
     }
     let children: Vec<roxmltree::Node> = n.children().filter(|c| !(c.is_text() && c.text().is_some_and(|t| t.trim().is_empty()))).collect();
@@ -204,7 +204,7 @@ fn element(out: &mut String, n: roxmltree::Node, level: usize) {
         if c.is_element() {
             element(out, *c, if formatted { level + 1 } else { 0 });
         } else if c.is_text() {
-            escape(out, c.text().unwrap_or(""), false);
+            crate::xml::write::libxml2_text(out, c.text().unwrap_or(""));
         } else if c.is_comment() {
             out.push_str(&format!("<!--{}-->", c.text().unwrap_or("")));
         } else if let Some(pi) = c.pi() {
@@ -227,25 +227,8 @@ fn sxd_attribute(out: &mut String, a: dom::Attribute) {
         None => out.push_str(a.name().local_part()),
     }
     out.push_str("=\"");
-    escape(out, a.value(), true);
+    crate::xml::write::libxml2_attr(out, a.value());
     out.push('"');
-}
-
-/// libxml2's escaping: xmlEscapeContent for text, and for attribute values
-/// also quotes and the whitespace that attribute normalisation would eat.
-fn escape(out: &mut String, s: &str, attr: bool) {
-    for ch in s.chars() {
-        match ch {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\r' => out.push_str("&#13;"),
-            '"' if attr => out.push_str("&quot;"),
-            '\n' if attr => out.push_str("&#10;"),
-            '\t' if attr => out.push_str("&#9;"),
-            c => out.push(c),
-        }
-    }
 }
 
 #[cfg(test)]

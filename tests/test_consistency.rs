@@ -172,3 +172,25 @@ fn list_states_match_virsh_on_a_daemon() {
     }
     assert!(run(sb.knet().args(["list", "--all"])).ok().stdout.contains(" 1    vm1    paused"));
 }
+
+/// README's "With several hosts" list names exactly the commands whose
+/// descriptor says they work on several hosts, and the one-host refusal
+/// names them too (both come from src/commands/mod.rs's table).
+#[test]
+fn several_hosts_docs_follow_the_command_table() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).unwrap();
+    let part = readme.split("With several hosts:").nth(1).unwrap().split("- `--jobs N`").next().unwrap();
+    let spec_names: std::collections::BTreeSet<&str> = knet::commands::many_host_names().collect();
+    let mut documented = std::collections::BTreeSet::new();
+    for word in part.split('`').skip(1).step_by(2) {
+        let name = word.split_whitespace().next().unwrap_or_default();
+        if knet::commands::spec(name).is_some() {
+            documented.insert(name);
+        }
+    }
+    assert_eq!(documented, spec_names, "README's several-hosts list vs the command table");
+    let out = k(&["-c", "test:///default?x", "net-info", "default"]).code(2);
+    for name in &spec_names {
+        assert!(out.stderr.contains(name), "{name} missing from: {}", out.stderr);
+    }
+}

@@ -259,6 +259,14 @@ fn refuses_impossible_targets_and_unconfirmed_runs_without_touching_guests() {
     assert!(e.stderr.contains("the host has no bridge 'brnope'"), "{}", e.stderr);
     let e = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "lo", "--yes"])).code(1);
     assert!(e.stderr.contains("not a bridge"), "{}", e.stderr);
+    // a bridge whose uplink is Wi-Fi (faked through KNET_SYSFS_ROOT: a
+    // namespace cannot hold a cfg80211 device): refused on this host's facts
+    let sys = sb.dir.join("fake-sys");
+    for d in ["class/net/br0/bridge", "class/net/br0/brif/wlan0", "class/net/wlan0/wireless"] {
+        std::fs::create_dir_all(sys.join(d)).unwrap();
+    }
+    let e = run(knet_in(&sb, &state).env("KNET_SYSFS_ROOT", &sys).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"])).code(1);
+    assert!(e.stderr.contains("bridge 'br0' has the wireless uplink 'wlan0'"), "{}", e.stderr);
     let e = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-network", "nonet", "--yes"])).code(1);
     assert!(e.stderr.contains("failed to get network 'nonet'"), "{}", e.stderr);
     // no terminal, no --yes: refuse instead of hanging

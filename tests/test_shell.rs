@@ -74,7 +74,7 @@ fn piped_errors_are_printed_and_the_session_goes_on_with_the_last_status() {
     let st = state_dir();
     let out = run_stdin(knet_in(&st).args(["-c", "test:///default"]), "net-frob\nnet-list --name --uuid\nnet-list --name\n");
     assert_eq!(out.code, 0, "{}", out.stderr);
-    // a failed virsh command's stdout is a lone newline (see cli::VIRSH_COMMANDS)
+    // a failed virsh command's stdout is a lone newline (see commands::Spec::virsh)
     assert_eq!(out.stdout, format!("\n{}", names("test:///default")));
     assert!(out.stderr.contains("unrecognized subcommand 'net-frob'"), "{}", out.stderr);
     assert!(out.stderr.contains("error: Only one argument from --table, --name and --uuid may be specified."), "{}", out.stderr);
@@ -391,7 +391,7 @@ fn man_page_examples_parse_with_knet() {
     use clap::CommandFactory;
     let tree = knet::cli::Cli::command();
     let mut checked = 0;
-    for (cmd, _, line) in knet::assets::EXAMPLES {
+    for (cmd, _, line) in knet::commands::generate_assets::EXAMPLES {
         if tree.find_subcommand(cmd).is_none() {
             continue; // its command is not in this build yet: its page is not generated either
         }

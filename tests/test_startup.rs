@@ -32,3 +32,33 @@ fn connection_commands_report_a_missing_companion_binary() {
     assert_eq!(out.code, 1);
     assert!(out.stderr.contains("/nonexistent/knet-libvirt"), "{}", out.stderr);
 }
+
+/// Users run `knet`; the companion it execs must never show its own name in
+/// help, usage errors or messages (its argv[0] is `knet`, and the clap tree
+/// is named `knet` whatever argv[0] says).
+#[test]
+fn nothing_a_user_sees_names_the_companion() {
+    let lines: &[&[&str]] = &[
+        &["-c", "test:///default", "net-list", "--bogus"],
+        &["-c", "test:///default", "net-list", "--help"],
+        &["-c", "test:///default", "net-info"],
+        &["-c", "test:///default", "net-info", "nosuchnet"],
+        &["-c", "test:///default", "domiflist", "--help"],
+        &["-c", "test:///default", "domif-convert"],
+        &["-c", "test:///default", "net-dhcp-host", "--help"],
+        &["-c", "test:///default", "no-such-command"],
+        &["-c", "test:///default", "list", "--version"],
+        &["--help"],
+        &["validate", "--bogus"],
+    ];
+    for args in lines {
+        let out = run(knet().args(*args));
+        assert!(!out.stdout.contains("knet-libvirt") && !out.stderr.contains("knet-libvirt"), "knet {args:?}:\n{}{}", out.stdout, out.stderr);
+        assert!(out.stdout.contains("knet") || out.stderr.contains("knet") || out.code == 1, "knet {args:?}: {out:?}");
+    }
+    // run directly, under its own name, it still calls itself knet
+    let mut direct = std::process::Command::new(env!("CARGO_BIN_EXE_knet-libvirt"));
+    let out = run(direct.env("LC_ALL", "C").env("XDG_STATE_HOME", std::env::temp_dir().join("knet-test-state")).args(["-c", "test:///default", "net-list", "--bogus"]));
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("Usage: knet net-list") && !out.stderr.contains("knet-libvirt"), "{}", out.stderr);
+}

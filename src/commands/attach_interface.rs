@@ -11,7 +11,7 @@ use crate::context::Ctx;
 use crate::guest::{self, AffectArgs};
 use crate::mac::{self, Mac};
 use crate::output;
-use crate::xml::edit::escape_attr;
+use crate::xml::write::{self, Quote};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -69,7 +69,7 @@ fn rate(dir: &str, spec: &str, allow_floor: bool) -> Result<String> {
             continue;
         }
         v.parse::<u64>().map_err(|_| anyhow!("{dir} rate format is incorrect"))?;
-        s.push_str(&format!(" {n}='{v}'"));
+        write::attr(&mut s, n, v, Quote::Single);
     }
     s.push_str("/>\n");
     Ok(s)
@@ -77,28 +77,21 @@ fn rate(dir: &str, spec: &str, allow_floor: bool) -> Result<String> {
 
 /// The `<interface>` element, children in the order virsh writes them.
 fn interface_xml(a: &Args, mac: Option<Mac>) -> Result<String> {
-    let src = escape_attr(&a.source);
+    let src = Some(a.source.as_str());
     let source = match a.kind.as_str() {
-        "network" => format!("<source network='{src}'/>"),
-        "bridge" => format!("<source bridge='{src}'/>"),
-        "direct" => format!("<source dev='{src}' mode='{}'/>", escape_attr(a.source_mode.as_deref().unwrap_or("vepa"))),
+        "network" => write::element("source", [("network", src)], Quote::Single),
+        "bridge" => write::element("source", [("bridge", src)], Quote::Single),
+        "direct" => write::element("source", [("dev", src), ("mode", Some(a.source_mode.as_deref().unwrap_or("vepa")))], Quote::Single),
         other => return Err(anyhow!("No support for {other} in command 'attach-interface'")),
     };
-    let mut x = format!("<interface type='{}'>\n  {source}\n", a.kind);
-    if let Some(t) = &a.target {
-        x.push_str(&format!("  <target dev='{}'/>\n", escape_attr(t)));
-    }
-    if let Some(m) = mac {
-        x.push_str(&format!("  <mac address='{m}'/>\n"));
-    }
-    if let Some(s) = &a.script {
-        x.push_str(&format!("  <script path='{}'/>\n", escape_attr(s)));
-    }
-    if let Some(m) = &a.model {
-        x.push_str(&format!("  <model type='{}'/>\n", escape_attr(m)));
-    }
-    if let Some(al) = &a.alias {
-        x.push_str(&format!("  <alias name='{}'/>\n", escape_attr(al)));
+    let mut x = String::from("<interface");
+    write::attr(&mut x, "type", &a.kind, Quote::Single);
+    x.push_str(&format!(">\n  {source}\n"));
+    let mac = mac.map(|m| m.to_string());
+    for (el, at, v) in [("target", "dev", a.target.as_deref()), ("mac", "address", mac.as_deref()), ("script", "path", a.script.as_deref()), ("model", "type", a.model.as_deref()), ("alias", "name", a.alias.as_deref())] {
+        if v.is_some() {
+            x.push_str(&format!("  {}\n", write::element(el, [(at, v)], Quote::Single)));
+        }
     }
     if a.inbound.is_some() || a.outbound.is_some() {
         x.push_str("  <bandwidth>\n");

@@ -420,10 +420,11 @@ fn diagnose(args: &Args, ctx: &Ctx) -> Result<(String, bool, Report)> {
     Ok((uri, local, r))
 }
 
+pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
+    fleet(&args, ctx)
+}
+
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    if ctx.fleet()? {
-        return fleet(&args, ctx);
-    }
     let (uri, local, r) = diagnose(&args, ctx)?;
     let failed = r.0.iter().any(|f| f.status == Status::Fail);
     if ctx.json() {

@@ -30,10 +30,11 @@ struct Row<'a> {
     alias: Option<&'a str>,
 }
 
+pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
+    fleet(&args, ctx)
+}
+
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    if ctx.fleet()? {
-        return fleet(&args, ctx);
-    }
     let conn = ctx.conn()?;
     let xml = guest::domain_xml(conn, &args.domain, args.inactive)?;
     let ifaces = edit::interfaces(&xml)?;

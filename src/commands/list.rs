@@ -35,23 +35,30 @@ pub struct Listed {
     state: &'static str,
 }
 
-pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+fn exclusive(args: &Args) -> Result<()> {
     // virsh's order of checks (VSH_EXCLUSIVE_OPTIONS in cmdList)
     for (set, other) in [(args.name, "--name"), (args.uuid, "--uuid")] {
         if args.table && set {
             bail!("Options --table and {other} are mutually exclusive");
         }
     }
-    if ctx.fleet()? {
-        let results = ctx.fan_out(|h| domains(&args, h))?;
-        if ctx.json() {
-            return crate::fleet::json(&results, |doms| crate::fleet::values(doms));
-        }
-        if args.name || args.uuid {
-            return crate::fleet::lines(ctx, &results, |d| d.iter().map(|d| line(&args, d)).collect());
-        }
-        return crate::fleet::table(ctx, &results, &HEADERS, |doms| doms.iter().map(row).collect());
+    Ok(())
+}
+
+pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
+    exclusive(&args)?;
+    let results = ctx.fan_out(|h| domains(&args, h))?;
+    if ctx.json() {
+        return crate::fleet::json(&results, |doms| crate::fleet::values(doms));
     }
+    if args.name || args.uuid {
+        return crate::fleet::lines(ctx, &results, |d| d.iter().map(|d| line(&args, d)).collect());
+    }
+    crate::fleet::table(ctx, &results, &HEADERS, |doms| doms.iter().map(row).collect())
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    exclusive(&args)?;
     let doms = domains(&args, ctx)?;
     if ctx.json() {
         return output::print_json(&doms);

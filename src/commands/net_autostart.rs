@@ -16,10 +16,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    if ctx.fleet()? {
-        return crate::fleet::each_host(ctx, |h| autostart(&args, h));
-    }
     autostart(&args, ctx)
+}
+
+pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
+    crate::fleet::each_host(ctx, |h| autostart(&args, h))
 }
 
 fn autostart(args: &Args, ctx: &Ctx) -> Result<()> {

@@ -108,18 +108,7 @@ fn check_mac(mac: &str) -> Result<String> {
 }
 
 fn host_xml(h: &Host) -> String {
-    let mut s = String::from("<host");
-    for (k, v) in [("mac", &h.mac), ("name", &h.name), ("ip", &h.ip)] {
-        if let Some(v) = v {
-            s.push_str(&format!(" {k}='{}'", xml_escape(v)));
-        }
-    }
-    s.push_str("/>");
-    s
-}
-
-fn xml_escape(v: &str) -> String {
-    v.replace('&', "&amp;").replace('<', "&lt;").replace('\'', "&apos;").replace('"', "&quot;")
+    crate::xml::write::element("host", [("mac", h.mac.as_deref()), ("name", h.name.as_deref()), ("ip", h.ip.as_deref())], crate::xml::write::Quote::Single)
 }
 
 /// What one side (live or config) needs.
@@ -145,9 +134,11 @@ fn inputs(args: &Args) -> Result<(Option<String>, Option<Ipv4Addr>)> {
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     inputs(&args)?;
-    if !ctx.fleet()? {
-        return on_host(&args, ctx);
-    }
+    on_host(&args, ctx)
+}
+
+pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
+    inputs(&args)?;
     if args.action != Action::List {
         return crate::fleet::each_host(ctx, |h| on_host(&args, h));
     }

@@ -55,20 +55,27 @@ impl Args {
     }
 }
 
-pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+fn exclusive(args: &Args) -> Result<()> {
     if [args.table, args.name, args.uuid].iter().filter(|b| **b).count() > 1 {
         return Err(anyhow::anyhow!("Only one argument from --table, --name and --uuid may be specified."));
     }
-    if ctx.fleet()? {
-        let results = ctx.fan_out(|h| networks(&args, h))?;
-        if ctx.json() {
-            return crate::fleet::json(&results, |nets| crate::fleet::values(nets));
-        }
-        if args.name || args.uuid {
-            return crate::fleet::lines(ctx, &results, |nets| nets.iter().map(|n| if args.name { n.name.clone() } else { n.uuid.clone() }).collect());
-        }
-        return crate::fleet::table(ctx, &results, &HEADERS, |nets| nets.iter().map(row).collect());
+    Ok(())
+}
+
+pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
+    exclusive(&args)?;
+    let results = ctx.fan_out(|h| networks(&args, h))?;
+    if ctx.json() {
+        return crate::fleet::json(&results, |nets| crate::fleet::values(nets));
     }
+    if args.name || args.uuid {
+        return crate::fleet::lines(ctx, &results, |nets| nets.iter().map(|n| if args.name { n.name.clone() } else { n.uuid.clone() }).collect());
+    }
+    crate::fleet::table(ctx, &results, &HEADERS, |nets| nets.iter().map(row).collect())
+}
+
+pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    exclusive(&args)?;
     let nets = networks(&args, ctx)?;
 
     if ctx.json() {

@@ -7,6 +7,7 @@ use std::net::Ipv4Addr;
 
 use anyhow::{bail, Context, Result};
 
+use crate::xml::write;
 use crate::context::Ctx;
 use crate::exit::Exit;
 use crate::xml::facts;
@@ -126,14 +127,11 @@ fn parse_range(s: &str, subnet: &Subnet, gateway: Ipv4Addr) -> Result<(Ipv4Addr,
     Ok((a, b))
 }
 
-fn xml_escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('\'', "&apos;").replace('"', "&quot;")
-}
-
 fn plan(args: &Args, taken: &Taken) -> Result<Plan> {
-    let name = xml_escape(&args.name);
+    let name = write::text("name", &args.name);
     if let Some(br) = &args.bridge {
-        let xml = format!("<network>\n  <name>{name}</name>\n  <forward mode='bridge'/>\n  <bridge name='{}'/>\n</network>\n", xml_escape(br));
+        let bridge = write::element("bridge", [("name", Some(br.as_str()))], write::Quote::Single);
+        let xml = format!("<network>\n  {name}\n  <forward mode='bridge'/>\n  {bridge}\n</network>\n");
         return Ok(Plan { name: args.name.clone(), forward: Some("bridge"), bridge: br.clone(), subnet: None, address: None, dhcp_range: None, xml });
     }
     let forward = if args.nat {
@@ -166,7 +164,7 @@ fn plan(args: &Args, taken: &Taken) -> Result<Plan> {
     };
     let fwd = forward.map_or(String::new(), |m| format!("  <forward mode='{m}'/>\n"));
     let xml = format!(
-        "<network>\n  <name>{name}</name>\n{fwd}  <bridge name='{bridge}' stp='on' delay='0'/>\n  <ip address='{gateway}' netmask='{}'>\n    <dhcp>\n      <range start='{}' end='{}'/>\n    </dhcp>\n  </ip>\n</network>\n",
+        "<network>\n  {name}\n{fwd}  <bridge name='{bridge}' stp='on' delay='0'/>\n  <ip address='{gateway}' netmask='{}'>\n    <dhcp>\n      <range start='{}' end='{}'/>\n    </dhcp>\n  </ip>\n</network>\n",
         subnet.mask(),
         range.0,
         range.1

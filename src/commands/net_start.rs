@@ -13,10 +13,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    if ctx.fleet()? {
-        return crate::fleet::each_host(ctx, |h| start(&args, h));
-    }
     start(&args, ctx)
+}
+
+pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
+    crate::fleet::each_host(ctx, |h| start(&args, h))
 }
 
 fn start(args: &Args, ctx: &Ctx) -> Result<()> {

@@ -285,7 +285,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
                 let a = free_ip(&ip).with_context(|| format!("network '{net}' has no free address for a static lease"))?;
                 // dnsmasq hands the name out as the guest's hostname: only a valid one
                 let hostname_ok = !name.is_empty() && name.len() <= 63 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && !name.starts_with('-');
-                let host_xml = if hostname_ok { format!("<host mac='{mac}' name='{name}' ip='{a}'/>") } else { format!("<host mac='{mac}' ip='{a}'/>") };
+                let ip_text = a.to_string();
+                let host_xml = crate::xml::write::element(
+                    "host",
+                    [("mac", Some(mac.as_str())), ("name", hostname_ok.then_some(name.as_str())), ("ip", Some(ip_text.as_str()))],
+                    crate::xml::write::Quote::Single,
+                );
                 if args.print {
                     let _ = writeln!(notes, "note: {name} ({mac}) has no static lease on '{net}'; without --print knet adds {host_xml}");
                 } else {

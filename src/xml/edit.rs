@@ -14,6 +14,8 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use super::write;
+
 /// One `<interface>` of a domain, as domiflist and selection see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Interface {
@@ -160,22 +162,6 @@ pub fn splice(src: &str, mut edits: Vec<(Range<usize>, String)>) -> String {
     out
 }
 
-/// Escape an attribute value for either quote style.
-pub fn escape_attr(v: &str) -> String {
-    let mut s = String::with_capacity(v.len());
-    for c in v.chars() {
-        match c {
-            '&' => s.push_str("&amp;"),
-            '<' => s.push_str("&lt;"),
-            '>' => s.push_str("&gt;"),
-            '"' => s.push_str("&quot;"),
-            '\'' => s.push_str("&apos;"),
-            c => s.push(c),
-        }
-    }
-    s
-}
-
 /// End (just past `>`) of the start tag that begins at `start`, and
 /// whether it is self-closing (`/>`). Quoted attribute values are skipped:
 /// `>` is legal inside them.
@@ -223,11 +209,40 @@ pub fn retarget_interface(xml: &str, index: usize, target: &Target) -> Result<St
     check_target_name(target.name())?;
     let doc = parse(xml)?;
     let n = interface_nodes(&doc).nth(index).ok_or(EditError::NoSuchInterface(index))?;
+    Ok(splice(xml, retarget_edits(xml, n, index, target)?))
+}
+
+/// Retarget every interface `select` picks, parsing the document once (a
+/// guest with several NICs, or a running guest's XML searched NIC by NIC,
+/// costs one parse): the edited document, and each picked interface as it
+/// was read with its element's new text (what `update-device` takes), in
+/// document order.
+pub fn retarget_selected(xml: &str, target: &Target, mut select: impl FnMut(&Interface) -> bool) -> Result<(String, Vec<(Interface, String)>), EditError> {
+    check_target_name(target.name())?;
+    let doc = parse(xml)?;
+    let mut edits = Vec::new();
+    let mut picked = Vec::new();
+    for (index, n) in interface_nodes(&doc).enumerate() {
+        let ifc = read_interface(index, n);
+        if !select(&ifc) {
+            continue;
+        }
+        let own = retarget_edits(xml, n, index, target)?;
+        let at = n.range().start;
+        let local = own.iter().map(|(r, t)| (r.start - at..r.end - at, t.clone())).collect();
+        picked.push((ifc, splice(&xml[n.range()], local)));
+        edits.extend(own);
+    }
+    Ok((splice(xml, edits), picked))
+}
+
+/// The byte edits that retarget interface node `n` (all inside its range).
+fn retarget_edits(xml: &str, n: roxmltree::Node, index: usize, target: &Target) -> Result<Vec<(Range<usize>, String)>, EditError> {
     let ty = n.attributes().find(|a| a.name() == "type" && a.namespace().is_none()).ok_or(EditError::NoType(index))?;
     let vr = ty.range_value();
     // keep the document's quoting style: the byte before the value is its quote
-    let q = xml.as_bytes().get(vr.start.wrapping_sub(1)).copied().filter(|b| *b == b'"' || *b == b'\'').unwrap_or(b'\'') as char;
-    let new_source = format!("<source {}={q}{}{q}/>", target.kind(), escape_attr(target.name()));
+    let quote = if xml.as_bytes().get(vr.start.wrapping_sub(1)) == Some(&b'"') { write::Quote::Double } else { write::Quote::Single };
+    let new_source = write::element("source", [(target.kind(), Some(target.name()))], quote);
     let mut edits = vec![(vr, target.kind().to_string())];
     let sources: Vec<_> = n.children().filter(|c| c.has_tag_name("source")).collect();
     if let Some(first) = sources.first() {
@@ -252,7 +267,7 @@ pub fn retarget_interface(xml: &str, index: usize, target: &Target) -> Result<St
             }
         }
     }
-    Ok(splice(xml, edits))
+    Ok(edits)
 }
 
 /// The text of one interface element, e.g. for `update-device`.
@@ -265,6 +280,24 @@ mod tests {
     use super::*;
 
     const DOM: &str = "<domain type='kvm'>\n  <!-- keep me -->\n  <name>vm1</name>\n  <devices>\n    <disk type=\"file\" device='disk'><source file='/x'/></disk>\n    <interface type='network'>\n      <mac address='52:54:00:aa:bb:01'/>\n      <source network='default' portgroup='web'/>\n      <model type='virtio'/>\n      <boot order='1'/>\n      <address type='pci' domain='0x0000' bus='0x00' slot='0x03' function='0x0'/>\n      <frob z='1' a='2'/>\n    </interface>\n    <interface type=\"bridge\"><mac address=\"52:54:00:aa:bb:02\"/><source dev='ignored' bridge=\"br1\"/><target dev='vnet3'/><alias name='ua-x'/></interface>\n    <interface type='user'>\n      <mac address='52:54:00:aa:bb:03'/>\n    </interface>\n  </devices>\n</domain>\n";
+
+    /// One parse for several NICs gives what retargeting them one by one
+    /// gives, and each picked element's new text is its part of that document.
+    #[test]
+    fn retarget_selected_is_retarget_one_by_one() {
+        let br = Target::Bridge("br0".into());
+        let mut one_by_one = DOM.to_string();
+        for i in [0, 2] {
+            one_by_one = retarget_interface(&one_by_one, i, &br).unwrap();
+        }
+        let (doc, picked) = retarget_selected(DOM, &br, |i| i.index != 1).unwrap();
+        assert_eq!(doc, one_by_one);
+        assert_eq!(picked.iter().map(|(i, _)| i.index).collect::<Vec<_>>(), vec![0, 2]);
+        let after = interfaces(&doc).unwrap();
+        for (ifc, el) in &picked {
+            assert_eq!(el, &interface_xml(&doc, &after[ifc.index]));
+        }
+    }
 
     /// Found by the edit fuzzer: a self-closing NIC got its <source> after
     /// the element, and a `>` inside an attribute value was taken for the

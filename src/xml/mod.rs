@@ -11,6 +11,7 @@ pub mod edit;
 pub mod facts;
 pub mod interface;
 pub mod network;
+pub mod write;
 
 use roxmltree::{Document, Node, ParsingOptions};
 

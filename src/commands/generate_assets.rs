@@ -215,7 +215,7 @@ fn write_all(dir: &Path, files: &[(String, String)]) -> Result<()> {
     Ok(())
 }
 
-pub fn run(args: Args) -> Result<()> {
+pub fn run(args: Args, _ctx: &crate::context::Ctx) -> Result<()> {
     write_all(&args.dir.join("completions"), &completions()?)?;
     write_all(&args.dir.join("man"), &man_pages()?)?;
     Ok(())
