@@ -222,6 +222,9 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
         }
     };
     let names = select::guests(args, &infos);
+    // no more connections than guests
+    let surplus = conns.split_off(conns.len().min(names.len().saturating_sub(1)));
+    close(surplus);
     let info_of = |name: &str| infos.iter().find(|d| d.name == name || d.uuid == name).cloned();
 
     // plan: read-only, every connection reading
