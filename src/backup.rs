@@ -4,7 +4,8 @@
 //! Layout: `$XDG_STATE_HOME/knet/backups/GUEST/STAMP.xml` (default
 //! `~/.local/state/knet/backups`), directories 0700 and files 0600: domain
 //! XML can carry secrets (VNC passwords, iSCSI auth, host paths). A backup is
-//! written completely and never overwritten; this module never deletes one.
+//! written completely and never overwritten; this module never deletes one
+//! that protects a change ([`discard`] is for backups of guests left alone).
 //!
 //! Backups are filed by guest name, but a name is only unique on one host:
 //! with several hosts (or a guest deleted and re-created) two guests share a
@@ -122,6 +123,21 @@ pub fn save(guest: &str, xml: &str) -> Result<PathBuf> {
         }
     }
     unreachable!()
+}
+
+/// Remove a backup this run wrote for a guest it then left untouched
+/// (skipped, refused, or not started after Ctrl-C): a conversion writes every
+/// backup before its first define, and one that records no change must not
+/// be what rollback finds as the guest's newest. Only for such a file, never
+/// for a backup of a change that was made.
+pub fn discard(path: &str) {
+    let path = Path::new(path);
+    if fs::remove_file(path).is_ok() {
+        // and the guest's directory if that left it empty (fails otherwise)
+        if let Some(dir) = path.parent() {
+            let _ = fs::remove_dir(dir);
+        }
+    }
 }
 
 /// Flush every backup written so far to disk (one `syncfs` for a batch).

@@ -87,6 +87,16 @@ fn wait_shutdown(conn: &dyn Conn, guest: &str, timeout: Duration) -> Result<()> 
 /// passed since the plan (a confirmation prompt, the other guests'
 /// backups), and someone else's edit must not be overwritten.
 pub(super) fn apply(conn: &dyn Conn, plan: &Plan, backup: &str, args: &Args, target: &Target) -> GuestReport {
+    let rep = apply_checked(conn, plan, backup, args, target);
+    if rep.backup.is_none() {
+        crate::backup::discard(backup);
+    }
+    rep
+}
+
+/// [`apply`] but for the backup of a guest left untouched: `rep.backup` is
+/// set only once the define is done.
+fn apply_checked(conn: &dyn Conn, plan: &Plan, backup: &str, args: &Args, target: &Target) -> GuestReport {
     let mut rep = GuestReport::new(&plan.guest, Status::Failed, None);
     rep.nics = plan.nics.clone();
     let now = match conn.domain_xml(&plan.guest, true) {
@@ -101,7 +111,6 @@ pub(super) fn apply(conn: &dyn Conn, plan: &Plan, backup: &str, args: &Args, tar
         rep.detail = Some("its XML changed since knet read it (someone else edited it); not touched".into());
         return rep;
     }
-    rep.backup = Some(backup.to_string());
     // the running state decides what is done only for --live/--restart;
     // otherwise the planned one labels the result (one RPC less per guest)
     let active = if args.live || args.restart {
@@ -119,6 +128,7 @@ pub(super) fn apply(conn: &dyn Conn, plan: &Plan, backup: &str, args: &Args, tar
         rep.detail = Some(format!("define refused: {e}; not touched"));
         return rep;
     }
+    rep.backup = Some(backup.to_string());
     let restore = |why: String| -> String {
         match conn.define_domain(&plan.original) {
             Ok(_) => format!("{why}; persistent config restored"),

@@ -1,16 +1,18 @@
 //! `knet domif-convert`: move guest NICs between a libvirt network (NAT) and
 //! a host bridge, offline, live or by restart, one guest or hundreds.
 //!
-//! The order of work per guest is what makes it safe to run unattended:
-//! plan everything first (read-only), confirm, then per guest: re-read the
-//! persistent XML and skip the guest if it changed since the plan, save a
-//! backup (0600), define the edited XML (an atomic replace in libvirt), and
-//! only then touch the running guest. With `--yes` there is no pause between
-//! reading and defining, so each guest is read, planned and applied in one
-//! go (the read is the one "just before define"). A failed live update re-defines the
-//! original, so a failure leaves that guest exactly as it was. The XML edit is
+//! The order of work is what makes it safe to run unattended: plan every
+//! guest first (read-only), confirm, write every guest's backup (0600) and
+//! sync them to disk once, then per guest: re-read the persistent XML and
+//! skip the guest if it changed since the plan, define the edited XML (an
+//! atomic replace in libvirt), and only then touch the running guest. So
+//! each backup is durable before the define it protects, for one disk flush
+//! per run; the backup of a guest left untouched is removed again. A failed
+//! live update re-defines the original, so a failure leaves that guest
+//! exactly as it was. The XML edit is
 //! [`crate::xml::edit::retarget_interface`]: only the NIC's type and source
-//! change; every other byte is the guest's own.
+//! change; every other byte is the guest's own. Over a link the reads and
+//! defines run on several connections at once (see [`REMOTE_CONNECTIONS`]).
 //!
 //! virt-xml (virtxml.py) is the closest tool: one guest per call, no backup,
 //! no concurrent-change check, no bulk. This command never prints before the
@@ -300,6 +302,10 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     let interrupted = crate::interrupt::requested();
     drop(interrupt);
     for (i, r) in applied.into_iter().enumerate() {
+        if let (None, Some(Some(Ok(b)))) = (&r, saved.get(i)) {
+            // not started (Ctrl-C): its backup records no change
+            backup::discard(b);
+        }
         reports.push(r.unwrap_or_else(|| {
             let mut r = GuestReport::new(&plans[i].guest, Status::NotStarted, None);
             r.nics = plans[i].nics.clone();
