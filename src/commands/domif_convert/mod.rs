@@ -12,7 +12,7 @@
 //! exactly as it was. The XML edit is
 //! [`crate::xml::edit::retarget_interface`]: only the NIC's type and source
 //! change; every other byte is the guest's own. Over a link the reads and
-//! defines run on several connections at once (see [`REMOTE_CONNECTIONS`]).
+//! defines run on several connections at once (see `REMOTE_CONNECTIONS`).
 //!
 //! virt-xml (virtxml.py) is the closest tool: one guest per call, no backup,
 //! no concurrent-change check, no bulk. This command never prints before the
