@@ -3,6 +3,11 @@
 //! Each command's own arguments live beside its code, in
 //! `src/commands/<command>.rs`, as `pub struct Args`; its `///` comments are
 //! the help text (and the man page).
+//!
+//! The command table itself is src/commands/mod.rs; this file only turns
+//! argv into a parsed command and an exit code. It never runs a command's
+//! logic, never decides which commands connect (the table does), and never
+//! prints except clap's own messages and virsh's failure newline.
 
 use clap::{Args, CommandFactory, FromArgMatches, Parser};
 
@@ -71,7 +76,7 @@ pub use crate::commands::Command;
 /// Shared by both binaries; `connector` decides how libvirt is reached.
 pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
     // shell completion (COMPLETE=bash knet -- ...) answers and exits here
-    crate::complete::env_complete();
+    crate::complete::engine::env_complete();
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     let name = command_name(&args);
     if name.and_then(commands::spec).is_some_and(|s| s.connects) {

@@ -3,6 +3,9 @@
 //! virsh's convention, which scripts rely on: 0 success, 1 any failure of the
 //! operation (including libvirt errors), 2 usage errors. `knet validate`
 //! follows virt-xml-validate's spirit with 0 valid / 1 invalid / 2 usage or I/O.
+//!
+//! Never exits the process itself: `cli::main` returns the code, so the
+//! interactive shell can report an error and go on.
 
 use std::fmt;
 use std::io::Write;
@@ -55,7 +58,8 @@ pub fn report(err: &anyhow::Error) -> i32 {
         if let Some(Exit { message: None, .. }) = cause.downcast_ref::<Exit>() {
             continue;
         }
-        let _ = writeln!(w, "error: {cause}");
+        // a cause may quote a file or libvirt: never a terminal escape
+        let _ = writeln!(w, "error: {}", crate::output::escape_text(&cause.to_string()));
     }
     code
 }

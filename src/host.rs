@@ -80,6 +80,52 @@ pub fn is_tap(iface: &str) -> bool {
     net_dir(iface).join("tun_flags").exists()
 }
 
+/// A name libvirt generates for its own devices, which it may reuse at any
+/// time: `virbrN` for a network's bridge (bridge_driver.c's "virbr%d"),
+/// `vnetN`, `macvtapN`, `macvlanN` for guests' NICs (virnetdev.h's
+/// VIR_NET_GENERATED_*_PREFIX). Returns the prefix matched.
+pub fn libvirt_generated_name(iface: &str) -> Option<&'static str> {
+    ["virbr", "vnet", "macvtap", "macvlan"]
+        .into_iter()
+        .find(|p| iface.strip_prefix(p).is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit())))
+}
+
+/// Bridges a libvirt network serves in this namespace: the `interface=`
+/// lines of the config of each dnsmasq libvirt started here
+/// (`--conf-file=.../libvirt/dnsmasq/NET.conf`). The file is read through
+/// the process's own root, so a daemon in another mount namespace (a
+/// container, a private test daemon) is seen as it sees itself. A network
+/// without dnsmasq (DNS and DHCP both off) is not found this way; its bridge
+/// still has libvirt's generated name in the common case.
+pub fn libvirt_dnsmasq_bridges() -> BTreeSet<String> {
+    let me = netns_of(std::process::id());
+    let mut out = BTreeSet::new();
+    for (pid, argv) in processes() {
+        if !argv[0].ends_with("dnsmasq") || netns_of(pid) != me {
+            continue;
+        }
+        let Some(conf) = argv.iter().find_map(|a| a.strip_prefix("--conf-file=")) else { continue };
+        if !conf.contains("/libvirt/dnsmasq/") {
+            continue;
+        }
+        let path = PathBuf::from(format!("/proc/{pid}/root")).join(conf.trim_start_matches('/'));
+        if let Ok(text) = std::fs::read_to_string(path) {
+            out.extend(text.lines().filter_map(|l| l.strip_prefix("interface=")).map(|b| b.trim().to_string()));
+        }
+    }
+    out
+}
+
+/// A bridge that has what libvirt gives its networks' bridges: a MAC of
+/// QEMU/KVM's 52:54:00 range (libvirt generates one per network and sets it
+/// on the bridge) and no port but tun/tap devices (guests' NICs). A host
+/// bridge has its uplink as a port, even when --pin-mac gave it the MAC of
+/// a virtual machine's virtio NIC; a host bridge not yet given a port and a
+/// libvirt network without DNS or DHCP are the cases this cannot tell apart.
+pub fn looks_like_libvirt_bridge(br: &str) -> bool {
+    is_bridge(br) && mac_of(br).is_some_and(|m| m.to_ascii_lowercase().starts_with("52:54:00:")) && bridge_ports(br).iter().all(|p| is_tap(p))
+}
+
 /// Administratively up (IFF_UP in `flags`).
 pub fn is_up(iface: &str) -> bool {
     read_trim(net_dir(iface).join("flags"))
@@ -246,6 +292,16 @@ mod tests {
         assert!(!is_local_uri("qemu+tcp://127.0.0.1:16509/system"));
         assert!(!is_local_uri("qemu+ssh://localhost/system"));
         assert!(is_test_uri("test:///default") && is_test_uri("test+unix:///default") && !is_test_uri("qemu:///system"));
+    }
+
+    #[test]
+    fn libvirts_generated_names() {
+        for (n, p) in [("virbr0", Some("virbr")), ("virbr12", Some("virbr")), ("vnet3", Some("vnet")), ("macvtap0", Some("macvtap"))] {
+            assert_eq!(libvirt_generated_name(n), p, "{n}");
+        }
+        for n in ["virbr", "virbr-lan", "virbr0-nic", "vnet", "vnetx", "br0", "eth0"] {
+            assert_eq!(libvirt_generated_name(n), None, "{n}");
+        }
     }
 
     #[test]

@@ -5,20 +5,27 @@
 //! command does lives here; the binaries only choose how a connection is made.
 //!
 //! Layers, each knowing nothing of the one above it:
-//! - [`ipnet`]: address syntax and subnet arithmetic (pure, below everything);
+//! - [`ipnet`] and [`mac`]: address syntax and arithmetic (pure, below everything);
 //! - [`xml`]: the libvirt XML model with source positions, the forgiving
-//!   facts the host commands read off it, and lossless edits;
+//!   facts the host commands read off it, lossless edits, and
+//!   [`xml::write`], the one place values become markup;
 //! - [`validate`]: structural and semantic rules over that model;
 //! - [`libvirt`]: the port through which every libvirt call goes (a trait);
-//! - [`commands`]: one module per command, named after it (`net-list` is
-//!   `commands/net_list.rs`), using the layers above;
-//! - [`cli`] and [`output`]: what the user types and what they see.
+//! - [`host`]: facts about the machine knet runs on (sysfs, /proc), and
+//!   whether a URI is this machine;
+//! - [`state`]: knet's private files (recent URIs, shell history, backups' root);
+//! - [`context`]: what a command gets: resolved options and a lazy connection,
+//!   one host or several ([`fleet`] shapes several hosts' output);
+//! - [`commands`]: one module per command and the table describing them all;
+//! - [`complete`]: completion (engine, candidate providers, live names);
+//! - [`cli`], [`shell`] and [`output`]: what the user types and what they see.
 
 pub mod backup;
 pub mod cli;
 pub mod complete;
 pub mod commands;
 pub mod context;
+pub mod dnsmasq;
 pub mod exit;
 pub mod guest;
 #[doc(hidden)]

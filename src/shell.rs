@@ -8,7 +8,7 @@
 //! split into words the way virsh splits them ([`split`]) and parsed with the
 //! same clap tree as the command line, so every command knet has works here
 //! with the same options, and tab completion is the same engine as the
-//! shells' (src/complete.rs) plus the shell's own commands (`connect`,
+//! shells' (src/complete/) plus the shell's own commands (`connect`,
 //! `quit`, `exit`).
 //!
 //! The shell always runs in `knet-libvirt`: it asks for the connection
@@ -425,10 +425,10 @@ impl Completer for ShellHelper {
             }
         };
         let mut args: Vec<String> = std::iter::once("knet".to_string()).chain(words.into_iter().map(|w| w.text)).collect();
-        crate::complete::set_line(args.clone());
+        crate::complete::engine::set_line(args.clone());
         args.push(current);
         let index = args.len() - 1;
-        let cands = crate::complete::candidates(&mut shell_command(), args.into_iter().map(Into::into).collect(), index);
+        let cands = crate::complete::engine::candidates(&mut shell_command(), args.into_iter().map(Into::into).collect(), index);
         let pairs = cands
             .into_iter()
             .map(|c| {

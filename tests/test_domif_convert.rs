@@ -259,7 +259,7 @@ fn refuses_impossible_targets_and_unconfirmed_runs_without_touching_guests() {
     let e = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "brnope", "--yes"])).code(1);
     assert!(e.stderr.contains("the host has no bridge 'brnope'"), "{}", e.stderr);
     let e = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "lo", "--yes"])).code(1);
-    assert!(e.stderr.contains("not a bridge"), "{}", e.stderr);
+    assert!(e.stderr.contains("host interface 'lo' is an ethernet interface, not a bridge"), "{}", e.stderr);
     // a bridge whose uplink is Wi-Fi (faked through KNET_SYSFS_ROOT: a
     // namespace cannot hold a cfg80211 device): refused on this host's facts
     let sys = sb.dir.join("fake-sys");
@@ -380,5 +380,44 @@ fn rollback_takes_only_backups_of_the_guest_itself() {
     }
     let out = run(k().args(["domif-rollback", "test"])).code(1);
     assert!(out.stderr.contains("none of the 1 backups in") && out.stderr.contains("is of this guest 'test'"), "{}", out.stderr);
+    let _ = std::fs::remove_dir_all(&state);
+}
+
+/// A NIC that moves off its network loses that network's portgroup (and the
+/// bandwidth and VLAN it gives) and keeps an nwfilter IP parameter pinning
+/// its address there: the plan, the dry run and the result say so.
+#[test]
+fn conversion_warns_about_a_dropped_portgroup_and_a_pinned_nat_address() {
+    let dir = tempdir_short("knet-loss");
+    let net = "<network><name>lab</name><forward mode='nat'/><bridge name='virbr7'/>\
+        <portgroup name='gold'><bandwidth><inbound average='1000'/></bandwidth><vlan><tag id='42'/></vlan></portgroup>\
+        <ip address='10.7.0.1' prefix='24'/></network>";
+    let dom = "<domain type='test'><name>pg</name><memory>131072</memory><os><type>hvm</type></os><devices>\
+        <interface type='network'><mac address='52:54:00:00:07:01'/><source network='lab' portgroup='gold'/>\
+        <filterref filter='clean-traffic'><parameter name='IP' value='10.7.0.50'/></filterref></interface></devices></domain>";
+    let node = dir.join("node.xml");
+    std::fs::write(&node, format!("<node>{net}{dom}</node>")).unwrap();
+    let guest = dir.join("g.xml");
+    std::fs::write(&guest, dom).unwrap();
+    let state = tempdir_short("knet-loss-state");
+    let session = |args: &[&str]| run(knet().env("XDG_STATE_HOME", &state).arg("-c").arg(format!("test://{}", node.display())).args(args));
+    let pg = "warning: pg: NIC 52:54:00:00:07:01: portgroup 'gold' of network 'lab' is dropped and with it its bandwidth limits and its VLAN (on bridge br0 the NIC has no portgroup)";
+    let ip = "warning: pg: NIC 52:54:00:00:07:01: nwfilter 'clean-traffic' pins IP 10.7.0.50, its address on network 'lab': on bridge br0 the guest gets another address";
+    for cmd in [&["domif-convert", "pg", "--to-bridge", "br0", "--dry-run"][..], &["domif-convert", "pg", "--to-bridge", "br0", "--yes"]] {
+        let out = session(cmd).ok();
+        assert!(out.stderr.contains(pg) && out.stderr.contains(ip), "{cmd:?}: {}", out.stderr);
+    }
+    let json = session(&["--json", "domif-convert", "pg", "--to-bridge", "br0", "--dry-run"]).ok();
+    assert!(json.stdout.contains("pins IP 10.7.0.50"), "{}", json.stdout);
+    // offline (--file): no network to read, the same losses in general terms
+    let out = run(knet().args(["domif-convert", "--file", guest.to_str().unwrap(), "--to-bridge", "br0", "--dry-run"])).ok();
+    assert!(out.stderr.contains("portgroup 'gold' of network 'lab' is dropped and with it any bandwidth limit or VLAN it sets"), "{}", out.stderr);
+    assert!(out.stderr.contains("pins IP 10.7.0.50"), "{}", out.stderr);
+    // a NIC without either converts without a word
+    let plain = guest.with_file_name("plain.xml");
+    std::fs::write(&plain, std::fs::read_to_string(&guest).unwrap().replace(" portgroup='gold'", "").replace("<parameter name='IP' value='10.7.0.50'/>", "")).unwrap();
+    let out = run(knet().args(["domif-convert", "--file", plain.to_str().unwrap(), "--to-bridge", "br0", "--dry-run"])).ok();
+    assert!(!out.stderr.contains("warning"), "{}", out.stderr);
+    let _ = std::fs::remove_dir_all(&dir);
     let _ = std::fs::remove_dir_all(&state);
 }

@@ -131,7 +131,7 @@ fn nmcli_offline(script: &str) -> Vec<String> {
 
 #[test]
 fn networkmanager_commands_are_accepted_by_nmcli_offline() {
-    let o = run(knet().args(["--json", "bridge-config", "--uplink", "eth7", "--bridge", "br0", "--format", "networkmanager", "--stp", "on", "--forward-delay", "2"])).ok();
+    let o = run(knet().args(["--json", "bridge-config", "--uplink", "eth7", "--bridge", "br0", "--format", "networkmanager", "--stp", "on", "--forward-delay", "2", "--for-other-host"])).ok();
     let files: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
     let script = files[0]["content"].as_str().unwrap();
     assert!(script.contains("\nnmcli connection up br0\n"), "{script}");
@@ -155,7 +155,7 @@ fn networkmanager_commands_are_accepted_by_nmcli_offline() {
 #[test]
 fn never_needs_libvirt() {
     // knet execs knet-libvirt only when a command opens a connection
-    let o = run(knet().env("KNET_LIBVIRT_BIN", "/nonexistent/knet-libvirt").args(["bridge-config", "--uplink", "eth7", "--bridge", "br0", "--format", "ifupdown"])).ok();
+    let o = run(knet().env("KNET_LIBVIRT_BIN", "/nonexistent/knet-libvirt").args(["bridge-config", "--uplink", "eth7", "--bridge", "br0", "--format", "ifupdown", "--for-other-host"])).ok();
     assert!(o.stdout.contains("bridge_ports eth7"), "{}", o.stdout);
 }
 
@@ -226,4 +226,63 @@ fn apply_is_refused_in_the_hosts_namespace() {
     let o = run(knet().args(["bridge-config", "--uplink", "lo", "--bridge", "knetnever0", "--apply"])).code(1);
     assert!(o.stderr.contains("--apply only works inside a network namespace of its own"), "{}", o.stderr);
     assert!(!Path::new("/sys/class/net/knetnever0").exists());
+}
+
+#[test]
+fn impossible_uplinks_and_bridges_are_refused_with_the_reason() {
+    // a fake sysfs: a NIC, a bridge, a guest tap and a VPN tun
+    let sys = Scratch(tempdir_short("knet-sys"));
+    for d in ["eth0", "br5/bridge", "vnet3/tun_flags", "tun0/tun_flags", "natbr/bridge/", "natbr/brif/vnet3", "pinned/bridge", "pinned/brif/eth0"] {
+        std::fs::create_dir_all(sys.join("class/net").join(d)).unwrap();
+    }
+    // a libvirt network's bridge by its looks (libvirt's MAC, only guest taps), and
+    // a host bridge that --pin-mac gave a virtio NIC's MAC (its port is that NIC)
+    std::fs::write(sys.join("class/net/natbr/address"), "52:54:00:1f:2e:3d\n").unwrap();
+    std::fs::write(sys.join("class/net/pinned/address"), "52:54:00:aa:bb:cc\n").unwrap();
+    let bc = |uplink: &str, bridge: &str, extra: &[&str]| {
+        run(knet().env("KNET_SYSFS_ROOT", &*sys).args(["bridge-config", "--uplink", uplink, "--bridge", bridge, "--format", "ifupdown"]).args(extra))
+    };
+    for (uplink, bridge, extra, why) in [
+        ("br5", "br0", &[][..], "uplink br5 is itself a bridge: Linux cannot make a bridge the port of another bridge"),
+        ("tun0", "br0", &[], "uplink tun0 is a tun/tap device"),
+        ("vnet3", "br0", &[], "--uplink vnet3 is a name libvirt gives guests' NICs (vnetN)"),
+        ("vnet3", "br0", &["--for-other-host"], "--uplink vnet3 is a name libvirt gives guests' NICs"),
+        ("eth5", "br0", &[], "uplink eth5 does not exist on this host; to prepare a configuration for another machine, add --for-other-host"),
+        ("eth0", "virbr0", &[], "--bridge virbr0 is a name libvirt gives its own networks' bridges"),
+        ("eth0", "virbr3", &["--for-other-host"], "--bridge virbr3 is a name libvirt gives its own networks' bridges"),
+        ("eth0", "tun0", &[], "tun0 already exists on this host and is not a bridge"),
+        ("eth0", "natbr", &[], "natbr looks like a libvirt network's bridge (libvirt's 52:54:00 MAC, no port but guests' taps)"),
+    ] {
+        let o = bc(uplink, bridge, extra).code(1);
+        assert!(o.stderr.contains(why), "{uplink} {bridge} {extra:?}: {}", o.stderr);
+        assert!(o.stdout.is_empty());
+    }
+    // what works: a NIC into a new bridge or an existing host bridge, and a missing NIC for another machine
+    assert!(bc("eth0", "br0", &[]).ok().stdout.contains("bridge_ports eth0"));
+    assert!(bc("eth0", "br5", &[]).ok().stdout.contains("bridge_ports eth0"));
+    assert!(bc("eth0", "pinned", &[]).ok().stdout.contains("bridge_ports eth0"));
+    assert!(bc("eth0", "natbr", &["--for-other-host"]).ok().stdout.contains("bridge_ports eth0"));
+    assert!(bc("eth5", "br0", &["--for-other-host"]).ok().stdout.contains("bridge_ports eth5"));
+    assert_eq!(bc("eth5", "br0", &["--for-other-host", "--pin-mac"]).code, 2);
+}
+
+#[test]
+fn a_running_libvirt_networks_bridge_is_refused_whatever_its_name() {
+    let sb = Sandbox::start();
+    dummy_uplink(&sb);
+    let xml = std::fs::read_to_string(repo().join("tests/fixtures/net-nat.xml")).unwrap().replace("virbr9", "lanbr7");
+    let f = tempdir_short("knet-bcnet").join("net.xml");
+    std::fs::write(&f, xml).unwrap();
+    run(sb.knet().arg("net-create").arg(&f)).ok();
+    let o = sb.knet_in_ns(&["bridge-config", "--uplink", "eth9", "--bridge", "lanbr7", "--format", "ifupdown"]).code(1);
+    assert!(o.stderr.contains("lanbr7 is the bridge of a running libvirt network (libvirt's dnsmasq serves it)"), "{}", o.stderr);
+    // a network libvirt runs no dnsmasq for (no DNS, no DHCP): its bridge has libvirt's looks
+    let quiet = f.with_file_name("quiet.xml");
+    std::fs::write(&quiet, "<network><name>quiet</name><bridge name='quietbr'/><dns enable='no'/><ip address='10.66.0.1' prefix='24'/></network>").unwrap();
+    run(sb.knet().arg("net-create").arg(&quiet)).ok();
+    let o = sb.knet_in_ns(&["bridge-config", "--uplink", "eth9", "--bridge", "quietbr", "--format", "ifupdown"]).code(1);
+    assert!(o.stderr.contains("quietbr looks like a libvirt network's bridge"), "{}", o.stderr);
+    // the same name for another machine is that machine's business
+    sb.knet_in_ns(&["bridge-config", "--uplink", "eth9", "--bridge", "lanbr7", "--format", "ifupdown", "--for-other-host"]).ok();
+    let _ = std::fs::remove_dir_all(f.parent().unwrap());
 }

@@ -45,7 +45,7 @@ fn healthy_setup_passes_then_host_breakage_is_found() {
     let sb = setup();
     let (o, checks) = doctor(&sb, &[]);
     assert_eq!(o.code, 0, "{checks:#?}");
-    for (check, needle) in [("network-active", "active"), ("bridge-up", "up"), ("dnsmasq", "dnsmasq runs"), ("nat-masquerade", "192.168.122.0/24"), ("ip-forward", "= 1"), ("foreign-port", "only guest"), ("tap-bridge", "vnet0 (52:54:00:aa:bb:02) is on virbr0"), ("bridge-nf-call", "= 0")] {
+    for (check, needle) in [("network-active", "active"), ("bridge-up", "up"), ("dnsmasq", "dnsmasq runs"), ("nat-masquerade", "192.168.122.0/24"), ("ip-forward", "= 1"), ("foreign-port", "only guest"), ("forward-rules", "on virbr0 present"), ("tap-bridge", "vnet0 (52:54:00:aa:bb:02) is on virbr0"), ("bridge-nf-call", "= 0")] {
         assert_finding(&checks, check, "ok", needle);
     }
     let text = sb.knet_in_ns(&["doctor"]).ok();
@@ -164,4 +164,52 @@ fn remote_or_test_uri_skips_host_checks() {
     assert_finding(checks, "host", "skip", "is not this machine");
     assert!(!checks.iter().any(|c| c["check"] == "ip-forward" || c["check"] == "dnsmasq"), "{checks:#?}");
     assert_finding(checks, "nic-model", "warn", "default model");
+}
+
+#[test]
+fn flushed_forward_rules_and_drop_policies_are_found_with_the_restart_fix() {
+    let sb = setup();
+    let (_, checks) = doctor(&sb, &["default"]);
+    assert_finding(&checks, "forward-rules", "ok", "libvirt's FORWARD accept rules for 192.168.122.0/24 on virbr0 present");
+    let fix = |checks: &[Value]| find(checks, "forward-rules", "fail").iter().chain(find(checks, "forward-rules", "warn").iter()).map(|c| c["fix"].as_str().unwrap().to_string()).next().unwrap();
+
+    // another nftables table dropping forwarded packets by policy
+    sb.exec(&["nft", "add", "table", "inet", "knetfw"]).ok();
+    sb.exec(&["nft", "add", "chain", "inet", "knetfw", "guestfwd", "{ type filter hook forward priority 0; policy drop; }"]).ok();
+    let (o, checks) = doctor(&sb, &["default"]);
+    assert_eq!(o.code, 1);
+    assert_finding(&checks, "forward-rules", "fail", "nftables chain guestfwd of table inet knetfw drops forwarded packets by policy and accepts nothing for virbr0");
+    sb.exec(&["nft", "delete", "table", "inet", "knetfw"]).ok();
+
+    // a firewall reload: libvirt's chains flushed, policy still ACCEPT
+    sb.exec(&["iptables", "-w", "-F", "LIBVIRT_FWO"]).ok();
+    sb.exec(&["iptables", "-w", "-F", "LIBVIRT_FWI"]).ok();
+    let (o, checks) = doctor(&sb, &["default"]);
+    assert_eq!(o.code, 0, "{checks:#?}");
+    assert_finding(&checks, "forward-rules", "warn", "libvirt's FORWARD accept rules for 192.168.122.0/24 on virbr0 are gone (LIBVIRT_FWI/FWO flushed or missing)");
+    assert!(fix(&checks).starts_with("knet net-restart default (the libvirt way: virsh net-destroy default && virsh net-start default"), "{}", fix(&checks));
+    // ... and a DROP policy on FORWARD: the guests are cut off
+    sb.exec(&["iptables", "-w", "-P", "FORWARD", "DROP"]).ok();
+    let (o, checks) = doctor(&sb, &["default"]);
+    assert_eq!(o.code, 1);
+    assert_finding(&checks, "forward-rules", "fail", "are gone and the FORWARD policy is DROP: guests cannot reach beyond the host");
+    // chains deleted entirely (iptables -X after a flush of FORWARD) are as gone
+    sb.exec(&["iptables", "-w", "-F", "FORWARD"]).ok();
+    sb.exec(&["iptables", "-w", "-X", "LIBVIRT_FWO"]).ok();
+    let (_, checks) = doctor(&sb, &["default"]);
+    assert_finding(&checks, "forward-rules", "fail", "FORWARD policy is DROP");
+    // libvirt cannot start a network then; its daemon recreates the chains
+    assert!(fix(&checks).starts_with("restart libvirt's daemon"), "{}", fix(&checks));
+    sb.stop_daemon();
+    sb.restart_daemon();
+    let (_, checks) = doctor(&sb, &["default"]);
+    assert_finding(&checks, "forward-rules", "ok", "present");
+    // ... and after a plain flush, restarting the network (what the fix says) puts them back
+    sb.exec(&["iptables", "-w", "-F", "LIBVIRT_FWO"]).ok();
+    let (_, checks) = doctor(&sb, &["default"]);
+    assert!(fix(&checks).starts_with("knet net-restart default"), "{}", fix(&checks));
+    run(sb.virsh().args(["net-destroy", "default"])).ok();
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    let (_, checks) = doctor(&sb, &["default"]);
+    assert_finding(&checks, "forward-rules", "ok", "present");
 }

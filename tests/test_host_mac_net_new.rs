@@ -125,3 +125,58 @@ fn net_new_kinds_and_refusals() {
     }
     assert_eq!(list(), before, "refusals defined nothing");
 }
+
+#[test]
+fn net_new_refuses_names_libvirt_refuses_as_usage_errors() {
+    let long = "n".repeat(248);
+    for (name, needle) in [
+        ("a/b", "network name \"a/b\" contains '/'"),
+        ("", "network name is empty"),
+        ("a\nb", "contains the control character \\n"),
+        (long.as_str(), "network name is 248 bytes long"),
+    ] {
+        let o = run(knet().args(["-c", "test:///default", "net-new", name, "--nat"])).code(2);
+        assert!(o.stderr.contains(needle), "{name:?}: {}", o.stderr);
+        assert!(!o.stderr.contains("a bug"), "{}", o.stderr);
+    }
+    let o = run(knet().args(["-c", "test:///default", "net-new", "x", "--nat", "--subnet", "10.1.0.0/24", "--dhcp-range", "10.1.0.9-10.1.0.5"])).code(2);
+    assert!(o.stderr.contains("--dhcp-range '10.1.0.9-10.1.0.5' is reversed: its start 10.1.0.9 is above its end 10.1.0.5"), "{}", o.stderr);
+}
+
+#[test]
+fn net_define_catches_what_net_new_catches() {
+    let sb = Sandbox::start();
+    run(sb.virsh().arg("net-define").arg(sandbox_xml("default.xml"))).ok();
+    // a host route the new subnet would collide with
+    sb.exec(&["ip", "link", "add", "lan9", "type", "veth", "peer", "name", "lan9p"]).ok();
+    sb.exec(&["ip", "link", "set", "lan9", "up"]).ok();
+    sb.exec(&["ip", "route", "add", "10.77.0.0/16", "dev", "lan9"]).ok();
+    let dir = tempdir_short("knet-nd");
+    let write = |name: &str, body: &str| {
+        let f = dir.join(format!("{}.xml", name.len()));
+        std::fs::write(&f, format!("<network><name>{name}</name>{body}</network>")).unwrap();
+        f.display().to_string()
+    };
+    let nat = |net: &str| format!("<forward mode='nat'/><ip address='{net}.1' prefix='24'/>");
+    let o = sb.knet_in_ns(&["net-define", &write("x", &nat("192.168.122"))]).ok();
+    assert!(o.stderr.contains("warning: subnet 192.168.122.0/24 overlaps 192.168.122.0/24 of network 'default': libvirt refuses to start the network while the other network is up"), "{}", o.stderr);
+    let o = sb.knet_in_ns(&["net-define", &write("yy", &nat("10.77.1"))]).ok();
+    assert!(o.stderr.contains("warning: subnet 10.77.1.0/24 overlaps the host route 10.77.0.0/16 on lan9: with both up, the host sends the shared addresses to the more specific"), "{}", o.stderr);
+    // an identical route: the warning is right, libvirt refuses to start it
+    sb.exec(&["ip", "route", "add", "10.77.1.0/24", "dev", "lan9"]).ok();
+    let o = sb.knet_in_ns(&["net-define", &write("yy", &nat("10.77.1"))]).ok();
+    assert!(o.stderr.contains("overlaps the host route 10.77.1.0/24 on lan9: libvirt refuses to start the network while that route is up"), "{}", o.stderr);
+    let start = run(sb.virsh().args(["net-start", "yy"]));
+    assert!(start.stderr.contains("Network is already in use by interface lan9"), "{start:?}");
+    // a free subnet, and an isolated network, are not warned about
+    let o = sb.knet_in_ns(&["net-define", &write("zzz", &nat("10.78.1"))]).ok();
+    assert!(!o.stderr.contains("warning"), "{}", o.stderr);
+    // names libvirt refuses: nothing reaches libvirt
+    let before = run(sb.virsh().args(["net-list", "--all", "--name"])).ok().stdout;
+    for (name, needle) in [("a/b", "contains '/'"), ("a\nb", "control character \\n"), (&"n".repeat(248)[..], "network name is 248 bytes long")] {
+        let o = sb.knet_in_ns(&["net-define", &write(name, "")]).code(1);
+        assert!(o.stderr.contains(needle), "{name:?}: {}", o.stderr);
+    }
+    assert_eq!(run(sb.virsh().args(["net-list", "--all", "--name"])).ok().stdout, before);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -49,8 +49,8 @@ fn hook_adds_rules_on_start_and_removes_them_on_stop() {
     assert!(!rules(&sb).contains("DNAT"));
     run(sb.virsh().args(["start", "--paused", "vm2"])).ok();
     let r = rules(&sb);
-    assert!(r.contains("-A PREROUTING -p tcp -m tcp --dport 8080 -j DNAT --to-destination 192.168.122.254:80"), "{r}");
-    assert!(r.contains("-A PREROUTING -p udp -m udp --dport 5353 -j DNAT --to-destination 192.168.122.254:53"), "{r}");
+    assert!(r.contains("-A PREROUTING -p tcp -m addrtype --dst-type LOCAL -m tcp --dport 8080 -j DNAT --to-destination 192.168.122.254:80"), "{r}");
+    assert!(r.contains("-A PREROUTING -p udp -m addrtype --dst-type LOCAL -m udp --dport 5353 -j DNAT --to-destination 192.168.122.254:53"), "{r}");
     assert!(r.contains("-A FORWARD -d 192.168.122.254/32 -o virbr0 -p tcp -m tcp --dport 80 -j ACCEPT"), "{r}");
     assert!(std::fs::read_to_string(&log).unwrap().contains("vm2 start"), "the admin's hook ran too");
 
@@ -106,4 +106,106 @@ fn refusals_change_nothing() {
     // not this machine: refuse to install, --print still works
     let o = run(knet().args(["-c", "test:///default", "port-forward", "test", "--host-port", "80", "--hooks-dir", h])).code(1);
     assert!(o.stderr.contains("is not this machine"), "{}", o.stderr);
+}
+
+/// A network namespace of the test's own, deleted when dropped.
+struct Netns(String);
+
+impl Netns {
+    fn new(tag: &str) -> Netns {
+        let n = format!("knetpf{tag}{}", std::process::id());
+        run(std::process::Command::new("ip").args(["netns", "add", &n])).ok();
+        Netns(n)
+    }
+    fn exec(&self, args: &[&str]) -> Out {
+        run(std::process::Command::new("ip").args(["netns", "exec", &self.0]).args(args))
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("ip").args(["netns", "del", &self.0]).output();
+    }
+}
+
+/// A TCP server in `ns` that answers every connection on `port` with `id`;
+/// killed (by its PID) when dropped.
+struct Server(std::process::Child);
+
+impl Server {
+    fn start(ns: &Netns, port: u16, id: &str) -> Server {
+        let code = "import socket,sys\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('0.0.0.0',int(sys.argv[1])))\ns.listen(8)\nwhile True:\n  c,_=s.accept(); c.sendall(sys.argv[2].encode()); c.close()\n";
+        let child = std::process::Command::new("ip").args(["netns", "exec", &ns.0, "/usr/bin/python3", "-c", code, &port.to_string(), id]).spawn().unwrap();
+        Server(child)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Who answers a TCP connection from `ns` to `ip:port` (retried while the
+/// servers start).
+fn who_answers(ns: &Netns, ip: &str, port: u16) -> String {
+    let code = "import socket,sys\ns=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=3)\nprint(s.recv(64).decode())\n";
+    let mut last = String::new();
+    for _ in 0..20 {
+        let o = ns.exec(&["/usr/bin/python3", "-c", code, ip, &port.to_string()]);
+        if o.code == 0 {
+            return o.stdout.trim().to_string();
+        }
+        last = o.stderr;
+        std::thread::sleep(std::time::Duration::from_millis(250));
+    }
+    panic!("no answer from {ip}:{port} in {}: {last}", ns.0);
+}
+
+#[test]
+fn the_dnat_rule_matches_only_the_hosts_own_addresses() {
+    let sb = Sandbox::start();
+    run(sb.virsh().arg("net-define").arg(sandbox_xml("default.xml"))).ok();
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    run(sb.virsh().arg("define").arg(sandbox_xml("vm2.xml"))).ok();
+    let hooks = sb.dir.join("etc/hooks");
+    sb.knet_in_ns(&["port-forward", "vm2", "--host-port", "8080", "--guest-port", "80", "--hooks-dir", hooks.to_str().unwrap()]).ok();
+
+    // the forwarded guest (vm2's static lease) and another NAT guest, each a
+    // namespace on virbr0; an outside machine on the host's uplink
+    let (guest, other, outside) = (Netns::new("g"), Netns::new("c"), Netns::new("o"));
+    for (ns, port, ip) in [(&guest, "pfg0", "192.168.122.254/24"), (&other, "pfc0", "192.168.122.50/24")] {
+        sb.exec(&["ip", "link", "add", port, "type", "veth", "peer", "name", "eth0", "netns", &ns.0]).ok();
+        sb.exec(&["ip", "link", "set", port, "master", "virbr0", "up"]).ok();
+        ns.exec(&["ip", "addr", "add", ip, "dev", "eth0"]).ok();
+        ns.exec(&["ip", "link", "set", "eth0", "up"]).ok();
+        ns.exec(&["ip", "link", "set", "lo", "up"]).ok();
+        ns.exec(&["ip", "route", "add", "default", "via", "192.168.122.1"]).ok();
+    }
+    sb.exec(&["ip", "link", "add", "pfup0", "type", "veth", "peer", "name", "eth0", "netns", &outside.0]).ok();
+    sb.exec(&["ip", "addr", "add", "10.9.0.2/24", "dev", "pfup0"]).ok();
+    sb.exec(&["ip", "link", "set", "pfup0", "up"]).ok();
+    outside.exec(&["ip", "addr", "add", "10.9.0.1/24", "dev", "eth0"]).ok();
+    outside.exec(&["ip", "link", "set", "eth0", "up"]).ok();
+    outside.exec(&["ip", "route", "add", "default", "via", "10.9.0.2"]).ok();
+
+    // what libvirt does when vm2 starts: run the hook
+    sb.exec(&["/bin/sh", hooks.join("qemu.d/knet-port-forward").to_str().unwrap(), "vm2", "start"]).ok();
+    let _servers = [Server::start(&guest, 80, "forwarded-guest"), Server::start(&outside, 8080, "outside-host")];
+
+    // the forward works: the outside reaches the guest through the host's port
+    assert_eq!(who_answers(&outside, "10.9.0.2", 8080), "forwarded-guest");
+    // a NAT guest's own connection to port 8080 of another machine goes there
+    assert_eq!(who_answers(&other, "10.9.0.1", 8080), "outside-host");
+}
+
+#[test]
+fn help_shows_each_rule_on_its_own_lines() {
+    let help = run(knet().args(["port-forward", "--help"])).ok().stdout;
+    let starts: Vec<&str> = help.lines().filter(|l| l.contains("iptables")).collect();
+    assert_eq!(starts.len(), 2, "{help}");
+    assert!(starts.iter().all(|l| l.starts_with("  iptables ") && l.matches("iptables").count() == 1), "{help}");
+    assert!(help.contains("--dst-type LOCAL \\\n      -p PROTO --dport HP"), "{help}");
+    assert!(help.lines().all(|l| l.chars().count() <= 100), "{help}");
 }

@@ -188,7 +188,6 @@ fn dhcp_host_conflicts_are_refused_unless_replace() {
         (&["--mac", "52:54:00:00:00:01", "--ip", "192.168.150.12"][..], "MAC 52:54:00:00:00:01 already has a DHCP host entry"),
         (&["--mac", "52:54:00:00:00:02", "--ip", "192.168.150.11"], "IP 192.168.150.11 is already given to"),
         (&["--mac", "52:54:00:00:00:02", "--ip", "10.1.2.3"], "outside network knetnat's subnets (192.168.150.0/24)"),
-        (&["--mac", "52:54:00:00:00:02", "--ip", "192.168.150.150"], "inside the dynamic DHCP range 192.168.150.100-192.168.150.200"),
     ] {
         let out = run(sb.knet().args(["net-dhcp-host", "knetnat", "add"]).args(args)).code(1);
         assert!(out.stderr.contains(why), "{args:?}: {}", out.stderr);
@@ -210,6 +209,81 @@ fn dhcp_host_conflicts_are_refused_unless_replace() {
         let out = run(c.args(["knetnat", "--xpath", "//dhcp/host"])).ok().stdout;
         assert_eq!(out, "<host mac=\"52:54:00:00:00:01\" ip=\"192.168.150.12\"/>\n\n", "inactive={inactive}");
     }
+}
+
+/// A sandbox with libvirt's own stock default network (the file Debian's
+/// libvirt installs), defined and started.
+fn sandbox_with_stock_default() -> Sandbox {
+    let sb = Sandbox::start();
+    run(sb.virsh().args(["net-define", "/usr/share/libvirt/networks/default.xml"])).ok();
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    sb
+}
+
+#[test]
+fn dhcp_host_examples_of_readme_and_man_pages_run_on_the_stock_default_network() {
+    let sb = sandbox_with_stock_default();
+    let readme = crate::test_readme::readme_commands().into_iter().map(|(no, _, w)| (format!("README.md:{no}"), w));
+    let man = knet::commands::generate_assets::EXAMPLES.iter().map(|(cmd, _, line)| (format!("man page of {cmd}"), knet::shell::split(line).unwrap().concat()));
+    let mut ran = 0;
+    for (what, words) in readme.chain(man) {
+        let dhcp = words.iter().any(|w| w.starts_with("net-dhcp") || w.starts_with("ip-dhcp"));
+        if !dhcp || words.get(2).map(String::as_str) != Some("default") {
+            continue;
+        }
+        let out = run(sb.knet().args(&words[1..]));
+        assert_eq!(out.code, 0, "{what}: `{}` fails on libvirt's stock default network:\n{}", words.join(" "), out.stderr);
+        ran += 1;
+    }
+    assert!(ran >= 6, "only {ran} DHCP examples found");
+}
+
+#[test]
+fn dhcp_host_refuses_only_what_cannot_work_on_the_stock_default_network() {
+    let sb = sandbox_with_stock_default();
+    let add = |args: &[&str]| run(sb.knet().args(["net-dhcp-host", "default", "add"]).args(args));
+    // inside the dynamic range (.2-.254) is what every stock network offers
+    add(&["--mac", "52:54:00:00:00:31", "--ip", "192.168.122.31", "--name", "web-1.lab"]).ok();
+    let hosts = std::fs::read_to_string(sb.dir.join("lib/dnsmasq/default.hostsfile")).unwrap();
+    assert!(hosts.lines().any(|l| l == "52:54:00:00:00:31,192.168.122.31,web-1.lab"), "{hosts}");
+
+    let before = state(&sb);
+    for (ip, why) in [
+        ("192.168.122.1", "IP 192.168.122.1 is the host's own address on network default"),
+        ("192.168.122.0", "IP 192.168.122.0 is the network address of 192.168.122.0/24"),
+        ("192.168.122.255", "IP 192.168.122.255 is the broadcast address of 192.168.122.0/24"),
+        ("192.168.123.5", "outside network default's subnets (192.168.122.0/24)"),
+    ] {
+        let out = add(&["--mac", "52:54:00:00:00:32", "--ip", ip]).code(1);
+        assert!(out.stderr.contains(why), "{ip}: {}", out.stderr);
+    }
+    for (name, why) in [
+        ("bad name;rm", "host name 'bad name;rm' contains ' ' in its first label"),
+        ("a,b", "host name 'a,b' contains ','"),
+        ("-web", "starts with '-'"),
+        ("12h", "lease time"),
+        ("web\x1b[31m", "host name 'web\\x1b[31m' contains the control character"),
+    ] {
+        let out = add(&["--mac", "52:54:00:00:00:32", "--ip", "192.168.122.32", &format!("--name={name}")]).code(2);
+        assert!(out.stderr.contains(why), "{name:?}: {}", out.stderr);
+        assert!(!out.stderr.contains('\x1b'), "a control character reached the terminal: {:?}", out.stderr);
+    }
+    assert_eq!(state(&sb), before, "a refused add changed libvirt");
+
+    // an address a current lease gives to another MAC: refused, then --replace warns and takes it
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    let lease = format!(r#"[{{"ip-address":"192.168.122.60","mac-address":"52:54:00:00:00:60","hostname":"other","expiry-time":{}}}]"#, now + 3600);
+    std::fs::write(sb.dir.join("lib/dnsmasq/virbr0.status"), lease).unwrap();
+    let out = add(&["--mac", "52:54:00:00:00:33", "--ip", "192.168.122.60"]).code(1);
+    assert!(out.stderr.contains("IP 192.168.122.60 is currently leased to 52:54:00:00:00:60 (other) on network default"), "{}", out.stderr);
+    assert!(out.stderr.contains("--replace"), "{}", out.stderr);
+    assert_eq!(state(&sb), before);
+    // the lease's own MAC may reserve the address it holds
+    add(&["--mac", "52:54:00:00:00:60", "--ip", "192.168.122.60"]).ok();
+    let out = add(&["--mac", "52:54:00:00:00:33", "--ip", "192.168.122.60", "--replace"]).ok();
+    assert!(out.stderr.contains("warning: IP 192.168.122.60 is currently leased to 52:54:00:00:00:60"), "{}", out.stderr);
+    let hosts = std::fs::read_to_string(sb.dir.join("lib/dnsmasq/default.hostsfile")).unwrap();
+    assert!(hosts.lines().any(|l| l == "52:54:00:00:00:33,192.168.122.60"), "{hosts}");
 }
 
 #[test]
@@ -461,4 +535,16 @@ fn daemon_down_is_a_clear_error_and_changes_nothing() {
     }
     sb.restart_daemon();
     assert_eq!(persistent(&sb), before);
+}
+
+#[test]
+fn control_characters_from_libvirt_are_escaped_as_virsh_does() {
+    let sb = sandbox_with_stock_default();
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+    // a guest chooses its own DHCP host name: it reaches libvirt's lease file as sent
+    let lease = format!(r#"[{{"ip-address":"192.168.122.70","mac-address":"52:54:00:00:00:70","hostname":"evil\u001b[2J\u0007","expiry-time":{}}}]"#, now + 3600);
+    std::fs::write(sb.dir.join("lib/dnsmasq/virbr0.status"), lease).unwrap();
+    let out = same(&sb, &["net-dhcp-leases", "default"]);
+    assert!(out.stdout.contains("evil\\x1b[2J\\x07"), "{}", out.stdout);
+    assert!(!out.stdout.contains('\x1b'), "{:?}", out.stdout);
 }

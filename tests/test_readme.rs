@@ -8,7 +8,7 @@ use crate::util::*;
 /// `\` continuations joined, each `knet` command of a line (`a; b`, `a | jq`,
 /// `VAR=x knet ...`) as its own word list; a `knet # CMD` shell-prompt line
 /// gives `knet CMD`. Each comes with its README line number.
-fn readme_commands() -> Vec<(usize, String, Vec<String>)> {
+pub(crate) fn readme_commands() -> Vec<(usize, String, Vec<String>)> {
     let text = std::fs::read_to_string(repo().join("README.md")).unwrap();
     let lines: Vec<&str> = text.lines().collect();
     let mut out = Vec::new();

@@ -155,7 +155,7 @@ fn net_edit_hands_the_editor_a_private_file() {
 fn bridge_config_script_quotes_interface_names() {
     let dir = tempdir_short("knet-nmcli");
     let (uplink, bridge) = ("e;touch${IFS}p", "`touch${IFS}q`"); // 15 bytes at most
-    let out = run(knet().args(["bridge-config", "--uplink", uplink, "--bridge", bridge, "--format", "networkmanager", "--json"])).ok();
+    let out = run(knet().args(["bridge-config", "--uplink", uplink, "--bridge", bridge, "--format", "networkmanager", "--json", "--for-other-host"])).ok();
     let files: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     let script = files.as_array().unwrap().iter().find(|f| f["path"].as_str().unwrap().ends_with("-nmcli.sh")).expect("nmcli script")["content"].as_str().unwrap().to_string();
     // a stand-in nmcli that records its arguments, one per line

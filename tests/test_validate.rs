@@ -737,3 +737,56 @@ fn fuzz_regressions_stay_fixed() {
     }
     assert!(n > 0, "no regression inputs in {}", dir.display());
 }
+
+#[test]
+fn control_characters_of_a_file_never_reach_the_terminal() {
+    // an ESC sequence (invalid XML) and a C1 CSI (valid XML) in a value
+    let p = temp_xml("ctl.xml", "<network><name>a\u{1b}[2Jb</name></network>\n");
+    let o = validate(&[p.to_str().unwrap()]);
+    let all = format!("{}{}", o.stdout, o.stderr);
+    assert!(all.contains("  <network><name>a\\x1b[2Jb</name></network>\n                  ^\n"), "{all}");
+    assert!(!all.contains('\u{1b}'), "{all:?}");
+    let p = temp_xml("c1.xml", "<network><name>a/\u{9b}2J</name></network>\n");
+    let o = validate(&[p.to_str().unwrap()]);
+    let all = format!("{}{}", o.stdout, o.stderr);
+    assert!(all.contains("a/\\xc2\\x9b2J"), "{all}");
+    assert!(!all.contains('\u{9b}'), "{all:?}");
+}
+
+#[test]
+fn declared_encodings_are_read_as_libvirt_reads_them() {
+    // ISO-8859-1: é is one byte; the bad netmask's column counts characters
+    let latin1 = b"<?xml version='1.0' encoding='ISO-8859-1'?>\n<network><name>caf\xe9</name><ip address='10.0.0.1' netmask='255.0.255.0'/></network>\n";
+    let p = tempdir_short("knet-enc").join("latin1.xml");
+    std::fs::write(&p, latin1).unwrap();
+    let o = validate(&[p.to_str().unwrap()]);
+    assert_eq!(o.code, 1, "{o:?}");
+    assert!(o.stderr.contains("latin1.xml:2:59: error: netmask 255.0.255.0 is not contiguous"), "{}", o.stderr);
+    let fixed = tempdir_short("knet-enc").join("ok.xml");
+    std::fs::write(&fixed, String::from_utf8_lossy(latin1).replace("255.0.255.0", "255.255.0.0").replace('\u{FFFD}', "\u{e9}").chars().map(|c| u8::try_from(u32::from(c)).unwrap()).collect::<Vec<u8>>()).unwrap();
+    validate(&[fixed.to_str().unwrap()]).ok();
+
+    // knet sends libvirt the text the file means; virsh sends the bytes,
+    // which libvirt's string parser reads as UTF-8 whatever the declaration
+    // says (a documented difference)
+    let seq = |tool: std::process::Command| {
+        let mut c = tool;
+        c.args(["-c", "test:///default", &format!("net-define {}; net-list --all --name", fixed.display())]);
+        run(&mut c)
+    };
+    let k = seq(knet()).ok().stdout;
+    assert!(k.lines().any(|l| l == "caf\u{e9}"), "{k}");
+    assert!(seq(virsh()).stderr.contains("Input is not proper UTF-8"));
+
+    // an encoding libxml2 does not know: a clear error at the declaration
+    let bad = tempdir_short("knet-enc").join("bad.xml");
+    std::fs::write(&bad, "<?xml version='1.0' encoding='KLINGON-8'?>\n<network><name>n</name></network>\n").unwrap();
+    let o = validate(&[bad.to_str().unwrap()]);
+    assert_eq!(o.code, 1);
+    assert!(o.stderr.contains("bad.xml:1:31: error: the XML declaration names the encoding 'KLINGON-8', which libxml2 (and so libvirt) does not know"), "{}", o.stderr);
+    let o = run(knet().args(["-c", "test:///default", "net-define", bad.to_str().unwrap()])).code(1);
+    assert!(o.stderr.contains("names the encoding 'KLINGON-8'") && o.stderr.contains("save it as UTF-8"), "{}", o.stderr);
+    for f in [&p, &fixed, &bad] {
+        let _ = std::fs::remove_dir_all(f.parent().unwrap());
+    }
+}

@@ -1,5 +1,5 @@
 #!/bin/bash
-# domif-convert benchmark (issue 4): converting 200 defined guests (20 of them
+# domif-convert benchmark: converting 200 defined guests (20 of them
 # running, paused) from the NAT network `default` to the host bridge br0, on a
 # private libvirtd in its own network namespace (tests/sandbox/sandbox.sh).
 #

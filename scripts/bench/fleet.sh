@@ -1,5 +1,5 @@
 #!/bin/bash
-# Fleet benchmark (issue 7): three private libvirtd daemons (three network
+# Fleet benchmark: three private libvirtd daemons (three network
 # namespaces, three sockets: tests/sandbox/sandbox.sh) stand in for three
 # hypervisors reached over libvirt's remote protocol.
 #

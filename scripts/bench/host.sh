@@ -1,5 +1,5 @@
 #!/bin/bash
-# Host-help benchmark (issue 6), on a private libvirtd in its own network
+# Host-help benchmark, on a private libvirtd in its own network
 # namespace with the NAT network `default` and N guests (10 running, paused):
 #
 #   knet doctor        vs  the guide's manual checks as an admin scripts them

@@ -1,5 +1,5 @@
 #!/bin/bash
-# knet validate benchmark (issue 2), release build, hyperfine:
+# knet validate benchmark, release build, hyperfine:
 #   1. ONE `knet validate` over every corpus network file (valid + invalid)
 #      against ONE `virt-xml-validate FILE network` call (type given: its
 #      fastest form) — target: the whole knet run is faster;

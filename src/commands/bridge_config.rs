@@ -58,8 +58,17 @@ pub enum OnOff {
 ///
 /// Refused: a wireless uplink (an 802.11 client cannot carry frames for other
 /// MAC addresses, so bridging does not work over Wi-Fi; use a NAT or routed
-/// network instead). Warned: an uplink carrying the default route, since
-/// applying the config over a remote session on it cuts the session.
+/// network instead); an uplink that does not exist, is itself a bridge, or is
+/// a tun/tap device (a guest's vnetN); a --bridge that belongs to a libvirt
+/// network (libvirt's virbrN names, a bridge libvirt's dnsmasq serves, or one
+/// with libvirt's 52:54:00 MAC and only guests' taps as ports) or that exists
+/// and is not a bridge; a name libvirt generates for its own
+/// devices (virbrN, vnetN, macvtapN). Warned: an uplink carrying the default
+/// route, since applying the config over a remote session on it cuts the
+/// session.
+///
+/// --for-other-host prepares a configuration for another machine: the
+/// checks of this host's interfaces are skipped (the name rules still apply).
 ///
 /// --apply builds the bridge with iproute2, but only inside a network
 /// namespace other than the host's (e.g. `ip netns exec NS knet ...`);
@@ -103,6 +112,9 @@ pub struct Args {
     /// Build the bridge now with iproute2 (only inside a network namespace)
     #[arg(long)]
     pub apply: bool,
+    /// The configuration is for another machine: skip the checks of this host's interfaces
+    #[arg(long, conflicts_with_all = ["apply", "pin_mac"])]
+    pub for_other_host: bool,
 }
 
 /// What the bridge should look like, resolved from the arguments.
@@ -341,15 +353,70 @@ fn generate(s: &Spec, format: Format) -> Vec<File> {
     files
 }
 
+/// The names libvirt keeps for itself: wrong on any host.
+fn name_rules(s: &Spec) -> Result<()> {
+    for (what, n) in [("--uplink", &s.uplink), ("--bridge", &s.bridge)] {
+        match host::libvirt_generated_name(n) {
+            Some("virbr") => bail!(
+                "{what} {n} is a name libvirt gives its own networks' bridges (virbrN; the NAT network 'default' uses virbr0): \
+                 libvirt owns that bridge, and guests on it are behind NAT, not on the LAN; use another name such as br0"
+            ),
+            Some(p) => bail!("{what} {n} is a name libvirt gives guests' NICs ({p}N): such a device comes and goes with its guest"),
+            None => {}
+        }
+    }
+    Ok(())
+}
+
+/// What this host's interfaces make impossible.
+fn host_rules(s: &Spec) -> Result<()> {
+    let other = "to prepare a configuration for another machine, add --for-other-host";
+    if !host::iface_exists(&s.uplink) {
+        bail!("uplink {} does not exist on this host; {other}", s.uplink);
+    }
+    if host::is_bridge(&s.uplink) {
+        bail!(
+            "uplink {u} is itself a bridge: Linux cannot make a bridge the port of another bridge; \
+             guests can use {u} directly (<source bridge='{u}'/>, or knet net-new NAME --bridge {u})",
+            u = s.uplink
+        );
+    }
+    if host::is_tap(&s.uplink) {
+        bail!("uplink {} is a tun/tap device (a guest's NIC or a VPN's), not a NIC on the LAN: it comes and goes with its user", s.uplink);
+    }
+    if host::libvirt_dnsmasq_bridges().contains(&s.bridge) {
+        bail!(
+            "{} is the bridge of a running libvirt network (libvirt's dnsmasq serves it): libvirt owns it and tears it down with the network; \
+             use another name such as br0",
+            s.bridge
+        );
+    }
+    if host::looks_like_libvirt_bridge(&s.bridge) {
+        bail!(
+            "{} looks like a libvirt network's bridge (libvirt's 52:54:00 MAC, no port but guests' taps): libvirt owns it; \
+             use another name such as br0",
+            s.bridge
+        );
+    }
+    if host::iface_exists(&s.bridge) && !host::is_bridge(&s.bridge) {
+        bail!("{} already exists on this host and is not a bridge", s.bridge);
+    }
+    Ok(())
+}
+
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let s = spec(&args)?;
-    if host::iface_exists(&s.uplink) && host::is_wireless(&s.uplink) {
+    name_rules(&s)?;
+    if !args.for_other_host {
+        host_rules(&s)?;
+    }
+    if !args.for_other_host && host::is_wireless(&s.uplink) {
         bail!(
             "{} is a wireless interface: bridging does not work over Wi-Fi (an 802.11 client may only send frames from its own MAC address, so guests' frames are dropped by the access point); use a NAT or routed network (knet net-new NAME --nat|--routed) instead",
             s.uplink
         );
     }
-    if host::default_route_ifaces().contains(&s.uplink) {
+    if !args.for_other_host && host::default_route_ifaces().contains(&s.uplink) {
         eprintln!(
             "warning: {} carries this host's default route: applying this configuration moves it to {}, which cuts any remote session running over {} until the bridge is up; apply it from a console",
             s.uplink, s.bridge, s.uplink

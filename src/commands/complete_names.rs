@@ -1,6 +1,6 @@
 //! `knet complete-names` (hidden): the child side of live completion. The
 //! shells' completion runs it in `knet-libvirt` with a deadline and reads
-//! `value<TAB>help` lines (src/complete.rs explains why a child). Not for
+//! `value<TAB>help` lines (src/complete/live.rs explains why a child). Not for
 //! users; never prints anything but candidates.
 
 use anyhow::Result;

@@ -23,7 +23,9 @@ use crate::output;
 /// Checks, each with a verdict (OK, WARN, FAIL, SKIP) and a fix:
 /// networks active and autostarted; their bridge exists and is up; dnsmasq
 /// runs for them; net.ipv4.ip_forward=1 for NAT and routed networks; NAT
-/// MASQUERADE rules present; net.bridge.bridge-nf-call-* sysctls; a physical
+/// MASQUERADE rules present; libvirt's FORWARD accept rules present for NAT
+/// and routed networks (a firewall reload flushes them), and no FORWARD
+/// DROP policy without them; net.bridge.bridge-nf-call-* sysctls; a physical
 /// NIC enslaved to a libvirt-managed bridge such as virbr0; a wireless NIC in
 /// any bridge; guests whose tap is not on the bridge their XML names; guests
 /// on a missing or inactive network or a missing host bridge; duplicate and multicast MAC addresses;
@@ -124,12 +126,12 @@ fn network_checks(r: &mut Report, n: &Net, local: bool, doms: &[Dom]) {
     if n.info.active {
         r.ok("network-active", &subj, "active");
     } else {
-        r.add("network-active", &subj, Status::Fail, "inactive: guests on it cannot start", Some(format!("virsh net-start {name}")));
+        r.add("network-active", &subj, Status::Fail, "inactive: guests on it cannot start", Some(format!("knet net-start {name}")));
     }
     if n.info.autostart {
         r.ok("network-autostart", &subj, "starts at boot");
     } else if n.info.persistent {
-        r.add("network-autostart", &subj, Status::Warn, "autostart is off: after a reboot its guests fail to start", Some(format!("virsh net-autostart {name}")));
+        r.add("network-autostart", &subj, Status::Warn, "autostart is off: after a reboot its guests fail to start", Some(format!("knet net-autostart {name}")));
     }
     if !local || !n.info.active {
         return;
@@ -152,7 +154,7 @@ fn network_checks(r: &mut Report, n: &Net, local: bool, doms: &[Dom]) {
     // libvirt writes the bridge name of every managed network into its XML
     // at define time, so the XML is the whole truth here
     let Some(br) = n.facts.bridge.clone() else { return };
-    let restart = format!("virsh net-destroy {name} && virsh net-start {name} (running guests then need their NICs reconnected)");
+    let restart = format!("knet net-restart {name} (the libvirt way: virsh net-destroy {name} && virsh net-start {name}, then reconnect the running guests' NICs)");
     if !host::iface_exists(&br) {
         r.add("bridge-up", format!("bridge {br}"), Status::Fail, format!("bridge {br} of network {name} does not exist"), Some(restart.clone()));
     } else if !host::is_up(&br) {
@@ -168,6 +170,9 @@ fn network_checks(r: &mut Report, n: &Net, local: bool, doms: &[Dom]) {
     }
     if n.facts.forward.as_deref() == Some("nat") {
         masquerade_check(r, n, &restart);
+    }
+    if matches!(n.facts.forward.as_deref(), Some("nat" | "route")) {
+        forward_check(r, n, &br, &restart);
     }
     foreign_port_check(r, n, &br, doms);
 }
@@ -221,6 +226,159 @@ fn masquerade_check(r: &mut Report, n: &Net, restart: &str) {
             );
         }
     }
+}
+
+/// The filter rules libvirt adds so a NAT or routed network's traffic may be
+/// forwarded (src/network/network_iptables.c): for each IPv4 subnet S on
+/// bridge BR, `LIBVIRT_FWO -s S -i BR -j ACCEPT` (out of the guests) and
+/// `LIBVIRT_FWI -d S -o BR ... -j ACCEPT` (back in), with FORWARD jumping to
+/// both chains; libvirt's own nftables backend (libvirt >= 10.4) keeps them
+/// in table `ip libvirt_network` (chains guest_output, guest_input). A
+/// firewall reload (firewalld, ufw, iptables-restore, `nft flush ruleset`)
+/// removes them; under a FORWARD DROP policy (Docker sets one) the guests
+/// are then cut off, and any other nftables forward hook with a drop policy
+/// drops them whatever libvirt accepts.
+fn forward_check(r: &mut Report, n: &Net, br: &str, restart: &str) {
+    let subj = format!("network {}", n.info.name);
+    let ipt = host::output_of("iptables", &["-w", "-S"]);
+    let nft = host::output_of("nft", &["list", "ruleset"]);
+    if ipt.is_none() && nft.is_none() {
+        r.add("forward-rules", subj, Status::Skip, "neither iptables nor nft could list the filter rules (run as root)", None);
+        return;
+    }
+    let fw = Firewall::read(ipt.as_deref(), nft.as_deref());
+    for ip in &n.facts.ipv4 {
+        let s = ip.subnet().to_string();
+        // libvirt creates its LIBVIRT_* chains only when the daemon starts
+        // (and then re-adds every active network's rules); a network start
+        // fails while they are missing
+        let fix = Some(if fw.ipt_chains_missing() {
+            "restart libvirt's daemon (systemctl restart libvirtd, or virtnetworkd): it recreates its LIBVIRT_* chains and the rules of every active network, which a firewall reload deleted".to_string()
+        } else {
+            format!("{restart}; it re-adds libvirt's rules, which a firewall reload (firewalld, ufw, iptables-restore) flushes")
+        });
+        if !fw.libvirt_accepts(br, &s) {
+            let (status, why) = if fw.ipt_forward_drop {
+                (Status::Fail, "and the FORWARD policy is DROP: guests cannot reach beyond the host".to_string())
+            } else {
+                (Status::Warn, "(LIBVIRT_FWI/FWO flushed or missing); traffic flows only because the FORWARD policy is ACCEPT, without libvirt's isolation".to_string())
+            };
+            r.add("forward-rules", &subj, status, format!("libvirt's FORWARD accept rules for {s} on {br} are gone {why}"), fix);
+            continue;
+        }
+        if let Some(chain) = fw.nft_drops.iter().find(|c| !c.body.contains(&format!("\"{br}\""))) {
+            r.add(
+                "forward-rules",
+                &subj,
+                Status::Fail,
+                format!("nftables chain {} drops forwarded packets by policy and accepts nothing for {br}: guests cannot reach beyond the host, whatever libvirt's rules accept", chain.name),
+                Some(format!("accept {br}'s traffic in that chain (iifname \"{br}\" accept; oifname \"{br}\" ct state established,related accept), or change its policy")),
+            );
+            continue;
+        }
+        r.ok("forward-rules", &subj, format!("libvirt's FORWARD accept rules for {s} on {br} present"));
+    }
+}
+
+/// A base chain of nftables hooked on forward with a drop policy, outside
+/// the tables libvirt's rules live in.
+struct NftChain {
+    name: String,
+    body: String,
+}
+
+/// The parts of the host firewall forward_check needs.
+struct Firewall {
+    /// `iptables -S` (filter table) text, when iptables could list it.
+    ipt: Option<String>,
+    /// libvirt's own nftables table, when there is one.
+    nft_libvirt: Option<String>,
+    ipt_forward_drop: bool,
+    nft_drops: Vec<NftChain>,
+}
+
+impl Firewall {
+    fn read(ipt: Option<&str>, nft: Option<&str>) -> Firewall {
+        let ipt_forward_drop = ipt.is_some_and(|t| t.lines().any(|l| l.trim() == "-P FORWARD DROP"));
+        let mut nft_libvirt = None;
+        let mut nft_drops = Vec::new();
+        for (table, body) in nft.map(nft_tables).unwrap_or_default() {
+            if table == "ip libvirt_network" {
+                nft_libvirt = Some(body);
+                continue;
+            }
+            // iptables-nft's own tables are judged through iptables -S
+            if ipt.is_some() && matches!(table.as_str(), "ip filter" | "ip6 filter") {
+                continue;
+            }
+            for (chain, cbody) in nft_blocks(&body, "chain ") {
+                if cbody.contains("hook forward") && cbody.contains("policy drop;") {
+                    nft_drops.push(NftChain { name: format!("{chain} of table {table}"), body: cbody });
+                }
+            }
+        }
+        Firewall { ipt: ipt.map(str::to_string), nft_libvirt, ipt_forward_drop, nft_drops }
+    }
+
+    /// iptables is libvirt's backend here and its chains are gone.
+    fn ipt_chains_missing(&self) -> bool {
+        self.nft_libvirt.is_none() && self.ipt.as_deref().is_some_and(|t| ["LIBVIRT_FWI", "LIBVIRT_FWO", "LIBVIRT_FWX"].iter().any(|c| !t.lines().any(|l| l.trim() == format!("-N {c}"))))
+    }
+
+    fn libvirt_accepts(&self, br: &str, subnet: &str) -> bool {
+        let ipt = self.ipt.as_deref().is_some_and(|t| {
+            let jumps = |c: &str| t.lines().any(|l| l.trim() == format!("-A FORWARD -j {c}"));
+            let rule = |chain: &str, addr: &str, dir: &str| {
+                t.lines().any(|l| {
+                    let w: Vec<&str> = l.split_whitespace().collect();
+                    let has = |k: &str, v: &str| w.windows(2).any(|p| p[0] == k && p[1] == v);
+                    w.get(1) == Some(&chain) && has(addr, subnet) && has(dir, br) && has("-j", "ACCEPT")
+                })
+            };
+            jumps("LIBVIRT_FWO") && jumps("LIBVIRT_FWI") && rule("LIBVIRT_FWO", "-s", "-i") && rule("LIBVIRT_FWI", "-d", "-o")
+        });
+        let nft = self.nft_libvirt.as_deref().is_some_and(|t| {
+            let chains = nft_blocks(t, "chain ");
+            let rule = |chain: &str, addr: &str| {
+                chains.iter().any(|(c, body)| {
+                    c == chain && body.lines().any(|l| l.contains(&format!("\"{br}\"")) && l.contains(&format!("{addr} {subnet}")) && l.contains("accept"))
+                })
+            };
+            rule("guest_output", "ip saddr") && rule("guest_input", "ip daddr")
+        });
+        ipt || nft
+    }
+}
+
+/// `nft list ruleset` split into its tables: ("FAMILY NAME", body).
+fn nft_tables(text: &str) -> Vec<(String, String)> {
+    nft_blocks(text, "table ")
+}
+
+/// The `KEYWORD NAME { ... }` blocks at the top level of `text`.
+fn nft_blocks(text: &str, keyword: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut depth = 0usize;
+    let mut current: Option<(String, String)> = None;
+    for line in text.lines() {
+        let t = line.trim();
+        if depth == 0 {
+            if let Some(head) = t.strip_prefix(keyword).and_then(|h| h.strip_suffix('{')) {
+                current = Some((head.trim().to_string(), String::new()));
+                depth = 1;
+            }
+            continue;
+        }
+        depth += t.matches('{').count();
+        depth = depth.saturating_sub(t.matches('}').count());
+        if depth == 0 {
+            out.extend(current.take());
+        } else if let Some((_, body)) = current.as_mut() {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    out
 }
 
 /// Ports of a libvirt-managed bridge should be guest taps only (or veths of
@@ -337,7 +495,7 @@ fn domain_checks(r: &mut Report, d: &Dom, nets: &[Net], local: bool, owners: &BT
         if let Some(net) = nic.network.as_deref() {
             match nets.iter().find(|n| n.info.name == net) {
                 None => r.add("nic-network", &subj, Status::Fail, format!("NIC {mac_s} uses network {net}, which does not exist: the guest cannot start"), Some(format!("define it (knet net-new {net} --nat) or point the NIC at another network"))),
-                Some(n) if !n.info.active => r.add("nic-network", &subj, Status::Fail, format!("NIC {mac_s} uses network {net}, which is inactive: the guest cannot start"), Some(format!("virsh net-start {net}"))),
+                Some(n) if !n.info.active => r.add("nic-network", &subj, Status::Fail, format!("NIC {mac_s} uses network {net}, which is inactive: the guest cannot start"), Some(format!("knet net-start {net}"))),
                 Some(_) => {}
             }
         }
@@ -445,7 +603,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         output::print(&out)?;
     }
     if failed {
-        return Err(Exit::silent(1));
+        return Err(Exit::silent(crate::exit::FAILURE));
     }
     Ok(())
 }
@@ -487,7 +645,7 @@ fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
     let failed = results.iter().any(|h| h.result.as_ref().is_ok_and(|(_, _, r)| r.0.iter().any(|f| f.status == Status::Fail)));
     listed?;
     if failed {
-        return Err(Exit::silent(1));
+        return Err(Exit::silent(crate::exit::FAILURE));
     }
     Ok(())
 }
@@ -495,6 +653,26 @@ fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// libvirt >= 10.4's own nftables backend (table ip libvirt_network),
+    /// which no daemon of the test machines (libvirt 9.0) creates; and an
+    /// admin's nftables forward chain that drops by policy.
+    #[test]
+    fn libvirts_nftables_backend_and_foreign_drop_chains() {
+        let nft = "table ip libvirt_network {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy accept;\n\t\tcounter packets 0 bytes 0 jump guest_output\n\t}\n\
+                   \tchain guest_output {\n\t\tip saddr 192.168.122.0/24 iif \"virbr0\" counter packets 0 bytes 0 accept\n\t\tiif \"virbr0\" counter packets 0 bytes 0 reject\n\t}\n\
+                   \tchain guest_input {\n\t\toif \"virbr0\" ip daddr 192.168.122.0/24 ct state established,related counter packets 0 bytes 0 accept\n\t}\n}\n\
+                   table inet filter {\n\tchain forward {\n\t\ttype filter hook forward priority filter; policy drop;\n\t\tiifname \"docker0\" accept\n\t}\n}\n";
+        let fw = Firewall::read(None, Some(nft));
+        assert!(fw.libvirt_accepts("virbr0", "192.168.122.0/24"));
+        assert!(!fw.libvirt_accepts("virbr1", "192.168.122.0/24"));
+        assert!(!fw.libvirt_accepts("virbr0", "192.168.100.0/24"));
+        assert!(!fw.ipt_chains_missing());
+        assert_eq!(fw.nft_drops.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), ["forward of table inet filter"]);
+        // a flushed libvirt table: nothing accepted
+        let flushed = Firewall::read(None, Some("table ip libvirt_network {\n\tchain guest_output {\n\t}\n}\n"));
+        assert!(!flushed.libvirt_accepts("virbr0", "192.168.122.0/24"));
+    }
 
     // libvirt >= 1.0 refuses to define a multicast MAC, so no daemon can hold
     // one for an integration test; the check still guards older hosts and

@@ -110,7 +110,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     }
     output::print(&out)?;
     if failed {
-        Err(Exit::silent(1))
+        Err(Exit::silent(crate::exit::FAILURE))
     } else {
         Ok(())
     }

@@ -1,5 +1,5 @@
 //! Every command knet has: one module per command, named after it
-//! (`net-list` is `net_list.rs`), and [the table](commands) that describes
+//! (`net-list` is `net_list.rs`), and the table (below) that describes
 //! them all once.
 //!
 //! Every module has `pub struct Args` (clap; its `///` comments are the help
@@ -14,6 +14,13 @@
 //! early exec ([`spec`]`.connects`), virsh's failure newline
 //! ([`Spec::virsh`]) and the list of multi-host commands all come from that
 //! line. Nothing here prints or connects by itself.
+//!
+//! What a command module must never do: parse argv or build the clap tree
+//! itself (cli.rs does), ask "several hosts?" (the dispatcher does), exit
+//! the process (return an error: src/exit.rs words it), print before
+//! opening a connection it will need (the light binary execs knet-libvirt
+//! there, and the output would come twice), read host facts other than through
+//! src/host.rs, or write XML other than through src/xml/write.rs.
 
 use anyhow::Result;
 

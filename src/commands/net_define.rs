@@ -5,14 +5,19 @@
 //! (`VIR_NETWORK_DEFINE_VALIDATE`, which plain virsh does not pass: without
 //! it libvirt silently drops unknown elements). Redefining an existing
 //! network from a file without `<uuid>` keeps the network's UUID (virsh
-//! fails there with "already exists with uuid"). `net-create` shares this
-//! code.
+//! fails there with "already exists with uuid"). A NAT or routed subnet
+//! that overlaps another network or a host route is warned about (libvirt
+//! would refuse to start it). `net-create` shares this code.
 
 use anyhow::{Context as _, Result};
 
 use super::net_shared;
 use crate::context::Ctx;
+use crate::host;
+use crate::ipnet::Subnet;
+use crate::output;
 use crate::validate::{validate, DocKind};
+use crate::xml::facts;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -42,11 +47,68 @@ pub(crate) fn define_or_create(args: Args, ctx: &Ctx, create: bool) -> Result<()
     if let Some(r) = &report {
         eprint!("{}", r.render());
     }
+    if !args.no_validate {
+        for w in overlaps(ctx, &src)? {
+            eprintln!("warning: {}", output::escape(&w));
+        }
+    }
     let xml = keep_existing_uuid(ctx, &src);
     let (verb, failed) = if create { ("created", "create") } else { ("defined", "define") };
     let result = if create { conn.create_network(&xml, true) } else { conn.define_network(&xml, true) };
     let name = result.with_context(|| format!("Failed to {failed} network from {}", args.file))?;
     net_shared::done(ctx, &format!("Network {name} {verb} from {}", args.file))
+}
+
+/// What `net-new` refuses when it picks a subnet, as warnings here: a NAT or
+/// routed subnet that overlaps another network of the hypervisor, or (when
+/// the hypervisor is this machine) a host route. libvirt defines such a
+/// network; it refuses to start it only while an identical route exists
+/// (bridge_driver_linux.c networkCheckRouteCollision), and otherwise the host
+/// routes the shared addresses to the more specific subnet only.
+fn overlaps(ctx: &Ctx, src: &str) -> Result<Vec<String>> {
+    let me = facts::network(src);
+    if !matches!(me.forward.as_deref(), Some("nat" | "route")) || me.ipv4.is_empty() {
+        return Ok(Vec::new());
+    }
+    let name = crate::xml::parse(src).ok().and_then(|d| crate::xml::kid(d.root_element(), "name").and_then(|n| n.text()).map(|t| t.trim().to_string()));
+    let conn = ctx.conn()?;
+    let mut out = Vec::new();
+    let mut other_bridges = Vec::new();
+    for n in conn.list_networks().context("failed to list networks")? {
+        if Some(&n.name) == name.as_ref() {
+            continue;
+        }
+        let Ok(x) = conn.network_xml(&n.name, false) else { continue };
+        let theirs = facts::network(&x);
+        other_bridges.extend(theirs.bridge.clone());
+        for a in &me.ipv4 {
+            if let Some(b) = theirs.ipv4.iter().find(|b| b.subnet().overlaps(&a.subnet())) {
+                out.push(format!("subnet {} overlaps {} of network '{}': {}", a.subnet(), b.subnet(), n.name, consequence(a.subnet(), b.subnet(), "the other network")));
+            }
+        }
+    }
+    if host::is_local_uri(&conn.uri()?) {
+        // a route on this network's own bridge is its own (a redefinition of
+        // a running network), one on another network's bridge is named above
+        let routes = host::routes4();
+        for a in &me.ipv4 {
+            let hits = routes.iter().filter(|r| r.prefix > 0 && Some(&r.iface) != me.bridge.as_ref() && !other_bridges.contains(&r.iface)).filter(|r| Subnet::new(r.dest, r.prefix).overlaps(&a.subnet()));
+            for r in hits {
+                let route = Subnet::new(r.dest, r.prefix);
+                out.push(format!("subnet {} overlaps the host route {route} on {}: {}", a.subnet(), r.iface, consequence(a.subnet(), route, "that route")));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What an overlap does once both sides are up.
+fn consequence(mine: Subnet, theirs: Subnet, other: &str) -> String {
+    if mine == theirs {
+        format!("libvirt refuses to start the network while {other} is up (\"Network is already in use\")")
+    } else {
+        format!("with both up, the host sends the shared addresses to the more specific of the two only, so hosts on {other}'s side of them become unreachable")
+    }
 }
 
 /// When the document names an existing network and carries no `<uuid>`,

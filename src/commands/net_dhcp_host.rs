@@ -3,10 +3,15 @@
 //!
 //! - `add` is idempotent: the same entry again is a no-op (exit 0).
 //! - A conflict (the MAC already has another IP or name, the IP belongs to
-//!   another MAC) is an error unless `--replace`, which removes the
-//!   conflicting entries first. An IP outside every IPv4 subnet of the
-//!   network, or inside a dynamic `<range>` (dnsmasq could lease it to
-//!   someone else first), is always an error.
+//!   another MAC's static host or to another MAC's current lease) is an
+//!   error unless `--replace`, which removes the conflicting entries first
+//!   (a lease cannot be removed: its guest is warned about, and dnsmasq
+//!   refuses its next renewal).
+//! - What can never work is always an error: an IP outside every IPv4
+//!   subnet of the network, its network or broadcast address, the host's
+//!   own address, a name dnsmasq would not use (src/dnsmasq.rs). An IP
+//!   inside a dynamic `<range>` is fine: dnsmasq never leases a reserved
+//!   address to another client.
 //! - An active persistent network gets the change in its live state and
 //!   its persistent config; an inactive one in its config; a transient one
 //!   live. Each side is checked and changed on its own, so a host present
@@ -23,7 +28,6 @@ use anyhow::{Context as _, Result};
 use super::net_shared;
 use crate::context::Ctx;
 use crate::exit::Exit;
-use crate::ipnet;
 use crate::libvirt::{update_flags, update_section, UpdateCommand};
 use crate::mac::{self, MacError};
 use crate::output;
@@ -50,13 +54,13 @@ pub struct Args {
     /// The guest NIC's MAC address (required by add and remove; filters list)
     #[arg(long, add = clap_complete::engine::ArgValueCandidates::new(crate::complete::macs()))]
     pub mac: Option<String>,
-    /// The fixed IPv4 address to hand out
+    /// The fixed IPv4 address to hand out: inside the network's subnet (the dynamic range is fine), not its network, broadcast or gateway address
     #[arg(long)]
     pub ip: Option<String>,
-    /// The host name dnsmasq gives the guest
+    /// The host name dnsmasq gives the guest: a first label of letters, digits, '-' and '_' starting with a letter or digit; no ',', quotes or control characters
     #[arg(long)]
     pub name: Option<String>,
-    /// Remove entries that conflict with the new one instead of failing
+    /// Remove entries that conflict with the new one instead of failing; also take an address another MAC holds a current lease on
     #[arg(long)]
     pub replace: bool,
 }
@@ -129,6 +133,10 @@ fn inputs(args: &Args) -> Result<(Option<String>, Option<Ipv4Addr>)> {
     if args.action == Action::Add && ip.is_none() && args.name.is_none() {
         return Err(Exit::usage("add needs --ip and/or --name"));
     }
+    if let Some(problem) = args.name.as_deref().and_then(crate::dnsmasq::host_name_problem) {
+        // the error printer escapes control characters for the terminal
+        return Err(Exit::usage(format!("host name '{}' {problem}: dnsmasq would not give it to the guest", args.name.as_deref().unwrap_or(""))));
+    }
     Ok((mac, ip))
 }
 
@@ -192,6 +200,11 @@ fn on_host(args: &Args, ctx: &Ctx) -> Result<()> {
         sides.push((update_flags::CONFIG, "persistent config", parse(&conn.network_xml(&name, true)?)?));
     }
 
+    if args.action == Action::Add {
+        if let (Some(ip), true) = (ip, active) {
+            lease_check(args, ctx, &name, mac.as_deref(), ip)?;
+        }
+    }
     let mut plans = Vec::new();
     for (flag, label, doc) in &sides {
         let plan = match args.action {
@@ -242,6 +255,31 @@ fn on_host(args: &Args, ctx: &Ctx) -> Result<()> {
     Ok(())
 }
 
+/// A current lease of `ip` held by another MAC: that guest uses the address
+/// now, and dnsmasq refuses its next renewal once the address is reserved
+/// for `mac`. Refused unless --replace, then a warning.
+fn lease_check(args: &Args, ctx: &Ctx, net: &str, mac: Option<&str>, ip: Ipv4Addr) -> Result<()> {
+    // a driver without leases (libvirt's test driver) has none to conflict
+    let Ok(leases) = ctx.conn()?.network_dhcp_leases(net, None) else { return Ok(()) };
+    let ip = ip.to_string();
+    let other = leases.iter().find(|l| l.ip == ip && l.mac.as_deref().map(str::to_ascii_lowercase).as_deref() != mac);
+    let Some(l) = other else { return Ok(()) };
+    let holder = match (&l.mac, &l.hostname) {
+        (Some(m), Some(h)) => format!("{m} ({h})"),
+        (Some(m), None) => m.clone(),
+        (None, _) => l.client_id.clone().unwrap_or_else(|| "another client".into()),
+    };
+    if !args.replace {
+        anyhow::bail!(
+            "IP {ip} is currently leased to {holder} on network {net}: that guest is using it; \
+             use --replace to reserve it anyway (dnsmasq then refuses that guest's next renewal and gives it another address)"
+        );
+    }
+    let warning = format!("warning: IP {ip} is currently leased to {holder} on network {net}; it keeps the address until its next renewal, which dnsmasq then refuses");
+    eprintln!("{}", output::escape(&warning));
+    Ok(())
+}
+
 fn plan_add(args: &Args, net: &str, side: &str, doc: &Doc, mac: Option<String>, ip: Option<Ipv4Addr>) -> Result<Plan> {
     let subnet = match ip {
         Some(ip) => {
@@ -249,11 +287,18 @@ fn plan_add(args: &Args, net: &str, side: &str, doc: &Doc, mac: Option<String>, 
             let s = doc.subnets.iter().find(|s| s.subnet().contains(ip)).ok_or_else(|| {
                 anyhow::anyhow!("IP {ip} is outside network {net}'s subnets ({})", if all.is_empty() { "none with IPv4".into() } else { all.join(", ") })
             })?;
-            if let Some((a, b)) = s.ranges.iter().find(|r| ipnet::in_range(ip, **r)) {
-                anyhow::bail!(
-                    "IP {ip} is inside the dynamic DHCP range {a}-{b} of network {net}: dnsmasq may lease it to another guest; \
-                     pick an address outside the range, or shrink it (knet net-update {net} modify ip-dhcp-range ...)"
-                );
+            // dnsmasq serves a static host inside the dynamic range too (it
+            // never leases a reserved address to another client), so only
+            // addresses no guest can ever use are refused.
+            let sub = s.subnet();
+            if ip == s.address {
+                anyhow::bail!("IP {ip} is the host's own address on network {net} (the guests' gateway)");
+            }
+            if sub.prefix <= 30 && ip == sub.net {
+                anyhow::bail!("IP {ip} is the network address of {sub} (network {net}); no guest can use it");
+            }
+            if sub.prefix <= 30 && ip == sub.broadcast() {
+                anyhow::bail!("IP {ip} is the broadcast address of {sub} (network {net}); no guest can use it");
             }
             Some(s)
         }

@@ -113,8 +113,11 @@ fn parse_range(s: &str, subnet: &Subnet, gateway: Ipv4Addr) -> Result<(Ipv4Addr,
     let bad = || Exit::usage(format!("--dhcp-range '{s}': expected START-END, two IPv4 addresses inside {subnet}"));
     let (a, b) = s.split_once('-').ok_or_else(bad)?;
     let (a, b): (Ipv4Addr, Ipv4Addr) = (a.trim().parse().map_err(|_| bad())?, b.trim().parse().map_err(|_| bad())?);
-    if !subnet.contains(a) || !subnet.contains(b) || u32::from(a) > u32::from(b) {
+    if !subnet.contains(a) || !subnet.contains(b) {
         return Err(bad());
+    }
+    if u32::from(a) > u32::from(b) {
+        return Err(Exit::usage(format!("--dhcp-range '{s}' is reversed: its start {a} is above its end {b}")));
     }
     for x in [a, b] {
         if x == subnet.net || x == subnet.broadcast() {
@@ -173,6 +176,11 @@ fn plan(args: &Args, taken: &Taken) -> Result<Plan> {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    match crate::validate::network::name_problem(&args.name) {
+        Some((_, msg, help, true)) => return Err(Exit::usage(format!("{msg}{}", help.map_or(String::new(), |h| format!(": {h}"))))),
+        Some((_, msg, help, false)) => eprintln!("warning: {msg}{}", help.map_or(String::new(), |h| format!(": {h}"))),
+        None => {}
+    }
     let conn = ctx.conn()?;
     let local = host::is_local_uri(&conn.uri()?);
     match conn.lookup_network(&args.name) {

@@ -80,7 +80,11 @@ pub fn read_file(path: &str) -> Result<String> {
         let what = if e.raw_os_error() == Some(libc::EISDIR) { "read" } else { "open" };
         anyhow::anyhow!("Failed to {what} file '{path}': {}", strip_os_suffix(&reason.to_string()))
     })?;
-    String::from_utf8(bytes).map_err(|_| anyhow::anyhow!("file '{path}' is not UTF-8 text"))
+    // decoded as libvirt's libxml2 would (its XML declaration's encoding)
+    match crate::xml::encoding::decode(&bytes) {
+        Ok(text) => Ok(text.into_owned()),
+        Err(e) => Err(anyhow::anyhow!("file '{path}': {e}; {}", crate::xml::encoding::HELP)),
+    }
 }
 
 /// Rust's io::Error text ends with " (os error N)"; virsh prints strerror.

@@ -44,10 +44,13 @@ impl Proto {
 /// which libvirt runs on every guest start, stop and daemon reconnect. For
 /// DOM it inserts, while DOM runs:
 ///
-///   iptables -t nat -I PREROUTING -p PROTO --dport HP -j DNAT --to-destination GUEST_IP:GP
+///   iptables -t nat -I PREROUTING -m addrtype --dst-type LOCAL \
+///       -p PROTO --dport HP -j DNAT --to-destination GUEST_IP:GP
 ///   iptables -I FORWARD -d GUEST_IP/32 -o BRIDGE -p PROTO --dport GP -j ACCEPT
 ///
-/// and deletes them when DOM stops. An existing HOOKS_DIR/qemu script is left
+/// and deletes them when DOM stops. Only connections to the host's own
+/// addresses are forwarded: a guest's connection to port HP of another
+/// machine goes where it was sent. An existing HOOKS_DIR/qemu script is left
 /// as it is: libvirt runs it and the qemu.d scripts alike.
 ///
 /// The guest's address must not change, so its NIC on the NAT network needs a
@@ -65,6 +68,7 @@ impl Proto {
 /// The hook lives on the hypervisor: for a remote connection, use --print and
 /// install the script there.
 #[derive(Debug, clap::Args)]
+#[command(verbatim_doc_comment)]
 #[command(after_long_help = "Examples:\n  knet port-forward web1 --host-port 8080 --guest-port 80\n  knet port-forward dns1 --host-port 5353 --guest-port 53 --proto udp --print\n  knet port-forward web1 --host-port 8080 --remove")]
 pub struct Args {
     /// The guest (name or UUID)
@@ -115,11 +119,16 @@ impl Rule {
     /// The iptables commands the hook runs, with `action` `-I` or `-D`.
     fn iptables(&self, action: &str) -> [String; 2] {
         [
-            format!("iptables -w -t nat {action} PREROUTING -p {p} --dport {} -j DNAT --to-destination {}:{}", self.host_port, self.guest_ip, self.guest_port, p = self.proto),
+            format!("iptables -w -t nat {action} PREROUTING {LOCAL_DST} -p {p} --dport {} -j DNAT --to-destination {}:{}", self.host_port, self.guest_ip, self.guest_port, p = self.proto),
             format!("iptables -w {action} FORWARD -d {}/32 -o {} -p {p} --dport {} -j ACCEPT", self.guest_ip, self.bridge, self.guest_port, p = self.proto),
         ]
     }
 }
+
+/// The DNAT's destination match: only packets addressed to this host. Without
+/// it, every packet to port HP crossing PREROUTING is redirected, a NAT
+/// guest's own connection to that port on any outside machine included.
+const LOCAL_DST: &str = "-m addrtype --dst-type LOCAL";
 
 const BEGIN: &str = "# --- knet rules: DOMAIN PROTO HOST_PORT GUEST_IP GUEST_PORT BRIDGE ---";
 const END: &str = "# --- end of knet rules ---";
@@ -177,7 +186,9 @@ rules() {{ # $1: -I or -D
     table | while read -r g proto hport ip gport br; do
         case "$g" in ''|'#'*) continue ;; esac
         [ "$g" = "$guest" ] || continue
-        iptables -w -t nat "$1" PREROUTING -p "$proto" --dport "$hport" -j DNAT --to-destination "$ip:$gport"
+        iptables -w -t nat "$1" PREROUTING {LOCAL_DST} -p "$proto" --dport "$hport" -j DNAT --to-destination "$ip:$gport"
+        # the form without a destination match, from older hooks
+        [ "$1" = -D ] && iptables -w -t nat -D PREROUTING -p "$proto" --dport "$hport" -j DNAT --to-destination "$ip:$gport" 2>/dev/null
         iptables -w "$1" FORWARD -d "$ip/32" -o "$br" -p "$proto" --dport "$gport" -j ACCEPT
     done
 }}
@@ -353,7 +364,7 @@ mod tests {
     #[test]
     fn rule_table_round_trips_through_the_script() {
         let r = Rule { domain: "web".into(), proto: "tcp".into(), host_port: 8080, guest_ip: Ipv4Addr::new(192, 168, 122, 10), guest_port: 80, bridge: "virbr0".into() };
-        assert_eq!(read_rules(&script(&[r.clone()])).unwrap(), vec![r]);
+        assert_eq!(read_rules(&script(std::slice::from_ref(&r))).unwrap(), vec![r]);
         assert!(read_rules(&script(&[])).unwrap().is_empty());
         assert!(read_rules("#!/bin/sh\n").is_err());
     }

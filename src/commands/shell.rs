@@ -1,5 +1,5 @@
 //! `knet shell`: the interactive terminal (src/shell.rs runs it; this is
-//! only its place in the command table).
+//! only its place in the command table). Never runs a session itself.
 
 use anyhow::Result;
 

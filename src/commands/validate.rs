@@ -14,6 +14,7 @@ use anyhow::Result;
 use crate::context::Ctx;
 use crate::exit::{Exit, FAILURE, SUCCESS, USAGE};
 use crate::validate::{self, DocKind, Report};
+use crate::xml::encoding::DecodeError;
 
 /// Check network, domain or domain <interface> XML without libvirt
 ///
@@ -70,13 +71,16 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let stderr = std::io::stderr();
     for file in &args.files {
         let report = match read(file) {
-            Ok(bytes) => match String::from_utf8(bytes) {
+            // decoded as libvirt's libxml2 would: BOM, UTF-16, or the
+            // declaration's encoding; positions stay the file's own
+            Ok(bytes) => match crate::xml::encoding::decode(&bytes) {
                 Ok(src) => validate::validate(&src, file, kind),
-                Err(e) => validate::Report::not_utf8(
-                    file,
-                    e.utf8_error().valid_up_to(),
-                    &String::from_utf8_lossy(e.as_bytes()),
-                ),
+                Err(DecodeError::NotUtf8 { valid_up_to }) => validate::Report::not_utf8(file, valid_up_to, &String::from_utf8_lossy(&bytes)),
+                Err(e) => {
+                    let message = e.to_string();
+                    let (DecodeError::Unknown { text, at, .. } | DecodeError::Malformed { text, at, .. }) = e else { unreachable!("NotUtf8 is matched above") };
+                    validate::Report::bad_encoding(file, &text, at, &message)
+                }
             },
             Err(msg) => {
                 let _ = writeln!(stderr.lock(), "error: {file}: {msg}");

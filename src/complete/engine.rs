@@ -6,8 +6,16 @@
 use clap::CommandFactory;
 use clap_complete::engine::CompletionCandidate;
 
-use super::providers::set_line;
+use super::providers;
 use crate::cli::Cli;
+
+/// Tell the providers which line is being completed: its words, program
+/// name first, WITHOUT the word under the cursor (the shells' and the
+/// interactive shell's line alike).
+pub fn set_line(words: Vec<String>) {
+    let m = if words.is_empty() { None } else { Cli::command().ignore_errors(true).try_get_matches_from(words).ok() };
+    providers::set_line(m);
+}
 
 /// Handle a `COMPLETE=<shell>` request (the protocol of the scripts in
 /// completions/) and exit; return when this is a normal run.
@@ -196,5 +204,19 @@ impl clap_complete::env::EnvCompleter for Shell {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_context_finds_connect_anywhere() {
+        set_line(vec!["knet".into(), "net-list".into(), "-c".into(), "test:///default".into(), "-r".into()]);
+        assert_eq!(providers::line_connection(), (Some("test:///default".to_string()), true));
+        set_line(vec!["knet".into(), "--connect=qemu:///system".into(), "net-list".into()]);
+        assert_eq!(providers::line_connection(), (Some("qemu:///system".to_string()), false));
+        set_line(Vec::new());
     }
 }

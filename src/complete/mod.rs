@@ -50,6 +50,5 @@ pub mod engine;
 pub mod live;
 pub mod providers;
 
-pub use engine::{candidates, env_complete, registrations};
 pub use live::{answer, with_live_conn, Query};
 pub use providers::*;

@@ -7,11 +7,10 @@
 
 use std::sync::Mutex;
 
-use clap::{ArgMatches, CommandFactory};
+use clap::ArgMatches;
 use clap_complete::engine::CompletionCandidate;
 
 use super::live::{live, Query};
-use crate::cli::Cli;
 
 /// Which objects a name provider offers, by state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -81,38 +80,24 @@ pub fn iface_sources() -> Provider {
     }
 }
 
-/// The host's bridges: every /sys/class/net/NAME with a `bridge` directory.
+/// The host's bridges (host.rs: every /sys/class/net/NAME with a `bridge` directory).
 /// Read from sysfs, so it needs no libvirt (and describes this host even
 /// when `-c` points elsewhere).
 pub fn bridges() -> Provider {
-    || {
-        let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")
-            .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| e.path().join("bridge").is_dir())
-            .filter_map(|e| e.file_name().into_string().ok())
-            .collect();
-        names.sort();
-        names.into_iter().map(CompletionCandidate::new).collect()
-    }
+    || crate::host::interfaces().into_iter().filter(|n| crate::host::is_bridge(n)).map(CompletionCandidate::new).collect()
 }
 
 /// NICs that can become a bridge's port (`bridge-config --uplink`): the
 /// host's interfaces that are not bridges, not loopback and not a guest's
-/// tap (vnet*, tap*, macvtap*), from /sys/class/net.
+/// tap (vnet*, tap*, macvtap*), from host.rs.
 pub fn uplinks() -> Provider {
     || {
-        let mut names: Vec<String> = std::fs::read_dir("/sys/class/net")
+        crate::host::interfaces()
             .into_iter()
-            .flatten()
-            .flatten()
-            .filter(|e| !e.path().join("bridge").is_dir())
-            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| !crate::host::is_bridge(n))
             .filter(|n| n != "lo" && !["vnet", "tap", "macvtap"].iter().any(|p| n.starts_with(p)))
-            .collect();
-        names.sort();
-        names.into_iter().map(CompletionCandidate::new).collect()
+            .map(CompletionCandidate::new)
+            .collect()
     }
 }
 
@@ -152,23 +137,22 @@ pub fn uris() -> Provider {
 // ---------------------------------------------------------------------------
 // The line being completed.
 
-/// Words of the command line being completed, program name first, WITHOUT
-/// the word under the cursor. Set by [`env_complete`] and by the interactive
-/// shell before they call the engine; read by providers that depend on
-/// earlier words (`-c URI`, the guest name).
-static LINE: Mutex<Vec<String>> = Mutex::new(Vec::new());
+/// The command line being completed, without the word under the cursor:
+/// set by the engine before it asks for candidates, read by providers that
+/// depend on earlier words (`-c URI`, the guest name). Parsed by the engine (src/complete/engine.rs, which knows the clap tree;
+/// providers do not, so the commands that attach them stay out of the
+/// tree's import circle).
+static LINE: Mutex<Option<ArgMatches>> = Mutex::new(None);
 
-pub fn set_line(words: Vec<String>) {
-    *LINE.lock().unwrap_or_else(|e| e.into_inner()) = words;
+/// The line being completed, as the engine parsed it (`None`: no line).
+pub(super) fn set_line(matches: Option<ArgMatches>) {
+    *LINE.lock().unwrap_or_else(|e| e.into_inner()) = matches;
 }
 
-/// The line parsed with the same clap tree, errors ignored (it is half typed).
+/// The line being completed, parsed with knet's clap tree (errors ignored:
+/// it is half typed).
 pub(super) fn line_matches() -> Option<ArgMatches> {
-    let words = LINE.lock().unwrap_or_else(|e| e.into_inner()).clone();
-    if words.is_empty() {
-        return None;
-    }
-    Cli::command().ignore_errors(true).try_get_matches_from(words).ok()
+    LINE.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
 
 /// The string value(s) of an argument of the subcommand on the line, by id
@@ -193,18 +177,4 @@ pub(super) fn line_connection() -> (Option<String>, bool) {
         ro |= mm.try_get_one::<bool>("readonly").ok().flatten().copied().unwrap_or(false);
     }
     (uri, ro)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn line_context_finds_connect_anywhere() {
-        set_line(vec!["knet".into(), "net-list".into(), "-c".into(), "test:///default".into(), "-r".into()]);
-        assert_eq!(line_connection(), (Some("test:///default".to_string()), true));
-        set_line(vec!["knet".into(), "--connect=qemu:///system".into(), "net-list".into()]);
-        assert_eq!(line_connection(), (Some("qemu:///system".to_string()), false));
-        set_line(Vec::new());
-    }
 }

@@ -1,4 +1,6 @@
 //! Domains (guests): what knet asks libvirt about `<domain>` objects.
+//!
+//! Declarations only: no libvirt is linked here (knet-libvirt implements them).
 
 use super::VirtResult;
 

@@ -1,4 +1,6 @@
 //! Networks: what knet asks libvirt about `<network>` objects.
+//!
+//! Declarations only: no libvirt is linked here (knet-libvirt implements them).
 
 use super::VirtResult;
 

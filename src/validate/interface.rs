@@ -12,7 +12,6 @@ use roxmltree::Node;
 
 use super::network::bandwidth_rates;
 use super::{schema, structure, Sink};
-use crate::ipnet as ip;
 use crate::mac::Mac;
 use crate::xml::interface::{Domain, Interface};
 use crate::xml::{attr, kids};
@@ -174,7 +173,7 @@ fn ip_family_mismatch(i: &Interface, sink: &mut Sink) {
         let (Some(a), Some(f)) = (x.address, x.family) else {
             continue;
         };
-        let Some(addr) = ip::parse_ip(a.text) else {
+        let Some(addr) = a.text.parse::<std::net::IpAddr>().ok() else {
             continue;
         };
         if (f.text == "ipv4" && addr.is_ipv6()) || (f.text == "ipv6" && addr.is_ipv4()) {
@@ -280,7 +279,7 @@ fn ip_prefix_range(i: &Interface, sink: &mut Sink) {
         .map(|x| (x.address, x.prefix))
         .chain(i.routes.iter().map(|r| (r.address, r.prefix)));
     for (addr, prefix) in pairs {
-        let (Some(a), Some(p)) = (addr.and_then(|a| ip::parse_ip(a.text)), prefix) else {
+        let (Some(a), Some(p)) = (addr.and_then(|a| a.text.parse::<std::net::IpAddr>().ok()), prefix) else {
             continue;
         };
         if a.is_ipv4() && p.text.parse::<u32>().is_ok_and(|n| n > 32) {

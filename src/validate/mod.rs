@@ -88,6 +88,7 @@ impl Report {
 
     /// Human-readable diagnostics, compiler style.
     pub fn render(&self) -> String {
+        use crate::output::{escape, escape_text};
         let mut out = String::new();
         let lines: Vec<&str> = if self.diagnostics.is_empty() {
             Vec::new()
@@ -99,9 +100,14 @@ impl Report {
                 Severity::Error => "error",
                 Severity::Warning => "warning",
             };
+            // the file's own text (and names quoted from it) may hold
+            // terminal control characters: shown escaped, as virsh does
             out.push_str(&format!(
                 "{}:{}:{}: {sev}: {}\n",
-                self.file, d.line, d.column, d.message
+                escape(&self.file),
+                d.line,
+                d.column,
+                escape(&d.message)
             ));
             if let Some(line) = lines.get(d.line.saturating_sub(1) as usize) {
                 // Long lines (minified XML) are cut around the caret.
@@ -112,12 +118,12 @@ impl Report {
                 let shown: String = chars[from.min(to)..to].iter().collect();
                 let pad: String = chars[from.min(col).min(chars.len())..col.min(chars.len())]
                     .iter()
-                    .map(|c| if *c == '\t' { '\t' } else { ' ' })
+                    .map(|c| if *c == '\t' { "\t".to_string() } else { " ".repeat(escape_text(c.encode_utf8(&mut [0; 4])).chars().count()) })
                     .collect();
-                out.push_str(&format!("  {shown}\n  {pad}^\n"));
+                out.push_str(&format!("  {}\n  {pad}^\n", escape_text(&shown)));
             }
             if let Some(h) = &d.help {
-                out.push_str(&format!("  help: {h}\n"));
+                out.push_str(&format!("  help: {}\n", escape(h)));
             }
         }
         out
@@ -151,12 +157,24 @@ impl Report {
     }
 }
 
+impl Report {
+    /// A declared encoding libxml2 does not know, or bytes not valid in it:
+    /// one `xml-encoding` error at byte `at` of `text` (the file as far as
+    /// it could be read).
+    pub fn bad_encoding(file: &str, text: &str, at: usize, message: &str) -> Report {
+        let mut sink = Sink::new(text);
+        sink.error("xml-encoding", at, message.to_string(), Some(crate::xml::encoding::HELP.into()));
+        Report { file: file.to_string(), kind: None, valid: false, diagnostics: sink.diags, source: text.to_string() }
+    }
+}
+
 /// Rules a RelaxNG schema can express: knet's xml-schemas/*.rng refuse a
 /// document exactly when one of these fires (tests/test_validate.rs checks
 /// it with xmllint on the corpus). Everything else is a rule of libvirt's
 /// parser or network driver that no schema states.
 pub const STRUCTURAL_RULES: &[&str] = &[
     "xml-syntax",
+    "xml-encoding",
     "xml-dtd",
     "input-too-large",
     "nesting-too-deep",

@@ -8,13 +8,15 @@
 //!
 //! Values that fail their type were reported by the structure pass; rules
 //! here skip what they cannot parse instead of reporting it twice.
+//!
+//! Pure: never reads files, libvirt or the host.
 
 use std::collections::HashMap;
 use std::net::IpAddr;
 
 use super::structure::ellipsize;
 use super::Sink;
-use crate::ipnet::{self as ip, parse_ip};
+use crate::ipnet as ip;
 use crate::mac::Mac;
 use crate::xml::network::{Bandwidth, Dhcp, Forward, Ip, IpSubnet, Network, Span};
 use crate::xml::Val;
@@ -50,19 +52,55 @@ pub fn check(net: &Network, sink: &mut Sink) {
     }
 }
 
-/// libvirt: "invalid char in name: /" (virXMLCheckIllegalChars).
+/// Longest network name libvirt can store: it writes NAME.xml through
+/// NAME.xml.new, and a file name has at most 255 bytes (NAME_MAX).
+const NAME_MAX_DEFINE: usize = 255 - ".xml.new".len();
+/// Longest name whose dnsmasq files (NAME.hostsfile.new, NAME.addnhosts.new)
+/// libvirt can write when it starts the network.
+const NAME_MAX_START: usize = 255 - ".hostsfile.new".len();
+
+/// What libvirt says of a network name: (rule, message, help, is an error).
+/// `None` when libvirt takes it. The one statement of the rule, for the
+/// validator and for commands that build a network from a name (net-new).
+pub fn name_problem(name: &str) -> Option<(&'static str, String, Option<String>, bool)> {
+    let shown = ellipsize(name);
+    if name.is_empty() {
+        return Some(("name-empty", "network name is empty".into(), None, true));
+    }
+    if name.contains('/') {
+        let help = "libvirt stores the network as <name>.xml; a '/' is not allowed";
+        return Some(("name-invalid-char", format!("network name {shown:?} contains '/'"), Some(help.into()), true));
+    }
+    // networkValidate refuses '\n' (and XML reads a '\r' as one); other
+    // control characters cannot even be written in XML
+    if let Some(c) = name.chars().find(|c| c.is_control() && *c != '\t') {
+        let help = if matches!(c, '\n' | '\r') { "libvirt refuses a line break in a network name" } else { "XML cannot carry this character" };
+        return Some(("name-invalid-char", format!("network name {shown:?} contains the control character {}", c.escape_default()), Some(help.into()), true));
+    }
+    if name.len() > NAME_MAX_DEFINE {
+        let help = format!("libvirt stores the network as <name>.xml (written through <name>.xml.new) and a file name has at most 255 bytes: at most {NAME_MAX_DEFINE} bytes");
+        return Some(("name-too-long", format!("network name is {} bytes long", name.len()), Some(help), true));
+    }
+    if name.len() > NAME_MAX_START {
+        let help = format!("libvirt defines it, but starting it writes dnsmasq files such as <name>.hostsfile.new, which a 255-byte file name limit refuses: keep it to {NAME_MAX_START} bytes");
+        return Some(("name-long", format!("network name is {} bytes long", name.len()), Some(help), false));
+    }
+    None
+}
+
 fn name_invalid_char(net: &Network, sink: &mut Sink) {
     if let Some(n) = &net.name {
-        if let Some(i) = n.text.find('/') {
-            sink.error(
-                "name-invalid-char",
-                n.value_at + i,
-                format!("network name {:?} contains '/'", ellipsize(n.text)),
-                Some("libvirt stores the network as <name>.xml; a '/' is not allowed".into()),
-            );
-        }
-        if n.text.is_empty() {
-            sink.error("name-empty", n.at, "network name is empty".into(), None);
+        if let Some((rule, message, help, error)) = name_problem(n.text) {
+            let at = match rule {
+                "name-empty" => n.at,
+                "name-invalid-char" => n.value_at + n.text.find(|c: char| c == '/' || (c.is_control() && c != '\t')).unwrap_or(0),
+                _ => n.value_at,
+            };
+            if error {
+                sink.error(rule, at, message, help);
+            } else {
+                sink.warn(rule, at, message, help);
+            }
         }
     }
 }
@@ -72,7 +110,7 @@ fn check_ip(ipdef: &Ip, sink: &mut Sink) {
         sink.error("ip-missing-address", ipdef.at, "<ip> has no address= attribute".into(), Some("libvirt refuses an <ip> without address (e.g. address='192.168.122.1' prefix='24')".into()));
         return;
     };
-    let Some(addr) = parse_ip(address.text) else {
+    let Some(addr) = address.text.parse::<std::net::IpAddr>().ok() else {
         return;
     };
     ip_family_mismatch(ipdef, addr, address, sink);
@@ -95,7 +133,7 @@ fn check_ip(ipdef: &Ip, sink: &mut Sink) {
                 ),
                 Some("use prefix= for IPv6 (e.g. prefix='64')".into()),
             );
-        } else if let Some(mask) = ip::parse_ipv4(m.text) {
+        } else if let Ok(mask) = m.text.parse::<std::net::Ipv4Addr>() {
             if ip::netmask_prefix(mask).is_none() {
                 sink.error("netmask-noncontiguous", m.value_at, format!("netmask {} is not contiguous", m.text), Some("a netmask is a run of 1 bits then 0 bits, e.g. 255.255.255.0 (/24) or 255.255.254.0 (/23)".into()));
             }
@@ -232,10 +270,18 @@ fn check_dhcp(d: &Dhcp, sub: Option<&IpSubnet>, sink: &mut Sink) {
                     format!("host name {:?} must start with a letter or digit", n.text),
                     None,
                 );
+            } else if let Some(problem) = crate::dnsmasq::host_name_problem(n.text) {
+                // libvirt stores it, but dnsmasq then gives the guest no name
+                sink.warn(
+                    "dhcp-host-name-dnsmasq",
+                    n.value_at,
+                    format!("host name {:?} {problem}", n.text),
+                    Some("dnsmasq would not give this name to the guest; use letters, digits, '-' and '_' in its first label".into()),
+                );
             }
         }
         if let (Some(ipv), Some(s)) = (h.ip, sub) {
-            if let (Some(hip), Some(prefix)) = (parse_ip(ipv.text), s.prefix) {
+            if let (Some(hip), Some(prefix)) = (ipv.text.parse::<std::net::IpAddr>().ok(), s.prefix) {
                 if !ip::in_subnet(hip, s.addr, prefix) {
                     sink.error(
                         "dhcp-host-outside-subnet",
@@ -263,7 +309,7 @@ fn dhcp_range(r: &Span, sub: Option<&IpSubnet>, sink: &mut Sink) {
     let (Some(sv), Some(ev)) = (r.start, r.end) else {
         return;
     };
-    let (Some(s), Some(e)) = (parse_ip(sv.text), parse_ip(ev.text)) else {
+    let (Some(s), Some(e)) = (sv.text.parse::<std::net::IpAddr>().ok(), ev.text.parse::<std::net::IpAddr>().ok()) else {
         return;
     };
     if s.is_ipv4() != e.is_ipv4() {
@@ -374,7 +420,7 @@ fn dhcp_multiple(net: &Network, sink: &mut Sink) {
             })
             .filter(|i| {
                 i.address
-                    .and_then(|a| parse_ip(a.text))
+                    .and_then(|a| a.text.parse::<std::net::IpAddr>().ok())
                     .is_some_and(|a| a.is_ipv4() == v4)
             })
             .collect();
@@ -410,7 +456,7 @@ fn dhcp_host_duplicates(net: &Network, sink: &mut Sink) {
                 );
             }
         }
-        if let Some((v, a)) = h.ip.and_then(|v| parse_ip(v.text).map(|a| (v, a))) {
+        if let Some((v, a)) = h.ip.and_then(|v| v.text.parse::<std::net::IpAddr>().ok().map(|a| (v, a))) {
             if ips.insert((a.is_ipv6(), ip::to_u128(a)), v.at).is_some() {
                 sink.error(
                     "dhcp-host-duplicate-ip",
@@ -431,14 +477,14 @@ fn dhcp_host_duplicates(net: &Network, sink: &mut Sink) {
 /// address of its prefix (no prefix means 0), metric is not 0.
 pub fn route_rules(r: &crate::xml::network::Route, sink: &mut Sink) {
     let Some(av) = r.address else { return };
-    let Some(addr) = parse_ip(av.text) else {
+    let Some(addr) = av.text.parse::<std::net::IpAddr>().ok() else {
         return;
     };
     let v6_family = r.family.is_some_and(|f| f.text == "ipv6");
     let fam = r.family.map_or("ipv4 (no family= given)", |f| f.text);
     for (v, what) in [(Some(av), "address"), (r.gateway, "gateway")] {
         let Some(v) = v else { continue };
-        if let Some(a) = parse_ip(v.text) {
+        if let Ok(a) = v.text.parse::<std::net::IpAddr>() {
             if a.is_ipv6() != v6_family {
                 let help = if a.is_ipv6() {
                     "add family='ipv6' to an IPv6 route"
@@ -466,7 +512,7 @@ pub fn route_rules(r: &crate::xml::network::Route, sink: &mut Sink) {
         }
     }
     let is_network = if let Some(m) = r.netmask {
-        ip::parse_ipv4(m.text).map_or(true, |m| {
+        m.text.parse::<std::net::Ipv4Addr>().ok().map_or(true, |m| {
             ip::to_u128(addr) & u32::from(m) as u128 == ip::to_u128(addr)
         })
     } else {
@@ -522,7 +568,7 @@ pub fn route_rules(r: &crate::xml::network::Route, sink: &mut Sink) {
 fn route_gateway_unreachable(net: &Network, sink: &mut Sink) {
     for r in &net.routes {
         let Some(gv) = r.gateway else { continue };
-        let Some(gw) = parse_ip(gv.text) else {
+        let Some(gw) = gv.text.parse::<std::net::IpAddr>().ok() else {
             continue;
         };
         let subnets: Vec<IpSubnet> = net.ips.iter().filter_map(Ip::subnet).collect();
@@ -644,7 +690,7 @@ fn nat_address_reversed(a: &Span, sink: &mut Sink) {
     let (Some(sv), Some(ev)) = (a.start, a.end) else {
         return;
     };
-    if let (Some(s), Some(e)) = (ip::parse_ipv4(sv.text), ip::parse_ipv4(ev.text)) {
+    if let (Some(s), Some(e)) = (sv.text.parse::<std::net::Ipv4Addr>().ok(), ev.text.parse::<std::net::Ipv4Addr>().ok()) {
         if u32::from(s) > u32::from(e) {
             sink.error(
                 "nat-address-reversed",

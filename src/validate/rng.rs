@@ -7,6 +7,8 @@
 //!
 //! Generating instead of hand-writing keeps one source of truth: the
 //! schemas say exactly what knet accepts structurally.
+//!
+//! Never the source of a rule: it only writes down [`super::schema`].
 
 use std::collections::HashMap;
 use std::fmt::Write;

@@ -10,6 +10,8 @@
 //! (libvirt's schema interleaves nearly everything and its parser ignores
 //! order). Must stay in step with xml-schemas/*.rng, which say the same thing
 //! for editors; tests/test_validate.rs runs xmllint with them on the corpus.
+//!
+//! Data only: never checks a document itself (src/validate/structure.rs does).
 
 use super::types::*;
 

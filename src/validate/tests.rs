@@ -31,6 +31,9 @@ fn cases() -> Vec<(&'static str, String, String)> {
         ("unexpected-text", net("text"), net("")),
         ("name-invalid-char", "<network><name>a/b</name></network>".into(), net("")),
         ("name-empty", "<network><name></name></network>".into(), net("")),
+        ("name-invalid-char", "<network><name>a\nb</name></network>".into(), net("")),
+        ("name-too-long", format!("<network><name>{}</name></network>", "n".repeat(248)), format!("<network><name>{}</name></network>", "n".repeat(241))),
+        ("name-long", format!("<network><name>{}</name></network>", "n".repeat(242)), format!("<network><name>{}</name></network>", "n".repeat(241))),
         ("ip-missing-address", net("<ip prefix='24'/>"), net("<ip address='10.0.0.1' prefix='24'/>")),
         ("ip-family-mismatch", net("<ip family='ipv6' address='10.0.0.1'/>"), net("<ip family='ipv4' address='10.0.0.1'/>")),
         ("ip-netmask-and-prefix", net("<ip address='10.0.0.1' netmask='255.0.0.0' prefix='8'/>"), net("<ip address='10.0.0.1' netmask='255.0.0.0'/>")),
@@ -49,6 +52,7 @@ fn cases() -> Vec<(&'static str, String, String)> {
         ("dhcp-host-mac-and-id", ip24("<dhcp><host mac='52:54:00:00:00:01' id='0:4:7:e7:fd:f9:e3:ab:12:34:56:78:9a:bc:de:f0:12:34' ip='192.168.5.5'/></dhcp>"), ip24("<dhcp><host mac='52:54:00:00:00:01' ip='192.168.5.5'/></dhcp>")),
         ("dhcp-host-no-identity", ip24("<dhcp><host ip='192.168.5.5'/></dhcp>"), ip24("<dhcp><host name='a' ip='192.168.5.5'/></dhcp>")),
         ("dhcp-host-identity", ip24("<dhcp><host id='0:4:7:e7:fd:f9:e3:ab:12:34:56:78:9a:bc:de:f0:12:34' ip='192.168.5.5'/></dhcp>"), ip24("<dhcp><host name='a' ip='192.168.5.5'/></dhcp>")),
+        ("dhcp-host-name-dnsmasq", ip24("<dhcp><host mac='52:54:00:00:00:01' name='web;rm' ip='192.168.5.5'/></dhcp>"), ip24("<dhcp><host mac='52:54:00:00:00:01' name='web' ip='192.168.5.5'/></dhcp>")),
         ("dhcp-host-name", ip24("<dhcp><host name='-a' ip='192.168.5.5'/></dhcp>"), ip24("<dhcp><host name='a' ip='192.168.5.5'/></dhcp>")),
         ("dhcp-host-outside-subnet", ip24("<dhcp><host name='a' ip='192.168.6.5'/></dhcp>"), ip24("<dhcp><host name='a' ip='192.168.5.5'/></dhcp>")),
         ("dhcp-host-duplicate-mac", ip24("<dhcp><host mac='52:54:00:00:00:01' ip='192.168.5.5'/><host mac='52:54:00:00:00:01' ip='192.168.5.6'/></dhcp>"), ip24("<dhcp><host mac='52:54:00:00:00:01' ip='192.168.5.5'/><host mac='52:54:00:00:00:02' ip='192.168.5.6'/></dhcp>")),
@@ -128,7 +132,8 @@ fn every_rule_id_in_the_code_has_an_example() {
         let Some(rest) = chunk.strip_prefix("error(").or_else(|| chunk.strip_prefix("warn(")) else { continue };
         let rest = rest.trim_start();
         if let Some(id) = rest.strip_prefix('"').and_then(|r| r.split('"').next()) {
-            if !covered.contains(&id) && !["input-too-large", "nesting-too-deep", "xml-dtd"].contains(&id) && !missing.contains(&id) {
+            // xml-encoding is about bytes, before any text: src/xml/encoding.rs and tests/test_validate.rs show it
+            if !covered.contains(&id) && !["input-too-large", "nesting-too-deep", "xml-dtd", "xml-encoding"].contains(&id) && !missing.contains(&id) {
                 missing.push(id);
             }
         }

@@ -81,8 +81,8 @@ pub const IPV4_PREFIX: Ty = Ty::Check(|v| uint_max(v, 32), "a prefix length 0-32
 /// basictypes' ipPrefix: ipv4Prefix | ipv6Prefix, i.e. 0-128; the family
 /// check (33 on an IPv4 address) is a semantic rule.
 pub const IP_PREFIX: Ty = Ty::Check(|v| uint_max(v, 128), "a prefix length (0-32 for IPv4, 0-128 for IPv6)", "<data type=\"unsignedInt\"><param name=\"pattern\">[0-9]+</param><param name=\"maxInclusive\">128</param></data>");
-pub const IPV4_ADDR: Ty = Ty::Check(|v| ip::parse_ipv4(v).is_some(), "an IPv4 address in dotted-quad form (e.g. 192.168.122.1)", "<data type=\"string\"><param name=\"pattern\">IPV4</param></data>");
-pub const IP_ADDR: Ty = Ty::Check(|v| ip::parse_ip(v).is_some(), "an IPv4 (dotted quad) or IPv6 address", "<choice><data type=\"string\"><param name=\"pattern\">IPV4</param></data><data type=\"string\"><param name=\"pattern\">IPV6</param></data></choice>");
+pub const IPV4_ADDR: Ty = Ty::Check(|v| v.parse::<std::net::Ipv4Addr>().ok().is_some(), "an IPv4 address in dotted-quad form (e.g. 192.168.122.1)", "<data type=\"string\"><param name=\"pattern\">IPV4</param></data>");
+pub const IP_ADDR: Ty = Ty::Check(|v| v.parse::<std::net::IpAddr>().ok().is_some(), "an IPv4 (dotted quad) or IPv6 address", "<choice><data type=\"string\"><param name=\"pattern\">IPV4</param></data><data type=\"string\"><param name=\"pattern\">IPV6</param></data></choice>");
 pub const UNI_MAC: Ty = Ty::Check(|v| crate::mac::Mac::parse_schema(v).is_some_and(|m| !m.is_multicast()), "a unicast MAC address (e.g. 52:54:00:12:34:56)", "<data type=\"string\"><param name=\"pattern\">[a-fA-F0-9][02468aAcCeE](:[a-fA-F0-9]{2}){5}</param></data>");
 pub const UUID: Ty = Ty::Check(ip::is_uuid, "a UUID (32 hex digits, optionally as 8-4-4-4-12)", "<data type=\"string\"><param name=\"pattern\">[a-fA-F0-9]{32}|[a-fA-F0-9]{8}-([a-fA-F0-9]{4}-){3}[a-fA-F0-9]{12}</param></data>");
 pub const DEVICE_NAME: Ty = Ty::Check(|v| chars_in(v, b"_.-\\:/"), "a device name (letters, digits and _ . - \\ : /)", "<data type=\"string\"><param name=\"pattern\">[a-zA-Z0-9_.\\-\\\\:/]+</param></data>");

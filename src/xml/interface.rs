@@ -3,6 +3,8 @@
 //! (`<domain type>`, `<name>`, `<devices><interface>`).
 //!
 //! Read-only: the lossless edit of a domain lives in xml/edit.rs.
+//!
+//! Never writes XML (src/xml/write.rs and src/xml/edit.rs do).
 
 use roxmltree::Node;
 

@@ -8,6 +8,7 @@
 //! until [`LineIndex`] turns one into a 1-based line and character column.
 
 pub mod edit;
+pub mod encoding;
 pub mod facts;
 pub mod interface;
 pub mod network;

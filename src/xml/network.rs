@@ -287,9 +287,9 @@ impl<'a> Ip<'a> {
     /// netmask, else prefix, else the classful default. `None` when the
     /// address is not one.
     pub fn subnet(&self) -> Option<IpSubnet> {
-        let addr = ipnet::parse_ip(self.address?.text)?;
+        let addr = self.address?.text.parse::<std::net::IpAddr>().ok()?;
         let prefix = if let Some(m) = self.netmask {
-            ipnet::parse_ipv4(m.text)
+            m.text.parse::<std::net::Ipv4Addr>().ok()
                 .and_then(ipnet::netmask_prefix)
                 .map(u32::from)
         } else if let Some(p) = self.prefix {

@@ -1,5 +1,7 @@
 //! `knet-libvirt`: knet with libvirt linked in. Users run `knet`; `knet` execs
 //! this binary with the same arguments when a command needs a connection.
+//!
+//! Nothing else lives here: never command logic (that is the library's).
 
 mod backend;
 

@@ -99,6 +99,7 @@ pub(super) fn apply(conn: &dyn Conn, plan: &Plan, backup: &str, args: &Args, tar
 fn apply_checked(conn: &dyn Conn, plan: &Plan, backup: &str, args: &Args, target: &Target) -> GuestReport {
     let mut rep = GuestReport::new(&plan.guest, Status::Failed, None);
     rep.nics = plan.nics.clone();
+    rep.warnings = plan.warnings.clone();
     let now = match conn.domain_xml(&plan.guest, true) {
         Ok(x) => x,
         Err(e) => {

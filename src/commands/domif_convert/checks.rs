@@ -3,6 +3,8 @@
 //! network's own bridge, and has no Wi-Fi uplink. Facts about this machine
 //! come only from src/host.rs (so `KNET_SYSFS_ROOT` and the local-URI rule
 //! apply here as everywhere), and only when the URI is this machine's.
+//!
+//! Never changes anything on the host or in libvirt.
 
 use anyhow::{bail, Result};
 
@@ -65,7 +67,7 @@ pub(super) fn check_target(conn: &dyn Conn, target: &Target, force: bool) -> Res
     }
     match kind.as_deref() {
         Some("bridge") => {}
-        Some(other) if !force => bail!("host interface '{br}' is a {other} interface, not a bridge (use --force to convert anyway)"),
+        Some(other) if !force => bail!("host interface '{br}' is {} {other} interface, not a bridge (use --force to convert anyway)", crate::output::article(other)),
         None if !force => bail!("the host has no bridge '{br}' (create it first, or use --force to convert anyway)"),
         _ => {}
     }

@@ -18,15 +18,17 @@
 //! no concurrent-change check, no bulk. This command never prints before the
 //! connection is open (see `Ctx::conn`).
 //!
-//! Parts: [`select`] (which guests and NICs), [`plan`] (read-only: the XML
-//! before and after), [`checks`] (is the target usable, from host.rs's
-//! facts), [`apply`] (one guest: backup, define, live/restart, undo),
-//! [`report`] (tables, diffs, JSON), [`fleet`] (several hosts). This file
+//! Parts: `select` (which guests and NICs), `plan` (read-only: the XML
+//! before and after), `checks` (is the target usable, from host.rs's
+//! facts), `apply` (one guest: backup, define, live/restart, undo),
+//! `losses` (what a moved NIC loses: portgroup, pinned nwfilter address),
+//! `report` (tables, diffs, JSON), `fleet` (several hosts). This file
 //! is the command: its arguments and the order of work on one host.
 
 mod apply;
 mod checks;
 mod fleet;
+mod losses;
 mod plan;
 mod report;
 mod select;
@@ -56,6 +58,11 @@ use select::Selection;
 /// moves running guests without downtime, --restart shuts them down (ACPI,
 /// then destroy after the timeout) and starts them again. The original XML is
 /// saved first under $XDG_STATE_HOME/knet/backups (see domif-rollback).
+///
+/// Warned (on stderr, in the confirmation list, the dry run and the result):
+/// a NIC leaving a network loses its <source portgroup=...> (and the
+/// bandwidth limits or VLAN the portgroup gave), and an nwfilter IP
+/// parameter pinning its address on that network then drops its traffic.
 ///
 /// Ctrl-C stops the run between two guests, never inside one: the guests
 /// done are converted, the rest untouched and listed as "not started";
@@ -156,7 +163,10 @@ fn run_offline(args: &Args, file: &str) -> Result<()> {
         std::fs::read_to_string(file).map_err(|e| anyhow!("cannot read {file}: {e}"))?
     };
     let sel = Selection::nics(args)?;
-    let plan = plan::plan_guest(file, xml.clone(), &sel, &args.target())?;
+    let plan = plan::plan_guest(file, xml.clone(), &sel, &args.target(), &|_| None)?;
+    if let Some(p) = &plan {
+        report::print_warnings(&p.warnings);
+    }
     let out = match (&plan, args.dry_run) {
         (Some(p), true) => report::diff(p),
         (Some(p), false) => p.converted.clone(),
@@ -242,6 +252,9 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
 
     if args.dry_run {
         close(conns);
+        if !ctx.json() {
+            report::print_warnings(plans.iter().flat_map(|p| &p.warnings));
+        }
         return Ok(Done { reports, nothing_planned: plans.is_empty(), preview: Some(plans), interrupted: false });
     }
 

@@ -36,20 +36,30 @@ pub(super) struct Plan {
     pub original: String,
     pub converted: String,
     pub nics: Vec<NicChange>,
+    /// What the moved NICs lose (a portgroup, a pinned nwfilter address):
+    /// shown with the plan, the dry run and the result.
+    pub warnings: Vec<String>,
 }
 
 /// Which NICs of this XML to move ([`Selection::picks`]), and the converted
 /// XML; the document is parsed once.
-pub(super) fn plan_guest(guest: &str, xml: String, sel: &Selection, target: &Target) -> Result<Option<Plan>> {
+/// `network_xml` gives a libvirt network's XML (none offline), for what the
+/// NICs lose ([`super::losses`]).
+pub(super) fn plan_guest(guest: &str, xml: String, sel: &Selection, target: &Target, network_xml: &dyn Fn(&str) -> Option<String>) -> Result<Option<Plan>> {
     let (converted, picked) = edit::retarget_selected(&xml, target, |ifc| sel.picks(ifc, target))?;
+    let mut warnings = Vec::new();
     let nics: Vec<NicChange> = picked
         .into_iter()
-        .filter_map(|(ifc, _)| Some(NicChange { index: ifc.index, from: Target::of(&ifc)?, to: target.clone(), mac: ifc.mac }))
+        .filter_map(|(ifc, _)| {
+            let from = Target::of(&ifc)?;
+            warnings.extend(super::losses::of(&xml, &ifc, &from, target, network_xml).into_iter().map(|w| format!("{guest}: {w}")));
+            Some(NicChange { index: ifc.index, from, to: target.clone(), mac: ifc.mac })
+        })
         .collect();
     if nics.is_empty() {
         return Ok(None);
     }
-    Ok(Some(Plan { guest: guest.to_string(), active: false, original: xml, converted, nics }))
+    Ok(Some(Plan { guest: guest.to_string(), active: false, original: xml, converted, nics, warnings }))
 }
 
 /// Read one guest's persistent XML and plan it; a report when there is
@@ -66,7 +76,7 @@ pub(super) fn plan_one(conn: &dyn Conn, name: &str, info: Option<DomainInfo>, se
         return Err(GuestReport::new(name, Status::Failed, Some("transient guest: no persistent config to convert (use update-device)".into())));
     }
     let xml = guest::domain_xml(conn, name, true).map_err(|e| GuestReport::new(name, Status::Failed, Some(format!("{e:#}"))))?;
-    match plan_guest(name, xml, sel, target) {
+    match plan_guest(name, xml, sel, target, &|net| conn.network_xml(net, false).ok()) {
         Ok(Some(mut p)) => {
             p.active = info.is_some_and(|i| i.active);
             Ok(p)

@@ -33,11 +33,14 @@ pub(super) struct GuestReport {
     pub detail: Option<String>,
     pub backup: Option<String>,
     pub nics: Vec<NicChange>,
+    /// What the moved NICs lost (see the plan's warnings).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
 }
 
 impl GuestReport {
     pub fn new(guest: &str, status: Status, detail: Option<String>) -> Self {
-        GuestReport { guest: guest.to_string(), status, applied: None, detail, backup: None, nics: Vec::new() }
+        GuestReport { guest: guest.to_string(), status, applied: None, detail, backup: None, nics: Vec::new(), warnings: Vec::new() }
     }
     pub fn ok(&self) -> bool {
         matches!(self.status, Status::Converted | Status::NothingToConvert)
@@ -78,6 +81,7 @@ pub(super) fn render(done: &Done, ctx: &Ctx) -> Result<()> {
     } else if ctx.json() {
         output::print_json(&done.reports)?;
     } else {
+        print_warnings(done.reports.iter().filter(|r| r.status == Status::Converted).flat_map(|r| &r.warnings));
         let mut s = summary(&done.reports, ctx.quiet());
         if done.nothing_planned {
             s.push_str("nothing to convert\n");
@@ -115,7 +119,14 @@ pub(super) fn preview_text(plans: &[Plan]) -> String {
 }
 
 pub(super) fn preview_json(plans: &[Plan]) -> Vec<serde_json::Value> {
-    plans.iter().map(|p| serde_json::json!({"guest": p.guest, "nics": p.nics, "diff": diff(p)})).collect()
+    plans.iter().map(|p| serde_json::json!({"guest": p.guest, "nics": p.nics, "warnings": p.warnings, "diff": diff(p)})).collect()
+}
+
+/// What the moved NICs lose, on stderr (stdout keeps the table or the diff).
+pub(super) fn print_warnings<'w>(warnings: impl IntoIterator<Item = &'w String>) {
+    for w in warnings {
+        eprintln!("warning: {}", output::escape(w));
+    }
 }
 
 pub(super) fn diff(p: &Plan) -> String {
@@ -138,6 +149,7 @@ pub(super) fn confirm(plans: &[Plan], target: &Target) -> Result<bool> {
         }
     }
     eprint!("{list}");
+    print_warnings(plans.iter().flat_map(|p| &p.warnings));
     Ok(dialoguer::Confirm::new()
         .with_prompt(format!("Convert {} guest(s) to {target}?", plans.len()))
         .default(false)

@@ -1,4 +1,6 @@
 //! `DomainApi` over virt's `Domain`.
+//!
+//! Translation only: never command logic or output.
 
 use knet::libvirt::{AddrSource, DomainApi, DomainInfo, DomainWriteApi, IfaceAddrs, IpAddr, VirtResult};
 use virt::domain::Domain;

@@ -1,5 +1,9 @@
 //! The `virt`-crate implementation of knet's libvirt port (`knet::libvirt`),
 //! one file per object, mirroring src/libvirt/.
+//!
+//! The only code that calls libvirt. It translates, never decides: no
+//! command logic, no output, and libvirt's errors go back as
+//! `knet::libvirt::VirtError` for the commands to word.
 
 use std::cell::RefCell;
 use std::collections::HashMap;

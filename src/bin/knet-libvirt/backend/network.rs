@@ -1,6 +1,8 @@
 //! `NetworkApi` over virt's `Network`, plus the few raw `virt::sys` calls the
 //! crate has no safe wrapper for (define/create with flags, DHCP leases),
 //! each in one small documented function below.
+//!
+//! Translation only: never command logic or output.
 
 use std::ffi::{CStr, CString};
 use std::os::raw::c_char;
