@@ -56,7 +56,7 @@ pub struct GlobalOpts {
 
     /// Work over at most N libvirt connections at once: with several hosts,
     /// N hosts at a time (default: all, up to 16); on one host, domif-convert's
-    /// parallel connections (default 1)
+    /// parallel connections (default 1 to this machine, 8 to a remote host)
     #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
 }
