@@ -239,7 +239,9 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     close(surplus);
     let info_of = |name: &str| infos.iter().find(|d| d.name == name || d.uuid == name).cloned();
 
-    // plan: read-only, every connection reading
+    // plan: read-only, every connection reading (a guest's report is the
+    // result when it cannot be planned, not an error to propagate)
+    #[allow(clippy::result_large_err)]
     let (planned, conns) = on_each(conn, conns, true, names.len(), |c, i| plan::plan_one(c, &names[i], info_of(&names[i]), &sel, &target));
     let mut reports: Vec<GuestReport> = Vec::new();
     let mut plans = Vec::new();
