@@ -4,8 +4,14 @@
 //! Layout: `$XDG_STATE_HOME/knet/backups/GUEST/STAMP.xml` (default
 //! `~/.local/state/knet/backups`), directories 0700 and files 0600: domain
 //! XML can carry secrets (VNC passwords, iSCSI auth, host paths). A backup is
-//! written completely and never overwritten; this module never deletes one
-//! that protects a change ([`discard`] is for backups of guests left alone).
+//! written completely and never overwritten; this module deletes one only
+//! when it was taken for a change that was then not made ([`discard`]).
+//!
+//! Next to each backup, `STAMP.json` records which command took it and the
+//! XML knet defined right after (`{"made_by": "domif-convert", "defined":
+//! "<domain ..."}`): rollback compares the guest's current config with it to
+//! notice changes made since, which restoring would silently discard. The
+//! backup itself stays plain domain XML, restorable with `virsh define`.
 //!
 //! Backups are filed by guest name, but a name is only unique on one host:
 //! with several hosts (or a guest deleted and re-created) two guests share a
@@ -99,42 +105,89 @@ fn stamp() -> String {
     format!("{y:04}{m:02}{d:02}T{:02}{:02}{:02}.{:09}Z", rem / 3600, rem % 3600 / 60, rem % 60, now.subsec_nanos())
 }
 
-/// Save `xml` as a new backup of `guest`; returns its path.
-pub fn save(guest: &str, xml: &str) -> Result<PathBuf> {
+/// What a backup's `STAMP.json` holds (see the module docs).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Record {
+    /// The command that took the backup: `domif-convert` or `domif-rollback`.
+    pub made_by: String,
+    /// The persistent XML that command defined in the backup's place.
+    pub defined: String,
+}
+
+/// Save `xml` as a new backup of `guest`, with its [`Record`]; returns the
+/// backup's path. Either both files are written completely or neither is
+/// left behind.
+pub fn save(guest: &str, xml: &str, record: &Record) -> Result<PathBuf> {
     let dir = guest_dir(guest)?;
     private_dir(&dir)?;
+    let json = serde_json::to_string(record)?;
     for n in 0.. {
         let name = if n == 0 { format!("{}.xml", stamp()) } else { format!("{}-{n}.xml", stamp()) };
         let path = dir.join(name);
-        match fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(&path) {
-            Ok(mut f) => {
-                // no fsync per file: it would double the cost of a bulk run
-                // (libvirt already syncs each define); commands call sync()
-                // once when their batch is done
-                if let Err(e) = f.write_all(xml.as_bytes()).and_then(|_| f.flush()) {
-                    // a truncated backup must never be found as "the newest" by rollback
-                    let _ = fs::remove_file(&path);
-                    return Err(anyhow::Error::new(e).context(format!("cannot write backup {}", path.display())));
-                }
-                return Ok(path);
-            }
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(anyhow::Error::new(e).context(format!("cannot create backup {}", path.display()))),
+        match write_new(&path, xml) {
+            Ok(true) => {}
+            Ok(false) => continue,
+            Err(e) => return Err(e),
         }
+        // the record next to it; a backup without its record would be refused by rollback
+        let side = record_path(&path);
+        return match write_new(&side, &json) {
+            Ok(true) => Ok(path),
+            Ok(false) => {
+                let _ = fs::remove_file(&path);
+                Err(anyhow!("cannot create {}: it exists already", side.display()))
+            }
+            Err(e) => {
+                let _ = fs::remove_file(&path);
+                Err(e)
+            }
+        };
     }
     unreachable!()
 }
 
-/// Remove a backup this run wrote for a guest it then left untouched
-/// (skipped, refused, or not started after Ctrl-C): a conversion writes every
-/// backup before its first define, and one that records no change must not
-/// be what rollback finds as the guest's newest. Only for such a file, never
-/// for a backup of a change that was made.
-pub fn discard(path: &str) {
-    let path = Path::new(path);
-    if fs::remove_file(path).is_ok() {
+/// Write a new 0600 file; `Ok(false)` when the name is taken.
+fn write_new(path: &Path, text: &str) -> Result<bool> {
+    match fs::OpenOptions::new().write(true).create_new(true).mode(0o600).open(path) {
+        Ok(mut f) => {
+            // no fsync per file: it would double the cost of a bulk run
+            // (libvirt already syncs each define); commands call sync()
+            // once when their batch is done
+            if let Err(e) = f.write_all(text.as_bytes()).and_then(|_| f.flush()) {
+                // a truncated backup must never be found as "the newest" by rollback
+                let _ = fs::remove_file(path);
+                return Err(anyhow::Error::new(e).context(format!("cannot write backup {}", path.display())));
+            }
+            Ok(true)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(anyhow::Error::new(e).context(format!("cannot create backup {}", path.display()))),
+    }
+}
+
+/// `STAMP.json` beside `STAMP.xml`.
+fn record_path(backup: &Path) -> PathBuf {
+    backup.with_extension("json")
+}
+
+/// A backup's record; `None` for a backup without one (taken by hand, or by
+/// a knet that did not write records).
+pub fn record_of(backup: &Path) -> Option<Record> {
+    let text = crate::input::read_text(&record_path(backup).to_string_lossy()).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Remove a backup (and its record) taken for a change that was then not
+/// made (libvirt refused the define, the original was put back, or a
+/// conversion, which writes every backup before its first define, skipped
+/// the guest or stopped before it): it is a copy of the guest's current
+/// config, and left behind it would be mistaken for the state before a
+/// change.
+pub fn discard(backup: &Path) {
+    let _ = fs::remove_file(record_path(backup));
+    if fs::remove_file(backup).is_ok() {
         // and the guest's directory if that left it empty (fails otherwise)
-        if let Some(dir) = path.parent() {
+        if let Some(dir) = backup.parent() {
             let _ = fs::remove_dir(dir);
         }
     }
@@ -174,17 +227,7 @@ pub fn list(guest: &str) -> Result<Vec<PathBuf>> {
 pub fn resolve(guest: &str, uuid: &str, to: Option<&str>) -> Result<PathBuf> {
     let dir = guest_dir(guest)?;
     let Some(t) = to else {
-        // newest first; a backup that cannot be read or is of another
-        // guest of the same name is passed over, not restored
-        let all = list(guest)?;
-        let n = all.len();
-        return all.into_iter().rev().find(|p| uuid_of(p).as_deref() == Some(uuid)).ok_or_else(|| {
-            if n == 0 {
-                anyhow!("no backup of guest '{guest}' in {}", dir.display())
-            } else {
-                anyhow!("none of the {n} backups in {} is of this guest '{guest}' (UUID {uuid}): they belong to another guest of that name, e.g. on another host", dir.display())
-            }
-        });
+        return newest(guest, uuid, |_| true);
     };
     let given = if t.contains('/') { PathBuf::from(t) } else { dir.join(t) };
     let refuse = || anyhow!("'{t}' is not a backup of guest '{guest}': --to takes a file of {} (restore other files with virsh define)", dir.display());
@@ -199,9 +242,35 @@ pub fn resolve(guest: &str, uuid: &str, to: Option<&str>) -> Result<PathBuf> {
     }
 }
 
+/// The newest backup of the guest with this UUID whose record (if any)
+/// `keep` accepts. A backup that cannot be read or is of another guest of
+/// the same name is passed over, never taken.
+pub fn newest(guest: &str, uuid: &str, keep: impl Fn(Option<&Record>) -> bool) -> Result<PathBuf> {
+    let dir = guest_dir(guest)?;
+    let all = list(guest)?;
+    let n = all.len();
+    let mut own = 0;
+    for p in all.into_iter().rev() {
+        if uuid_of(&p).as_deref() != Some(uuid) {
+            continue;
+        }
+        own += 1;
+        if keep(record_of(&p).as_ref()) {
+            return Ok(p);
+        }
+    }
+    Err(if n == 0 {
+        anyhow!("no backup of guest '{guest}' in {}", dir.display())
+    } else if own == 0 {
+        anyhow!("none of the {n} backups in {} is of this guest '{guest}' (UUID {uuid}): they belong to another guest of that name, e.g. on another host", dir.display())
+    } else {
+        anyhow!("no backup taken by domif-convert of guest '{guest}' in {} (only rollbacks' copies: restore one of them with --to)", dir.display())
+    })
+}
+
 /// The `<uuid>` of the domain XML in a backup file, if it has one.
 fn uuid_of(path: &Path) -> Option<String> {
-    let xml = fs::read_to_string(path).ok()?;
+    let xml = crate::input::read_text(&path.to_string_lossy()).ok()?;
     let doc = crate::xml::parse(&xml).ok()?;
     let uuid = crate::xml::interface::Domain::read(doc.root_element()).uuid?.text;
     // libvirt prints UUIDs in lower case; a hand-edited file may not

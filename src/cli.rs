@@ -59,13 +59,19 @@ pub struct GlobalOpts {
     /// parallel connections (default 1 to this machine, 8 to a remote host)
     #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
+
+    /// Give up on a host that has not answered within SECONDS, when connecting
+    /// and (through libvirt's keepalive) at any later moment [default: 30]
+    #[arg(long, value_name = "SECONDS", global = true, value_parser = clap::value_parser!(u32).range(1..=86400))]
+    pub timeout: Option<u32>,
 }
 
 impl GlobalOpts {
     /// The options as commands see them (src/context.rs knows no clap).
     pub fn resolve(self) -> crate::context::Options {
-        let GlobalOpts { connect, readonly, quiet, json, hosts, jobs } = self;
-        crate::context::Options { connect, readonly, quiet, json, hosts, jobs }
+        let GlobalOpts { connect, readonly, quiet, json, hosts, jobs, timeout } = self;
+        let timeout = timeout.map(|t| std::time::Duration::from_secs(t.into()));
+        crate::context::Options { connect, readonly, quiet, json, hosts, jobs, timeout }
     }
 }
 
@@ -91,15 +97,23 @@ pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
     if let Some(code) = name.and_then(|n| one_command_path(&args, n, connector)) {
         return code;
     }
-    let parsed = Cli::command().try_get_matches().and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
+    // virsh's grammar for the shared commands (src/virsh_args.rs)
+    let mut args = match crate::virsh_args::rewrite(args) {
+        Ok(a) => a,
+        Err(code) => return code,
+    };
+    // usage lines say `knet` in knet-libvirt too
+    if let Some(a0) = args.first_mut() {
+        *a0 = "knet".into();
+    }
+    let parsed = Cli::command().try_get_matches_from(&args).and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
     let (matches, cli) = match parsed {
         Ok(p) => p,
         Err(e) => {
             if let Some(code) = crate::shell::try_sequence(&e, connector) {
                 return code;
             }
-            let _ = e.print();
-            return e.exit_code();
+            return crate::virsh_args::clap_error(&e);
         }
     };
     let mut ctx = crate::context::Ctx::new(cli.global.resolve(), connector);
@@ -133,22 +147,10 @@ fn one_command_path(args: &[std::ffi::OsString], name: &str, connector: &dyn cra
     Some(run_command(m.subcommand_name(), cmd, &ctx))
 }
 
-/// The command word of a command line, found without clap: the first word
-/// that is not an option, skipping the values of the global options that
-/// take one (`-c`/`--connect`, `--hosts`, `--jobs`). A guess for the fast
-/// paths above only: a wrong guess costs speed, never correctness.
+/// The command word of a command line, found without clap
+/// (src/virsh_args.rs, which parses the shared commands' words).
 fn command_name(args: &[std::ffi::OsString]) -> Option<&str> {
-    let mut rest = args.iter().skip(1);
-    loop {
-        let a = rest.next()?.to_str()?;
-        match a {
-            "-c" | "--connect" | "--hosts" | "--jobs" => {
-                rest.next()?;
-            }
-            _ if a.starts_with('-') => {}
-            _ => return Some(a),
-        }
-    }
+    crate::virsh_args::command_index(args).and_then(|i| args[i].to_str())
 }
 
 /// Run one parsed command (`name` as typed) and report its error the way

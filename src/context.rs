@@ -19,7 +19,8 @@ use std::cell::{Cell, OnceCell};
 use std::path::Path;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 
@@ -43,6 +44,8 @@ pub struct Options {
     pub hosts: Option<std::path::PathBuf>,
     /// `--jobs N`.
     pub jobs: Option<u16>,
+    /// `--timeout SECONDS` (unset: [`crate::libvirt::DEFAULT_TIMEOUT`]).
+    pub timeout: Option<std::time::Duration>,
 }
 
 pub struct Ctx<'a> {
@@ -74,6 +77,21 @@ impl std::fmt::Display for OneHostOnly {
 
 impl std::error::Error for OneHostOnly {}
 
+/// How long [`Ctx::fan_out_streamed`] waits for every host to answer before
+/// it shows the answers it has: long enough for a healthy fleet (every
+/// host's result at once, in one table), short beside `--timeout`.
+pub const PATIENCE: Duration = Duration::from_secs(2);
+
+/// Results handed to [`Ctx::fan_out_streamed`]'s `show`.
+pub struct Batch<'r, T> {
+    /// In the order the hosts were given.
+    pub results: Vec<&'r HostResult<T>>,
+    /// The first batch shown (a table's header goes before it).
+    pub first: bool,
+    /// No results follow (every host has answered).
+    pub last: bool,
+}
+
 /// What one host's work returned in [`Ctx::fan_out`].
 #[derive(Debug)]
 pub struct HostResult<T> {
@@ -86,6 +104,10 @@ pub struct HostResult<T> {
 
 impl<'a> Ctx<'a> {
     pub fn new(opts: Options, connector: &'a dyn Connector) -> Self {
+        if let Some(t) = opts.timeout {
+            // one deadline per process: every connection it opens, also the fan-out's
+            crate::libvirt::set_timeout(t);
+        }
         Ctx { opts, connector, conn: OnceCell::new(), connect_failed: Cell::new(false), uris: OnceCell::new(), host: None, remember_uri: true }
     }
 
@@ -172,36 +194,102 @@ impl<'a> Ctx<'a> {
     /// unreachable daemon, a libvirt error) is its own result and never
     /// stops the others. Results come back in the order the hosts were given.
     pub fn fan_out<T: Send>(&self, work: impl Fn(&Ctx) -> Result<T> + Sync) -> Result<Vec<HostResult<T>>> {
+        self.fan_out_streamed(work, |_| Ok(()))
+    }
+
+    /// [`Ctx::fan_out`], showing results while slower hosts still work:
+    /// `show` gets every result at once, in the order given, when all hosts
+    /// answer within [`PATIENCE`]; otherwise, once that has passed, the
+    /// results in so far (a first batch, in the order given), then each later
+    /// host on its own as it answers. So a hung host (given up only after
+    /// `--timeout`) never holds back what the others said, and when every
+    /// host is quick the output is one piece, as before. `show` runs on the
+    /// calling thread; after it fails (a closed pipe) it is not called again
+    /// and its error is returned once every host is done.
+    pub fn fan_out_streamed<T: Send>(
+        &self,
+        work: impl Fn(&Ctx) -> Result<T> + Sync,
+        mut show: impl FnMut(Batch<'_, T>) -> Result<()>,
+    ) -> Result<Vec<HostResult<T>>> {
         let uris = self.uris()?.to_vec();
         // the light binary becomes knet-libvirt here, before any thread exists
         self.connector.link()?;
         let width = self.opts.jobs.map_or(DEFAULT_HOST_JOBS, usize::from).clamp(1, uris.len().max(1));
         let (opts, connector) = (&self.opts, self.connector);
         let next = AtomicUsize::new(0);
-        let slots: Vec<Mutex<Option<HostResult<T>>>> = uris.iter().map(|_| Mutex::new(None)).collect();
-        let worker = || loop {
-            let i = next.fetch_add(1, Ordering::SeqCst);
-            let Some(uri) = uris.get(i) else { break };
-            let one = Options { connect: vec![uri.clone()], hosts: None, jobs: None, ..opts.clone() };
-            let mut hctx = Ctx::new(one, connector);
-            hctx.host = Some(uri.clone());
-            // the recent-URI list is one file: written once, below, not from every thread
-            hctx.remember_uri = false;
-            let result = work(&hctx);
-            let reached = !hctx.connect_failed();
-            *slots[i].lock().unwrap_or_else(|e| e.into_inner()) = Some(HostResult { host: uri.clone(), reached, result });
+        let (work, uris_ref, next) = (&work, &uris, &next);
+        let mut slots: Vec<Option<HostResult<T>>> = uris.iter().map(|_| None).collect();
+        let mut shown: Result<()> = Ok(());
+        let mut show = |batch: Batch<'_, T>| {
+            if shown.is_ok() {
+                shown = show(batch);
+            }
         };
+        let (tx, rx) = mpsc::channel::<(usize, HostResult<T>)>();
         std::thread::scope(|s| {
             for _ in 0..width {
-                s.spawn(worker);
+                let tx = tx.clone();
+                s.spawn(move || loop {
+                    let i = next.fetch_add(1, Ordering::SeqCst);
+                    let Some(uri) = uris_ref.get(i) else { break };
+                    let one = Options { connect: vec![uri.clone()], hosts: None, jobs: None, ..opts.clone() };
+                    let mut hctx = Ctx::new(one, connector);
+                    hctx.host = Some(uri.clone());
+                    // the recent-URI list is one file: written once, below, not from every thread
+                    hctx.remember_uri = false;
+                    let result = work(&hctx);
+                    let reached = !hctx.connect_failed();
+                    if tx.send((i, HostResult { host: uri.clone(), reached, result })).is_err() {
+                        break;
+                    }
+                });
+            }
+            drop(tx);
+            let patience = Instant::now() + PATIENCE;
+            let (mut arrived, mut streaming) = (0, false);
+            let all = slots.len();
+            while arrived < all {
+                let now = Instant::now();
+                let (i, r) = if streaming || now >= patience {
+                    match rx.recv() {
+                        Ok(m) => m,
+                        Err(_) => break,
+                    }
+                } else {
+                    match rx.recv_timeout(patience - now) {
+                        Ok(m) => m,
+                        Err(mpsc::RecvTimeoutError::Timeout) if arrived == 0 => continue,
+                        Err(mpsc::RecvTimeoutError::Timeout) => {
+                            streaming = true;
+                            show(Batch { results: slots.iter().flatten().collect(), first: true, last: false });
+                            continue;
+                        }
+                        Err(mpsc::RecvTimeoutError::Disconnected) => break,
+                    }
+                };
+                slots[i] = Some(r);
+                arrived += 1;
+                let last = arrived == all;
+                if streaming {
+                    show(Batch { results: slots[i].iter().collect(), first: false, last });
+                } else if last || Instant::now() >= patience {
+                    // everything (the quick case), or the first answers after a wait
+                    while let Ok((j, r)) = rx.try_recv() {
+                        slots[j] = Some(r);
+                        arrived += 1;
+                    }
+                    streaming = arrived < all;
+                    show(Batch { results: slots.iter().flatten().collect(), first: true, last: arrived == all });
+                }
             }
         });
-        let results: Vec<HostResult<T>> = slots.into_iter().filter_map(|m| m.into_inner().unwrap_or_else(|e| e.into_inner())).collect();
+        let results: Vec<HostResult<T>> = slots.into_iter().flatten().collect();
         if self.remember_uri {
             for r in results.iter().filter(|r| r.reached) {
                 crate::state::remember_uri(&r.host);
             }
         }
+        shown?;
         Ok(results)
     }
 
@@ -249,7 +337,7 @@ impl<'a> Ctx<'a> {
 /// `--hosts FILE`: one URI per line; blank lines and `#` comments (whole
 /// line, or after whitespace) ignored.
 fn read_hosts(file: &Path) -> Result<Vec<String>> {
-    let text = std::fs::read_to_string(file).with_context(|| format!("cannot read hosts file {}", file.display()))?;
+    let text = crate::input::read_text(&file.to_string_lossy()).with_context(|| format!("cannot read hosts file {}", file.display()))?;
     let uris: Vec<String> = text.lines().filter_map(host_line).map(str::to_string).collect();
     if uris.is_empty() {
         return Err(Exit::usage(format!("hosts file {} lists no URI", file.display())));

@@ -17,7 +17,7 @@
 use anyhow::Result;
 use serde_json::Value;
 
-use crate::context::{Ctx, HostResult};
+use crate::context::{Batch, Ctx, HostResult};
 use crate::exit::Exit;
 use crate::output;
 
@@ -43,6 +43,89 @@ pub fn with_host(host: &str, item: Value) -> Value {
 pub fn table<T>(ctx: &Ctx, results: &[HostResult<T>], headers: &[&str], rows: impl Fn(&T) -> Vec<Vec<String>>) -> Result<()> {
     let mut heads = vec!["Host"];
     heads.extend_from_slice(headers);
+    output::print(&output::table(&heads, &host_rows(results.iter(), &rows), ctx.quiet()))?;
+    report_failures(results)
+}
+
+/// Run `work` on every host ([`Ctx::fan_out_streamed`]) and print its
+/// listing as [`table`] does, as the hosts answer: when every host is quick,
+/// exactly [`table`]'s output; else the table of the hosts that answered
+/// within [`crate::context::PATIENCE`], then each later host's rows in the
+/// same columns (the Host column already as wide as every host's label) and
+/// each failed host's `error:` line as it comes. Returns every host's
+/// result for what the command does next.
+pub fn stream_table<T: Send>(
+    ctx: &Ctx,
+    work: impl Fn(&Ctx) -> Result<T> + Sync,
+    headers: &[&str],
+    rows: impl Fn(&T) -> Vec<Vec<String>>,
+) -> Result<Vec<HostResult<T>>> {
+    let mut table = Streamed::new(ctx, headers)?;
+    let results = ctx.fan_out_streamed(work, |batch| {
+        table.show(&batch, &rows)?;
+        if table.streaming() {
+            for r in &batch.results {
+                report_failure(r);
+            }
+        }
+        Ok(())
+    })?;
+    if table.streaming() {
+        // the errors went out as they came
+        exit_code(&results)?;
+    } else {
+        report_failures(&results)?;
+    }
+    Ok(results)
+}
+
+/// A table with a `Host` column, printed batch by batch as
+/// [`Ctx::fan_out_streamed`] hands the hosts' results over (see
+/// [`stream_table`]); failed hosts are the caller's to report.
+pub struct Streamed<'h> {
+    heads: Vec<&'h str>,
+    host_width: usize,
+    quiet: bool,
+    parts: Option<output::TableParts>,
+}
+
+impl<'h> Streamed<'h> {
+    pub fn new(ctx: &Ctx, headers: &[&'h str]) -> Result<Self> {
+        let mut heads = vec!["Host"];
+        heads.extend_from_slice(headers);
+        let host_width = ctx.uris()?.iter().map(|u| output::safe_encode(u, output::utf8_locale()).1).max().unwrap_or(0);
+        Ok(Streamed { heads, host_width, quiet: ctx.quiet(), parts: None })
+    }
+
+    /// Print one batch's rows: all of them as one table when it is the
+    /// only batch, else the header with the first, later ones below.
+    pub fn show<T>(&mut self, batch: &Batch<'_, T>, rows: &impl Fn(&T) -> Vec<Vec<String>>) -> Result<()> {
+        let body = host_rows(batch.results.iter().copied(), rows);
+        if batch.first && batch.last {
+            return Ok(output::print(&output::table(&self.heads, &body, self.quiet))?);
+        }
+        let text = match &self.parts {
+            Some(p) => p.rows(&body),
+            None => {
+                let (p, text) = output::TableParts::head(&self.heads, &body, self.quiet, &[self.host_width]);
+                self.parts = Some(p);
+                text
+            }
+        };
+        output::print(&text)?;
+        if let (true, Some(p)) = (batch.last, &self.parts) {
+            output::print(p.end())?;
+        }
+        Ok(())
+    }
+
+    /// Has the table been printed in parts (hosts answered at different times)?
+    pub fn streaming(&self) -> bool {
+        self.parts.is_some()
+    }
+}
+
+fn host_rows<'r, T: 'r>(results: impl Iterator<Item = &'r HostResult<T>>, rows: &impl Fn(&T) -> Vec<Vec<String>>) -> Vec<Vec<String>> {
     let mut table = Vec::new();
     for r in results {
         if let Ok(t) = &r.result {
@@ -51,8 +134,7 @@ pub fn table<T>(ctx: &Ctx, results: &[HostResult<T>], headers: &[&str], rows: im
             }
         }
     }
-    output::print(&output::table(&heads, &table, ctx.quiet()))?;
-    report_failures(results)
+    table
 }
 
 /// `--json` of a listing from every host: one array of every host's items,
@@ -73,37 +155,60 @@ pub fn values<I: serde::Serialize>(items: impl IntoIterator<Item = I>) -> Result
     Ok(items.into_iter().map(serde_json::to_value).collect::<serde_json::Result<_>>()?)
 }
 
-/// Plain lines (`--name`, `--uuid`) from every host, each as `HOST VALUE`.
-pub fn lines<T>(ctx: &Ctx, results: &[HostResult<T>], values: impl Fn(&T) -> Vec<String>) -> Result<()> {
-    let mut s = String::new();
-    for r in results {
-        if let Ok(t) = &r.result {
-            for v in values(t) {
-                s.push_str(&format!("{} {v}\n", r.host));
+/// Plain lines (`--name`, `--uuid`) from every host, each as `HOST VALUE`,
+/// printed as the hosts answer (see [`stream_table`]), then the closing
+/// blank line; failed hosts as in [`table`].
+pub fn lines<T: Send>(ctx: &Ctx, work: impl Fn(&Ctx) -> Result<T> + Sync, values: impl Fn(&T) -> Vec<String>) -> Result<()> {
+    let mut streamed = false;
+    let results = ctx.fan_out_streamed(work, |batch| {
+        let mut s = String::new();
+        for r in &batch.results {
+            if let Ok(t) = &r.result {
+                for v in values(t) {
+                    s.push_str(&format!("{} {v}\n", r.host));
+                }
             }
         }
+        streamed |= !batch.last;
+        if streamed {
+            for r in &batch.results {
+                report_failure(r);
+            }
+        }
+        if batch.last && !ctx.quiet() {
+            s.push('\n');
+        }
+        Ok(output::print(&s)?)
+    })?;
+    if streamed {
+        exit_code(&results)
+    } else {
+        report_failures(&results)
     }
-    if !ctx.quiet() {
-        s.push('\n');
-    }
-    output::print(&s)?;
-    report_failures(results)
 }
 
 /// `error: HOST: reason` on stderr for every failed host; exit 1 if any.
 pub fn report_failures<T>(results: &[HostResult<T>]) -> Result<()> {
-    let mut failed = false;
     for r in results {
-        if let Err(e) = &r.result {
-            if let Some(Exit { message: None, .. }) = e.downcast_ref::<Exit>() {
-                // the host's work printed its own verdict (doctor's FAIL)
-            } else {
-                eprintln!("error: {}: {}", r.host, chain(e));
-            }
-            failed = true;
+        report_failure(r);
+    }
+    exit_code(results)
+}
+
+/// `error: HOST: reason` on stderr if this host failed.
+fn report_failure<T>(r: &HostResult<T>) {
+    if let Err(e) = &r.result {
+        if let Some(Exit { message: None, .. }) = e.downcast_ref::<Exit>() {
+            // the host's work printed its own verdict (doctor's FAIL)
+        } else {
+            eprintln!("error: {}: {}", r.host, chain(e));
         }
     }
-    if failed {
+}
+
+/// Exit 1 (silently: the hosts' errors are out already) if any host failed.
+fn exit_code<T>(results: &[HostResult<T>]) -> Result<()> {
+    if results.iter().any(|r| r.result.is_err()) {
         Err(Exit::silent(crate::exit::FAILURE))
     } else {
         Ok(())

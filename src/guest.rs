@@ -5,7 +5,6 @@
 
 use anyhow::{anyhow, Result};
 
-use crate::exit::Exit;
 use crate::libvirt::{affect, code, Conn, VirtError};
 
 /// virsh (virshLookupDomainBy) reports a missing domain with this line alone.
@@ -17,9 +16,17 @@ pub fn lookup_error(name: &str, e: VirtError) -> anyhow::Error {
     }
 }
 
+/// The name of the domain given by name, ID or UUID (virsh's
+/// virshLookupDomainBy order), virsh's error when there is none.
+pub fn resolve(conn: &dyn Conn, dom: &str) -> Result<String> {
+    crate::virsh_args::non_empty("domain", Some(dom))?;
+    conn.resolve_domain(dom).map_err(|e| lookup_error(dom, e))
+}
+
 /// A domain's XML (persistent config with `inactive`), virsh's error on a
 /// missing domain.
 pub fn domain_xml(conn: &dyn Conn, name: &str, inactive: bool) -> Result<String> {
+    crate::virsh_args::non_empty("domain", Some(name))?;
     conn.domain_xml(name, inactive).map_err(|e| lookup_error(name, e))
 }
 
@@ -42,13 +49,21 @@ pub struct AffectArgs {
 }
 
 impl AffectArgs {
-    /// The `virDomainModificationImpact` flags, or virsh's usage error.
+    /// virsh's VSH_EXCLUSIVE_OPTIONS for these four, in virsh's order
+    /// (reported from inside the command: exit 1).
+    pub fn check(&self) -> Result<()> {
+        crate::virsh_args::exclusive(&[
+            ("persistent", self.persistent, "current", self.current),
+            ("current", self.current, "live", self.live),
+            ("current", self.current, "config", self.config),
+        ])
+    }
+
+    /// The `virDomainModificationImpact` flags for a device change, as
+    /// virsh computes them; without any of the four, [`affect::UNFLAGGED`]
+    /// (virsh's flag-less call).
     pub fn flags(&self, conn: &dyn Conn, dom: &str) -> Result<u32> {
-        for (a, an, b, bn) in [(self.current, "current", self.live, "live"), (self.current, "current", self.config, "config"), (self.persistent, "persistent", self.current, "current")] {
-            if a && b {
-                return Err(Exit::usage(format!("Options --{an} and --{bn} are mutually exclusive")));
-            }
-        }
+        self.check()?;
         let mut f = affect::CURRENT;
         if self.config || self.persistent {
             f |= affect::CONFIG;
@@ -59,17 +74,9 @@ impl AffectArgs {
         if self.persistent && conn.domain_is_active(dom).map_err(|e| lookup_error(dom, e))? {
             f |= affect::LIVE;
         }
+        if f == affect::CURRENT && !self.current {
+            f = affect::UNFLAGGED;
+        }
         Ok(f)
-    }
-
-    /// Whether the XML to read is the persistent one for these flags.
-    pub fn reads_config(&self, conn: &dyn Conn, dom: &str, flags: u32) -> Result<bool> {
-        if flags & affect::LIVE != 0 {
-            return Ok(false);
-        }
-        if flags & affect::CONFIG != 0 {
-            return Ok(true);
-        }
-        Ok(!conn.domain_is_active(dom).map_err(|e| lookup_error(dom, e))?)
     }
 }

@@ -9,7 +9,10 @@
 //!
 //! `KNET_SYSFS_ROOT` replaces `/sys` for interface facts. It exists for what a
 //! namespace cannot fake, a Wi-Fi NIC (cfg80211 devices cannot be created
-//! without loading a kernel module on the host), and is documented as such.
+//! without loading a kernel module on the host) or an SR-IOV NIC, and is
+//! documented as such. `KNET_HOST_ROOT` likewise stands for `/` when reading
+//! the host's resolver configuration (/etc), which only a mount namespace
+//! could otherwise fake.
 
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
@@ -73,6 +76,90 @@ pub fn is_wireless(iface: &str) -> bool {
 
 pub fn is_bridge(iface: &str) -> bool {
     net_dir(iface).join("bridge").exists()
+}
+
+/// The number of SR-IOV virtual functions enabled on `iface`; `None` when it
+/// is not a physical function (no `device/sriov_numvfs`).
+pub fn sriov_numvfs(iface: &str) -> Option<u32> {
+    read_trim(net_dir(iface).join("device/sriov_numvfs"))?.parse().ok()
+}
+
+/// How many virtual functions `iface` supports at most.
+pub fn sriov_totalvfs(iface: &str) -> Option<u32> {
+    read_trim(net_dir(iface).join("device/sriov_totalvfs"))?.parse().ok()
+}
+
+/// A directory on this machine (not a network fact, but a host fact all
+/// the same: a path a network's daemon will need).
+pub fn is_dir(path: &str) -> bool {
+    std::path::Path::new(path).is_dir()
+}
+
+fn host_root() -> PathBuf {
+    std::env::var_os("KNET_HOST_ROOT").map_or_else(|| PathBuf::from("/"), PathBuf::from)
+}
+
+/// The resolver this host's own lookups go through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Resolver {
+    /// systemd-resolved: /etc/resolv.conf is its stub (a link into
+    /// /run/systemd/resolve/).
+    SystemdResolved,
+    /// NetworkManager runs its own dnsmasq (`dns=dnsmasq` in its [main]).
+    #[value(name = "networkmanager")]
+    #[serde(rename = "networkmanager")]
+    NetworkManager,
+    /// /etc/resolv.conf as resolvconf (or an admin) writes it.
+    Resolvconf,
+}
+
+/// Which resolver the host uses, and the file that says so.
+pub fn resolver() -> (Resolver, String) {
+    let root = host_root();
+    let resolv = root.join("etc/resolv.conf");
+    if let Ok(target) = std::fs::read_link(&resolv) {
+        if target.to_string_lossy().contains("/run/systemd/resolve/") || target.to_string_lossy().starts_with("../run/systemd/resolve/") {
+            return (Resolver::SystemdResolved, format!("/etc/resolv.conf -> {}", target.display()));
+        }
+    }
+    // NetworkManager reads NetworkManager.conf, then conf.d/*.conf in name
+    // order; the last `dns=` of a [main] section wins
+    let nm = root.join("etc/NetworkManager");
+    let mut files = vec![nm.join("NetworkManager.conf")];
+    let mut extra: Vec<PathBuf> = std::fs::read_dir(nm.join("conf.d"))
+        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "conf")).collect())
+        .unwrap_or_default();
+    extra.sort();
+    files.extend(extra);
+    let mut dns = None;
+    for f in &files {
+        if let Ok(text) = std::fs::read_to_string(f) {
+            if let Some(v) = nm_main_dns(&text) {
+                dns = Some((v, f.strip_prefix(&root).map_or_else(|_| f.display().to_string(), |p| format!("/{}", p.display()))));
+            }
+        }
+    }
+    if let Some((v, file)) = dns.filter(|(v, _)| v == "dnsmasq") {
+        return (Resolver::NetworkManager, format!("dns={v} in {file}"));
+    }
+    (Resolver::Resolvconf, "/etc/resolv.conf".to_string())
+}
+
+/// The last `dns=` of the `[main]` sections of a NetworkManager.conf.
+fn nm_main_dns(text: &str) -> Option<String> {
+    let mut in_main = false;
+    let mut dns = None;
+    for l in text.lines().map(str::trim) {
+        if l.starts_with('[') {
+            in_main = l == "[main]";
+        } else if let (true, Some((k, v))) = (in_main, l.split_once('=')) {
+            if k.trim() == "dns" {
+                dns = Some(v.trim().to_string());
+            }
+        }
+    }
+    dns
 }
 
 /// A tun/tap device (what libvirt creates for guest NICs on a bridge).
@@ -187,6 +274,15 @@ fn parse_proc_route(text: &str) -> Vec<Route4> {
             let mask = le(f[7])?;
             Some(Route4 { iface: f[0].to_string(), dest, prefix: crate::ipnet::netmask_prefix(mask)?, gateway: (!gw.is_unspecified()).then_some(gw) })
         })
+        .collect()
+}
+
+/// Every IPv4 address of this namespace's interfaces (`ip -o -4 addr`).
+pub fn addresses4() -> Vec<Ipv4Addr> {
+    output_of("ip", &["-o", "-4", "addr", "show"])
+        .unwrap_or_default()
+        .lines()
+        .filter_map(|l| l.split_whitespace().skip_while(|w| *w != "inet").nth(1)?.split('/').next()?.parse().ok())
         .collect()
 }
 
@@ -313,6 +409,12 @@ mod tests {
         assert_eq!(r[0], Route4 { iface: "eth0".into(), dest: Ipv4Addr::UNSPECIFIED, prefix: 0, gateway: Some(Ipv4Addr::new(192, 168, 1, 1)) });
         assert_eq!(r[1].dest, Ipv4Addr::new(192, 168, 1, 0));
         assert_eq!(r[1].prefix, 24);
+    }
+
+    #[test]
+    fn network_manager_dns_is_read_from_main_only() {
+        assert_eq!(nm_main_dns("[main]\nplugins=ifupdown\ndns=dnsmasq\n[ifupdown]\ndns=none\n").as_deref(), Some("dnsmasq"));
+        assert_eq!(nm_main_dns("[connection]\ndns=dnsmasq\n"), None);
     }
 
     #[test]

@@ -11,8 +11,9 @@
 //!   [`xml::write`], the one place values become markup;
 //! - [`validate`]: structural and semantic rules over that model;
 //! - [`libvirt`]: the port through which every libvirt call goes (a trait);
-//! - [`host`]: facts about the machine knet runs on (sysfs, /proc), and
-//!   whether a URI is this machine;
+//! - [`host`]: facts about the machine knet runs on (sysfs, /proc, its
+//!   resolver), and whether a URI is this machine; [`dns`]: one DNS question
+//!   to one server (asking a network's dnsmasq directly);
 //! - [`state`]: knet's private files (recent URIs, shell history, backups' root);
 //! - [`context`]: what a command gets: resolved options and a lazy connection,
 //!   one host or several ([`fleet`] shapes several hosts' output);
@@ -25,6 +26,7 @@ pub mod cli;
 pub mod complete;
 pub mod commands;
 pub mod context;
+pub mod dns;
 pub mod dnsmasq;
 pub mod exit;
 pub mod guest;
@@ -32,6 +34,7 @@ pub mod guest;
 pub mod fuzzing;
 pub mod fleet;
 pub mod host;
+pub mod input;
 pub mod interrupt;
 pub mod ipnet;
 pub mod libvirt;
@@ -40,6 +43,7 @@ pub mod output;
 pub mod shell;
 pub mod state;
 pub mod validate;
+pub mod virsh_args;
 pub mod xml;
 pub mod xpath;
 

@@ -198,10 +198,7 @@ impl<'a> Session<'a> {
     fn run_words(&mut self, words: Vec<String>) -> Flow {
         match parse(&mut self.tree, &words) {
             Ok(m) => self.run_matches(m),
-            Err(e) => {
-                let _ = e.print();
-                Flow::Continue(e.exit_code())
-            }
+            Err(code) => Flow::Continue(code),
         }
     }
 
@@ -212,6 +209,8 @@ impl<'a> Session<'a> {
                 let uri = sub.get_one::<String>("name").cloned();
                 // the global -r/--readonly, as virsh's `connect --readonly`
                 let ro = sub.get_flag("readonly") || m.get_flag("readonly");
+                // Ctrl-C while connecting to a host that never answers ends the attempt, not the session
+                let _guard = crate::interrupt::Guard::new();
                 Flow::Continue(match self.ctx.reconnect(uri, ro) {
                     Ok(()) => exit::SUCCESS,
                     Err(e) => exit::report(&e),
@@ -234,17 +233,46 @@ impl<'a> Session<'a> {
         let Some(cmd) = cli.command else { return exit::SUCCESS };
         let _guard = crate::interrupt::Guard::new();
         let g = cli.global.resolve();
+        if let Some(t) = g.timeout {
+            crate::libvirt::set_timeout(t);
+        }
         let own_conn = !g.connect.is_empty() || (g.readonly && !self.ctx.opts.readonly);
         if own_conn {
             let ctx = Ctx::new(g, self.ctx.connector());
             return crate::cli::run_command(name, cmd, &ctx);
         }
+        self.revive();
         let saved = self.ctx.opts.clone();
         self.ctx.opts.quiet |= g.quiet;
         self.ctx.opts.json |= g.json;
         let code = crate::cli::run_command(name, cmd, &self.ctx);
         self.ctx.opts = saved;
         code
+    }
+
+    /// Reopen the session's connection when libvirt has closed it (the
+    /// daemon restarted, or stopped answering keepalive probes), before the
+    /// next command runs on it, as virsh does (tools/virsh.c,
+    /// virshReconnect, with its messages). A failed attempt leaves the dead
+    /// connection in place; the next command tries again.
+    fn revive(&mut self) {
+        if !self.ctx.connected().is_some_and(|c| !c.alive()) {
+            return;
+        }
+        let uri = self.ctx.opts.connect.first().cloned();
+        let ro = self.ctx.opts.readonly;
+        match self.ctx.reconnect(uri, ro) {
+            Ok(()) => eprintln!("error: Reconnected to the hypervisor"),
+            Err(e) => {
+                eprintln!("error: Failed to reconnect to the hypervisor");
+                let e = match e.chain().nth(1).is_some() {
+                    // "failed to connect" is said already
+                    true => anyhow::anyhow!(e.chain().last().map(|c| c.to_string()).unwrap_or_default()),
+                    false => e,
+                };
+                exit::report(&e);
+            }
+        }
     }
 
     /// The interactive loop: line editing, history, completion.
@@ -318,9 +346,12 @@ impl<'a> Session<'a> {
                 Flow::Quit => break,
             }
             if crate::interrupt::requested() {
-                return crate::interrupt::EXIT_CODE;
+                return crate::interrupt::exit_code();
             }
         }
+        // virsh's session ends with a line break of its own, after `quit`
+        // as at the end of the input: scripts that read its output see it
+        let _ = crate::output::print("\n");
         code
     }
 }
@@ -332,8 +363,16 @@ fn save_history(h: &mut DefaultHistory, path: &std::path::Path) {
     let _ = h.save(path);
 }
 
-fn parse(tree: &mut clap::Command, words: &[String]) -> Result<clap::ArgMatches, clap::Error> {
+/// One command's words through virsh's grammar (src/virsh_args.rs), then
+/// clap; `Err`: reported already, the exit code.
+fn parse(tree: &mut clap::Command, words: &[String]) -> Result<clap::ArgMatches, i32> {
+    let words = match crate::virsh_args::normalize(words) {
+        Ok(crate::virsh_args::Parsed::Words(w)) => w,
+        Ok(crate::virsh_args::Parsed::AsTyped) => words.to_vec(),
+        Err(lines) => return Err(crate::virsh_args::report(&lines)),
+    };
     tree.try_get_matches_from_mut(std::iter::once("knet").chain(words.iter().map(String::as_str)))
+        .map_err(|e| crate::virsh_args::clap_error(&e))
 }
 
 /// `knet` with no command, or `knet shell`: interactive on a terminal,
@@ -383,10 +422,7 @@ pub fn try_sequence(err: &clap::Error, connector: &dyn crate::libvirt::Connector
     for words in &cmds {
         match parse(&mut tree, words) {
             Ok(m) => parsed.push(m),
-            Err(e) => {
-                let _ = e.print();
-                return Some(e.exit_code());
-            }
+            Err(code) => return Some(code),
         }
     }
     let mut s = match Session::open(Ctx::new(cli.global.resolve(), connector)) {
@@ -400,7 +436,7 @@ pub fn try_sequence(err: &clap::Error, connector: &dyn crate::libvirt::Connector
             Flow::Quit => break,
         }
         if crate::interrupt::requested() {
-            return Some(crate::interrupt::EXIT_CODE);
+            return Some(crate::interrupt::exit_code());
         }
     }
     Some(code)

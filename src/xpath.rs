@@ -53,17 +53,27 @@ pub fn select(xml: &str, expr: &str, wrap: bool) -> Result<String, XPathError> {
         }
     }
     let value = xpath.evaluate(&ctx, doc.root()).map_err(|e| XPathError::Eval { expr: expr.to_string(), reason: e.to_string() })?;
-    let nodes = match value {
+    let mut nodes = match value {
         Value::Nodeset(set) => set.document_order(),
         other => return Ok(format!("{}\n", other.string())),
     };
+    attributes_in_source_order(&tree, &mut nodes);
     let mut out = String::new();
     if wrap {
         out.push_str("<nodes");
+        // libxml2 adds each copied attribute to <nodes>, replacing one of
+        // the same name, which moves to the end (xmlAddChild): so virsh
+        // shows the last of several same-named attributes, once
+        let mut attrs: Vec<(Option<&str>, &str, dom::Attribute)> = Vec::new();
         for n in &nodes {
             if let Node::Attribute(a) = n {
-                sxd_attribute(&mut out, *a);
+                let key = (a.name().namespace_uri(), a.name().local_part());
+                attrs.retain(|(ns, local, _)| (*ns, *local) != key);
+                attrs.push((key.0, key.1, *a));
             }
+        }
+        for (_, _, a) in attrs {
+            sxd_attribute(&mut out, a);
         }
         let children: Vec<Node> = nodes.iter().copied().filter(|n| !matches!(n, Node::Attribute(_) | Node::Namespace(_))).collect();
         if children.is_empty() {
@@ -104,6 +114,30 @@ fn parser_reason(e: &sxd_xpath::ParserError) -> String {
     match words.iter().find(|(v, _)| debug.contains(&format!("({v})")) || debug == *v) {
         Some((_, w)) => w.to_string(),
         None => e.to_string(),
+    }
+}
+
+/// sxd-document keeps an element's attributes in a hash map, so "document
+/// order" among one element's attributes is arbitrary; libxml2 (virsh) uses
+/// their order in the source. Put each run of one element's attributes in
+/// that order.
+fn attributes_in_source_order(tree: &roxmltree::Document, nodes: &mut [Node]) {
+    let source_index = |a: dom::Attribute| -> usize {
+        let Some(r) = a.parent().and_then(|p| find(tree, p)) else { return usize::MAX };
+        r.attributes().position(|ra| ra.name() == a.name().local_part() && ra.namespace() == a.name().namespace_uri()).unwrap_or(usize::MAX)
+    };
+    let mut i = 0;
+    while i < nodes.len() {
+        let Node::Attribute(first) = nodes[i] else {
+            i += 1;
+            continue;
+        };
+        let mut j = i + 1;
+        while j < nodes.len() && matches!(nodes[j], Node::Attribute(a) if a.parent() == first.parent()) {
+            j += 1;
+        }
+        nodes[i..j].sort_by_key(|n| if let Node::Attribute(a) = n { source_index(*a) } else { usize::MAX });
+        i = j;
     }
 }
 

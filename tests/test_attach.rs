@@ -59,6 +59,53 @@ fn attach_without_mac_gets_a_free_qemu_mac_and_virsh_messages() {
     let k = run(sb.knet().args(["detach-interface", "vm2", "network", "--config", "--mac", macs[1]])).ok();
     assert_eq!(k.stdout, "Interface detached successfully\n\n");
     assert!(!inactive_xml(&sb, "vm2").contains(macs[1]));
-    let e = run(sb.knet().args(["attach-interface", "vm2", "network", "default", "--live", "--current"])).code(2);
-    assert!(e.stderr.contains("Options --current and --live are mutually exclusive"), "{}", e.stderr);
+    // reported from inside the command, as virsh does: exit 1, lone newline
+    for args in [&["attach-interface", "vm2", "network", "default", "--live", "--current"][..], &["detach-interface", "vm2", "network", "--persistent", "--current"]] {
+        let k = run(sb.knet().args(args));
+        let v = run(sb.virsh().args(args));
+        assert_eq!((k.code, &k.stdout, &k.stderr), (v.code, &v.stdout, &v.stderr), "{args:?}");
+    }
+}
+
+fn live_xml(sb: &Sandbox, name: &str) -> String {
+    run(sb.virsh().args(["dumpxml", name])).ok().stdout
+}
+
+/// The `<address .../>` line of the NIC with `mac` in a domain's XML.
+fn nic_address(xml: &str, mac: &str) -> String {
+    let at = xml.find(mac).unwrap_or_else(|| panic!("{mac} not in\n{xml}"));
+    let rest = &xml[at..];
+    let end = rest.find("</interface>").unwrap();
+    rest[..end].lines().find(|l| l.contains("<address ")).unwrap_or_default().trim().to_string()
+}
+
+#[test]
+fn detach_live_and_config_sends_each_copy_its_own_element() {
+    // A NIC whose live and persistent copies differ: a config-only NIC takes
+    // the next PCI slot in the persistent definition, so the hot-plugged one
+    // gets another slot there than in the running guest (and an alias only
+    // live). virsh detaches each copy with its own XML; knet must too, and
+    // leave both definitions as virsh leaves them.
+    let sb = host_with_guests();
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    for (tool, guest) in [("knet", "hot1"), ("virsh", "hot2")] {
+        // PCI hot-plug on the i440fx bus needs ACPI
+        let xml = sb.dir.join(format!("{guest}.xml"));
+        std::fs::write(&xml, format!("<domain type='qemu'><name>{guest}</name><memory unit='MiB'>128</memory><vcpu>1</vcpu><os><type arch='x86_64' machine='pc'>hvm</type></os><features><acpi/></features><devices/></domain>")).unwrap();
+        run(sb.virsh().arg("define").arg(&xml)).ok();
+        run(sb.virsh().args(["start", "--paused", guest])).ok();
+        let cmd = |args: &[&str]| if tool == "knet" { run(sb.knet().args(args)) } else { run(sb.virsh().args(args)) };
+        let mac_cfg = if tool == "knet" { "52:54:00:00:10:01" } else { "52:54:00:00:20:01" };
+        let mac_hot = if tool == "knet" { "52:54:00:00:10:02" } else { "52:54:00:00:20:02" };
+        cmd(&["attach-interface", guest, "network", "default", "--config", "--mac", mac_cfg]).ok();
+        cmd(&["attach-interface", guest, "network", "default", "--live", "--config", "--mac", mac_hot]).ok();
+        assert_ne!(nic_address(&live_xml(&sb, guest), mac_hot), nic_address(&inactive_xml(&sb, guest), mac_hot), "{tool}: the copies should differ");
+        let out = cmd(&["detach-interface", guest, "network", "--mac", mac_hot, "--live", "--config"]);
+        assert_eq!((out.code, out.stdout.as_str(), out.stderr.as_str()), (0, "Interface detached successfully\n\n", ""), "{tool}");
+        assert!(!inactive_xml(&sb, guest).contains(mac_hot), "{tool}: still in the persistent definition");
+        assert!(inactive_xml(&sb, guest).contains(mac_cfg), "{tool}: the other NIC went too");
+        // the live detach is asynchronous in QEMU; a paused TCG guest without
+        // a driver never acknowledges it, so the live copy may linger: what
+        // matters is that libvirt accepted both requests
+    }
 }

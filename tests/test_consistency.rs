@@ -85,6 +85,9 @@ fn usage_errors_exit_2_for_every_command() {
     for args in [&["net-info"][..], &["domiflist"], &["net-update", "default"], &["attach-interface", "test"], &["net-dhcp-host", "default", "add"]] {
         k(args).code(2);
     }
+    // the shared commands say it in virsh's one line; knet's own in clap's
+    assert_eq!(k(&["net-info", "--no-such-option"]).stderr, "error: command 'net-info' doesn't support option --no-such-option\n");
+    assert!(k(&["validate", "--no-such-option"]).stderr.contains("Usage: knet validate"));
 }
 
 /// Listing and info commands that have a virsh twin: `-q` output is virsh's.
@@ -171,6 +174,57 @@ fn list_states_match_virsh_on_a_daemon() {
         assert_eq!(kn.stdout, vi.stdout, "knet {args:?}");
     }
     assert!(run(sb.knet().args(["list", "--all"])).ok().stdout.contains(" 1    vm1    paused"));
+}
+
+/// virsh's command-line grammar, for every option of every shared command,
+/// generated from knet's copy of virsh's option tables (src/virsh_args.rs):
+/// each refusal is virsh's line, byte for byte, with nothing on stdout and
+/// nothing run (exit 2 where virsh exits 1: documented).
+#[test]
+fn every_option_of_every_shared_command_is_parsed_as_virsh_does() {
+    use knet::virsh_args::{Kind, TABLES};
+    let mut lines: Vec<Vec<String>> = Vec::new();
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<String>>();
+    for t in TABLES {
+        let cmd = t.command;
+        // knet's own additions (--no-validate) are not virsh's to judge
+        let opts: Vec<_> = t.opts.iter().filter(|o| o.name != "no-validate").collect();
+        let required: Vec<String> = opts.iter().filter(|o| o.required).map(|o| format!("x{}", o.name.len())).collect();
+        let with_required = |extra: &[&str]| -> Vec<String> { std::iter::once(cmd.to_string()).chain(required.iter().cloned()).chain(extra.iter().map(|x| x.to_string())).collect() };
+        lines.push(s(&[cmd, "--bogus"]));
+        lines.push(with_required(&["--bogus=1"]));
+        if !required.is_empty() {
+            lines.push(s(&[cmd]));
+        }
+        // every position filled, then one word too many
+        let positions = opts.iter().filter(|o| matches!(o.kind, Kind::Str | Kind::Int)).count();
+        let mut too_many = vec![cmd.to_string()];
+        too_many.extend((0..=positions).map(|i| format!("p{i}")));
+        lines.push(too_many);
+        for o in &opts {
+            let flag = format!("--{}", o.name);
+            match o.kind {
+                Kind::Bool => {
+                    lines.push(with_required(&[&format!("{flag}=yes")]));
+                    lines.push(with_required(&[&flag, &flag]));
+                }
+                _ => {
+                    lines.push(with_required(&[&flag]));
+                    lines.push(with_required(&[&format!("{flag}=a"), &format!("{flag}=b")]));
+                }
+            }
+        }
+    }
+    lines.push(s(&["net-lst"]));
+    lines.push(s(&["domiflst", "test"]));
+    assert!(lines.len() > 150, "{}", lines.len());
+    for words in &lines {
+        let args: Vec<&str> = words.iter().map(String::as_str).collect();
+        let (kn, vi) = (k(&args), v(&args));
+        assert_eq!(vi.code, 1, "virsh {args:?} accepted it: {vi:?}");
+        assert!(vi.stdout.is_empty(), "virsh {args:?} ran the command: {vi:?}");
+        assert_eq!((kn.code, kn.stdout.as_str(), kn.stderr.as_str()), (2, "", vi.stderr.as_str()), "knet {args:?}");
+    }
 }
 
 /// README's "With several hosts" list names exactly the commands whose

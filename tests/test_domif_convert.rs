@@ -138,11 +138,15 @@ fn bulk_conversion_of_50_guests_and_rollback() {
     // every guest has one backup, private to the user
     for n in &names {
         let dir = state.join("knet/backups").join(n);
-        let files: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
-        assert_eq!(files.len(), 1, "{n}");
+        // the backup and its record (what knet defined)
+        let mut files: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        files.sort();
+        assert_eq!(files.len(), 2, "{n}: {files:?}");
+        assert!(files[0].ends_with(".json") && files[1].ends_with(".xml") && files[0].trim_end_matches(".json") == files[1].trim_end_matches(".xml"), "{files:?}");
         use std::os::unix::fs::PermissionsExt;
-        let meta = files[0].as_ref().unwrap().metadata().unwrap();
-        assert_eq!(meta.permissions().mode() & 0o777, 0o600);
+        for f in &files {
+            assert_eq!(std::fs::metadata(dir.join(f)).unwrap().permissions().mode() & 0o777, 0o600, "{f}");
+        }
         assert_eq!(std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777, 0o700);
     }
     let again = run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"])).ok();
@@ -181,6 +185,15 @@ fn daemon_killed_mid_bulk_leaves_every_guest_whole_and_a_rerun_finishes() {
     let done = out.stdout.matches(" converted\n").count();
     assert!((2..50).contains(&done), "report should name the guests done before the kill ({done}):\n{}", out.stdout);
     assert!(out.stdout.contains("failed: "), "{}", out.stdout);
+    // once the connection is gone the rest are "not started", not failed one by one
+    let failed = out.stdout.lines().filter(|l| l.contains(" failed: ")).count();
+    let not_started = out.stdout.matches("not started (connection lost)").count();
+    assert_eq!(failed, 1, "{}", out.stdout);
+    assert_eq!(done + failed + not_started, 50, "{}", out.stdout);
+    let summary = format!("lost: {done} converted, 1 failed, {not_started} not started; once it is back, run the same command again to finish");
+    assert!(out.stderr.contains(&summary), "no summary with the next step:
+{}", out.stderr);
+    assert!(out.stderr.contains("or undo the conversions with: knet -c ") && out.stderr.contains(" domif-rollback --yes g00 "), "{}", out.stderr);
 
     sb.restart_daemon();
     let mut converted_now = 0;
@@ -356,7 +369,7 @@ fn rollback_takes_only_backups_of_the_guest_itself() {
     // a backup of test:///default's guest `test`
     run(k().args(["domif-convert", "test", "--to-bridge", "br0", "--yes"])).ok();
     let dir = state.join("knet/backups/test");
-    let ours = std::fs::read_dir(&dir).unwrap().flatten().next().unwrap().path();
+    let ours = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|x| x == "xml")).unwrap();
     let original = std::fs::read_to_string(&ours).unwrap();
     // a newer backup of another `test`: other UUID, other NIC source
     let uuid = original.split("<uuid>").nth(1).unwrap().split("</uuid>").next().unwrap().to_string();
@@ -381,6 +394,181 @@ fn rollback_takes_only_backups_of_the_guest_itself() {
     let out = run(k().args(["domif-rollback", "test"])).code(1);
     assert!(out.stderr.contains("none of the 1 backups in") && out.stderr.contains("is of this guest 'test'"), "{}", out.stderr);
     let _ = std::fs::remove_dir_all(&state);
+}
+
+/// The guides' "use virtio": the model changes in the persistent config
+/// only (libvirt refuses a live model change), with or without a move, and
+/// a running guest keeps its old model until its next boot.
+#[test]
+fn model_change_goes_into_the_persistent_config_and_waits_for_the_next_boot() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let dir = sb.dir.join("guests");
+    std::fs::create_dir_all(&dir).unwrap();
+    for (name, mac) in [("vm1", "52:54:00:aa:bb:01"), ("vm2", "52:54:00:aa:bb:02")] {
+        let f = dir.join(format!("{name}.xml"));
+        std::fs::write(&f, guest_xml(name, mac).replace("<model type='virtio'/>", "<model type='rtl8139'/>")).unwrap();
+        run(sb.virsh().args(["define", f.to_str().unwrap()])).ok();
+    }
+    run(sb.virsh().args(["start", "--paused", "vm1"])).ok();
+    let (vm1, vm2) = (inactive_xml(&sb, "vm1"), inactive_xml(&sb, "vm2"));
+    let live_model = || run(sb.virsh().args(["domiflist", "vm1"])).ok().stdout;
+    assert!(live_model().contains("rtl8139"));
+
+    // alone, on a running guest, even with --live: config only, said so
+    let out = run(knet_in(&sb, &state).args(["domif-convert", "vm1", "--model", "virtio", "--live", "--yes"])).ok();
+    assert!(out.stdout.contains("network default, model rtl8139") && out.stdout.contains("network default, model virtio"), "{}", out.stdout);
+    assert!(out.stdout.contains("config (next boot)") && out.stdout.contains("converted"), "{}", out.stdout);
+    assert!(out.stderr.contains("running guests get the new model at their next boot"), "{}", out.stderr);
+    assert_eq!(inactive_xml(&sb, "vm1"), vm1.replacen("<model type='rtl8139'/>", "<model type='virtio'/>", 1), "only the model changed");
+    assert!(live_model().contains("rtl8139"), "the running guest's model cannot change live");
+    assert!(ports(&sb, "virbr0").contains("vnet"), "the NIC stays where it was");
+    let again = run(knet_in(&sb, &state).args(["domif-convert", "vm1", "--model", "virtio", "--yes"])).ok();
+    assert!(again.stdout.contains("nothing to convert"), "{}", again.stdout);
+
+    // with a move, live: the tap moves now, the model at the next boot
+    let out = run(knet_in(&sb, &state).args(["domif-convert", "vm1", "--to-bridge", "br0", "--model", "e1000", "--live", "--yes"])).ok();
+    assert!(out.stdout.contains("live+config (model: next boot)"), "{}", out.stdout);
+    // the validator's advice on the new model, said once
+    assert!(out.stderr.contains("warning: vm1: NIC 52:54:00:aa:bb:01: NIC model 'e1000' is emulated and slow"), "{}", out.stderr);
+    assert!(ports(&sb, "br0").contains("vnet"), "tap not moved");
+    let x = inactive_xml(&sb, "vm1");
+    assert!(x.contains("<source bridge='br0'/>") && x.contains("<model type='e1000'/>"), "{x}");
+    run(sb.virsh().args(["destroy", "vm1"])).ok();
+
+    // an inactive guest, as JSON: model before and after per NIC
+    let out = run(knet_in(&sb, &state).args(["--json", "domif-convert", "vm2", "--model", "virtio", "--yes"])).ok();
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v[0]["status"], "converted", "{v}");
+    assert_eq!(v[0]["nics"][0]["model_from"], "rtl8139");
+    assert_eq!(v[0]["nics"][0]["model_to"], "virtio");
+    assert_eq!(v[0]["nics"][0]["to"], "network default");
+    assert_eq!(inactive_xml(&sb, "vm2"), vm2.replacen("<model type='rtl8139'/>", "<model type='virtio'/>", 1));
+    // and domif-rollback undoes it like any conversion
+    run(knet_in(&sb, &state).args(["domif-rollback", "vm2"])).ok();
+    assert_eq!(inactive_xml(&sb, "vm2"), vm2);
+
+    let o = run(knet_in(&sb, &state).args(["domif-convert", "vm2", "--model", "vir'tio", "--yes"])).code(2);
+    assert!(o.stderr.contains("a NIC model name is letters, digits"), "{}", o.stderr);
+    assert_eq!(inactive_xml(&sb, "vm2"), vm2);
+}
+
+/// A guest changed after its conversion (more memory, a second NIC): rollback
+/// refuses, says what changed and leaves the guest byte-identical; --force
+/// restores, after backing up the config it overwrites, and that copy is in
+/// --list and can itself be restored.
+#[test]
+fn rollback_refuses_to_discard_later_changes_and_can_be_undone() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let names = define_guests(&sb, 1);
+    let vm = names[0].as_str();
+    let original = inactive_xml(&sb, vm);
+    run(knet_in(&sb, &state).args(["domif-convert", vm, "--to-bridge", "br0", "--yes"])).ok();
+    // the admin's later work
+    let changed_src = converted(&original).replace("<memory unit='KiB'>131072</memory>", "<memory unit='KiB'>262144</memory>").replace(
+        "</interface>",
+        "</interface>\n    <interface type='network'>\n      <mac address='52:54:00:99:00:01'/>\n      <source network='default'/>\n      <model type='virtio'/>\n    </interface>",
+    );
+    let f = sb.dir.join("changed.xml");
+    std::fs::write(&f, &changed_src).unwrap();
+    run(sb.virsh().arg("define").arg(&f)).ok();
+    let changed = inactive_xml(&sb, vm);
+    assert!(changed.contains("262144") && changed.contains("52:54:00:99:00:01"), "{changed}");
+    let list = || run(knet_in(&sb, &state).args(["domif-rollback", vm, "--list"])).ok().stdout;
+    assert_eq!(list().lines().count(), 1);
+
+    let out = run(knet_in(&sb, &state).args(["domif-rollback", vm])).code(1);
+    assert!(out.stderr.contains(&format!("guest '{vm}' was changed after knet defined it")), "{}", out.stderr);
+    assert!(out.stderr.contains("+ <memory unit='KiB'>262144</memory>") && out.stderr.contains("52:54:00:99:00:01"), "the summary does not show what changed:\n{}", out.stderr);
+    assert!(out.stderr.contains("--force"), "{}", out.stderr);
+    assert!(!out.stdout.contains("restored"), "{}", out.stdout);
+    assert_eq!(inactive_xml(&sb, vm), changed, "a refused rollback changed the guest");
+    assert_eq!(list().lines().count(), 1, "a refused rollback wrote a backup");
+
+    let out = run(knet_in(&sb, &state).args(["domif-rollback", vm, "--force"])).ok();
+    assert!(out.stdout.contains(&format!("Domain '{vm}' restored from ")), "{}", out.stdout);
+    assert_eq!(inactive_xml(&sb, vm), original);
+    // what it overwrote is the newest backup, listed
+    let l = list();
+    assert_eq!(l.lines().count(), 2, "{l}");
+    let copy = l.lines().last().unwrap().split('\t').nth(1).unwrap().to_string();
+    assert_eq!(std::fs::read_to_string(&copy).unwrap().trim_end(), changed.trim_end());
+    let j: serde_json::Value = serde_json::from_str(&run(knet_in(&sb, &state).args(["--json", "domif-rollback", vm, "--list"])).ok().stdout).unwrap();
+    assert_eq!(j[0]["made_by"], "domif-convert");
+    assert_eq!(j[1]["made_by"], "domif-rollback");
+
+    // the same rollback again: already done, nothing to undo
+    run(knet_in(&sb, &state).args(["domif-rollback", vm])).ok();
+    assert_eq!(inactive_xml(&sb, vm), original);
+    // the rollback rolled back: the admin's work is back, no --force needed (knet defined what is there)
+    run(knet_in(&sb, &state).args(["domif-rollback", vm, "--to", &copy])).ok();
+    assert_eq!(inactive_xml(&sb, vm), changed);
+}
+
+/// Selections (--all, --from-bridge) need --yes without a terminal, restore
+/// only guests with a backup (and a NIC on the bridge), and work on several
+/// hosts at once.
+#[test]
+fn rollback_selections_and_several_hosts() {
+    let hosts = [host(), host()];
+    let state = state_dir(&hosts[0]);
+    let names: Vec<Vec<String>> = hosts.iter().map(|sb| define_guests(sb, 3)).collect();
+    let before: Vec<Vec<String>> = hosts.iter().zip(&names).map(|(sb, ns)| ns.iter().map(|n| inactive_xml(sb, n)).collect()).collect();
+    // g00 and g01 converted on both hosts; g02 never
+    for sb in &hosts {
+        run(knet_in(sb, &state).args(["domif-convert", "g00", "g01", "--to-bridge", "br0", "--yes"])).ok();
+    }
+    let out = run(knet_in(&hosts[0], &state).args(["domif-rollback", "--from-bridge", "br0"])).code(2);
+    assert!(out.stderr.contains("pass --yes"), "{}", out.stderr);
+    assert_eq!(inactive_xml(&hosts[0], "g00"), converted(&before[0][0]));
+    // one host, by bridge
+    let out = run(knet_in(&hosts[0], &state).args(["domif-rollback", "--from-bridge", "br0", "--yes"])).ok();
+    assert_eq!(out.stdout.matches(" restored from ").count(), 2, "{}", out.stdout);
+    for (n, b) in names[0].iter().zip(&before[0]) {
+        assert_eq!(&inactive_xml(&hosts[0], n), b, "{n}");
+    }
+    // both hosts, --all: host 0 has nothing left to do, host 1 is restored
+    let mut c = knet();
+    c.env("XDG_STATE_HOME", &state).args(["-c", &hosts[0].uri, "-c", &hosts[1].uri, "domif-rollback", "--all"]);
+    let out = run(&mut c).code(2);
+    assert!(out.stderr.contains("without --yes"), "{}", out.stderr);
+    let out = run(c.arg("--yes")).ok();
+    assert_eq!(out.stdout.matches(" ok ").count(), 2, "{}", out.stdout);
+    for (h, sb) in hosts.iter().enumerate() {
+        for (n, b) in names[h].iter().zip(&before[h]) {
+            assert_eq!(&inactive_xml(sb, n), b, "host {h} {n}");
+        }
+    }
+}
+
+/// A rollback whose config restore worked but whose live move did not (the
+/// NAT network is down) says so and names the command that finishes; that
+/// rerun moves the running NIC without undoing anything.
+#[test]
+fn rollback_reports_a_config_restored_without_the_running_guest_and_a_rerun_finishes() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let names = define_guests(&sb, 1);
+    let vm = names[0].as_str();
+    let original = inactive_xml(&sb, vm);
+    run(sb.virsh().args(["start", "--paused", vm])).ok();
+    run(knet_in(&sb, &state).args(["domif-convert", vm, "--to-bridge", "br0", "--live", "--yes"])).ok();
+    run(sb.virsh().args(["net-destroy", "default"])).ok();
+    let out = run(knet_in(&sb, &state).args(["domif-rollback", vm, "--live"])).code(1);
+    assert!(out.stderr.contains(&format!("guest '{vm}': config restored from ")) && out.stderr.contains("but the running guest was not"), "{}", out.stderr);
+    assert!(out.stderr.contains(&format!("to finish, run: knet domif-rollback --live {vm}")), "{}", out.stderr);
+    assert_eq!(inactive_xml(&sb, vm), original);
+    let live = run(sb.virsh().args(["dumpxml", vm])).ok().stdout;
+    assert!(live.contains("<source bridge='br0'/>"), "{live}");
+
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    let out = run(knet_in(&sb, &state).args(["domif-rollback", vm, "--live"])).ok();
+    assert!(out.stdout.contains("restored from"), "{}", out.stdout);
+    assert_eq!(inactive_xml(&sb, vm), original);
+    let live = run(sb.virsh().args(["dumpxml", vm])).ok().stdout;
+    assert!(live.contains("<source network='default'"), "{live}");
+    run(sb.virsh().args(["destroy", vm])).ok();
 }
 
 /// A NIC that moves off its network loses that network's portgroup (and the

@@ -106,7 +106,7 @@ fn daemon_killed_during_net_update_reports_and_changes_nothing() {
 }
 
 fn validate_ok(xml: &str) -> bool {
-    let f = std::env::temp_dir().join(format!("knet-faults-{}.xml", std::process::id()));
+    let f = tempdir_short("knet-faults").join("net.xml");
     std::fs::write(&f, xml).unwrap();
     let ok = run(knet().args(["validate", f.to_str().unwrap()])).code == 0;
     std::fs::remove_file(&f).unwrap();
@@ -477,4 +477,253 @@ fn ctrl_c_during_a_fleet_conversion_stops_every_host_between_guests() {
         }
     }
     assert_eq!(converted_now, reported, "report and libvirt disagree\n{}", out.stdout);
+}
+
+/// The daemon restarts between two commands of a session: the next command
+/// reconnects by itself (virsh's message) and works, and the session goes on.
+#[test]
+fn the_shell_reconnects_after_a_daemon_restart() {
+    let sb = with_network();
+    let mut shell = sb.knet().args(["--timeout", "5", "shell"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let mut input = shell.stdin.take().unwrap();
+    let mut lines = BufReader::new(shell.stdout.take().unwrap()).lines();
+    writeln!(input, "net-uuid default").unwrap();
+    let uuid = lines.next().unwrap().unwrap();
+    assert_eq!(uuid.len(), 36, "{uuid}");
+    sb.stop_daemon();
+    sb.restart_daemon();
+    writeln!(input, "net-uuid default").unwrap();
+    writeln!(input, "net-list --all").unwrap();
+    drop(input);
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let out = Out::from(shell.wait_with_output().unwrap());
+    assert_eq!(out.code, 0, "{rest:?}\n{}", out.stderr);
+    assert!(rest.contains(&uuid), "{rest:?}\n{}", out.stderr);
+    assert!(rest.iter().any(|l| l.starts_with(" default ")), "{rest:?}");
+    assert_eq!(out.stderr, "error: Reconnected to the hypervisor\n");
+}
+
+/// Ctrl-C while knet waits for a daemon that never answers: it ends at
+/// once, not after the deadline, and changes nothing.
+#[test]
+fn ctrl_c_while_connecting_to_a_frozen_daemon() {
+    let sb = host();
+    let names = define_guests(&sb, 2);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+    let state = state_dir(&sb);
+    for args in [&["net-list"][..], &["domif-convert", "--all", "--to-bridge", "br0", "--yes"]] {
+        let frozen = Frozen::new(sb.daemon_pid());
+        let child = knet_in(&sb, &state).args(["--timeout", "600"]).args(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        wait_connected(child.id());
+        std::thread::sleep(Duration::from_millis(200));
+        let start = Instant::now();
+        signal(child.id() as i32, libc::SIGINT);
+        let pid = child.id();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(child.wait_with_output()).unwrap());
+        let Ok(o) = rx.recv_timeout(Duration::from_secs(20)) else {
+            signal(pid as i32, libc::SIGKILL);
+            panic!("{args:?}: Ctrl-C did not end the connection attempt");
+        };
+        let o = o.unwrap();
+        // killed by SIGINT (no guard yet), or 130 after reporting
+        assert!(o.status.code().map_or(true, |c| c == 130), "{args:?}: {o:?}");
+        assert!(start.elapsed() < Duration::from_secs(20));
+        drop(frozen);
+    }
+    for (n, b) in names.iter().zip(&before) {
+        assert_eq!(&inactive_xml(&sb, n), b);
+    }
+}
+
+/// Ctrl-C while a call to a host that stopped answering is in flight: knet
+/// says at once that it stops after the current step; a second Ctrl-C ends
+/// it without waiting for the deadline, listing what it had changed.
+#[test]
+fn ctrl_c_twice_while_a_frozen_host_blocks_a_conversion() {
+    let sb = host();
+    let names = define_guests(&sb, 60);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+    let state = state_dir(&sb);
+    let child = knet_in(&sb, &state).args(["--timeout", "600", "domif-convert", "--all", "--to-bridge", "br0", "--yes"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let pid = child.id() as i32;
+    let backups = state.join("knet/backups");
+    let start = Instant::now();
+    while std::fs::read_dir(&backups).map(|d| d.count()).unwrap_or(0) < 3 {
+        assert!(start.elapsed() < Duration::from_secs(60), "conversion never started");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let frozen = Frozen::new(sb.daemon_pid());
+    std::thread::sleep(Duration::from_millis(300));
+    signal(pid, libc::SIGINT);
+    std::thread::sleep(Duration::from_millis(1500));
+    signal(pid, libc::SIGINT);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()).unwrap());
+    let Ok(o) = rx.recv_timeout(Duration::from_secs(20)) else {
+        signal(pid, libc::SIGKILL);
+        panic!("a second Ctrl-C did not end knet");
+    };
+    let out = Out::from(o.unwrap()).code(130);
+    drop(frozen);
+    assert!(out.stderr.contains("Stopping after the current step"), "{}", out.stderr);
+    assert!(out.stderr.contains("Interrupted again: quitting without waiting"), "{}", out.stderr);
+    let listed: Vec<&str> = out.stderr.lines().filter(|l| l.contains(" converted (")).collect();
+    assert!(!listed.is_empty(), "{}", out.stderr);
+    for (n, b) in names.iter().zip(&before) {
+        let now = inactive_xml(&sb, n);
+        if listed.iter().any(|l| l.contains(&format!("guest '{n}' converted"))) {
+            assert_eq!(now, converted(b), "{n} reported converted");
+        } else {
+            assert!(now == *b || now == converted(b), "{n}: half-converted");
+        }
+    }
+}
+
+/// A conversion that cannot be made writes no backup: with -r it is refused
+/// before anything is written; on the read-only socket libvirt refuses each
+/// define, and the backup taken for it is removed again. --dry-run works.
+#[test]
+fn read_only_conversions_leave_no_backup() {
+    let sb = host();
+    let names = define_guests(&sb, 2);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+    let state = state_dir(&sb);
+    let ro_uri = sb.uri.replace("/libvirt-sock", "/libvirt-sock-ro");
+    let backups = || -> Vec<String> {
+        let mut v = Vec::new();
+        for d in std::fs::read_dir(state.join("knet/backups")).map(|d| d.flatten().collect::<Vec<_>>()).unwrap_or_default() {
+            v.extend(std::fs::read_dir(d.path()).unwrap().flatten().map(|e| e.path().display().to_string()));
+        }
+        v
+    };
+    for (uri, flag) in [(&sb.uri, Some("-r")), (&ro_uri, Some("-r")), (&ro_uri, None)] {
+        let mut c = knet();
+        c.env("XDG_STATE_HOME", &state).args(["-c", uri]).args(flag);
+        let out = run(c.args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"])).code(1);
+        if flag.is_some() {
+            assert!(out.stderr.contains("read-only (-r)") && out.stderr.contains("nothing was changed"), "{}", out.stderr);
+        } else {
+            assert_eq!(out.stdout.matches("read only access prevents").count(), 2, "{}", out.stdout);
+        }
+        assert_eq!(backups(), Vec::<String>::new(), "{uri} {flag:?}: a backup of a change that was not made");
+        let mut c = knet();
+        c.env("XDG_STATE_HOME", &state).args(["-c", uri]).args(flag);
+        let out = run(c.args(["domif-convert", "--all", "--to-bridge", "br0", "--dry-run"])).ok();
+        assert!(out.stdout.contains("+    <interface type='bridge'>"), "{}", out.stdout);
+    }
+    for (n, b) in names.iter().zip(&before) {
+        assert_eq!(&inactive_xml(&sb, n), b);
+    }
+}
+
+/// The daemon dies in the middle of a bulk rollback: the rest are "not
+/// started", the summary names the command that finishes, and that command
+/// (once the daemon is back) restores every guest.
+#[test]
+fn daemon_killed_mid_rollback_reports_and_a_rerun_finishes() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let names = define_guests(&sb, 50);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+    run(knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"])).ok();
+    let pid = sb.daemon_pid();
+    let backups = state.join("knet/backups");
+    // a rollback's own copies appear as a second .xml in a guest's directory
+    let watcher = std::thread::spawn(move || {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(60) {
+            let copies = std::fs::read_dir(&backups).map(|d| d.flatten().filter(|g| std::fs::read_dir(g.path()).map(|f| f.flatten().filter(|e| e.path().extension().is_some_and(|x| x == "xml")).count()).unwrap_or(0) >= 2).count()).unwrap_or(0);
+            if copies >= 3 {
+                signal(pid, libc::SIGKILL);
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        false
+    });
+    let out = run(knet_in(&sb, &state).arg("domif-rollback").args(&names));
+    assert!(watcher.join().unwrap(), "the rollback never started");
+    assert_eq!(out.code, 1, "{out:?}");
+    let restored = out.stdout.matches(" restored from ").count();
+    assert!(out.stderr.contains(&format!("Rollback: {restored} restored")), "{}", out.stderr);
+    assert!(out.stderr.contains("not started (the connection was lost); to finish, run: knet domif-rollback "), "{}", out.stderr);
+    // the finishing command names exactly the guests not reported restored
+    let finish: Vec<&str> = out.stderr.split("to finish, run: knet domif-rollback ").nth(1).unwrap().split_whitespace().collect();
+    for n in &names {
+        let done = out.stdout.contains(&format!("Domain '{n}' restored from "));
+        assert_ne!(done, finish.contains(&n.as_str()), "{n}: {}", out.stderr);
+    }
+    sb.restart_daemon();
+    for (n, b) in names.iter().zip(&before) {
+        let now = inactive_xml(&sb, n);
+        assert!(now == *b || now == converted(b), "{n}: half-restored");
+    }
+    // the daemon restarted in a fresh namespace: the bridges come back as a host's would
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    run(knet_in(&sb, &state).arg("domif-rollback").args(&names)).ok();
+    for (n, b) in names.iter().zip(&before) {
+        assert_eq!(&inactive_xml(&sb, n), b, "{n} after the rerun");
+    }
+}
+
+/// SIGTERM (a shutdown, `kill`) in the middle of a bulk conversion is taken
+/// like Ctrl-C: the run stops between two guests, reports what it converted
+/// and what it did not start, and exits 128 + 15; no guest is left with its
+/// config changed and nothing said.
+#[test]
+fn sigterm_during_a_bulk_conversion_stops_between_guests_and_reports() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let names = define_guests(&sb, 30);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+    let child = knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let backups = state.join("knet/backups");
+    let start = Instant::now();
+    while std::fs::read_dir(&backups).map(|d| d.count()).unwrap_or(0) < 2 {
+        assert!(start.elapsed() < Duration::from_secs(60), "conversion never started");
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    signal(child.id() as i32, libc::SIGTERM);
+    let out = finish(child).code(128 + libc::SIGTERM);
+    let done = out.stdout.matches(" converted\n").count();
+    let not_started = out.stdout.matches("not started (SIGTERM)").count();
+    assert!((2..30).contains(&done), "{done} converted:\n{}", out.stdout);
+    assert_eq!(done + not_started, 30, "{}", out.stdout);
+    assert!(out.stderr.contains(&format!("Interrupted: {done} guest(s) converted, {not_started} not started")), "{}", out.stderr);
+    assert!(out.stderr.ends_with("error: interrupted by SIGTERM\n"), "{}", out.stderr);
+    let converted_now = names.iter().zip(&before).filter(|(n, b)| {
+        let now = inactive_xml(&sb, n);
+        assert!(now == **b || now == converted(b), "{n}: half-converted");
+        now != **b
+    });
+    assert_eq!(converted_now.count(), done, "report and libvirt disagree");
+}
+
+/// Two admins convert the same guests at the same moment: each guest ends
+/// converted once (never a half or doubled NIC), each run reports only what
+/// it did, and one rollback puts every guest back as it was.
+#[test]
+fn two_conversions_of_the_same_guests_at_once_agree_with_libvirt() {
+    let sb = host();
+    let state = state_dir(&sb);
+    let names = define_guests(&sb, 24);
+    let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
+    let spawn = || knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let (a, b) = (spawn(), spawn());
+    let (a, b) = (finish(a), finish(b));
+    for out in [&a, &b] {
+        assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+        assert!(out.code == 0 || out.code == 1, "{out:?}");
+    }
+    for (n, orig) in names.iter().zip(&before) {
+        assert_eq!(inactive_xml(&sb, n), converted(orig), "{n}\nA:\n{}\nB:\n{}", a.stdout, b.stdout);
+        let said = |o: &Out| o.stdout.lines().any(|l| l.starts_with(&format!(" {n} ")) && l.ends_with(" converted"));
+        assert!(said(&a) || said(&b), "{n} converted but neither run says so\nA:\n{}\nB:\n{}", a.stdout, b.stdout);
+    }
+    let back = run(knet_in(&sb, &state).args(["domif-rollback", "--all", "--yes"]));
+    assert_eq!(back.code, 0, "{back:?}");
+    for (n, orig) in names.iter().zip(&before) {
+        assert_eq!(&inactive_xml(&sb, n), orig, "{n} after the rollback");
+    }
 }

@@ -287,6 +287,18 @@ fn a_qemu_tcp_host_beside_a_local_socket() {
             assert!(inactive_xml(sb, g).contains("<source bridge='br0'/>"), "{g}");
         }
     }
+    // the TCP host stops answering: named within the deadline, the other listed
+    let frozen = Frozen::new(tcp.daemon_pid());
+    let xdg = format!("XDG_STATE_HOME={}", state.display());
+    // coreutils' timeout only turns a hang into a failure
+    let v = ["timeout", "60", "env", "LC_ALL=C", &xdg, concat!("KNET_LIBVIRT_BIN=", env!("CARGO_BIN_EXE_knet-libvirt")), env!("CARGO_BIN_EXE_knet"), "--timeout", "2", "-c", remote, "-c", &unix.uri, "list", "--all", "--name"];
+    let out = tcp.exec(&v);
+    drop(frozen);
+    assert_eq!(out.code, 1, "{out:?}");
+    for g in &unix_guests {
+        assert!(out.stdout.contains(&format!("{} {g}\n", unix.uri)), "{}", out.stdout);
+    }
+    assert!(out.stderr.contains(&format!("error: {remote}: failed to connect to the hypervisor: no answer within 2 s")), "{}", out.stderr);
 }
 
 #[test]
@@ -314,4 +326,170 @@ fn fleet_conversion_needs_yes_and_previews_every_host() {
     let hosts: Vec<&str> = j.as_array().unwrap().iter().map(|p| p["host"].as_str().unwrap()).collect();
     assert_eq!(hosts.iter().filter(|h| **h == a).count(), 5);
     assert_eq!(hosts.iter().filter(|h| **h == b).count(), 1, "test:///default's guest is on network default");
+}
+
+// ---- a hung host -------------------------------------------------------------
+
+/// `knet -c A -c B --timeout 2` with its own state directory.
+fn two_hosts(a: &Sandbox, b: &Sandbox, state: &Path) -> std::process::Command {
+    let mut c = knet();
+    c.args(["-c", &a.uri, "-c", &b.uri, "--timeout", "2"]).env("XDG_STATE_HOME", state);
+    c
+}
+
+/// Generous: the 2 s deadline plus start-up, never minutes.
+const HANG: std::time::Duration = std::time::Duration::from_secs(40);
+
+#[test]
+fn a_frozen_daemon_is_named_within_the_deadline_and_the_healthy_host_still_answers() {
+    let (good, good_names) = hypervisor("ok", 0xd1, 3);
+    let (hung, hung_names) = hypervisor("hung", 0xd2, 3);
+    let state = tempdir_short("knet-hang");
+    let before: Vec<String> = hung_names.iter().map(|n| inactive_xml(&hung, n)).collect();
+    let good_before: Vec<String> = good_names.iter().map(|n| inactive_xml(&good, n)).collect();
+    {
+        let _f = Frozen::new(hung.daemon_pid());
+        let (out, took) = run_within(two_hosts(&good, &hung, &state).args(["list", "--all"]), HANG);
+        assert_eq!(out.code, 1, "{out:?}");
+        for n in &good_names {
+            assert!(out.stdout.lines().any(|r| r.starts_with(&format!(" {} ", good.uri)) && r.contains(n)), "{n} missing: {}", out.stdout);
+        }
+        assert!(out.stderr.contains(&format!("error: {}: failed to connect to the hypervisor: no answer within 2 s", hung.uri)), "{}", out.stderr);
+        assert!(took < std::time::Duration::from_secs(15), "{took:?}");
+
+        let (out, _) = run_within(two_hosts(&good, &hung, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"]), HANG);
+        assert_eq!(out.code, 1, "{out:?}");
+        let summary = out.stdout.split("\n\n").nth(1).unwrap_or_default();
+        let verdicts: Vec<Vec<&str>> = summary.lines().skip(2).map(|r| r.split_whitespace().take(2).collect()).collect();
+        assert_eq!(verdicts, [vec![good.uri.as_str(), "ok"], vec![hung.uri.as_str(), "unreachable"]], "{}", out.stdout);
+        assert!(summary.contains("no answer within 2 s"), "{summary}");
+        for (n, b) in good_names.iter().zip(&good_before) {
+            assert_eq!(inactive_xml(&good, n), converted(b), "{n}");
+            assert!(out.stdout.lines().any(|r| r.starts_with(&format!(" {} ", good.uri)) && r.contains(&format!(" {n} ")) && r.ends_with("converted")), "{n}: {}", out.stdout);
+        }
+    }
+    // the hung host, back: untouched
+    for (n, b) in hung_names.iter().zip(&before) {
+        assert_eq!(&inactive_xml(&hung, n), b, "{n}");
+    }
+    let _ = std::fs::remove_dir_all(&state);
+}
+
+/// A daemon that stops answering after knet connected: libvirt's keepalive
+/// (set from --timeout) ends the blocked call; what was converted before is
+/// reported, the rest of that host is "not started", and a rerun finishes.
+#[test]
+fn a_daemon_frozen_mid_conversion_is_detected_by_keepalive() {
+    let (good, good_names) = hypervisor("fine", 0xe1, 20);
+    let (hung, hung_names) = hypervisor("frz", 0xe2, 60);
+    let state = tempdir_short("knet-frz");
+    let before: Vec<String> = hung_names.iter().map(|n| inactive_xml(&hung, n)).collect();
+    let backups = state.join("knet/backups");
+    let pid = hung.daemon_pid();
+    let watcher = std::thread::spawn(move || {
+        let start = std::time::Instant::now();
+        while start.elapsed() < HANG {
+            let started = std::fs::read_dir(&backups).map(|d| d.flatten().filter(|e| e.file_name().to_string_lossy().starts_with("frz-")).count()).unwrap_or(0);
+            if started >= 3 {
+                return Some(Frozen::new(pid));
+            }
+            std::thread::sleep(std::time::Duration::from_millis(1));
+        }
+        None
+    });
+    let (out, _) = run_within(two_hosts(&good, &hung, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"]), HANG);
+    let frozen = watcher.join().unwrap();
+    assert!(frozen.is_some(), "the conversion never started on the second host");
+    assert_eq!(out.code, 1, "{out:?}");
+    let summary = out.stdout.split("\n\n").nth(1).unwrap_or_default();
+    let verdicts: Vec<Vec<&str>> = summary.lines().skip(2).map(|r| r.split_whitespace().take(2).collect()).collect();
+    assert_eq!(verdicts, [vec![good.uri.as_str(), "ok"], vec![hung.uri.as_str(), "failed"]], "{}", out.stdout);
+    for n in &good_names {
+        assert!(out.stdout.lines().any(|r| r.contains(&format!(" {n} ")) && r.ends_with("converted")), "{n}: {}", out.stdout);
+    }
+    assert!(out.stdout.contains("not started (connection lost)"), "{}", out.stdout);
+    assert!(out.stderr.contains(&format!("Connection to the hypervisor {} lost: ", hung.uri)) && out.stderr.contains("run the same command again to finish"), "{}", out.stderr);
+    drop(frozen);
+    // every guest of the frozen host whole, and the report agrees with libvirt
+    let mut done = 0;
+    for (n, b) in hung_names.iter().zip(&before) {
+        let now = inactive_xml(&hung, n);
+        let reported = out.stdout.lines().any(|r| r.contains(&format!(" {n} ")) && r.ends_with(" converted"));
+        if now == converted(b) {
+            done += 1;
+        } else {
+            assert_eq!(&now, b, "{n}: half-converted");
+        }
+        if reported {
+            assert_eq!(now, converted(b), "{n} reported converted but is not");
+        }
+    }
+    assert!(done < hung_names.len(), "the freeze came too late to test anything");
+    // the rerun finishes the job
+    run_within(two_hosts(&good, &hung, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"]), HANG).0.ok();
+    for (n, b) in hung_names.iter().zip(&before) {
+        assert_eq!(inactive_xml(&hung, n), converted(b), "{n} after the rerun");
+    }
+    let _ = std::fs::remove_dir_all(&state);
+}
+
+/// Run `c` and note when each stdout line arrived and when the process
+/// ended (from the spawn), all bounded by [`HANG`].
+fn timed_lines(c: &mut std::process::Command) -> (Vec<(std::time::Duration, String)>, std::time::Duration, Out) {
+    use std::io::BufRead;
+    use std::process::Stdio;
+    let start = std::time::Instant::now();
+    let mut child = c.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("spawn");
+    let stdout = child.stdout.take().unwrap();
+    let reader = std::thread::spawn(move || std::io::BufReader::new(stdout).lines().map_while(Result::ok).map(|l| (start.elapsed(), l)).collect::<Vec<_>>());
+    let pid = child.id() as i32;
+    let status = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        if start.elapsed() > HANG {
+            // SAFETY: kill(2) of the child started above, not reaped yet.
+            unsafe { libc::kill(pid, libc::SIGKILL) };
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let ended = start.elapsed();
+    let lines = reader.join().unwrap();
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    let out = Out { code: status.code().unwrap_or(-1), stdout: lines.iter().map(|(_, l)| format!("{l}\n")).collect(), stderr };
+    (lines, ended, out)
+}
+
+/// A hung host is given up only after --timeout; what the healthy host
+/// said (its listing, the guests it converted) is on the screen long before
+/// that, in the table's columns, and the hung host is still named at the end.
+#[test]
+fn a_healthy_hosts_results_are_shown_while_a_hung_host_is_still_awaited() {
+    let (good, good_names) = hypervisor("early", 0xf1, 2);
+    let (hung, _) = hypervisor("late", 0xf2, 1);
+    let state = tempdir_short("knet-stream");
+    let _f = Frozen::new(hung.daemon_pid());
+    let cmd = |args: &[&str]| {
+        let mut c = knet();
+        c.args(["-c", &good.uri, "-c", &hung.uri, "--timeout", "8"]).args(args).env("XDG_STATE_HOME", &state);
+        c
+    };
+    for args in [&["list", "--all"][..], &["domif-convert", "--all", "--to-bridge", "br0", "--yes"]] {
+        let (lines, ended, out) = timed_lines(&mut cmd(args));
+        assert_eq!(out.code, 1, "{args:?}: {out:?}");
+        assert!(out.stderr.contains(&format!("{}: failed to connect to the hypervisor: no answer within 8 s", hung.uri)) || out.stdout.contains("no answer within 8 s"), "{args:?}: {out:?}");
+        // the header and the healthy host's rows, well before the end
+        assert!(lines[0].1.starts_with(" Host "), "{args:?}: {}", out.stdout);
+        for n in &good_names {
+            let (at, row) = lines.iter().find(|(_, l)| l.starts_with(&format!(" {} ", good.uri)) && l.contains(&format!(" {n} "))).unwrap_or_else(|| panic!("{args:?}: {n} missing:\n{}", out.stdout));
+            assert!(*at + std::time::Duration::from_secs(3) < ended, "{args:?}: {n}'s row came at {at:?}, the command ended at {ended:?}");
+            // in the header's columns: the second column starts where its header does
+            let second = |l: &str, after: usize| after + l[after..].find(|c: char| c != ' ').unwrap();
+            let header = &lines[0].1;
+            assert_eq!(second(row, 1 + good.uri.len()), second(header, " Host".len()), "{args:?}:\n{}", out.stdout);
+        }
+    }
+    drop(_f);
+    let _ = std::fs::remove_dir_all(&state);
 }

@@ -228,6 +228,181 @@ fn apply_is_refused_in_the_hosts_namespace() {
     assert!(!Path::new("/sys/class/net/knetnever0").exists());
 }
 
+/// Several NICs, several subnets (one bridge per NIC, each with a metric),
+/// one of them on an 802.1Q VLAN of the first NIC: every format's output, in
+/// one call, accepted by the real tools.
+const MULTI: &[&str] = &["--uplink", "eth0", "--bridge", "br0", "--metric", "100", "--uplink", "eth0.10", "--bridge", "br10", "--metric", "200", "--uplink", "eth1", "--bridge", "br1", "--metric", "300"];
+const MULTI_STATIC: &[&str] = &[
+    "--uplink", "eth0", "--bridge", "br0", "--metric", "100", "--address", "192.168.1.10/24", "--gateway", "192.168.1.1",
+    "--uplink", "eth1.20", "--bridge", "br20", "--metric", "200", "--address", "10.20.0.10/24", "--gateway", "10.20.0.1",
+];
+
+fn generate_multi(format: &str, args: &[&str]) -> Scratch {
+    let dir = Scratch(tempdir_short("knet-bc"));
+    run(knet().args(["bridge-config", "--for-other-host", "--format", format, "--output-dir"]).arg(&*dir).args(args)).ok();
+    dir
+}
+
+#[test]
+fn several_bridges_with_metrics_and_a_vlan_in_every_format() {
+    // netplan: renders the VLAN, both bridges and each route metric
+    for args in [MULTI, MULTI_STATIC] {
+        let dir = generate_multi("netplan", args);
+        for f in std::fs::read_dir(dir.join("etc/netplan")).unwrap() {
+            std::fs::set_permissions(f.unwrap().path(), std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
+        }
+        run(std::process::Command::new("netplan").arg("generate").arg("--root-dir").arg(&*dir)).ok();
+        let nd = |f: &str| read(dir.join("run/systemd/network").join(f));
+        if args == MULTI {
+            assert!(nd("10-netplan-eth0.10.netdev").contains("Kind=vlan") && nd("10-netplan-eth0.10.netdev").contains("Id=10"));
+            let eth0 = nd("10-netplan-eth0.network");
+            assert!(eth0.contains("Bridge=br0") && eth0.contains("VLAN=eth0.10"), "{eth0}");
+            assert!(nd("10-netplan-eth0.10.network").contains("Bridge=br10"));
+            for (br, m) in [("br0", 100), ("br10", 200), ("br1", 300)] {
+                assert!(nd(&format!("10-netplan-{br}.network")).contains(&format!("RouteMetric={m}")), "{br}: {}", nd(&format!("10-netplan-{br}.network")));
+            }
+        } else {
+            let br20 = nd("10-netplan-br20.network");
+            assert!(br20.contains("Gateway=10.20.0.1") && br20.contains("Metric=200"), "{br20}");
+            assert!(nd("10-netplan-eth1.20.network").contains("Bridge=br20"));
+        }
+    }
+
+    // ifupdown: every stanza parses, once, and the metric reaches the route
+    let dir = generate_multi("ifupdown", MULTI_STATIC);
+    let main = dir.join("interfaces");
+    std::fs::write(&main, format!("source {}/etc/network/interfaces.d/*\n", dir.display())).unwrap();
+    let all = run(std::process::Command::new("ifquery").arg("-i").arg(&main).arg("--list").arg("--allow=auto")).ok();
+    assert_eq!(all.stdout.lines().filter(|l| *l != "lo").collect::<Vec<_>>(), ["eth0", "br0", "eth1.20", "br20"], "{}", all.stderr);
+    let q = run(std::process::Command::new("ifquery").arg("-i").arg(&main).arg("eth1.20")).ok();
+    assert!(q.stdout.contains("vlan-raw-device: eth1"), "{}", q.stdout);
+    let q = run(std::process::Command::new("ifquery").arg("-i").arg(&main).arg("br20")).ok();
+    assert!(q.stdout.contains("bridge_ports: eth1.20") && q.stdout.contains("metric: 200"), "{}", q.stdout);
+    let state = dir.join("state");
+    std::fs::create_dir_all(&state).unwrap();
+    let o = run(std::process::Command::new("ifup").arg("--no-act").arg("-i").arg(&main).arg(format!("--state-dir={}", state.display())).arg("br20")).ok();
+    let said = format!("{}{}", o.stdout, o.stderr);
+    assert!(said.contains("ip route add default via 10.20.0.1 metric 200"), "{said}");
+
+    // ifcfg: shell files, the VLAN one naming its parent
+    let dir = generate_multi("ifcfg", MULTI_STATIC);
+    let show = |f: &str, vars: &str| {
+        let o = run(std::process::Command::new("bash").arg("-c").arg(format!("set -eu; . '{}/etc/sysconfig/network-scripts/{f}'; echo {vars}", dir.display()))).ok();
+        o.stdout.trim().to_string()
+    };
+    assert_eq!(show("ifcfg-br20", "$DEVICE $IPADDR $GATEWAY $METRIC"), "br20 10.20.0.10 10.20.0.1 200");
+    assert_eq!(show("ifcfg-br0", "$DEVICE $METRIC"), "br0 100");
+    assert_eq!(show("ifcfg-eth1.20", "$DEVICE $VLAN $PHYSDEV $BRIDGE"), "eth1.20 yes eth1 br20");
+
+    // NetworkManager: every connection accepted by nmcli --offline
+    let o = run(knet().args(["--json", "bridge-config", "--for-other-host", "--format", "networkmanager"]).args(MULTI)).ok();
+    let files: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    let scripts: Vec<&str> = files.as_array().unwrap().iter().filter(|f| f["path"].as_str().unwrap().ends_with("-nmcli.sh")).map(|f| f["content"].as_str().unwrap()).collect();
+    assert_eq!(scripts.len(), 3);
+    let kf: Vec<String> = scripts.iter().flat_map(|s| nmcli_offline(s)).collect();
+    assert!(kf[0].contains("route-metric=100"), "{}", kf[0]);
+    let vlan = &kf[3];
+    assert!(vlan.contains("type=vlan") && vlan.contains("interface-name=eth0.10") && vlan.contains("master=br10") && vlan.contains("slave-type=bridge") && vlan.contains("[vlan]") && vlan.contains("id=10") && vlan.contains("parent=eth0"), "{vlan}");
+    assert!(kf[2].contains("route-metric=200"), "{}", kf[2]);
+
+    // systemd-networkd: keys its parser knows; the VLAN on eth0's own file
+    let networkd = std::fs::read("/lib/systemd/systemd-networkd").expect("systemd-networkd (package systemd)");
+    let has = |needle: &str| networkd.windows(needle.len()).any(|w| w == needle.as_bytes());
+    for args in [MULTI, MULTI_STATIC] {
+        let dir = generate_multi("systemd-networkd", args);
+        let netdir = dir.join("etc/systemd/network");
+        for f in std::fs::read_dir(&netdir).unwrap() {
+            let text = read(f.unwrap().path());
+            let mut section = String::new();
+            for l in text.lines().filter(|l| !l.is_empty() && !l.starts_with('#')) {
+                if let Some(s) = l.strip_prefix('[') {
+                    section = s.trim_end_matches(']').to_string();
+                } else {
+                    let key = l.split('=').next().unwrap();
+                    assert!(has(&format!("{section}.{key}")), "{section}.{key} unknown to systemd-networkd");
+                }
+            }
+        }
+        if args == MULTI {
+            let eth0: Vec<_> = std::fs::read_dir(&netdir).unwrap().flatten().filter(|f| read(f.path()).contains("Name=eth0\n") && f.path().extension().unwrap() == "network").collect();
+            assert_eq!(eth0.len(), 1, "networkd reads only the first .network matching eth0");
+            let t = read(eth0[0].path());
+            assert!(t.contains("Bridge=br0") && t.contains("VLAN=eth0.10"), "{t}");
+            assert!(read(netdir.join("60-knet-eth0.10.netdev")).contains("Kind=vlan\n\n[VLAN]\nId=10\n"));
+            assert!(read(netdir.join("60-knet-br1.network")).contains("[DHCPv4]\nRouteMetric=300\n"));
+        } else {
+            let t = read(netdir.join("60-knet-br20.network"));
+            assert!(t.contains("[Route]\nGateway=10.20.0.1\nMetric=200\n") && !t.contains("\nGateway=10.20.0.1\n\n"), "{t}");
+            let parent = read(netdir.join("60-knet-vlan-eth1.network"));
+            assert!(parent.contains("Name=eth1") && parent.contains("VLAN=eth1.20"), "{parent}");
+        }
+    }
+}
+
+#[test]
+fn vlan_flag_and_dotted_uplink_are_the_same_bridge() {
+    let a = run(knet().args(["bridge-config", "--for-other-host", "--format", "systemd-networkd", "--uplink", "eth0", "--vlan", "10", "--bridge", "br10", "--uplink", "eth1", "--vlan", "20", "--bridge", "br20"])).ok();
+    let b = run(knet().args(["bridge-config", "--for-other-host", "--format", "systemd-networkd", "--uplink", "eth0.10", "--bridge", "br10", "--uplink", "eth1.20", "--bridge", "br20"])).ok();
+    assert_eq!(a.stdout, b.stdout);
+    assert!(a.stdout.contains("# ==> /etc/systemd/network/60-knet-br10-port-eth0.10.network <==\n[Match]\nName=eth0.10\n\n[Network]\nBridge=br10\n"), "{}", a.stdout);
+}
+
+#[test]
+fn several_bridges_refuse_unmatched_options() {
+    for (args, needle) in [
+        (&["--uplink", "eth0", "--bridge", "br0", "--bridge", "br1"][..], "1 --uplink for 2 --bridge"),
+        (&["--uplink", "eth0", "--bridge", "br0", "--uplink", "eth1", "--bridge", "br1", "--metric", "100"], "1 --metric for 2 bridges"),
+        (&["--uplink", "eth0", "--bridge", "br0", "--uplink", "eth1", "--bridge", "br0"], "bridge br0 is given twice"),
+        (&["--uplink", "eth0", "--bridge", "br0", "--uplink", "eth0", "--bridge", "br1"], "port eth0 is given twice"),
+        (&["--uplink", "eth0.10", "--vlan", "10", "--bridge", "br0"], "already names VLAN 10"),
+        (&["--uplink", "eth0", "--vlan", "4095", "--bridge", "br0"], "4095"),
+        (&["--uplink", "enp1s0f0np0d1", "--vlan", "100", "--bridge", "br0"], "longer than the kernel's 15 characters"),
+    ] {
+        let o = run(knet().args(["bridge-config", "--for-other-host", "--format", "ifupdown"]).args(args)).code(2);
+        assert!(o.stderr.contains(needle), "{args:?}: {}", o.stderr);
+        assert!(o.stdout.is_empty());
+    }
+}
+
+#[test]
+fn apply_builds_several_bridges_with_metrics_and_a_vlan_or_nothing() {
+    let sb = Sandbox::start();
+    dummy_uplink(&sb);
+    for nic in ["eth8", "eth7"] {
+        sb.exec(&["ip", "link", "add", nic, "type", "veth", "peer", "name", &format!("{nic}p")]).ok();
+    }
+    let o = sb.knet_in_ns(&[
+        "bridge-config", "--apply",
+        "--uplink", "eth9", "--bridge", "br9", "--metric", "100", "--address", "10.9.0.2/24", "--gateway", "10.9.0.1",
+        "--uplink", "eth8", "--bridge", "br8", "--metric", "200", "--address", "10.8.0.2/24", "--gateway", "10.8.0.1",
+    ])
+    .ok();
+    assert!(o.stdout.contains("Bridge br9 created with port eth9") && o.stdout.contains("Bridge br8 created with port eth8"), "{o:?}");
+    let routes = sb.exec(&["ip", "route", "show", "default"]).ok().stdout;
+    assert!(routes.contains("default via 10.9.0.1 dev br9 metric 100") && routes.contains("default via 10.8.0.1 dev br8 metric 200"), "{routes}");
+
+    // a VLAN of eth7 after a plain bridge of eth8p: built when the kernel
+    // has 802.1Q, and otherwise nothing is left behind (all or nothing)
+    let vlan_ok = sb.exec(&["ip", "link", "add", "link", "eth7", "name", "probe.1", "type", "vlan", "id", "1"]).code == 0;
+    if vlan_ok {
+        sb.exec(&["ip", "link", "del", "probe.1"]).ok();
+    }
+    let o = sb.knet_in_ns(&["bridge-config", "--apply", "--uplink", "eth8p", "--bridge", "br5", "--uplink", "eth7.10", "--bridge", "br10"]);
+    if vlan_ok {
+        assert_eq!(o.code, 0, "{o:?}");
+        let vlan: serde_json::Value = serde_json::from_str(&sb.exec(&["ip", "-d", "-j", "link", "show", "eth7.10"]).ok().stdout).unwrap();
+        assert_eq!(vlan[0]["linkinfo"]["info_data"]["id"], 10, "{vlan}");
+        assert_eq!(vlan[0]["master"], "br10");
+    } else {
+        assert_eq!(o.code, 1, "{o:?}");
+        assert!(o.stderr.contains("type vlan id 10 failed") && o.stderr.contains("bridges br5 removed again"), "{}", o.stderr);
+        for gone in ["br5", "br10", "eth7.10"] {
+            assert!(sb.exec(&["ip", "link", "show", gone]).code != 0, "{gone} left behind");
+        }
+        assert!(sb.exec(&["ip", "-j", "link", "show", "eth8p"]).ok().stdout.contains("\"ifname\":\"eth8p\"") && !sb.exec(&["ip", "-j", "link", "show", "eth8p"]).ok().stdout.contains("\"master\""), "eth8p freed");
+    }
+}
+
 #[test]
 fn impossible_uplinks_and_bridges_are_refused_with_the_reason() {
     // a fake sysfs: a NIC, a bridge, a guest tap and a VPN tun

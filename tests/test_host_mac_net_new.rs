@@ -126,6 +126,140 @@ fn net_new_kinds_and_refusals() {
     assert_eq!(list(), before, "refusals defined nothing");
 }
 
+/// A fake /sys/class/net for what a namespace cannot create (SR-IOV NICs,
+/// Wi-Fi): `(name, [(relative file, content)])`; a file named `dir/` is a
+/// directory.
+fn fake_sysfs(sb: &Sandbox, ifaces: &[(&str, &[(&str, &str)])]) -> String {
+    let root = sb.dir.join("fakesys");
+    for (name, files) in ifaces {
+        let d = root.join("class/net").join(name);
+        std::fs::create_dir_all(&d).unwrap();
+        for (f, content) in *files {
+            if let Some(dir) = f.strip_suffix('/') {
+                std::fs::create_dir_all(d.join(dir)).unwrap();
+            } else {
+                std::fs::create_dir_all(d.join(f).parent().unwrap()).unwrap();
+                std::fs::write(d.join(f), content).unwrap();
+            }
+        }
+    }
+    format!("KNET_SYSFS_ROOT={}", root.display())
+}
+
+#[test]
+fn net_new_pxe_network_is_defined_started_and_dnsmasq_serves_the_boot_file() {
+    let sb = Sandbox::start();
+    let tftp = sb.dir.join("tftp");
+    std::fs::create_dir_all(&tftp).unwrap();
+    let tftp = tftp.to_str().unwrap();
+    let o = sb.knet_in_ns(&["net-new", "pxe", "--isolated", "--subnet", "10.30.0.0/24", "--pxe", "pxelinux.0", "--tftp-root", tftp, "--print-xml"]).ok();
+    assert_eq!(
+        o.stdout,
+        format!("<network>\n  <name>pxe</name>\n  <bridge name='virbr1' stp='on' delay='0'/>\n  <ip address='10.30.0.1' netmask='255.255.255.0'>\n    <tftp root='{tftp}'/>\n    <dhcp>\n      <range start='10.30.0.2' end='10.30.0.254'/>\n      <bootp file='pxelinux.0'/>\n    </dhcp>\n  </ip>\n</network>\n")
+    );
+    validate_with_libvirt_schema(&sb, &o.stdout);
+
+    let o = sb.knet_in_ns(&["net-new", "pxe", "--isolated", "--subnet", "10.30.0.0/24", "--pxe", "pxelinux.0", "--tftp-root", tftp, "--start"]).ok();
+    assert_eq!(o.stdout, "Network pxe defined\nNetwork pxe started\n");
+    let x = run(sb.virsh().args(["net-dumpxml", "pxe"])).ok().stdout;
+    assert!(x.contains(&format!("<tftp root='{tftp}'/>")) && x.contains("<bootp file='pxelinux.0'/>"), "{x}");
+    // what libvirt hands dnsmasq: the file offered, and TFTP served from the root
+    let conf = std::fs::read_to_string(sb.dir.join("lib/dnsmasq/pxe.conf")).unwrap();
+    assert!(conf.contains("dhcp-boot=pxelinux.0") && conf.contains("enable-tftp") && conf.contains(&format!("tftp-root={tftp}")), "{conf}");
+
+    // another TFTP server: bootp names it, no local TFTP
+    let o = sb.knet_in_ns(&["--json", "net-new", "pxe2", "--nat", "--pxe", "boot/ipxe.efi", "--next-server", "10.0.0.5", "--start"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["pxe"], serde_json::json!({"file": "boot/ipxe.efi", "next_server": "10.0.0.5"}), "{v}");
+    let x = run(sb.virsh().args(["net-dumpxml", "pxe2"])).ok().stdout;
+    assert!(x.contains("<bootp file='boot/ipxe.efi' server='10.0.0.5'/>") && !x.contains("<tftp"), "{x}");
+    let conf = std::fs::read_to_string(sb.dir.join("lib/dnsmasq/pxe2.conf")).unwrap();
+    assert!(conf.contains("dhcp-boot=boot/ipxe.efi,,10.0.0.5") && !conf.contains("tftp-root"), "{conf}");
+
+    let list = || run(sb.virsh().args(["net-list", "--all", "--name"])).ok().stdout;
+    let before = list();
+    for (args, needle) in [
+        (&["net-new", "x", "--nat", "--pxe", "pxelinux.0"][..], "--pxe needs --tftp-root DIR"),
+        (&["net-new", "x", "--nat", "--tftp-root", "/srv/tftp"], "--pxe"),
+        (&["net-new", "x", "--nat", "--pxe", "a", "--tftp-root", "srv/tftp"], "must be an absolute path"),
+        (&["net-new", "x", "--nat", "--pxe", "a", "--next-server", "fe80::1"], "invalid value"),
+        (&["net-new", "x", "--bridge", "br0", "--pxe", "a", "--next-server", "10.0.0.5"], "cannot be used with"),
+    ] {
+        let o = sb.knet_in_ns(args).code(2);
+        assert!(o.stderr.contains(needle), "{args:?}: {}", o.stderr);
+    }
+    assert_eq!(list(), before, "refusals defined nothing");
+    let o = sb.knet_in_ns(&["net-new", "x", "--nat", "--pxe", "a", "--tftp-root", "/nonexistent/tftp", "--print-xml"]).ok();
+    assert!(o.stderr.contains("warning: /nonexistent/tftp is not a directory on this host"), "{}", o.stderr);
+}
+
+#[test]
+fn net_new_sriov_pool_needs_a_pf_with_vfs() {
+    let sb = Sandbox::start();
+    let sys = fake_sysfs(
+        &sb,
+        &[
+            ("eth5", &[("device/sriov_numvfs", "4\n"), ("device/sriov_totalvfs", "8\n")]),
+            ("eth6", &[("device/sriov_numvfs", "0\n"), ("device/sriov_totalvfs", "8\n")]),
+            ("eth7", &[("device/", "")]),
+        ],
+    );
+    let list = || run(sb.virsh().args(["net-list", "--all", "--name"])).ok().stdout;
+    let before = list();
+    for (pf, needle) in [
+        ("eth6", "--hostdev-pf eth6: no virtual functions enabled (it supports up to 8); enable some first: echo N > /sys/class/net/eth6/device/sriov_numvfs"),
+        ("eth7", "--hostdev-pf eth7: not an SR-IOV physical function"),
+        ("eth8", "--hostdev-pf eth8: no such interface on this host"),
+    ] {
+        let o = sb.knet_in_ns_env(&[&sys], &["net-new", "vfpool", "--hostdev-pf", pf]).code(1);
+        assert!(o.stderr.contains(needle), "{pf}: {}", o.stderr);
+    }
+    assert_eq!(list(), before, "refusals defined nothing");
+
+    let o = sb.knet_in_ns_env(&[&sys], &["net-new", "vfpool", "--hostdev-pf", "eth5", "--print-xml"]).ok();
+    assert_eq!(o.stdout, "<network>\n  <name>vfpool</name>\n  <forward mode='hostdev' managed='yes'>\n    <pf dev='eth5'/>\n  </forward>\n</network>\n");
+    validate_with_libvirt_schema(&sb, &o.stdout);
+    let o = sb.knet_in_ns_env(&[&sys], &["net-new", "vfpool", "--hostdev-pf", "eth5", "--autostart"]).ok();
+    assert_eq!(o.stdout, "Network vfpool defined\nNetwork vfpool marked as autostarted\n");
+    let x = run(sb.virsh().args(["net-dumpxml", "vfpool"])).ok().stdout;
+    assert!(x.contains("<forward mode='hostdev' managed='yes'>") && x.contains("<pf dev='eth5'/>"), "{x}");
+    // a remote hypervisor's NICs are not here to check: the test driver is
+    // no host, so nothing is refused there
+    run(knet().args(["-c", "test:///default", "net-new", "vf2", "--hostdev-pf", "eth6"])).ok();
+    for args in [&["net-new", "x", "--hostdev-pf", "eth5", "--subnet", "10.0.0.0/24"][..], &["net-new", "x", "--hostdev-pf", "eth5", "--nat"]] {
+        let o = sb.knet_in_ns_env(&[&sys], args).code(2);
+        assert!(o.stderr.contains("cannot be used with"), "{args:?}: {}", o.stderr);
+    }
+}
+
+#[test]
+fn net_new_macvtap_pool_refuses_wireless_and_bridges_and_starts() {
+    let sb = Sandbox::start();
+    let sys = fake_sysfs(&sb, &[("eth1", &[]), ("eth2", &[]), ("wlan0", &[("wireless/", "")]), ("br0", &[("bridge/", "")])]);
+    for (dev, needle) in [("wlan0", "--macvtap wlan0: a wireless NIC cannot carry macvtap guests"), ("br0", "--macvtap br0: a bridge; attach guests to it with --bridge br0"), ("eth3", "--macvtap eth3: no such interface")] {
+        let o = sb.knet_in_ns_env(&[&sys], &["net-new", "direct", "--macvtap", "eth1", dev]).code(1);
+        assert!(o.stderr.contains(needle), "{dev}: {}", o.stderr);
+    }
+    let o = sb.knet_in_ns_env(&[&sys], &["net-new", "direct", "--macvtap", "eth1", "eth1"]).code(2);
+    assert!(o.stderr.contains("eth1 is given twice"), "{}", o.stderr);
+    assert!(!run(sb.virsh().args(["net-list", "--all", "--name"])).ok().stdout.contains("direct"));
+
+    let o = sb.knet_in_ns_env(&[&sys], &["net-new", "direct", "--macvtap", "eth1", "eth2", "--print-xml"]).ok();
+    assert_eq!(o.stdout, "<network>\n  <name>direct</name>\n  <forward mode='bridge'>\n    <interface dev='eth1'/>\n    <interface dev='eth2'/>\n  </forward>\n</network>\n");
+    validate_with_libvirt_schema(&sb, &o.stdout);
+
+    // real NICs of the namespace: defined and started by the daemon
+    for c in [&["ip", "link", "add", "eth1", "type", "veth", "peer", "name", "eth1p"][..], &["ip", "link", "add", "eth2", "type", "veth", "peer", "name", "eth2p"]] {
+        sb.exec(c).ok();
+    }
+    let o = sb.knet_in_ns(&["--json", "net-new", "direct", "--macvtap", "eth1", "eth2", "--start"]).ok();
+    let v: serde_json::Value = serde_json::from_str(&o.stdout).unwrap();
+    assert_eq!(v["interfaces"], serde_json::json!(["eth1", "eth2"]), "{v}");
+    let x = run(sb.virsh().args(["net-dumpxml", "direct"])).ok().stdout;
+    assert!(x.contains("<interface dev='eth1'/>") && x.contains("<interface dev='eth2'/>"), "{x}");
+    assert!(run(sb.virsh().args(["net-info", "direct"])).ok().stdout.contains("Active:         yes"));
+}
+
 #[test]
 fn net_new_refuses_names_libvirt_refuses_as_usage_errors() {
     let long = "n".repeat(248);

@@ -204,8 +204,105 @@ fn the_dnat_rule_matches_only_the_hosts_own_addresses() {
 fn help_shows_each_rule_on_its_own_lines() {
     let help = run(knet().args(["port-forward", "--help"])).ok().stdout;
     let starts: Vec<&str> = help.lines().filter(|l| l.contains("iptables")).collect();
-    assert_eq!(starts.len(), 2, "{help}");
+    // a port forward's two rules and a public IP's four
+    assert_eq!(starts.len(), 6, "{help}");
     assert!(starts.iter().all(|l| l.starts_with("  iptables ") && l.matches("iptables").count() == 1), "{help}");
     assert!(help.contains("--dst-type LOCAL \\\n      -p PROTO --dport HP"), "{help}");
     assert!(help.lines().all(|l| l.chars().count() <= 100), "{help}");
+}
+
+/// A TCP server in `ns` that answers every connection on `port` with the
+/// address the connection came from; killed (by its PID) when dropped.
+fn peer_echo(ns: &Netns, port: u16) -> Server {
+    let code = "import socket,sys\ns=socket.socket()\ns.setsockopt(socket.SOL_SOCKET,socket.SO_REUSEADDR,1)\ns.bind(('0.0.0.0',int(sys.argv[1])))\ns.listen(8)\nwhile True:\n  c,a=s.accept(); c.sendall(a[0].encode()); c.close()\n";
+    Server(std::process::Command::new("ip").args(["netns", "exec", &ns.0, "/usr/bin/python3", "-c", code, &port.to_string()]).spawn().unwrap())
+}
+
+/// The guides' "IP aliases": a guest with an external address of its own.
+/// Everything for the address reaches the guest, the guest's own traffic
+/// leaves from it, the rules come and go with the guest, and the table
+/// keeps port forwards and public addresses side by side.
+#[test]
+fn public_ip_is_the_guests_own_both_ways() {
+    let sb = Sandbox::start();
+    run(sb.virsh().arg("net-define").arg(sandbox_xml("default.xml"))).ok();
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    run(sb.virsh().arg("define").arg(sandbox_xml("vm2.xml"))).ok();
+    run(sb.virsh().arg("define").arg(sandbox_xml("vm1.xml"))).ok();
+    let hooks = sb.dir.join("etc/hooks");
+    let h = hooks.to_str().unwrap();
+    let hook = hooks.join("qemu.d/knet-port-forward");
+
+    // an outside machine on the host's uplink, which carries the public alias
+    let (guest, outside) = (Netns::new("pg"), Netns::new("po"));
+    sb.exec(&["ip", "link", "add", "ppup0", "type", "veth", "peer", "name", "eth0", "netns", &outside.0]).ok();
+    sb.exec(&["ip", "addr", "add", "10.9.0.2/24", "dev", "ppup0"]).ok();
+    sb.exec(&["ip", "link", "set", "ppup0", "up"]).ok();
+    outside.exec(&["ip", "addr", "add", "10.9.0.1/24", "dev", "eth0"]).ok();
+    outside.exec(&["ip", "link", "set", "eth0", "up"]).ok();
+    outside.exec(&["ip", "link", "set", "lo", "up"]).ok();
+    outside.exec(&["ip", "route", "add", "default", "via", "10.9.0.2"]).ok();
+
+    let o = sb.knet_in_ns(&["port-forward", "vm2", "--public-ip", "203.0.113.25", "--hooks-dir", h]).ok();
+    assert!(o.stdout.contains("Static DHCP lease 192.168.122.254 added for vm2"), "{}", o.stdout);
+    assert!(o.stdout.contains("note: 203.0.113.25 is no address of this host"), "{}", o.stdout);
+    assert!(o.stdout.contains(&format!("Public IP 203.0.113.25 for vm2 installed in {}", hook.display())), "{}", o.stdout);
+    sb.exec(&["ip", "addr", "add", "203.0.113.25/32", "dev", "ppup0"]).ok();
+    let o = sb.knet_in_ns(&["port-forward", "vm2", "--host-port", "2222", "--guest-port", "22", "--hooks-dir", h]).ok();
+    assert!(o.stdout.contains("Forward of host port 2222/tcp to vm2"), "{}", o.stdout);
+    let table = std::fs::read_to_string(&hook).unwrap();
+    assert!(table.contains("\nvm2 tcp 2222 192.168.122.254 22 virbr0\nvm2 ip 203.0.113.25 192.168.122.254 192.168.122.0/24 virbr0\n"), "{table}");
+
+    let refusals: [(&[&str], i32, &str); 4] = [
+        (&["port-forward", "vm1", "--public-ip", "203.0.113.25"], 1, "public IP 203.0.113.25 already belongs to 'vm2' (192.168.122.254)"),
+        (&["port-forward", "vm2", "--public-ip", "203.0.113.26"], 1, "'vm2' already has the public IP 203.0.113.25: remove it first"),
+        (&["port-forward", "vm1", "--public-ip", "192.168.122.77"], 1, "inside network 'default' (192.168.122.0/24)"),
+        (&["port-forward", "vm1", "--public-ip", "203.0.113.9", "--host-port", "80"], 2, "cannot be used with"),
+    ];
+    for (args, code, needle) in refusals {
+        let o = sb.knet_in_ns(&[args, &["--hooks-dir", h][..]].concat());
+        assert_eq!(o.code, code, "{args:?}: {o:?}");
+        assert!(o.stderr.contains(needle), "{args:?}: {}", o.stderr);
+    }
+    assert_eq!(std::fs::read_to_string(&hook).unwrap(), table, "refusals changed the hook");
+
+    // what libvirt does when vm2 starts: run the hook; the rules in the nat table
+    sb.exec(&["/bin/sh", hook.to_str().unwrap(), "vm2", "start"]).ok();
+    let nat = sb.exec(&["iptables", "-w", "-t", "nat", "-S"]).ok().stdout;
+    for rule in [
+        "-A PREROUTING -d 203.0.113.25/32 -j DNAT --to-destination 192.168.122.254",
+        "-A OUTPUT -d 203.0.113.25/32 -j DNAT --to-destination 192.168.122.254",
+        "-A POSTROUTING -s 192.168.122.254/32 ! -d 192.168.122.0/24 -j SNAT --to-source 203.0.113.25",
+    ] {
+        assert!(nat.contains(rule), "missing {rule:?} in\n{nat}");
+    }
+    // ahead of libvirt's own NAT rules, which would masquerade the guest
+    let post: Vec<&str> = nat.lines().filter(|l| l.starts_with("-A POSTROUTING")).collect();
+    assert!(post[0].contains("SNAT --to-source 203.0.113.25"), "{post:?}");
+    assert!(sb.exec(&["iptables", "-w", "-S", "FORWARD"]).ok().stdout.contains("-A FORWARD -d 192.168.122.254/32 -o virbr0 -j ACCEPT"));
+
+    // and they work: the guest (a namespace on virbr0 with vm2's lease)
+    sb.exec(&["ip", "link", "add", "ppg0", "type", "veth", "peer", "name", "eth0", "netns", &guest.0]).ok();
+    sb.exec(&["ip", "link", "set", "ppg0", "master", "virbr0", "up"]).ok();
+    guest.exec(&["ip", "addr", "add", "192.168.122.254/24", "dev", "eth0"]).ok();
+    guest.exec(&["ip", "link", "set", "eth0", "up"]).ok();
+    guest.exec(&["ip", "link", "set", "lo", "up"]).ok();
+    guest.exec(&["ip", "route", "add", "default", "via", "192.168.122.1"]).ok();
+    let _servers = [Server::start(&guest, 80, "the-guest"), peer_echo(&outside, 8080)];
+    assert_eq!(who_answers(&outside, "203.0.113.25", 80), "the-guest", "traffic for the public IP reaches the guest");
+    assert_eq!(who_answers(&guest, "10.9.0.1", 8080), "203.0.113.25", "the guest's own traffic leaves from its public IP");
+
+    sb.exec(&["/bin/sh", hook.to_str().unwrap(), "vm2", "stopped"]).ok();
+    let nat = sb.exec(&["iptables", "-w", "-t", "nat", "-S"]).ok().stdout;
+    assert!(!nat.contains("203.0.113.25") && !nat.contains("192.168.122.254"), "{nat}");
+
+    // --remove takes the public IP out and keeps the port forward
+    let o = sb.knet_in_ns(&["port-forward", "vm2", "--public-ip", "203.0.113.25", "--remove", "--hooks-dir", h]).ok();
+    assert!(o.stdout.contains("Public IP 203.0.113.25 for vm2 removed from"), "{}", o.stdout);
+    let table = std::fs::read_to_string(&hook).unwrap();
+    assert!(table.contains("\nvm2 tcp 2222 ") && !table.contains("203.0.113.25"), "{table}");
+    let o = sb.knet_in_ns(&["port-forward", "vm2", "--public-ip", "203.0.113.25", "--remove", "--hooks-dir", h]).code(1);
+    assert!(o.stderr.contains("no public IP 203.0.113.25 for 'vm2'"), "{}", o.stderr);
+    sb.knet_in_ns(&["port-forward", "vm2", "--host-port", "2222", "--remove", "--hooks-dir", h]).ok();
+    assert!(!hook.exists(), "the last rule gone, knet's hook goes too");
 }

@@ -17,8 +17,13 @@ use crate::util::*;
 // reaped by wait4 (for its rusage), not Child::wait
 #[allow(clippy::zombie_processes)]
 fn run_measured(cmd: &mut Command, limit: Duration) -> (i32, i64, String) {
+    run_measured_with(cmd, limit, Stdio::null())
+}
+
+#[allow(clippy::zombie_processes)]
+fn run_measured_with(cmd: &mut Command, limit: Duration, stdin: Stdio) -> (i32, i64, String) {
     let err = tempdir_short("knet-sec").join("stderr");
-    let child = cmd.stdin(Stdio::null()).stdout(Stdio::null()).stderr(std::fs::File::create(&err).unwrap()).spawn().unwrap();
+    let child = cmd.stdin(stdin).stdout(Stdio::null()).stderr(std::fs::File::create(&err).unwrap()).spawn().unwrap();
     let pid = child.id() as i32;
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let d = done.clone();
@@ -42,6 +47,62 @@ fn run_measured(cmd: &mut Command, limit: Duration) -> (i32, i64, String) {
     let stderr = std::fs::read_to_string(&err).unwrap();
     std::fs::remove_dir_all(err.parent().unwrap()).unwrap();
     (code, usage.ru_maxrss, stderr)
+}
+
+/// `knet ARGS` under /usr/bin/time: exit code, knet's own peak RSS (KiB) and
+/// stderr. The peak is taken by `time`, a small process that forks knet:
+/// a child spawned straight from this (large, multi-threaded) test process
+/// shares its memory until exec, and the kernel counts that in its peak.
+fn knet_peak_rss(args: &[&str], stdin: Stdio) -> (i32, i64, String) {
+    let f = tempdir_short("knet-rss").join("rss");
+    let mut c = Command::new("/usr/bin/time");
+    c.args(["-f", "%M", "-o"]).arg(&f).arg(env!("CARGO_BIN_EXE_knet")).args(args);
+    c.env_remove("LIBVIRT_DEFAULT_URI").env("LC_ALL", "C").env("XDG_STATE_HOME", state_home()).env("KNET_LIBVIRT_BIN", env!("CARGO_BIN_EXE_knet-libvirt"));
+    let (code, _, stderr) = run_measured_with(&mut c, Duration::from_secs(30), stdin);
+    let rss = std::fs::read_to_string(&f).unwrap_or_default().lines().last().and_then(|l| l.trim().parse().ok()).unwrap_or(i64::MAX);
+    (code, rss, stderr)
+}
+
+/// Every file knet reads goes through one bounded reader: devices and
+/// directories are refused before a byte is read, an endless pipe or
+/// standard input stops at the 10 MiB cap, and memory stays far below
+/// anything the input could grow to.
+#[test]
+fn endless_and_device_inputs_are_refused_with_bounded_memory() {
+    let dir = tempdir_short("knet-inputs");
+    let cases: Vec<Vec<&str>> = vec![
+        vec!["-c", "test:///default", "net-define", "/dev/zero"],
+        vec!["-c", "test:///default", "net-create", "/dev/urandom"],
+        vec!["-c", "test:///default", "net-update", "default", "add", "ip-dhcp-host", "/dev/zero", "--config"],
+        vec!["domif-convert", "--to-bridge", "br0", "--file", "/dev/urandom"],
+        vec!["validate", "/dev/zero"],
+        vec!["--hosts", "/dev/zero", "net-list"],
+        vec!["-c", "test:///default", "net-define", "/tmp"],
+    ];
+    for args in &cases {
+        let (code, rss_kib, stderr) = knet_peak_rss(args, Stdio::null());
+        let what = format!("{args:?}: exit {code}, {rss_kib} KiB\n{stderr}");
+        assert!(code == 1 || code == 2, "{what}");
+        assert!(rss_kib < 100 * 1024, "{what}");
+        assert!(stderr.contains("character device") || stderr.contains("Is a directory"), "{what}");
+    }
+    // standard input and pipes stay allowed, and stop at the cap
+    for args in [vec!["-c", "test:///default", "net-define", "-"], vec!["domif-convert", "--to-bridge", "br0", "--file", "-"], vec!["validate", "-"]] {
+        let zero = std::fs::File::open("/dev/zero").unwrap();
+        let (code, rss_kib, stderr) = knet_peak_rss(&args, Stdio::from(zero));
+        let what = format!("{args:?} < /dev/zero: exit {code}, {rss_kib} KiB\n{stderr}");
+        assert_eq!(code, 1, "{what}");
+        assert!(rss_kib < 100 * 1024, "{what}");
+        assert!(stderr.contains("larger than 10 MiB"), "{what}");
+    }
+    let mut yes = Command::new("yes").arg("<network>").stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let pipe = Stdio::from(yes.stdout.take().unwrap());
+    let (code, rss_kib, stderr) = knet_peak_rss(&["-c", "test:///default", "net-create", "/dev/stdin"], pipe);
+    let _ = yes.kill();
+    let _ = yes.wait();
+    assert_eq!(code, 1, "{stderr}");
+    assert!(rss_kib < 100 * 1024 && stderr.contains("larger than 10 MiB"), "{rss_kib} KiB: {stderr}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 fn laughs(root: &str) -> String {
@@ -210,11 +271,12 @@ fn rollback_reads_only_the_guests_own_backups() {
         assert!(out.stderr.contains("is not a backup of guest 'test'") || out.stderr.contains("cannot open backup"), "--to {to}: {}", out.stderr);
         assert!(!out.stdout.contains("restored"), "{}", out.stdout);
     }
-    // a real backup of the guest, by name or by path, is accepted
+    // a real backup of the guest, by name or by path, is accepted (--force:
+    // a file put there by hand has no record of what knet defined)
     let xml = run(virsh().args(["-c", "test:///default", "dumpxml", "test"])).ok().stdout;
     std::fs::write(dir.join("b.xml"), &xml).unwrap();
     for to in ["b.xml", dir.join("b.xml").to_str().unwrap()] {
-        let out = run(knet().args(["-c", "test:///default", "domif-rollback", "test", "--to", to]).env("XDG_STATE_HOME", &state)).ok();
+        let out = run(knet().args(["-c", "test:///default", "domif-rollback", "test", "--force", "--to", to]).env("XDG_STATE_HOME", &state)).ok();
         assert!(out.stdout.contains("Domain 'test' restored from "), "{}", out.stdout);
     }
     std::fs::remove_dir_all(&state).unwrap();
@@ -232,4 +294,17 @@ fn domif_convert_refuses_target_names_xml_cannot_carry() {
         assert!(out.stderr.contains("cannot be a bridge or network name"), "{}", out.stderr);
     }
     std::fs::remove_dir_all(f.parent().unwrap()).unwrap();
+}
+
+/// The tests' own hygiene: whatever a test runs writes knet's state into
+/// this run's private directory (removed at exit), never the tester's
+/// ~/.local/state/knet, and temporary directories live inside it.
+#[test]
+fn tests_keep_state_and_temporary_files_in_their_run_directory() {
+    run(knet().args(["-c", "test:///default", "net-list"])).ok();
+    let uris = std::fs::read_to_string(state_home().join("knet/uris")).unwrap_or_default();
+    assert!(uris.lines().any(|l| l == "test:///default"), "{uris}");
+    assert_eq!(std::env::var_os("XDG_STATE_HOME"), Some(state_home().into_os_string()), "children not started through knet() would use the real state directory");
+    assert!(tempdir_short("knet-x").starts_with(run_dir()));
+    assert!(run_dir().starts_with("/tmp") && run_dir().to_string_lossy().ends_with(&std::process::id().to_string()));
 }

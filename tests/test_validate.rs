@@ -707,7 +707,7 @@ fn mutated_corpus_never_panics() {
                 serde_json::to_string(&r).unwrap();
             });
             if result.is_err() {
-                let keep = std::env::temp_dir().join(format!("knet-fuzz-crash-{n}.xml"));
+                let keep = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("knet-fuzz-crash-{n}.xml"));
                 std::fs::write(&keep, &b).unwrap();
                 panic!(
                     "validate() panicked on a mutation of corpus file #{n}; input saved to {}",

@@ -103,6 +103,24 @@ When standard input is not a terminal, knet reads commands from it one line
 at a time, with no banner and no prompt. A single last argument holding
 blanks or \fB;\fR is a command sequence, as in virsh; every command is parsed
 before the first runs. The exit status is the last command's.
+.PP
+When the daemon restarts between two commands, the next command reconnects
+by itself (\fBerror: Reconnected to the hypervisor\fR, as in virsh).
+.SH DEADLINES
+Every connection has a deadline, \fB\-\-timeout\fR \fISECONDS\fR (default
+30). Opening a connection gives up after it, also when the daemon accepted
+the socket and never answers (a stopped daemon, a dead ssh peer); once open,
+libvirt's keepalive, set from the same value, closes a connection to a host
+that stopped answering, so no call waits longer. With several hosts, the
+host that did not answer is named, the others' results are shown as soon as
+they are in (when every host answers within 2 seconds, all at once in one
+table), and the exit status is 1. Ctrl\-C ends a connection attempt at once;
+while a call to a silent host is in flight, knet says it stops after the
+current step, and a second Ctrl\-C quits at once, listing the changes already
+made. SIGTERM and SIGHUP stop a bulk change (\fBdomif\-convert\fR,
+\fBdomif\-rollback\fR) the same way, between two guests with the report of
+what changed; the exit status is 128 plus the signal's number (130 for
+Ctrl\-C, 143 for SIGTERM).
 .SH COMPLETION
 Completion for bash, zsh and fish comes with knet (see README). Live names
 (networks by state, guests, their MACs) are read from the connection given by
@@ -127,7 +145,8 @@ History of the interactive shell.
 .I ~/.local/state/knet/uris
 Recently connected URIs, offered when completing \fB\-\-connect\fR.
 .SH EXIT STATUS
-0 on success, 1 when the operation failed, 2 on a usage error.
+0 on success, 1 when the operation failed (also when a host did not answer
+within \fB\-\-timeout\fR), 2 on a usage error, 130 after Ctrl\-C.
 "#;
 
 /// Render knet(1) and one page per visible command: (file name, contents).

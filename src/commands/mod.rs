@@ -45,6 +45,15 @@ pub struct Spec {
     pub json: bool,
 }
 
+impl Spec {
+    /// virsh's option table for a command that carries virsh's name
+    /// (src/virsh_args.rs): how its words are parsed, and in whose words it
+    /// is refused.
+    pub fn virsh_options(&self) -> Option<&'static crate::virsh_args::Table> {
+        crate::virsh_args::table(self.name).filter(|_| self.virsh)
+    }
+}
+
 /// The descriptor of the command named `name` (as typed), if knet has one.
 /// A table lookup: no clap tree is built.
 pub fn spec(name: &str) -> Option<&'static Spec> {
@@ -195,12 +204,13 @@ commands! {
     /// Detach a network interface from a guest
     "detach-interface" => DetachInterface(detach_interface) { virsh: true, connects: true, hosts: one, json: false }
     "domif-convert" => DomifConvert(domif_convert) { virsh: false, connects: true, hosts: many, json: true }
-    "domif-rollback" => DomifRollback(domif_rollback) { virsh: false, connects: false, hosts: one, json: true }
+    "domif-rollback" => DomifRollback(domif_rollback) { virsh: false, connects: false, hosts: many, json: true }
     "mac-gen" => MacGen(mac_gen) { virsh: false, connects: false, hosts: one, json: true }
     "net-new" => NetNew(net_new) { virsh: false, connects: false, hosts: one, json: true }
     "bridge-config" => BridgeConfig(bridge_config) { virsh: false, connects: false, hosts: one, json: true }
     "doctor" => Doctor(doctor) { virsh: false, connects: false, hosts: many, json: true }
     "port-forward" => PortForward(port_forward) { virsh: false, connects: false, hosts: one, json: false }
+    "host-dns" => HostDns(host_dns) { virsh: false, connects: true, hosts: one, json: true }
     /// List guests (virsh list); with several hosts, from every host
     "list" => List(list) { virsh: true, connects: true, hosts: many, json: true }
     /// Interactive terminal (also what `knet` with no command opens)

@@ -24,6 +24,10 @@ pub struct Args {
     /// File containing an XML network description
     #[arg(value_hint = clap::ValueHint::FilePath)]
     pub file: String,
+    /// Validate against libvirt's schema (virsh's flag; knet always asks
+    /// libvirt to, so this changes nothing)
+    #[arg(long)]
+    pub validate: bool,
     /// Skip knet's own checks (libvirt still validates against its schema)
     #[arg(long)]
     pub no_validate: bool,
@@ -35,6 +39,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
 
 /// The shared body of `net-define` (`create == false`) and `net-create`.
 pub(crate) fn define_or_create(args: Args, ctx: &Ctx, create: bool) -> Result<()> {
+    crate::virsh_args::non_empty("file", Some(&args.file))?;
     let src = net_shared::read_file(&args.file)?;
     let report = (!args.no_validate).then(|| validate(&src, &args.file, Some(DocKind::Network)));
     if let Some(r) = report.as_ref().filter(|r| r.has_errors()) {

@@ -150,11 +150,11 @@ pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
     if args.action != Action::List {
         return crate::fleet::each_host(ctx, |h| on_host(&args, h));
     }
-    let results = ctx.fan_out(|h| listed(&args, h))?;
+    let work = |h: &Ctx| listed(&args, h);
     if ctx.json() {
-        return crate::fleet::json(&results, |hosts| crate::fleet::values(hosts));
+        return crate::fleet::json(&ctx.fan_out(work)?, |hosts| crate::fleet::values(hosts));
     }
-    crate::fleet::table(ctx, &results, &LIST_HEADERS, |hosts| hosts.iter().map(list_row).collect())
+    crate::fleet::stream_table(ctx, work, &LIST_HEADERS, |hosts| hosts.iter().map(list_row).collect()).map(drop)
 }
 
 const LIST_HEADERS: [&str; 3] = ["MAC", "IP", "Name"];

@@ -18,10 +18,11 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    crate::virsh_args::non_empty("mac", args.mac.as_deref())?;
     let name = net_shared::resolve(ctx, &args.network)?;
     let mut leases = ctx.conn()?.network_dhcp_leases(&name, args.mac.as_deref()).with_context(|| format!("Failed to get leases info for {}", args.network))?;
     // virshNetworkDHCPLeaseSorter: case-insensitive MAC order
-    leases.sort_by_key(|l| l.mac.as_deref().unwrap_or("").to_ascii_lowercase());
+    leases.sort_by(|a, b| output::strcasecmp(a.mac.as_deref().unwrap_or(""), b.mac.as_deref().unwrap_or("")));
     if ctx.json() {
         return output::print_json(&leases);
     }

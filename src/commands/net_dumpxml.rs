@@ -20,12 +20,17 @@ pub struct Args {
     #[arg(long, value_name = "EXPR")]
     pub xpath: Option<String>,
     /// With --xpath, wrap the selected nodes in one <nodes> element
-    #[arg(long, requires = "xpath")]
+    /// (without --xpath it does nothing, as in virsh)
+    #[arg(long)]
     pub wrap: bool,
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let name = net_shared::resolve(ctx, &args.network)?;
+    // virsh (vshCommandOptStringQuiet) fails on an empty --xpath and says nothing
+    if args.xpath.as_deref() == Some("") {
+        return Err(crate::exit::Exit::silent(crate::exit::FAILURE));
+    }
     // virsh prints libvirt's own error here, with no "failed to" line
     let xml = ctx.conn()?.network_xml(&name, args.inactive)?;
     let body = match &args.xpath {

@@ -40,6 +40,16 @@ pub struct Args {
     pub network: String,
 }
 
+/// The XML to edit, as virsh's virshNetworkGetXMLDesc gets it: the
+/// persistent definition, or the live one from a driver that refuses the
+/// flag as an invalid argument (libvirt's test driver does).
+fn persistent_xml(conn: &dyn crate::libvirt::Conn, name: &str) -> Result<String> {
+    match conn.network_xml(name, true) {
+        Err(e) if e.is(crate::libvirt::code::INVALID_ARG) => Ok(conn.network_xml(name, false)?),
+        r => Ok(r?),
+    }
+}
+
 enum Choice {
     Again,
     Discard,
@@ -49,7 +59,7 @@ enum Choice {
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let name = net_shared::resolve(ctx, &args.network)?;
     let conn = ctx.conn()?;
-    let mut original = conn.network_xml(&name, true)?;
+    let mut original = persistent_xml(conn, &name)?;
 
     let dir = tempfile::Builder::new()
         .prefix("knet-edit-")
@@ -68,7 +78,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let mut force = false;
     loop {
         if !force && run_editor(&path)? {
-            let edited = std::fs::read_to_string(&path).unwrap_or_default();
+            let edited = crate::input::read_text(&path.to_string_lossy()).unwrap_or_default();
             if edited != original {
                 let kept = dir.keep().join(path.file_name().unwrap_or_default());
                 eprintln!("Interrupted: network {name} left unchanged; your edited XML is kept in {}", kept.display());
@@ -77,7 +87,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             }
             return Err(crate::interrupt::cancelled());
         }
-        let edited = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        let edited = crate::input::read_text(&path.to_string_lossy()).with_context(|| format!("cannot read {}", path.display()))?;
         if edited == original && !force {
             return net_shared::done(ctx, &format!("Network {name} XML configuration not changed."));
         }
@@ -87,7 +97,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             if report.has_errors() {
                 anyhow::bail!("the edited XML is not a valid network definition");
             }
-            let current = conn.network_xml(&name, true)?;
+            let current = persistent_xml(conn, &name)?;
             if current != original && !force {
                 original = current;
                 anyhow::bail!("The XML configuration was changed by another user.");
@@ -137,7 +147,7 @@ fn editor_words() -> Result<Vec<String>> {
 fn run_editor(path: &Path) -> Result<bool> {
     use std::os::unix::process::ExitStatusExt;
     let words = editor_words()?;
-    let guard = crate::interrupt::Guard::new();
+    let guard = crate::interrupt::Guard::for_child();
     let status = std::process::Command::new(&words[0])
         .args(&words[1..])
         .arg(path)

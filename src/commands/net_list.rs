@@ -64,14 +64,14 @@ fn exclusive(args: &Args) -> Result<()> {
 
 pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
     exclusive(&args)?;
-    let results = ctx.fan_out(|h| networks(&args, h))?;
+    let work = |h: &Ctx| networks(&args, h);
     if ctx.json() {
-        return crate::fleet::json(&results, |nets| crate::fleet::values(nets));
+        return crate::fleet::json(&ctx.fan_out(work)?, |nets| crate::fleet::values(nets));
     }
     if args.name || args.uuid {
-        return crate::fleet::lines(ctx, &results, |nets| nets.iter().map(|n| if args.name { n.name.clone() } else { n.uuid.clone() }).collect());
+        return crate::fleet::lines(ctx, work, |nets| nets.iter().map(|n| if args.name { n.name.clone() } else { n.uuid.clone() }).collect());
     }
-    crate::fleet::table(ctx, &results, &HEADERS, |nets| nets.iter().map(row).collect())
+    crate::fleet::stream_table(ctx, work, &HEADERS, |nets| nets.iter().map(row).collect()).map(drop)
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
@@ -103,8 +103,8 @@ const HEADERS: [&str; 4] = ["Name", "State", "Autostart", "Persistent"];
 /// The networks to show, in virsh's order.
 fn networks(args: &Args, ctx: &Ctx) -> Result<Vec<NetworkInfo>> {
     let mut nets: Vec<NetworkInfo> = ctx.conn()?.list_networks()?.into_iter().filter(|n| args.keep(n)).collect();
-    // virsh sorts by name (vshNetworkSorter, strcasecmp-like via g_strcmp0 on names)
-    nets.sort_by(|a, b| a.name.cmp(&b.name));
+    // virsh sorts by name ignoring ASCII case (virshNetworkSorter)
+    nets.sort_by(|a, b| output::strcasecmp(&a.name, &b.name));
     if ctx.json() {
         // only the JSON shows bridges: one RPC per listed network
         let conn = ctx.conn()?;

@@ -15,6 +15,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    crate::virsh_args::non_empty("network", Some(&args.network))?;
     let conn = ctx.conn()?;
     // virsh (virshCommandOptNetworkBy with VIRSH_BYUUID) looks up only a
     // string of a UUID's length; anything else fails without asking libvirt,

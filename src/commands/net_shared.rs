@@ -11,12 +11,14 @@ use crate::output;
 /// virsh's `vshCommandOptNetwork`: by UUID, then by name; on failure
 /// `error: failed to get network 'X'` then libvirt's reason.
 pub fn lookup(ctx: &Ctx, name: &str) -> Result<NetworkInfo> {
+    crate::virsh_args::non_empty("network", Some(name))?;
     ctx.conn()?.lookup_network(name).with_context(|| not_found(name))
 }
 
 /// Like [`lookup`] but only resolves the name (one RPC); returns the
 /// network's own name.
 pub fn resolve(ctx: &Ctx, name: &str) -> Result<String> {
+    crate::virsh_args::non_empty("network", Some(name))?;
     ctx.conn()?.resolve_network(name).with_context(|| not_found(name))
 }
 
@@ -72,24 +74,15 @@ pub fn print_then_blank(ctx: &Ctx, body: &str) -> Result<()> {
     Ok(())
 }
 
-/// Read an XML file; errors read like virsh's (virFileReadAll):
-/// `Failed to open file 'X': No such file or directory`.
+/// Read an XML file the user named (`-` is standard input), bounded and
+/// with virsh's messages (see [`crate::input`]).
 pub fn read_file(path: &str) -> Result<String> {
-    let bytes = std::fs::read(path).map_err(|e| {
-        let reason = std::io::Error::from_raw_os_error(e.raw_os_error().unwrap_or(libc::EIO));
-        let what = if e.raw_os_error() == Some(libc::EISDIR) { "read" } else { "open" };
-        anyhow::anyhow!("Failed to {what} file '{path}': {}", strip_os_suffix(&reason.to_string()))
-    })?;
+    let bytes = crate::input::read_bytes(path)?;
     // decoded as libvirt's libxml2 would (its XML declaration's encoding)
     match crate::xml::encoding::decode(&bytes) {
         Ok(text) => Ok(text.into_owned()),
         Err(e) => Err(anyhow::anyhow!("file '{path}': {e}; {}", crate::xml::encoding::HELP)),
     }
-}
-
-/// Rust's io::Error text ends with " (os error N)"; virsh prints strerror.
-fn strip_os_suffix(s: &str) -> &str {
-    s.rfind(" (os error ").map_or(s, |i| &s[..i])
 }
 
 /// `--live/--config/--current` as virsh checks them: `--current` excludes

@@ -25,8 +25,8 @@ pub struct Args {
     /// The XML element to add, delete or modify, or a file containing it
     pub xml: String,
     /// Which parent element (e.g. which <ip>) to act on, counting from 0
-    #[arg(long, value_name = "N", default_value_t = -1, allow_negative_numbers = true)]
-    pub parent_index: i32,
+    #[arg(long, value_name = "N", allow_hyphen_values = true)]
+    pub parent_index: Option<String>,
     /// Affect the persistent configuration
     #[arg(long)]
     pub config: bool,
@@ -41,8 +41,15 @@ pub struct Args {
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     net_shared::check_current_exclusive(args.current, args.live, args.config)?;
     let name = net_shared::resolve(ctx, &args.network)?;
+    crate::virsh_args::non_empty("command", Some(&args.command))?;
     let command = UpdateCommand::parse(&args.command).ok_or_else(|| anyhow::anyhow!("unrecognized command name '{}'", args.command))?;
+    crate::virsh_args::non_empty("section", Some(&args.section))?;
     let section = update_section(&args.section).ok_or_else(|| anyhow::anyhow!("unrecognized section name '{}'", args.section))?;
+    let parent_index = match &args.parent_index {
+        Some(v) => crate::virsh_args::int_option("parent-index", v)?,
+        None => -1,
+    };
+    crate::virsh_args::non_empty("xml", Some(&args.xml))?;
     let xml = if args.xml.starts_with('<') { args.xml.clone() } else { net_shared::read_file(&args.xml)? };
     let mut flags = update_flags::CURRENT;
     if args.config {
@@ -52,7 +59,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         flags |= update_flags::LIVE;
     }
     let conn = ctx.conn()?;
-    conn.update_network(&name, command, section, args.parent_index, &xml, flags).with_context(|| format!("Failed to update network {name}"))?;
+    conn.update_network(&name, command, section, parent_index, &xml, flags).with_context(|| format!("Failed to update network {name}"))?;
     let affected = match (args.config, args.live) {
         (true, true) => "persistent config and live state",
         (true, false) => "persistent config",

@@ -13,6 +13,7 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
+    crate::virsh_args::non_empty("network", Some(&args.network))?;
     let n = ctx.conn()?.lookup_network_by_name(&args.network).with_context(|| net_shared::not_found(&args.network))?;
     net_shared::print_id(ctx, &n, &n.uuid)
 }

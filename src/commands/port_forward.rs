@@ -65,18 +65,33 @@ impl Proto {
 /// Connections from the host itself are not forwarded (they do not pass
 /// PREROUTING): reach the guest's address directly.
 ///
+/// --public-ip IP gives the guest an external address of its own (the
+/// guides' "IP aliases"): everything sent to IP goes to the guest, and the
+/// guest's outgoing traffic leaves from IP instead of the host's address:
+///
+///   iptables -t nat -I PREROUTING -d IP/32 -j DNAT --to-destination GUEST_IP
+///   iptables -t nat -I OUTPUT -d IP/32 -j DNAT --to-destination GUEST_IP
+///   iptables -t nat -I POSTROUTING -s GUEST_IP/32 ! -d SUBNET -j SNAT --to-source IP
+///   iptables -I FORWARD -d GUEST_IP/32 -o BRIDGE -j ACCEPT
+///
+/// IP must reach this host: an address of its uplink (ip addr add IP/32 dev
+/// UPLINK) or routed to it by the LAN's router. One public IP per guest.
+///
 /// The hook lives on the hypervisor: for a remote connection, use --print and
 /// install the script there.
 #[derive(Debug, clap::Args)]
 #[command(verbatim_doc_comment)]
-#[command(after_long_help = "Examples:\n  knet port-forward web1 --host-port 8080 --guest-port 80\n  knet port-forward dns1 --host-port 5353 --guest-port 53 --proto udp --print\n  knet port-forward web1 --host-port 8080 --remove")]
+#[command(after_long_help = "Examples:\n  knet port-forward web1 --host-port 8080 --guest-port 80\n  knet port-forward dns1 --host-port 5353 --guest-port 53 --proto udp --print\n  knet port-forward web1 --host-port 8080 --remove\n  knet port-forward mail1 --public-ip 203.0.113.25")]
 pub struct Args {
     /// The guest (name or UUID)
     #[arg(value_name = "DOM", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::domains(crate::complete::State::All)))]
     pub domain: String,
     /// Port on the host that is forwarded
-    #[arg(long, value_name = "HP", value_parser = clap::value_parser!(u16).range(1..))]
-    pub host_port: u16,
+    #[arg(long, value_name = "HP", value_parser = clap::value_parser!(u16).range(1..), required_unless_present = "public_ip")]
+    pub host_port: Option<u16>,
+    /// Forward all traffic for this address to the guest, and send the guest's traffic from it
+    #[arg(long, value_name = "IP", conflicts_with_all = ["host_port", "guest_port", "proto"])]
+    pub public_ip: Option<Ipv4Addr>,
     /// Port on the guest (default: the host port)
     #[arg(long, value_name = "GP", value_parser = clap::value_parser!(u16).range(1..), conflicts_with = "remove")]
     pub guest_port: Option<u16>,
@@ -130,6 +145,49 @@ impl Rule {
 /// guest's own connection to that port on any outside machine included.
 const LOCAL_DST: &str = "-m addrtype --dst-type LOCAL";
 
+/// A guest's own public address, stored in the same table as
+/// `DOMAIN ip PUBLIC_IP GUEST_IP SUBNET BRIDGE` (a port rule's parser skips
+/// it: its third field is no port).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PublicRule {
+    domain: String,
+    public_ip: Ipv4Addr,
+    guest_ip: Ipv4Addr,
+    /// The guest's network: its traffic inside it keeps its own address.
+    subnet: crate::ipnet::Subnet,
+    bridge: String,
+}
+
+impl PublicRule {
+    fn line(&self) -> String {
+        format!("{} ip {} {} {} {}", self.domain, self.public_ip, self.guest_ip, self.subnet, self.bridge)
+    }
+    fn parse(l: &str) -> Option<PublicRule> {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        if f.len() != 6 || f[0].starts_with('#') || f[1] != "ip" {
+            return None;
+        }
+        Some(PublicRule { domain: f[0].into(), public_ip: f[2].parse().ok()?, guest_ip: f[3].parse().ok()?, subnet: f[4].parse().ok()?, bridge: f[5].into() })
+    }
+    /// The iptables commands the hook runs, with `action` `-I` or `-D`.
+    fn iptables(&self, action: &str) -> [String; 4] {
+        let (p, g) = (self.public_ip, self.guest_ip);
+        [
+            format!("iptables -w -t nat {action} PREROUTING -d {p}/32 -j DNAT --to-destination {g}"),
+            format!("iptables -w -t nat {action} OUTPUT -d {p}/32 -j DNAT --to-destination {g}"),
+            format!("iptables -w -t nat {action} POSTROUTING -s {g}/32 ! -d {} -j SNAT --to-source {p}", self.subnet),
+            format!("iptables -w {action} FORWARD -d {g}/32 -o {} -j ACCEPT", self.bridge),
+        ]
+    }
+}
+
+fn read_public(text: &str) -> Vec<PublicRule> {
+    match (text.find(BEGIN), text.find(END)) {
+        (Some(b), Some(e)) if b < e => text[b + BEGIN.len()..e].lines().filter_map(|l| PublicRule::parse(l.trim())).collect(),
+        _ => Vec::new(),
+    }
+}
+
 const BEGIN: &str = "# --- knet rules: DOMAIN PROTO HOST_PORT GUEST_IP GUEST_PORT BRIDGE ---";
 const END: &str = "# --- end of knet rules ---";
 
@@ -159,9 +217,12 @@ const HEREDOC_END: &str = "KNET_RULES_END";
 /// The whole hook. The rule table is a quoted here-document: the shell
 /// performs no expansion in it, so a guest named `x';reboot;'` is a string,
 /// not a command (knet before 2026-11 put it in '...' and ran it as root).
-fn script(rules: &[Rule]) -> String {
+fn script(rules: &[Rule], public: &[PublicRule]) -> String {
     let mut table = String::new();
     for r in rules {
+        let _ = writeln!(table, "{}", r.line());
+    }
+    for r in public {
         let _ = writeln!(table, "{}", r.line());
     }
     format!(
@@ -186,6 +247,13 @@ rules() {{ # $1: -I or -D
     table | while read -r g proto hport ip gport br; do
         case "$g" in ''|'#'*) continue ;; esac
         [ "$g" = "$guest" ] || continue
+        if [ "$proto" = ip ]; then # a public address: hport is it, gport the guest's subnet
+            iptables -w -t nat "$1" PREROUTING -d "$hport/32" -j DNAT --to-destination "$ip"
+            iptables -w -t nat "$1" OUTPUT -d "$hport/32" -j DNAT --to-destination "$ip"
+            iptables -w -t nat "$1" POSTROUTING -s "$ip/32" ! -d "$gport" -j SNAT --to-source "$hport"
+            iptables -w "$1" FORWARD -d "$ip/32" -o "$br" -j ACCEPT
+            continue
+        fi
         iptables -w -t nat "$1" PREROUTING {LOCAL_DST} -p "$proto" --dport "$hport" -j DNAT --to-destination "$ip:$gport"
         # the form without a destination match, from older hooks
         [ "$1" = -D ] && iptables -w -t nat -D PREROUTING -p "$proto" --dport "$hport" -j DNAT --to-destination "$ip:$gport" 2>/dev/null
@@ -257,6 +325,116 @@ fn free_ip(ip: &NetIp) -> Option<Ipv4Addr> {
     all.iter().find(|a| !in_range(**a)).or_else(|| all.iter().rev().find(|a| in_range(**a))).copied()
 }
 
+/// The guest's address on its NAT network: its static lease, or a new one
+/// (added unless `print`; `notes` says which).
+fn guest_address(conn: &dyn Conn, nic: &NatNic, print: bool, notes: &mut String) -> Result<Ipv4Addr> {
+    let NatNic { domain: name, network: net, ip, mac, .. } = nic;
+    if let Some(a) = ip.hosts.iter().find(|h| h.mac.as_deref() == Some(mac.as_str())).and_then(|h| h.ip) {
+        return Ok(a);
+    }
+    let a = free_ip(ip).with_context(|| format!("network '{net}' has no free address for a static lease"))?;
+    // dnsmasq hands the name out as the guest's hostname: only a valid one
+    let hostname_ok = !name.is_empty() && name.len() <= 63 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && !name.starts_with('-');
+    let ip_text = a.to_string();
+    let host_xml = crate::xml::write::element(
+        "host",
+        [("mac", Some(mac.as_str())), ("name", hostname_ok.then_some(name.as_str())), ("ip", Some(ip_text.as_str()))],
+        crate::xml::write::Quote::Single,
+    );
+    if print {
+        let _ = writeln!(notes, "note: {name} ({mac}) has no static lease on '{net}'; without --print knet adds {host_xml}");
+    } else {
+        add_dhcp_host(conn, net, &host_xml).with_context(|| format!("failed to add a static DHCP lease for {name} to network '{net}'"))?;
+        let _ = writeln!(notes, "Static DHCP lease {a} added for {name} ({mac}) on network {net}; the guest takes it at its next DHCP renewal");
+    }
+    Ok(a)
+}
+
+/// Install the hook with this table (remove it when the table is empty).
+fn install(path: &Path, rules: &[Rule], public: &[PublicRule]) -> Result<()> {
+    if rules.is_empty() && public.is_empty() {
+        std::fs::remove_file(path).with_context(|| format!("cannot remove {}", path.display()))?;
+        return Ok(());
+    }
+    let text = script(rules, public);
+    let dir = path.parent().expect("has a parent");
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    // write then rename: libvirt may run the hook at any moment. A
+    // fresh O_EXCL temp file (never a fixed name another user could
+    // plant a symlink at); 0755 only once written: root runs it.
+    let mut tmp = tempfile::Builder::new().prefix(".knet-port-forward.").tempfile_in(dir).with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
+    std::io::Write::write_all(&mut tmp, text.as_bytes()).with_context(|| format!("cannot write {}", tmp.path().display()))?;
+    std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))?;
+    tmp.persist(path).map_err(|e| anyhow::Error::new(e.error)).with_context(|| format!("cannot install {}", path.display()))?;
+    Ok(())
+}
+
+/// `--public-ip`: the guest's own external address, in the same hook.
+fn run_public(args: &Args, ctx: &Ctx, public_ip: Ipv4Addr, path: &Path, existing: Option<&str>, rules: Vec<Rule>) -> Result<()> {
+    let conn = ctx.conn()?;
+    let mut public = existing.map(read_public).unwrap_or_default();
+    if public_ip.is_unspecified() || public_ip.is_loopback() || public_ip.is_multicast() || public_ip.is_broadcast() {
+        return Err(crate::exit::Exit::usage(format!("--public-ip {public_ip}: not an address a guest can have")));
+    }
+    let mut notes = String::new();
+    let (dom_name, running, changed);
+    if args.remove {
+        let info = conn.lookup_domain(&args.domain).ok();
+        dom_name = info.as_ref().map_or(args.domain.clone(), |d| d.name.clone());
+        running = info.is_some_and(|d| d.active);
+        let (gone, kept): (Vec<PublicRule>, Vec<PublicRule>) = public.into_iter().partition(|r| r.domain == dom_name && r.public_ip == public_ip);
+        if gone.is_empty() {
+            bail!("no public IP {public_ip} for '{dom_name}' in {}", path.display());
+        }
+        public = kept;
+        changed = gone.into_iter().next();
+    } else {
+        let nic = nat_nic(conn, &args.domain)?;
+        let subnet = nic.ip.subnet();
+        if subnet.contains(public_ip) {
+            bail!("--public-ip {public_ip} is inside network '{}' ({subnet}): give the external address the guest should have", nic.network);
+        }
+        if let Some(o) = public.iter().find(|r| r.public_ip == public_ip && r.domain != nic.domain) {
+            bail!("public IP {public_ip} already belongs to '{}' ({})", o.domain, o.guest_ip);
+        }
+        if let Some(o) = public.iter().find(|r| r.domain == nic.domain && r.public_ip != public_ip) {
+            // the guest's outgoing traffic can leave from one address only
+            bail!("'{}' already has the public IP {}: remove it first (--public-ip {} --remove)", nic.domain, o.public_ip, o.public_ip);
+        }
+        let guest_ip = guest_address(conn, &nic, args.print, &mut notes)?;
+        public.retain(|r| r.domain != nic.domain);
+        let rule = PublicRule { domain: nic.domain.clone(), public_ip, guest_ip, subnet, bridge: nic.bridge.clone() };
+        public.push(rule.clone());
+        changed = Some(rule);
+        running = conn.lookup_domain(&nic.domain).map_err(|e| guest::lookup_error(&nic.domain, e))?.active;
+        if host::is_local_uri(&conn.uri()?) && !host::addresses4().contains(&public_ip) {
+            let _ = writeln!(notes, "note: {public_ip} is no address of this host: add it to the uplink (ip addr add {public_ip}/32 dev UPLINK) or have the LAN's router route it here");
+        }
+        dom_name = nic.domain;
+    }
+    if args.print {
+        eprint!("{notes}");
+        return output::print(&script(&rules, &public)).map_err(Into::into);
+    }
+    install(path, &rules, &public)?;
+    if ctx.quiet() {
+        return Ok(());
+    }
+    let what = if args.remove { "removed from" } else { "installed in" };
+    let _ = writeln!(notes, "Public IP {public_ip} for {dom_name} {what} {}", path.display());
+    if existing.is_none() {
+        notes.push_str("note: libvirt looks for hook scripts when it starts or reloads: run `systemctl reload libvirtd` (virtqemud with modular daemons) once\n");
+    }
+    if let (true, Some(rule)) = (running, changed) {
+        let _ = writeln!(notes, "note: {dom_name} is running: the change applies at its next start (or when libvirtd reconnects to it); to apply it now:");
+        for c in rule.iptables(if args.remove { "-D" } else { "-I" }) {
+            let _ = writeln!(notes, "  {c}");
+        }
+    }
+    output::print(&notes)?;
+    Ok(())
+}
+
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let conn = ctx.conn()?;
     let uri = conn.uri()?;
@@ -273,6 +451,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         Some(t) => read_rules(t).with_context(|| format!("cannot update {}", path.display()))?,
         None => Vec::new(),
     };
+    if let Some(ip) = args.public_ip {
+        return run_public(&args, ctx, ip, &path, existing.as_deref(), rules);
+    }
+    let public = existing.as_deref().map(read_public).unwrap_or_default();
+    let host_port = args.host_port.expect("clap: --host-port is required without --public-ip");
     let proto = args.proto.as_str();
     let mut notes = String::new();
     let (dom_name, running, changed);
@@ -282,68 +465,36 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         let info = conn.lookup_domain(&args.domain).ok();
         dom_name = info.as_ref().map_or(args.domain.clone(), |d| d.name.clone());
         running = info.is_some_and(|d| d.active);
-        let (gone, kept): (Vec<Rule>, Vec<Rule>) = rules.into_iter().partition(|r| r.domain == dom_name && r.proto == proto && r.host_port == args.host_port);
+        let (gone, kept): (Vec<Rule>, Vec<Rule>) = rules.into_iter().partition(|r| r.domain == dom_name && r.proto == proto && r.host_port == host_port);
         rules = kept;
         changed = gone.into_iter().next();
         if rules.len() == before {
-            bail!("no forward of host port {}/{proto} to '{dom_name}' in {}", args.host_port, path.display());
+            bail!("no forward of host port {host_port}/{proto} to '{dom_name}' in {}", path.display());
         }
     } else {
-        let NatNic { domain: name, network: net, ip, mac, bridge } = nat_nic(conn, &args.domain)?;
-        let guest_ip = match ip.hosts.iter().find(|h| h.mac.as_deref() == Some(mac.as_str())).and_then(|h| h.ip) {
-            Some(a) => a,
-            None => {
-                let a = free_ip(&ip).with_context(|| format!("network '{net}' has no free address for a static lease"))?;
-                // dnsmasq hands the name out as the guest's hostname: only a valid one
-                let hostname_ok = !name.is_empty() && name.len() <= 63 && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') && !name.starts_with('-');
-                let ip_text = a.to_string();
-                let host_xml = crate::xml::write::element(
-                    "host",
-                    [("mac", Some(mac.as_str())), ("name", hostname_ok.then_some(name.as_str())), ("ip", Some(ip_text.as_str()))],
-                    crate::xml::write::Quote::Single,
-                );
-                if args.print {
-                    let _ = writeln!(notes, "note: {name} ({mac}) has no static lease on '{net}'; without --print knet adds {host_xml}");
-                } else {
-                    add_dhcp_host(conn, &net, &host_xml).with_context(|| format!("failed to add a static DHCP lease for {name} to network '{net}'"))?;
-                    let _ = writeln!(notes, "Static DHCP lease {a} added for {name} ({mac}) on network {net}; the guest takes it at its next DHCP renewal");
-                }
-                a
-            }
-        };
-        if let Some(other) = rules.iter().find(|r| r.proto == proto && r.host_port == args.host_port && r.domain != name) {
-            bail!("host port {}/{proto} is already forwarded to '{}' ({}:{})", args.host_port, other.domain, other.guest_ip, other.guest_port);
+        let nic = nat_nic(conn, &args.domain)?;
+        let guest_ip = guest_address(conn, &nic, args.print, &mut notes)?;
+        let NatNic { domain: name, bridge, .. } = nic;
+        if let Some(other) = rules.iter().find(|r| r.proto == proto && r.host_port == host_port && r.domain != name) {
+            bail!("host port {}/{proto} is already forwarded to '{}' ({}:{})", host_port, other.domain, other.guest_ip, other.guest_port);
         }
-        rules.retain(|r| !(r.domain == name && r.proto == proto && r.host_port == args.host_port));
-        let rule = Rule { domain: name.clone(), proto: proto.into(), host_port: args.host_port, guest_ip, guest_port: args.guest_port.unwrap_or(args.host_port), bridge };
+        rules.retain(|r| !(r.domain == name && r.proto == proto && r.host_port == host_port));
+        let rule = Rule { domain: name.clone(), proto: proto.into(), host_port, guest_ip, guest_port: args.guest_port.unwrap_or(host_port), bridge };
         rules.push(rule.clone());
         changed = Some(rule);
         running = conn.lookup_domain(&name).map_err(|e| guest::lookup_error(&name, e))?.active;
         dom_name = name;
     }
-    let text = script(&rules);
     if args.print {
         eprint!("{notes}");
-        return output::print(&text).map_err(Into::into);
+        return output::print(&script(&rules, &public)).map_err(Into::into);
     }
-    if rules.is_empty() {
-        std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
-    } else {
-        let dir = path.parent().expect("has a parent");
-        std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
-        // write then rename: libvirt may run the hook at any moment. A
-        // fresh O_EXCL temp file (never a fixed name another user could
-        // plant a symlink at); 0755 only once written: root runs it.
-        let mut tmp = tempfile::Builder::new().prefix(".knet-port-forward.").tempfile_in(dir).with_context(|| format!("cannot create a temporary file in {}", dir.display()))?;
-        std::io::Write::write_all(&mut tmp, text.as_bytes()).with_context(|| format!("cannot write {}", tmp.path().display()))?;
-        std::fs::set_permissions(tmp.path(), std::fs::Permissions::from_mode(0o755))?;
-        tmp.persist(&path).map_err(|e| anyhow::Error::new(e.error)).with_context(|| format!("cannot install {}", path.display()))?;
-    }
+    install(&path, &rules, &public)?;
     if ctx.quiet() {
         return Ok(());
     }
     let what = if args.remove { "removed from" } else { "installed in" };
-    let _ = writeln!(notes, "Forward of host port {}/{proto} to {dom_name} {what} {}", args.host_port, path.display());
+    let _ = writeln!(notes, "Forward of host port {}/{proto} to {dom_name} {what} {}", host_port, path.display());
     if existing.is_none() {
         notes.push_str("note: libvirt looks for hook scripts when it starts or reloads: run `systemctl reload libvirtd` (virtqemud with modular daemons) once\n");
     }
@@ -364,8 +515,8 @@ mod tests {
     #[test]
     fn rule_table_round_trips_through_the_script() {
         let r = Rule { domain: "web".into(), proto: "tcp".into(), host_port: 8080, guest_ip: Ipv4Addr::new(192, 168, 122, 10), guest_port: 80, bridge: "virbr0".into() };
-        assert_eq!(read_rules(&script(std::slice::from_ref(&r))).unwrap(), vec![r]);
-        assert!(read_rules(&script(&[])).unwrap().is_empty());
+        assert_eq!(read_rules(&script(std::slice::from_ref(&r), &[])).unwrap(), vec![r]);
+        assert!(read_rules(&script(&[], &[])).unwrap().is_empty());
         assert!(read_rules("#!/bin/sh\n").is_err());
     }
 
@@ -378,8 +529,8 @@ mod tests {
         assert!(table_field_ok(evil));
         let r = Rule { domain: evil.into(), proto: "tcp".into(), host_port: 8080, guest_ip: Ipv4Addr::new(10, 0, 0, 2), guest_port: 80, bridge: "br$(x)".into() };
         let hook = dir.path().join("hook");
-        std::fs::write(&hook, script(std::slice::from_ref(&r))).unwrap();
-        assert_eq!(read_rules(&script(std::slice::from_ref(&r))).unwrap(), vec![r]);
+        std::fs::write(&hook, script(std::slice::from_ref(&r), &[])).unwrap();
+        assert_eq!(read_rules(&script(std::slice::from_ref(&r), &[])).unwrap(), vec![r]);
         for guest in [evil, "other"] {
             // iptables is absent from this PATH-less run: only expansion could create files
             let st = std::process::Command::new("/bin/sh").arg(&hook).args([guest, "start"]).current_dir(dir.path()).output().unwrap();

@@ -7,12 +7,13 @@
 //! (0 valid, 1 invalid, 2 usage or I/O) rather than virt-xml-validate's
 //! 0/1/2/3/4, so scripts can tell "bad XML" from "no such file".
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use anyhow::Result;
 
 use crate::context::Ctx;
 use crate::exit::{Exit, FAILURE, SUCCESS, USAGE};
+use crate::input::InputError;
 use crate::validate::{self, DocKind, Report};
 use crate::xml::encoding::DecodeError;
 
@@ -70,7 +71,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     for file in &args.files {
-        let report = match read(file) {
+        let report = match crate::input::read_bytes(file) {
             // decoded as libvirt's libxml2 would: BOM, UTF-16, or the
             // declaration's encoding; positions stay the file's own
             Ok(bytes) => match crate::xml::encoding::decode(&bytes) {
@@ -82,7 +83,10 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
                     validate::Report::bad_encoding(file, &text, at, &message)
                 }
             },
-            Err(msg) => {
+            Err(InputError::TooLarge { .. }) => validate::Report::too_large(file),
+            Err(e) => {
+                // virt-xml-validate's shape: the file name, then the system's reason
+                let msg = e.reason();
                 let _ = writeln!(stderr.lock(), "error: {file}: {msg}");
                 if ctx.json() {
                     // Still one object per file, so a script can zip them with its arguments.
@@ -122,28 +126,3 @@ fn print_report(
     Ok(())
 }
 
-/// The file's bytes, or the system's message for why not (`No such file or directory`).
-fn read(file: &str) -> std::result::Result<Vec<u8>, String> {
-    let mut buf = Vec::new();
-    // One byte past the limit is enough for the validator to refuse it;
-    // `knet validate /dev/zero` must not eat the memory.
-    let limit = crate::xml::MAX_INPUT as u64 + 1;
-    let res = if file == "-" {
-        std::io::stdin()
-            .lock()
-            .take(limit)
-            .read_to_end(&mut buf)
-            .map(|_| ())
-    } else {
-        std::fs::File::open(file)
-            .and_then(|f| f.take(limit).read_to_end(&mut buf))
-            .map(|_| ())
-    };
-    res.map(|()| buf).map_err(|e| {
-        let s = e.to_string();
-        match s.find(" (os error") {
-            Some(i) => s[..i].to_string(),
-            None => s,
-        }
-    })
-}

@@ -36,6 +36,35 @@ pub trait DomainApi {
     fn domain_states(&self) -> VirtResult<std::collections::HashMap<String, u32>>;
     /// `virDomainGetState`: the raw `virDomainState` (see [`state_name`]).
     fn domain_state(&self, name: &str) -> VirtResult<u32>;
+    /// `virConnectListAllDomains` with [`list_flags`]: libvirt does the
+    /// filtering, as for virsh's `list`. Unsorted.
+    fn list_domains_where(&self, flags: u32) -> VirtResult<Vec<DomainInfo>>;
+    /// The `<title>` as virsh's `list --title` reads it
+    /// (virshGetDomainDescription): the metadata API, empty when there is
+    /// none, the XML's `<title>` where the driver has no metadata API.
+    fn domain_title(&self, name: &str) -> VirtResult<String>;
+    /// `virDomainHasManagedSaveImage`.
+    fn has_managed_save(&self, name: &str) -> VirtResult<bool>;
+}
+
+/// `virConnectListAllDomainsFlags` (libvirt-domain.h).
+pub mod list_flags {
+    pub const ACTIVE: u32 = 1 << 0;
+    pub const INACTIVE: u32 = 1 << 1;
+    pub const PERSISTENT: u32 = 1 << 2;
+    pub const TRANSIENT: u32 = 1 << 3;
+    pub const RUNNING: u32 = 1 << 4;
+    pub const PAUSED: u32 = 1 << 5;
+    pub const SHUTOFF: u32 = 1 << 6;
+    pub const OTHER: u32 = 1 << 7;
+    pub const MANAGEDSAVE: u32 = 1 << 8;
+    pub const NO_MANAGEDSAVE: u32 = 1 << 9;
+    pub const AUTOSTART: u32 = 1 << 10;
+    pub const NO_AUTOSTART: u32 = 1 << 11;
+    pub const HAS_SNAPSHOT: u32 = 1 << 12;
+    pub const NO_SNAPSHOT: u32 = 1 << 13;
+    pub const HAS_CHECKPOINT: u32 = 1 << 14;
+    pub const NO_CHECKPOINT: u32 = 1 << 15;
 }
 
 /// A `virDomainState` as virsh prints it (virshDomainStateToString).
@@ -58,6 +87,11 @@ pub mod affect {
     pub const CURRENT: u32 = 0;
     pub const LIVE: u32 = 1;
     pub const CONFIG: u32 = 2;
+    /// Not a libvirt flag: make the flag-less call (virDomainAttachDevice,
+    /// virDomainDetachDevice) as virsh does when given none of
+    /// --current/--live/--config/--persistent. Drivers run it as a live
+    /// change; a driver without it says so in the call's own name.
+    pub const UNFLAGGED: u32 = u32::MAX;
 }
 
 /// Where `domifaddr` gets its addresses (`virDomainInterfaceAddressesSource`).

@@ -11,6 +11,8 @@
 //! real operation, not two.
 
 use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 /// A libvirt error as libvirt reported it (`virGetLastError`).
 ///
@@ -47,6 +49,7 @@ impl std::error::Error for VirtError {}
 pub mod code {
     pub const INTERNAL_ERROR: i32 = 1;
     pub const NO_SUPPORT: i32 = 3;
+    pub const INVALID_ARG: i32 = 8;
     pub const NO_CONNECT: i32 = 5;
     pub const OPERATION_FAILED: i32 = 9;
     pub const XML_ERROR: i32 = 27;
@@ -73,6 +76,40 @@ pub use domain::*;
 pub use host::*;
 pub use network::*;
 
+/// How long knet waits for a host before giving up on it, unless
+/// `--timeout` says otherwise: long enough for a loaded host or a slow ssh
+/// login, short enough that a script notices a dead host within a minute.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+
+static TIMEOUT_MS: AtomicU64 = AtomicU64::new(DEFAULT_TIMEOUT.as_millis() as u64);
+
+/// Set the deadline every connection of this process gets (`--timeout`).
+pub fn set_timeout(t: Duration) {
+    TIMEOUT_MS.store(t.as_millis().max(1) as u64, Ordering::SeqCst);
+}
+
+/// The deadline for opening a connection, and (through [`keepalive`]) for
+/// noticing that a host stopped answering while one is open.
+pub fn timeout() -> Duration {
+    Duration::from_millis(TIMEOUT_MS.load(Ordering::SeqCst))
+}
+
+/// virConnectSetKeepAlive's (interval seconds, count) for a deadline: libvirt
+/// declares the peer dead after about interval * (count + 1) seconds without
+/// a packet from it, which this keeps within the deadline (at least 1 s
+/// apart, at least one probe).
+pub fn keepalive(deadline: Duration) -> (i32, u32) {
+    let t = deadline.as_secs().max(1);
+    let interval = (t / 4).max(1);
+    let count = (t / interval).saturating_sub(1).max(1);
+    (interval as i32, count as u32)
+}
+
+/// The error text for a host that did not answer within the deadline.
+pub fn no_answer(deadline: Duration) -> String {
+    format!("no answer within {} s (--timeout)", deadline.as_secs_f64())
+}
+
 /// One open connection to one libvirt URI: the union of the per-object APIs,
 /// each in its own file (network.rs, domain.rs) and implemented in the same
 /// file name under src/bin/knet-libvirt/. `Send` so bulk commands can run
@@ -80,6 +117,12 @@ pub use network::*;
 pub trait Conn: NetworkApi + DomainApi + DomainWriteApi + HostApi + Send {
     /// The canonical URI libvirt reports for this connection.
     fn uri(&self) -> VirtResult<String>;
+
+    /// False once libvirt has closed the connection (the daemon exited or
+    /// restarted, or stopped answering its keepalive probes).
+    fn alive(&self) -> bool {
+        true
+    }
 }
 
 /// Opens connections. Implemented by each binary (see module docs). `Sync`
@@ -96,5 +139,21 @@ pub trait Connector: Sync {
     /// threads.
     fn link(&self) -> anyhow::Result<()> {
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    #[test]
+    fn keepalive_gives_up_within_the_deadline() {
+        for t in [1, 2, 3, 5, 10, 30, 60, 600] {
+            let (interval, count) = super::keepalive(Duration::from_secs(t));
+            assert!(interval >= 1 && count >= 1, "{t}");
+            let dead_after = interval as u64 * (count as u64 + 1);
+            assert!(dead_after <= t.max(2), "{t}: {interval} x {count}");
+            assert!(dead_after * 2 >= t, "{t}: too eager ({interval} x {count})");
+        }
     }
 }

@@ -133,6 +133,14 @@ impl Report {
 impl Report {
     /// A file that is not UTF-8 (libvirt XML always is): one `xml-syntax`
     /// error at the first bad byte. `lossy` is the text shown in the caret line.
+    /// A file over the input limit (`crate::input`), reported like the
+    /// parser's own check would, without holding its bytes.
+    pub fn too_large(file: &str) -> Report {
+        let mut sink = Sink::new("");
+        sink.error("input-too-large", 0, crate::input::too_large_message(), None);
+        Report { file: file.to_string(), kind: None, valid: false, diagnostics: sink.diags, source: String::new() }
+    }
+
     pub fn not_utf8(file: &str, valid_up_to: usize, lossy: &str) -> Report {
         let mut sink = Sink::new(lossy);
         let at = lossy

@@ -236,6 +236,58 @@ pub fn retarget_selected(xml: &str, target: &Target, mut select: impl FnMut(&Int
     Ok((splice(xml, edits), picked))
 }
 
+/// Set the NIC model of every interface `select` picks to `model`
+/// (`<model type='virtio'/>`), byte for byte otherwise: an existing
+/// `<model>`'s type value is replaced, a missing one is added after the
+/// `<source>` (else the `<mac>`, else first), with its sibling's indent.
+/// The edited document and each picked interface as it was read, in
+/// document order.
+pub fn set_model_selected(xml: &str, model: &str, mut select: impl FnMut(&Interface) -> bool) -> Result<(String, Vec<Interface>), EditError> {
+    let doc = parse(xml)?;
+    let mut edits = Vec::new();
+    let mut picked = Vec::new();
+    for (index, n) in interface_nodes(&doc).enumerate() {
+        let ifc = read_interface(index, n);
+        if !select(&ifc) {
+            continue;
+        }
+        edits.extend(model_edits(xml, n, model));
+        picked.push(ifc);
+    }
+    Ok((splice(xml, edits), picked))
+}
+
+/// The byte edits that make interface node `n`'s model `model`.
+fn model_edits(xml: &str, n: roxmltree::Node, model: &str) -> Vec<(Range<usize>, String)> {
+    let quote_of = |at: usize| if xml.as_bytes().get(at.wrapping_sub(1)) == Some(&b'"') { write::Quote::Double } else { write::Quote::Single };
+    if let Some(m) = child(n, "model") {
+        return match m.attributes().find(|a| a.name() == "type" && a.namespace().is_none()) {
+            Some(t) => vec![(t.range_value(), write::escape(model))],
+            // `<model/>` without a type: libvirt ignores it; it becomes the one
+            None => vec![(m.range(), write::element("model", [("type", Some(model))], write::Quote::Single))],
+        };
+    }
+    let quote = n.attributes().next().map_or(write::Quote::Single, |a| quote_of(a.range_value().start));
+    let el = write::element("model", [("type", Some(model))], quote);
+    match child(n, "source").or_else(|| child(n, "mac")) {
+        Some(after) => {
+            let indent = indent_before(xml, after.range().start);
+            let sep = if indent.is_empty() { String::new() } else { format!("\n{indent}") };
+            vec![(after.range().end..after.range().end, format!("{sep}{el}"))]
+        }
+        None => {
+            let (tag_end, self_closing) = start_tag_end(xml, n.range().start);
+            if self_closing {
+                vec![(tag_end - 2..tag_end, format!(">{el}</{}>", &xml[n.range().start + 1..tag_name_end(xml, n.range().start)]))]
+            } else {
+                let indent = n.children().find(|c| c.is_element()).map(|c| indent_before(xml, c.range().start)).unwrap_or_default();
+                let sep = if indent.is_empty() { String::new() } else { format!("\n{indent}") };
+                vec![(tag_end..tag_end, format!("{sep}{el}"))]
+            }
+        }
+    }
+}
+
 /// The byte edits that retarget interface node `n` (all inside its range).
 fn retarget_edits(xml: &str, n: roxmltree::Node, index: usize, target: &Target) -> Result<Vec<(Range<usize>, String)>, EditError> {
     let ty = n.attributes().find(|a| a.name() == "type" && a.namespace().is_none()).ok_or(EditError::NoType(index))?;
@@ -352,6 +404,22 @@ mod tests {
         assert!(out.contains("<interface type='bridge'>\n      <mac address='52:54:00:aa:bb:03'/>\n      <source bridge='br0'/>\n    </interface>"), "{out}");
         let v = interfaces(&out).unwrap();
         assert_eq!(Target::of(&v[2]), Some(Target::Bridge("br0".into())));
+    }
+
+    #[test]
+    fn set_model_replaces_or_adds_only_the_model() {
+        let (out, picked) = set_model_selected(DOM, "e1000", |_| true).unwrap();
+        assert_eq!(picked.len(), 3);
+        let expect = DOM
+            .replacen("<model type='virtio'/>", "<model type='e1000'/>", 1)
+            .replacen("<source dev='ignored' bridge=\"br1\"/>", "<source dev='ignored' bridge=\"br1\"/><model type=\"e1000\"/>", 1)
+            .replacen("<mac address='52:54:00:aa:bb:03'/>\n", "<mac address='52:54:00:aa:bb:03'/>\n      <model type='e1000'/>\n", 1);
+        assert_eq!(out, expect);
+        assert!(interfaces(&out).unwrap().iter().all(|i| i.model.as_deref() == Some("e1000")));
+        let (out, _) = set_model_selected("<domain><devices><interface type='user'/></devices></domain>", "virtio", |_| true).unwrap();
+        assert_eq!(out, "<domain><devices><interface type='user'><model type='virtio'/></interface></devices></domain>");
+        let (out, _) = set_model_selected(DOM, "virtio", |i| i.index == 1).unwrap();
+        assert_eq!(interfaces(&out).unwrap().iter().map(|i| i.model.as_deref()).collect::<Vec<_>>(), vec![Some("virtio"), Some("virtio"), None]);
     }
 
     #[test]

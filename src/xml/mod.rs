@@ -61,7 +61,7 @@ pub fn parse(src: &str) -> Result<Document<'_>, ParseError> {
     if src.len() > MAX_INPUT {
         return Err(ParseError {
             rule: "input-too-large",
-            message: format!("document is larger than {} MiB, the most knet (like virsh) reads", MAX_INPUT >> 20),
+            message: crate::input::too_large_message(),
             at: ParseAt::Offset(0),
         });
     }

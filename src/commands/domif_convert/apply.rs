@@ -9,7 +9,8 @@ use anyhow::{anyhow, Result};
 
 use super::plan::{NicChange, Plan};
 use super::report::{GuestReport, Status};
-use super::Args;
+use super::{Args, Change};
+use crate::backup;
 use crate::libvirt::{affect, code, Conn};
 use crate::mac::Mac;
 use crate::xml::edit::{self, Target};
@@ -35,7 +36,9 @@ fn live_elements(live_xml: &str, macs: &[Option<Mac>], target: &Target) -> Resul
 /// Move the running guest's NICs in `nics` to `target`. When one is
 /// refused, the ones already moved go back to where they were.
 fn move_live(conn: &dyn Conn, guest: &str, live_xml: &str, nics: &[NicChange], target: &Target) -> Result<()> {
-    let macs: Vec<Option<Mac>> = nics.iter().map(|n| n.mac.as_deref().and_then(|m| m.parse().ok())).collect();
+    // a NIC whose model alone changes has nothing to move now: libvirt
+    // refuses a live model change, so the model waits for the next boot
+    let macs: Vec<Option<Mac>> = nics.iter().filter(|n| n.moves()).map(|n| n.mac.as_deref().and_then(|m| m.parse().ok())).collect();
     let moves = live_elements(live_xml, &macs, target)?;
     for (k, (mac, el)) in moves.iter().enumerate() {
         if let Err(e) = conn.update_device(guest, el, affect::LIVE) {
@@ -85,29 +88,23 @@ fn wait_shutdown(conn: &dyn Conn, guest: &str, timeout: Duration) -> Result<()> 
 /// after the define puts the original back. The persistent XML is read
 /// again first and the guest skipped if it differs from the plan's: time
 /// passed since the plan (a confirmation prompt, the other guests'
-/// backups), and someone else's edit must not be overwritten.
-pub(super) fn apply(conn: &dyn Conn, plan: &Plan, backup: &str, args: &Args, target: &Target) -> GuestReport {
-    let rep = apply_checked(conn, plan, backup, args, target);
-    if rep.backup.is_none() {
-        crate::backup::discard(backup);
-    }
-    rep
-}
-
-/// [`apply`] but for the backup of a guest left untouched: `rep.backup` is
-/// set only once the define is done.
-fn apply_checked(conn: &dyn Conn, plan: &Plan, backup: &str, args: &Args, target: &Target) -> GuestReport {
+/// backups), and someone else's edit must not be overwritten. The backup of
+/// a guest left untouched is discarded.
+pub(super) fn apply(conn: &dyn Conn, plan: &Plan, backup: &str, args: &Args, change: &Change) -> GuestReport {
     let mut rep = GuestReport::new(&plan.guest, Status::Failed, None);
     rep.nics = plan.nics.clone();
     rep.warnings = plan.warnings.clone();
+    rep.backup = Some(backup.to_string());
     let now = match conn.domain_xml(&plan.guest, true) {
         Ok(x) => x,
         Err(e) => {
+            discard(&mut rep);
             rep.detail = Some(format!("cannot re-read its XML: {e}"));
             return rep;
         }
     };
     if now != plan.original {
+        discard(&mut rep);
         rep.status = Status::Skipped;
         rep.detail = Some("its XML changed since knet read it (someone else edited it); not touched".into());
         return rep;
@@ -118,6 +115,7 @@ fn apply_checked(conn: &dyn Conn, plan: &Plan, backup: &str, args: &Args, target
         match conn.domain_is_active(&plan.guest) {
             Ok(a) => a,
             Err(e) => {
+                discard(&mut rep);
                 rep.detail = Some(format!("{e}; not touched"));
                 return rep;
             }
@@ -126,27 +124,53 @@ fn apply_checked(conn: &dyn Conn, plan: &Plan, backup: &str, args: &Args, target
         plan.active
     };
     if let Err(e) = conn.define_domain(&plan.converted) {
-        rep.detail = Some(format!("define refused: {e}; not touched"));
+        // libvirt answered "no": nothing changed, and a backup of an
+        // unchanged guest would pass for the state before a change. With
+        // the connection gone the define may have happened: keep it.
+        if conn.alive() {
+            discard(&mut rep);
+            rep.detail = Some(format!("define refused: {e}; not touched"));
+        } else {
+            rep.detail = Some(format!("define failed: {e}; the connection was lost, so the guest is either untouched or converted (the backup is kept)"));
+        }
         return rep;
     }
-    rep.backup = Some(backup.to_string());
-    let restore = |why: String| -> String {
+    let restore = |why: String, rep: &mut GuestReport| -> String {
         match conn.define_domain(&plan.original) {
-            Ok(_) => format!("{why}; persistent config restored"),
+            Ok(_) => {
+                discard(rep);
+                format!("{why}; persistent config restored")
+            }
             Err(e) => format!("{why}; restoring the persistent config ALSO failed ({e}): use domif-rollback"),
         }
     };
-    rep.applied = Some(if !active { "config" } else if args.live { "live+config" } else if args.restart { "config+restart" } else { "config (next boot)" }.into());
-    if active && args.live {
+    let model_waits = active && args.live && change.model.is_some();
+    rep.applied = Some(
+        if !active {
+            "config"
+        } else if args.live && change.target.is_none() {
+            "config (next boot)"
+        } else if model_waits {
+            "live+config (model: next boot)"
+        } else if args.live {
+            "live+config"
+        } else if args.restart {
+            "config+restart"
+        } else {
+            "config (next boot)"
+        }
+        .into(),
+    );
+    if let (true, true, Some(target)) = (active, args.live, &change.target) {
         let live_xml = match conn.domain_xml(&plan.guest, false) {
             Ok(x) => x,
             Err(e) => {
-                rep.detail = Some(restore(format!("cannot read the running guest: {e}")));
+                rep.detail = Some(restore(format!("cannot read the running guest: {e}"), &mut rep));
                 return rep;
             }
         };
         if let Err(e) = move_live(conn, &plan.guest, &live_xml, &plan.nics, target) {
-            rep.detail = Some(restore(format!("{e:#}")));
+            rep.detail = Some(restore(format!("{e:#}"), &mut rep));
             return rep;
         }
     } else if active && args.restart {
@@ -160,4 +184,11 @@ fn apply_checked(conn: &dyn Conn, plan: &Plan, backup: &str, args: &Args, target
     }
     rep.status = Status::Converted;
     rep
+}
+
+/// Drop the backup taken for a change that was not made (see [`backup::discard`]).
+fn discard(rep: &mut GuestReport) {
+    if let Some(b) = rep.backup.take() {
+        backup::discard(std::path::Path::new(&b));
+    }
 }

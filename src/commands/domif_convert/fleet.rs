@@ -5,7 +5,7 @@
 
 use anyhow::Result;
 
-use super::report::{interrupted, preview_json, preview_text, summary_rows, Done, GuestReport, Status};
+use super::report::{counts, interrupted, lost_connection, preview_json, preview_text, summary_rows, Done};
 use super::select::Selection;
 use super::{convert, Args};
 use crate::context::{Ctx, HostResult};
@@ -28,22 +28,20 @@ pub(super) fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
     // one guard over every host's run (theirs nest in it): Ctrl-C stops
     // each host between two guests
     let _interrupt = crate::interrupt::Guard::new();
-    let results = ctx.fan_out(|h| convert(args, h))?;
+    let work = |h: &Ctx| convert(args, h);
     if args.dry_run {
-        return fleet_preview(ctx, &results);
+        return fleet_preview(ctx, &ctx.fan_out(work)?);
     }
-    if !ctx.json() {
-        let mut rows = Vec::new();
-        for r in &results {
-            if let Ok(done) = &r.result {
-                for row in summary_rows(&done.reports) {
-                    rows.push(std::iter::once(r.host.clone()).chain(row).collect());
-                }
-            }
-        }
-        output::print(&output::table(&["Host", "Guest", "MAC", "From", "To", "Applied", "Result"], &rows, ctx.quiet()))?;
-    }
+    let results = if ctx.json() {
+        ctx.fan_out(work)?
+    } else {
+        // each host's guests as soon as that host is done, so a slow or
+        // hung host never holds back what the others changed
+        let mut table = crate::fleet::Streamed::new(ctx, &["Guest", "MAC", "From", "To", "Applied", "Result"])?;
+        ctx.fan_out_streamed(work, |batch| table.show(&batch, &|done: &Done| summary_rows(&done.reports)))?
+    };
     let stopped = crate::interrupt::requested().then(|| interrupted(results.iter().filter_map(|r| r.result.as_ref().ok()).flat_map(|d| &d.reports)));
+    let lost: Vec<String> = results.iter().filter_map(|r| r.result.as_ref().ok().filter(|d| d.lost).map(|d| lost_connection(Some(&r.host), &d.reports))).collect();
     let outcomes: Vec<HostResult<Outcome>> = results
         .into_iter()
         .map(|r| HostResult {
@@ -53,6 +51,9 @@ pub(super) fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
         })
         .collect();
     let summary = crate::fleet::summary(ctx, &outcomes);
+    for msg in lost {
+        eprintln!("{msg}");
+    }
     if let Some(msg) = stopped {
         eprintln!("{msg}");
         return Err(crate::interrupt::cancelled());
@@ -80,21 +81,5 @@ fn fleet_preview(ctx: &Ctx, results: &[HostResult<Done>]) -> Result<()> {
         Ok(())
     } else {
         Err(Exit::silent(exit::FAILURE))
-    }
-}
-
-/// One host's guests in a few words: `3 converted, 1 failed`.
-fn counts(reports: &[GuestReport]) -> String {
-    let mut parts = Vec::new();
-    for (status, label) in [(Status::Converted, "converted"), (Status::NothingToConvert, "nothing to convert"), (Status::Skipped, "skipped"), (Status::Failed, "failed"), (Status::NotStarted, "not started")] {
-        let n = reports.iter().filter(|r| r.status == status).count();
-        if n > 0 {
-            parts.push(format!("{n} {label}"));
-        }
-    }
-    if parts.is_empty() {
-        "no guest selected".into()
-    } else {
-        parts.join(", ")
     }
 }

@@ -34,10 +34,10 @@ mod report;
 mod select;
 
 use std::io::IsTerminal;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Mutex;
 
-use anyhow::{anyhow, Result};
+use anyhow::{bail, Result};
 use clap::ArgGroup;
 
 use crate::backup;
@@ -59,6 +59,13 @@ use select::Selection;
 /// then destroy after the timeout) and starts them again. The original XML is
 /// saved first under $XDG_STATE_HOME/knet/backups (see domif-rollback).
 ///
+/// --model MODEL also sets the NIC model (e.g. virtio, the fast paravirtual
+/// NIC the guides recommend), with or without a move: alone, it changes the
+/// model of the selected network and bridge NICs and nothing else. libvirt
+/// cannot change a running guest's NIC model, so a running guest gets it at
+/// its next boot (or now with --restart); --live moves the NIC now and leaves
+/// the model to the next boot.
+///
 /// Warned (on stderr, in the confirmation list, the dry run and the result):
 /// a NIC leaving a network loses its <source portgroup=...> (and the
 /// bandwidth limits or VLAN the portgroup gave), and an nwfilter IP
@@ -66,9 +73,12 @@ use select::Selection;
 ///
 /// Ctrl-C stops the run between two guests, never inside one: the guests
 /// done are converted, the rest untouched and listed as "not started";
-/// exit status 130. Running the same command again finishes the job.
+/// exit status 130. Running the same command again finishes the job. When
+/// the connection is lost (the daemon died or stopped answering within
+/// --timeout), the remaining guests are "not started" too, and a summary
+/// names the command that finishes the job and the one that undoes it.
 #[derive(Debug, clap::Args)]
-#[command(group(ArgGroup::new("to").required(true).args(["to_bridge", "to_network"])))]
+#[command(group(ArgGroup::new("to").required(true).multiple(true).args(["to_bridge", "to_network", "model"])))]
 pub struct Args {
     /// Guests to convert (name or UUID)
     #[arg(value_name = "DOMAIN", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::domains(crate::complete::State::All)))]
@@ -86,11 +96,14 @@ pub struct Args {
     #[arg(long, add = clap_complete::engine::ArgValueCandidates::new(crate::complete::macs()))]
     pub mac: Option<String>,
     /// Put the NICs on this host bridge
-    #[arg(long, value_name = "BR", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::bridges()))]
+    #[arg(long, value_name = "BR", conflicts_with = "to_network", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::bridges()))]
     pub to_bridge: Option<String>,
     /// Put the NICs on this libvirt network
     #[arg(long, value_name = "NET", add = clap_complete::engine::ArgValueCandidates::new(crate::complete::networks(crate::complete::State::All)))]
     pub to_network: Option<String>,
+    /// Set the NIC model too (e.g. virtio); alone, change only the model
+    #[arg(long, value_name = "MODEL", add = clap_complete::engine::ArgValueCandidates::new(|| ["virtio", "e1000e", "e1000", "rtl8139"].into_iter().map(clap_complete::engine::CompletionCandidate::new).collect::<Vec<_>>()))]
+    pub model: Option<String>,
     /// Also move running guests now (update-device: the tap moves, no downtime)
     #[arg(long, conflicts_with = "restart")]
     pub live: bool,
@@ -118,13 +131,36 @@ pub struct Args {
     pub file: Option<String>,
 }
 
-impl Args {
-    pub(super) fn target(&self) -> Target {
-        match (&self.to_bridge, &self.to_network) {
-            (Some(b), _) => Target::Bridge(b.clone()),
-            (_, Some(n)) => Target::Network(n.clone()),
-            _ => unreachable!("clap group 'to' is required"),
+/// What a run changes on every NIC it picks: where it goes, its model, or
+/// both (at least one: clap's group `to` is required).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Change {
+    pub target: Option<Target>,
+    pub model: Option<String>,
+}
+
+impl std::fmt::Display for Change {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.target, &self.model) {
+            (Some(t), Some(m)) => write!(f, "{t} with model {m}"),
+            (Some(t), None) => write!(f, "{t}"),
+            (None, Some(m)) => write!(f, "model {m}"),
+            (None, None) => write!(f, "nothing"),
         }
+    }
+}
+
+impl Args {
+    pub(super) fn target(&self) -> Option<Target> {
+        match (&self.to_bridge, &self.to_network) {
+            (Some(b), _) => Some(Target::Bridge(b.clone())),
+            (_, Some(n)) => Some(Target::Network(n.clone())),
+            _ => None,
+        }
+    }
+
+    pub(super) fn change(&self) -> Change {
+        Change { target: self.target(), model: self.model.clone() }
     }
 
     pub(super) fn from(&self) -> Option<Target> {
@@ -132,10 +168,16 @@ impl Args {
     }
 }
 
-/// The target's name is checked before anything else, even offline: it
-/// goes into XML and, on the host, names an interface.
+/// The target's name and the model are checked before anything else, even
+/// offline: they go into XML and, on the host, the target names an interface.
 fn check_target_name(args: &Args) -> Result<()> {
-    edit::check_target_name(args.target().name()).map_err(|e| Exit::usage(format!("--to-{}: {e}", args.target().kind())))
+    if let Some(m) = &args.model {
+        if !crate::validate::types::MODEL_TYPE.accepts(m) {
+            return Err(Exit::usage(format!("--model '{m}': a NIC model name is letters, digits, '-' and '_' (e.g. virtio)")));
+        }
+    }
+    let Some(t) = args.target() else { return Ok(()) };
+    edit::check_target_name(t.name()).map_err(|e| Exit::usage(format!("--to-{}: {e}", t.kind())))
 }
 
 pub fn run_hosts(args: Args, ctx: &Ctx) -> Result<()> {
@@ -157,13 +199,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
 
 /// `--file`: the same edit on a document, no libvirt involved.
 fn run_offline(args: &Args, file: &str) -> Result<()> {
-    let xml = if file == "-" {
-        std::io::read_to_string(std::io::stdin())?
-    } else {
-        std::fs::read_to_string(file).map_err(|e| anyhow!("cannot read {file}: {e}"))?
-    };
+    let xml = crate::input::read_text(file)?;
     let sel = Selection::nics(args)?;
-    let plan = plan::plan_guest(file, xml.clone(), &sel, &args.target(), &|_| None)?;
+    let plan = plan::plan_guest(file, xml.clone(), &sel, &args.change(), &|_| None)?;
     if let Some(p) = &plan {
         report::print_warnings(&p.warnings);
     }
@@ -201,7 +239,7 @@ const REMOTE_CONNECTIONS: usize = 8;
 fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     let conn = ctx.conn()?;
     let sel = Selection::of(args)?;
-    let target = args.target();
+    let change = args.change();
     let uri = conn.uri()?;
     let explicit = ctx.opts.jobs.map(usize::from);
     let mut want = explicit.unwrap_or(if crate::host::is_local_uri(&uri) || crate::host::is_test_uri(&uri) { 1 } else { REMOTE_CONNECTIONS });
@@ -214,8 +252,8 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     let (connector, given, readonly) = (ctx.connector(), ctx.one_uri()?, ctx.opts.readonly);
     let (checked, opened) = std::thread::scope(|s| {
         let openers: Vec<_> = (1..want).map(|_| s.spawn(|| open_extra(connector, given.as_deref(), &uri, explicit.is_some(), readonly))).collect();
-        let checked = checks::check_target(conn, &target, args.force).and_then(|_| Ok(conn.list_domains()?));
-        let opened: Vec<Result<Option<Box<dyn Conn>>>> = openers.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow!("a connection thread panicked")))).collect();
+        let checked = change.target.as_ref().map_or(Ok(()), |t| checks::check_target(conn, t, args.force)).and_then(|_| Ok(conn.list_domains()?));
+        let opened: Vec<Result<Option<Box<dyn Conn>>>> = openers.into_iter().map(|h| h.join().unwrap_or_else(|_| Err(anyhow::anyhow!("a connection thread panicked")))).collect();
         (checked, opened)
     });
     let mut conns = Vec::new();
@@ -238,18 +276,37 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     let surplus = conns.split_off(conns.len().min(names.len().saturating_sub(1)));
     close(surplus);
     let info_of = |name: &str| infos.iter().find(|d| d.name == name || d.uuid == name).cloned();
+    let lost = AtomicBool::new(false);
+    // a failure on a dead connection stops every worker: each later guest
+    // would fail the same way, so they are "not started"
+    let note_lost = |c: &dyn Conn, failed: bool| {
+        if failed && !c.alive() {
+            lost.store(true, Ordering::SeqCst);
+        }
+    };
 
     // plan: read-only, every connection reading (a guest's report is the
     // result when it cannot be planned, not an error to propagate)
     #[allow(clippy::result_large_err)]
-    let (planned, conns) = on_each(conn, conns, true, names.len(), |c, i| plan::plan_one(c, &names[i], info_of(&names[i]), &sel, &target));
+    let (planned, conns) = on_each(conn, conns, true, &lost, names.len(), |c, i| {
+        let r = plan::plan_one(c, &names[i], info_of(&names[i]), &sel, &change);
+        note_lost(c, r.as_ref().is_err_and(|r| !r.ok()));
+        r
+    });
     let mut reports: Vec<GuestReport> = Vec::new();
     let mut plans = Vec::new();
-    for r in planned.into_iter().flatten() {
+    for (i, r) in planned.into_iter().enumerate() {
         match r {
-            Ok(p) => plans.push(p),
-            Err(r) => reports.push(r),
+            Some(Ok(p)) => plans.push(p),
+            Some(Err(r)) => reports.push(r),
+            None => reports.push(GuestReport::new(&info_of(&names[i]).map_or_else(|| names[i].clone(), |d| d.name), Status::NotStarted, Some("connection lost".into()))),
         }
+    }
+    if lost.load(Ordering::SeqCst) {
+        // nothing was changed yet
+        close(conns);
+        reports.sort_by_key(|r| names.iter().position(|n| info_of(n).map_or_else(|| n.clone(), |d| d.name) == r.guest).unwrap_or(usize::MAX));
+        return Ok(Done { reports, nothing_planned: false, preview: None, interrupted: false, lost: true });
     }
 
     if args.dry_run {
@@ -257,10 +314,15 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
         if !ctx.json() {
             report::print_warnings(plans.iter().flat_map(|p| &p.warnings));
         }
-        return Ok(Done { reports, nothing_planned: plans.is_empty(), preview: Some(plans), interrupted: false });
+        return Ok(Done { reports, nothing_planned: plans.is_empty(), preview: Some(plans), interrupted: false, lost: false });
+    }
+    if ctx.opts.readonly {
+        close(conns);
+        // checked before any backup is written: no backup for a change that cannot be made
+        bail!("the connection is read-only (-r): domif-convert changes guests; nothing was changed (see the changes with --dry-run)");
     }
 
-    if !plans.is_empty() && !args.yes && !report::confirm(&plans, &target)? {
+    if !plans.is_empty() && !args.yes && !report::confirm(&plans, &change)? {
         close(conns);
         eprintln!("Aborted: no guest was changed.");
         return Err(Exit::silent(exit::FAILURE));
@@ -277,11 +339,15 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
             saved.push(None);
             continue;
         }
-        saved.push(Some(backup::save(&p.guest, &p.original).map(|b| b.display().to_string()).map_err(|e| format!("{e:#}; not touched"))));
+        let record = backup::Record { made_by: "domif-convert".into(), defined: p.converted.clone() };
+        saved.push(Some(backup::save(&p.guest, &p.original, &record).map(|b| b.display().to_string()).map_err(|e| format!("{e:#}; not touched"))));
     }
     if saved.iter().any(|s| matches!(s, Some(Ok(_)))) {
         if let Err(e) = backup::sync() {
             close(conns);
+            for b in saved.iter().flatten().flatten() {
+                backup::discard(std::path::Path::new(b));
+            }
             return Err(e.context("no guest was changed: the backups could not be made durable"));
         }
     }
@@ -296,11 +362,12 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     } else {
         indicatif::ProgressBar::hidden()
     };
-    let (applied, _) = on_each(conn, conns, false, total, |c, i| {
+    let host_label = ctx.host().map(|h| format!("{h}: ")).unwrap_or_default();
+    let (applied, _) = on_each(conn, conns, false, &lost, total, |c, i| {
         let p = &plans[i];
         bar.set_message(p.guest.clone());
         let r = match &saved[i] {
-            Some(Ok(b)) => apply::apply(c, p, b, args, &target),
+            Some(Ok(b)) => apply::apply(c, p, b, args, &change),
             failed => {
                 let mut r = match failed {
                     Some(Err(why)) => GuestReport::new(&p.guest, Status::Failed, Some(why.clone())),
@@ -311,18 +378,24 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
             }
         };
         bar.inc(1);
+        if r.status == Status::Converted {
+            crate::interrupt::record(format!("{host_label}guest '{}' converted ({}); backup {}", r.guest, r.applied.as_deref().unwrap_or("config"), r.backup.as_deref().unwrap_or("-")));
+        }
+        note_lost(c, !r.ok());
         r
     });
     bar.finish_and_clear();
     let interrupted = crate::interrupt::requested();
+    let lost = lost.into_inner();
     drop(interrupt);
     for (i, r) in applied.into_iter().enumerate() {
         if let (None, Some(Some(Ok(b)))) = (&r, saved.get(i)) {
-            // not started (Ctrl-C): its backup records no change
-            backup::discard(b);
+            // not started (Ctrl-C, connection lost): its backup records no change
+            backup::discard(std::path::Path::new(b));
         }
         reports.push(r.unwrap_or_else(|| {
-            let mut r = GuestReport::new(&plans[i].guest, Status::NotStarted, None);
+            let why = (!interrupted).then(|| "connection lost".to_string());
+            let mut r = GuestReport::new(&plans[i].guest, Status::NotStarted, why);
             r.nics = plans[i].nics.clone();
             r
         }));
@@ -331,7 +404,7 @@ fn convert(args: &Args, ctx: &Ctx) -> Result<Done> {
     reports.sort_by_key(|r| order.get(&r.guest).copied().unwrap_or(usize::MAX));
 
     let nothing_planned = reports.iter().all(|r| r.status == Status::NothingToConvert);
-    Ok(Done { reports, nothing_planned, preview: None, interrupted })
+    Ok(Done { reports, nothing_planned, preview: None, interrupted, lost })
 }
 
 /// One more connection for the workers. With `--jobs` a failure is the
@@ -365,14 +438,15 @@ fn open_extra(connector: &dyn crate::libvirt::Connector, given: Option<&str>, ur
 
 /// Run `work` for items `0..n` over `conn` and the `extra` connections at
 /// once, each pulling the next item; results in item order (`None`: not
-/// run, after Ctrl-C). The extra connections come back when `keep`; else
-/// each is closed by its own thread when done (closing is a round trip too).
+/// run, after Ctrl-C or once `stop` is set). The extra connections come
+/// back when `keep`; else each is closed by its own thread when done
+/// (closing is a round trip too).
 #[allow(clippy::type_complexity)]
-fn on_each<R: Send>(conn: &dyn Conn, extra: Vec<Box<dyn Conn>>, keep: bool, n: usize, work: impl Fn(&dyn Conn, usize) -> R + Sync) -> (Vec<Option<R>>, Vec<Box<dyn Conn>>) {
+fn on_each<R: Send>(conn: &dyn Conn, extra: Vec<Box<dyn Conn>>, keep: bool, stop: &AtomicBool, n: usize, work: impl Fn(&dyn Conn, usize) -> R + Sync) -> (Vec<Option<R>>, Vec<Box<dyn Conn>>) {
     let next = AtomicUsize::new(0);
     let done: Mutex<Vec<Option<R>>> = Mutex::new((0..n).map(|_| None).collect());
     let run = |c: &dyn Conn| loop {
-        if crate::interrupt::requested() {
+        if crate::interrupt::requested() || stop.load(Ordering::SeqCst) {
             break;
         }
         let i = next.fetch_add(1, Ordering::SeqCst);

@@ -11,7 +11,7 @@ use super::plan::{NicChange, Plan};
 use crate::context::Ctx;
 use crate::exit::{self, Exit};
 use crate::output;
-use crate::xml::edit::Target;
+use super::Change;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
@@ -57,6 +57,8 @@ pub(super) struct Done {
     pub nothing_planned: bool,
     /// Ctrl-C stopped the run between two guests.
     pub interrupted: bool,
+    /// The connection was lost: the guests after it were not started.
+    pub lost: bool,
 }
 
 impl Done {
@@ -88,9 +90,15 @@ pub(super) fn render(done: &Done, ctx: &Ctx) -> Result<()> {
         }
         output::print(&s)?;
     }
+    if done.reports.iter().any(|r| r.status == Status::Converted && r.applied.as_deref().is_some_and(|a| a.contains("next boot")) && r.nics.iter().any(|n| n.model_to.is_some())) {
+        eprintln!("note: libvirt cannot change a running guest's NIC model: running guests get the new model at their next boot (--restart: now)");
+    }
     if done.interrupted {
         eprintln!("{}", interrupted(&done.reports));
         return Err(crate::interrupt::cancelled());
+    }
+    if done.lost {
+        eprintln!("{}", lost_connection(ctx.uris().ok().and_then(|u| u.first()).map(String::as_str), &done.reports));
     }
     if done.ok() {
         Ok(())
@@ -99,7 +107,7 @@ pub(super) fn render(done: &Done, ctx: &Ctx) -> Result<()> {
     }
 }
 
-/// After Ctrl-C (exit 130): what was done, on one host or all of them.
+/// After Ctrl-C (exit 130; SIGTERM, SIGHUP alike): what was done, on one host or all of them.
 pub(super) fn interrupted<'a>(reports: impl IntoIterator<Item = &'a GuestReport> + Clone) -> String {
     let count = |s: Status| reports.clone().into_iter().filter(|r| r.status == s).count();
     format!(
@@ -107,6 +115,38 @@ pub(super) fn interrupted<'a>(reports: impl IntoIterator<Item = &'a GuestReport>
         count(Status::Converted),
         count(Status::NotStarted)
     )
+}
+
+/// After the connection to a host was lost mid-run: what was done, and the
+/// commands that finish the job or undo it.
+pub(super) fn lost_connection(uri: Option<&str>, reports: &[GuestReport]) -> String {
+    let c = uri.map(|u| format!("-c {} ", shell_words::quote(u))).unwrap_or_default();
+    let done: Vec<String> = reports.iter().filter(|r| r.status == Status::Converted).map(|r| shell_words::quote(&r.guest).into_owned()).collect();
+    let mut s = format!(
+        "Connection to the hypervisor{} lost: {}; once it is back, run the same command again to finish (converted guests are skipped)",
+        uri.map(|u| format!(" {u}")).unwrap_or_default(),
+        counts(reports)
+    );
+    if !done.is_empty() {
+        s.push_str(&format!(", or undo the conversions with: knet {c}domif-rollback --yes {}", done.join(" ")));
+    }
+    s
+}
+
+/// One host's guests in a few words: `3 converted, 1 failed`.
+pub(super) fn counts(reports: &[GuestReport]) -> String {
+    let mut parts = Vec::new();
+    for (status, label) in [(Status::Converted, "converted"), (Status::NothingToConvert, "nothing to convert"), (Status::Skipped, "skipped"), (Status::Failed, "failed"), (Status::NotStarted, "not started")] {
+        let n = reports.iter().filter(|r| r.status == status).count();
+        if n > 0 {
+            parts.push(format!("{n} {label}"));
+        }
+    }
+    if parts.is_empty() {
+        "no guest selected".into()
+    } else {
+        parts.join(", ")
+    }
 }
 
 /// `--dry-run`: every plan's diff.
@@ -135,7 +175,7 @@ pub(super) fn diff(p: &Plan) -> String {
     s
 }
 
-pub(super) fn confirm(plans: &[Plan], target: &Target) -> Result<bool> {
+pub(super) fn confirm(plans: &[Plan], target: &Change) -> Result<bool> {
     if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
         return Err(Exit::usage(format!(
             "refusing to convert {} guest(s) without confirmation: no terminal to ask on (pass --yes, or --dry-run to see the changes)",
@@ -145,7 +185,7 @@ pub(super) fn confirm(plans: &[Plan], target: &Target) -> Result<bool> {
     let mut list = String::new();
     for p in plans {
         for n in &p.nics {
-            list.push_str(&format!("  {}  {}  {} -> {}\n", p.guest, n.mac.as_deref().unwrap_or("-"), n.from, n.to));
+            list.push_str(&format!("  {}  {}  {} -> {}\n", p.guest, n.mac.as_deref().unwrap_or("-"), n.side(true), n.side(false)));
         }
     }
     eprint!("{list}");
@@ -169,14 +209,14 @@ pub(super) fn summary_rows(reports: &[GuestReport]) -> Vec<Vec<String>> {
             (Status::NothingToConvert, _) => "nothing to convert".to_string(),
             (Status::Skipped, d) => format!("skipped: {}", d.as_deref().unwrap_or("")),
             (Status::Failed, d) => format!("failed: {}", d.as_deref().unwrap_or("")),
-            (Status::NotStarted, _) => "not started (Ctrl-C)".to_string(),
+            (Status::NotStarted, d) => format!("not started ({})", d.as_deref().unwrap_or(crate::interrupt::cause())),
         };
         let applied = r.applied.clone().filter(|_| r.status == Status::Converted).unwrap_or_else(|| "-".into());
         if r.nics.is_empty() {
             rows.push(vec![r.guest.clone(), "-".into(), "-".into(), "-".into(), applied.clone(), result.clone()]);
         }
         for n in &r.nics {
-            rows.push(vec![r.guest.clone(), n.mac.clone().unwrap_or_else(|| "-".into()), n.from.to_string(), n.to.to_string(), applied.clone(), result.clone()]);
+            rows.push(vec![r.guest.clone(), n.mac.clone().unwrap_or_else(|| "-".into()), n.side(true), n.side(false), applied.clone(), result.clone()]);
         }
     }
     rows

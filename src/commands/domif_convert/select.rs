@@ -4,7 +4,7 @@
 
 use anyhow::Result;
 
-use super::Args;
+use super::{Args, Change};
 use crate::exit::Exit;
 use crate::libvirt::DomainInfo;
 use crate::mac::Mac;
@@ -37,9 +37,9 @@ impl Selection {
         Ok(Selection { from: args.from(), mac })
     }
 
-    /// Whether this NIC moves to `target`: it is on a network or bridge,
-    /// passes the filters, and is not there already.
-    pub fn picks(&self, ifc: &Interface, target: &Target) -> bool {
+    /// Whether this NIC changes: it is on a network or bridge, passes the
+    /// filters, and is not on the change's target already or lacks its model.
+    pub fn picks(&self, ifc: &Interface, change: &Change) -> bool {
         let Some(now) = Target::of(ifc) else { return false };
         if self.from.as_ref().is_some_and(|f| f != &now) {
             return false;
@@ -49,7 +49,7 @@ impl Selection {
                 return false;
             }
         }
-        &now != target
+        change.target.as_ref().is_some_and(|t| &now != t) || change.model.as_ref().is_some_and(|m| ifc.model.as_ref() != Some(m))
     }
 }
 

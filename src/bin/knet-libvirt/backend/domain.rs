@@ -55,13 +55,18 @@ impl VirtConn {
         if let Some(d) = self.doms.borrow().get(name_or_uuid) {
             return Ok(d.clone());
         }
-        // virsh (virshLookupDomainBy): by name, then by UUID
-        let d = match self.c.lookup_domain_by_name(name_or_uuid) {
-            Ok(d) => d,
-            Err(e) => match self.c.lookup_domain_by_uuid_string(name_or_uuid) {
-                Ok(d) => d,
-                Err(_) => return Err(err(e)),
-            },
+        // virsh's order (virshLookupDomainBy): a number that is not negative
+        // is tried as an ID, then 36 characters as a UUID, then the name;
+        // the name lookup's error is the one reported
+        let by_id = knet::virsh_args::str_to_i32(name_or_uuid).and_then(|id| u32::try_from(id).ok()).and_then(|id| self.c.lookup_domain_by_id(id).ok());
+        // an ID names another domain once this one stops: never cached
+        if let Some(d) = by_id {
+            return Ok(d);
+        }
+        let by_uuid = || (name_or_uuid.len() == 36).then(|| self.c.lookup_domain_by_uuid_string(name_or_uuid).ok()).flatten();
+        let d = match by_uuid() {
+            Some(d) => d,
+            None => self.c.lookup_domain_by_name(name_or_uuid).map_err(err)?,
         };
         self.doms.borrow_mut().insert(name_or_uuid.to_string(), d.clone());
         Ok(d)
@@ -120,6 +125,52 @@ impl DomainApi for VirtConn {
     fn domain_state(&self, name: &str) -> VirtResult<u32> {
         Ok(self.domain(name)?.state().map_err(err)?.0.to_raw())
     }
+
+    fn list_domains_where(&self, flags: u32) -> VirtResult<Vec<DomainInfo>> {
+        let doms = self.c.list_all_domains(flags).map_err(err)?;
+        let persistent_known = flags & (sys::VIR_CONNECT_LIST_DOMAINS_PERSISTENT | sys::VIR_CONNECT_LIST_DOMAINS_TRANSIENT);
+        let mut out = Vec::with_capacity(doms.len());
+        let mut cache = self.doms.borrow_mut();
+        for d in doms {
+            let name = d.name().map_err(err)?;
+            let id = d.id();
+            let persistent = match persistent_known {
+                sys::VIR_CONNECT_LIST_DOMAINS_PERSISTENT => true,
+                sys::VIR_CONNECT_LIST_DOMAINS_TRANSIENT => false,
+                _ => d.is_persistent().map_err(err)?,
+            };
+            out.push(DomainInfo { id, active: id.is_some(), persistent, name: name.clone(), uuid: d.uuid_string().map_err(err)? });
+            cache.entry(name).or_insert(d);
+        }
+        Ok(out)
+    }
+
+    fn domain_title(&self, name: &str) -> VirtResult<String> {
+        let d = self.domain(name)?;
+        // SAFETY: a valid domain handle; libvirt returns a malloc'd string
+        // (freed here) or NULL with the error set.
+        let p = unsafe { sys::virDomainGetMetadata(d.as_ptr(), sys::VIR_DOMAIN_METADATA_TITLE as i32, std::ptr::null(), 0) };
+        if !p.is_null() {
+            // SAFETY: NUL-terminated string from libvirt, freed once.
+            let s = unsafe { std::ffi::CStr::from_ptr(p) }.to_string_lossy().into_owned();
+            unsafe { libc::free(p as *mut libc::c_void) };
+            return Ok(s);
+        }
+        let e = virt::error::Error::last_error();
+        match e.code().to_raw() {
+            sys::VIR_ERR_NO_DOMAIN_METADATA => Ok(String::new()),
+            sys::VIR_ERR_NO_SUPPORT => {
+                let xml = d.xml_desc(0).map_err(err)?;
+                let doc = roxmltree::Document::parse(&xml).map_err(|e| knet::libvirt::VirtError::new(knet::libvirt::code::XML_ERROR, e.to_string()))?;
+                Ok(doc.root_element().children().find(|c| c.has_tag_name("title")).map(|t| t.descendants().filter(|n| n.is_text()).filter_map(|n| n.text()).collect()).unwrap_or_default())
+            }
+            _ => Err(err(e)),
+        }
+    }
+
+    fn has_managed_save(&self, name: &str) -> VirtResult<bool> {
+        self.domain(name)?.has_managed_save(0).map_err(err)
+    }
 }
 
 impl DomainWriteApi for VirtConn {
@@ -135,11 +186,25 @@ impl DomainWriteApi for VirtConn {
     }
 
     fn attach_device(&self, name: &str, xml: &str, flags: u32) -> VirtResult<()> {
-        self.domain(name)?.attach_device_flags(xml, flags).map_err(err)
+        let d = self.domain(name)?;
+        if flags == knet::libvirt::affect::UNFLAGGED {
+            // the virt crate's attach_device drops libvirt's error: call it here
+            let x = std::ffi::CString::new(xml).map_err(|e| knet::libvirt::VirtError::new(knet::libvirt::code::INTERNAL_ERROR, e.to_string()))?;
+            // SAFETY: a valid domain handle and a NUL-terminated string.
+            if unsafe { sys::virDomainAttachDevice(d.as_ptr(), x.as_ptr()) } < 0 {
+                return Err(err(virt::error::Error::last_error()));
+            }
+            return Ok(());
+        }
+        d.attach_device_flags(xml, flags).map_err(err)
     }
 
     fn detach_device(&self, name: &str, xml: &str, flags: u32) -> VirtResult<()> {
-        self.domain(name)?.detach_device_flags(xml, flags).map_err(err)
+        let d = self.domain(name)?;
+        if flags == knet::libvirt::affect::UNFLAGGED {
+            return d.detach_device(xml).map_err(err);
+        }
+        d.detach_device_flags(xml, flags).map_err(err)
     }
 
     fn lookup_domain(&self, name: &str) -> VirtResult<DomainInfo> {
