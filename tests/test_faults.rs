@@ -547,9 +547,8 @@ fn ctrl_c_twice_while_a_frozen_host_blocks_a_conversion() {
     let state = state_dir(&sb);
     let child = knet_in(&sb, &state).args(["--timeout", "600", "domif-convert", "--all", "--to-bridge", "br0", "--yes"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
     let pid = child.id() as i32;
-    let backups = state.join("knet/backups");
     let start = Instant::now();
-    while std::fs::read_dir(&backups).map(|d| d.count()).unwrap_or(0) < 3 {
+    while on_br0(&sb) < 3 {
         assert!(start.elapsed() < Duration::from_secs(60), "conversion never started");
         std::thread::sleep(Duration::from_millis(1));
     }
@@ -678,9 +677,8 @@ fn sigterm_during_a_bulk_conversion_stops_between_guests_and_reports() {
     let names = define_guests(&sb, 30);
     let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
     let child = knet_in(&sb, &state).args(["domif-convert", "--all", "--to-bridge", "br0", "--yes"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-    let backups = state.join("knet/backups");
     let start = Instant::now();
-    while std::fs::read_dir(&backups).map(|d| d.count()).unwrap_or(0) < 2 {
+    while on_br0(&sb) < 2 {
         assert!(start.elapsed() < Duration::from_secs(60), "conversion never started");
         std::thread::sleep(Duration::from_millis(1));
     }
