@@ -61,6 +61,10 @@ pub fn report(err: &anyhow::Error) -> i32 {
         // a cause may quote a file or libvirt: never a terminal escape
         let _ = writeln!(w, "error: {}", crate::output::escape_text(&cause.to_string()));
     }
+    // a failure message alone would claim nothing changed
+    if let Some(note) = crate::libvirt::unanswered_note(err) {
+        let _ = writeln!(w, "error: {note}");
+    }
     code
 }
 

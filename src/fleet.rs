@@ -23,7 +23,9 @@ use crate::output;
 
 /// An error chain on one line: `outer: inner: libvirt's reason`.
 pub fn chain(e: &anyhow::Error) -> String {
-    e.chain().map(|c| c.to_string()).filter(|c| !c.is_empty()).collect::<Vec<_>>().join(": ")
+    let mut parts: Vec<String> = e.chain().map(|c| c.to_string()).filter(|c| !c.is_empty()).collect();
+    parts.extend(crate::libvirt::unanswered_note(e).map(str::to_string));
+    parts.join(": ")
 }
 
 /// `item` with a `host` field added (objects), or `{host, value}` (anything else).

@@ -11,7 +11,10 @@
 //!   standard input (`-`, `/dev/stdin`, even when that is a terminal) are
 //!   read; directories, sockets and devices are refused before anything is
 //!   read from them (opening some devices already has effects); a FIFO
-//!   nobody writes to reads as empty instead of blocking the open forever;
+//!   nobody writes to reads as empty instead of blocking the open forever,
+//!   and a pipe or FIFO (standard input too, but not a terminal) must reach
+//!   its end within the connection deadline (`--timeout`), so a writer that
+//!   never writes nor closes cannot hold knet for ever;
 //! - errors read like virsh's virFileReadAll: `Failed to open file 'X': ...`.
 //!
 //! This module never interprets what it reads (XML parsing is `crate::xml`)
@@ -75,31 +78,92 @@ pub fn read_bytes(path: &str) -> Result<Vec<u8>, InputError> {
     let mut buf = Vec::new();
     let limit = MAX_INPUT as u64 + 1;
     if path == "-" {
-        std::io::stdin().lock().take(limit).read_to_end(&mut buf).map_err(|e| io("read", e))?;
+        let stdin = std::io::stdin();
+        let mut lock = stdin.lock();
+        if is_pipe_like(0) {
+            // blocking: the descriptor may be shared with other processes
+            read_within(&mut lock, 0, false, limit, crate::libvirt::timeout(), &mut buf).map_err(|e| io("read", e))?;
+        } else {
+            lock.take(limit).read_to_end(&mut buf).map_err(|e| io("read", e))?;
+        }
     } else {
         // stat first: opening a device may already do something (a tape
         // rewinds, a terminal becomes the controlling one)
         let meta = std::fs::metadata(path).map_err(|e| io("open", e))?;
         check_kind(path, &meta)?;
         // O_NONBLOCK: opening a FIFO nobody writes to would otherwise wait
-        // forever; reads then block as usual (and end at once, empty, when
-        // there is no writer)
-        let f = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(|e| io("open", e))?;
-        // SAFETY: fcntl on the descriptor `f` owns; failure is checked.
-        let fd = f.as_raw_fd();
-        let flags = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-        if flags < 0 || unsafe { libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) } < 0 {
-            return Err(io("open", std::io::Error::last_os_error()));
-        }
+        // forever (a FIFO with no writer then reads as empty at once)
+        let mut f = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(path).map_err(|e| io("open", e))?;
         // the path may have been swapped between stat and open
         let meta = f.metadata().map_err(|e| io("open", e))?;
         check_kind(path, &meta)?;
-        f.take(limit).read_to_end(&mut buf).map_err(|e| io("read", e))?;
+        if meta.file_type().is_fifo() {
+            // a writer that never writes nor closes must not hold knet for ever
+            let fd = f.as_raw_fd();
+            read_within(&mut f, fd, true, limit, crate::libvirt::timeout(), &mut buf).map_err(|e| io("read", e))?;
+        } else {
+            f.take(limit).read_to_end(&mut buf).map_err(|e| io("read", e))?;
+        }
     }
     if buf.len() > MAX_INPUT {
         return Err(InputError::TooLarge { path: path.to_string() });
     }
     Ok(buf)
+}
+
+/// Standard input (`fd` 0) is a pipe, FIFO or socket: something another
+/// process writes, which may never finish.
+fn is_pipe_like(fd: i32) -> bool {
+    // SAFETY: fstat into a zeroed struct; failure is checked.
+    let mut st: libc::stat = unsafe { std::mem::zeroed() };
+    if unsafe { libc::fstat(fd, &mut st) } != 0 {
+        return false;
+    }
+    matches!(st.st_mode & libc::S_IFMT, libc::S_IFIFO | libc::S_IFSOCK)
+}
+
+/// Read `fd` (behind `r`) to its end, at most `limit` bytes, within the
+/// connection deadline (`--timeout`): a pipe or FIFO whose writer stays
+/// silent and never closes fails with ETIMEDOUT instead of blocking knet
+/// for ever (Ctrl-C would be the only way out, and a script has none).
+/// `nonblocking`: the descriptor has O_NONBLOCK (read first, wait on
+/// EAGAIN); otherwise wait before each read so that none blocks.
+fn read_within(r: &mut impl Read, fd: i32, nonblocking: bool, limit: u64, deadline: std::time::Duration, buf: &mut Vec<u8>) -> std::io::Result<()> {
+    let start = std::time::Instant::now();
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut wait_first = !nonblocking;
+    loop {
+        if wait_first {
+            let left = deadline.saturating_sub(start.elapsed());
+            let mut p = libc::pollfd { fd, events: libc::POLLIN, revents: 0 };
+            // SAFETY: poll on one valid descriptor this function was given.
+            let n = unsafe { libc::poll(&mut p, 1, left.as_millis().min(i32::MAX as u128) as i32) };
+            if n < 0 {
+                let e = std::io::Error::last_os_error();
+                if e.kind() == std::io::ErrorKind::Interrupted {
+                    continue;
+                }
+                return Err(e);
+            }
+            if n == 0 {
+                return Err(std::io::Error::new(std::io::ErrorKind::TimedOut, format!("no end of input within {} s (--timeout); is anything writing to it?", deadline.as_secs_f64())));
+            }
+        }
+        let want = (limit - buf.len() as u64).min(chunk.len() as u64) as usize;
+        if want == 0 {
+            return Ok(());
+        }
+        match r.read(&mut chunk[..want]) {
+            Ok(0) => return Ok(()),
+            Ok(n) => {
+                buf.extend_from_slice(&chunk[..n]);
+                wait_first = !nonblocking;
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => wait_first = true,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
 }
 
 /// The text of `path` (`-` is standard input), by the rules above.
@@ -183,5 +247,31 @@ mod tests {
         // SAFETY: mkfifo on a fresh path in a private directory.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         assert_eq!(read_bytes(p.to_str().unwrap()).unwrap(), b"");
+    }
+
+    #[test]
+    fn a_fifo_whose_writer_stays_silent_fails_at_the_deadline() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("fifo");
+        let c = std::ffi::CString::new(p.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo on a fresh path in a private directory.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let mut f = std::fs::OpenOptions::new().read(true).custom_flags(libc::O_NONBLOCK).open(&p).unwrap();
+        // a writer that never writes nor closes
+        let w = std::fs::OpenOptions::new().write(true).open(&p).unwrap();
+        let fd = f.as_raw_fd();
+        let start = std::time::Instant::now();
+        let mut buf = Vec::new();
+        let e = read_within(&mut f, fd, true, 100, std::time::Duration::from_millis(300), &mut buf).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
+        assert!(strerror(&e).starts_with("no end of input within 0.3 s (--timeout)"), "{e}");
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        // what it writes and then its close end the read normally
+        use std::io::Write;
+        (&w).write_all(b"<network/>").unwrap();
+        drop(w);
+        let mut buf = Vec::new();
+        read_within(&mut f, fd, true, 100, std::time::Duration::from_secs(5), &mut buf).unwrap();
+        assert_eq!(buf, b"<network/>");
     }
 }

@@ -18,6 +18,39 @@ use std::net::{IpAddr, Ipv4Addr};
 // ids and holds an embedded dotted quad to the same rule, which is the
 // schema's strictness (the test below pins it). Only what std lacks is here.
 
+/// What the C library's numeric-host parser (inet_aton, behind
+/// getaddrinfo with AI_NUMERICHOST) takes as IPv4: one to four parts,
+/// each decimal, octal (leading 0) or hex (0x), the last filling the
+/// remaining bytes (`10.1` is 10.0.0.1, `0` is 0.0.0.0). libvirt parses
+/// some free-form address attributes this way.
+pub fn parse_ipv4_lenient(s: &str) -> Option<Ipv4Addr> {
+    let parts: Vec<&str> = s.split('.').collect();
+    if parts.is_empty() || parts.len() > 4 {
+        return None;
+    }
+    let mut nums = Vec::with_capacity(4);
+    for p in &parts {
+        let (digits, radix) = match p.strip_prefix("0x").or_else(|| p.strip_prefix("0X")) {
+            Some(h) => (h, 16),
+            None if p.len() > 1 && p.starts_with('0') => (&p[1..], 8),
+            None => (*p, 10),
+        };
+        if digits.is_empty() && radix != 16 || !digits.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return None;
+        }
+        nums.push(if digits.is_empty() { 0 } else { u64::from_str_radix(digits, radix).ok()? });
+    }
+    let last = nums.pop()?;
+    if nums.iter().any(|n| *n > 255) || last >= 1u64 << (8 * (4 - nums.len())) {
+        return None;
+    }
+    let mut v: u32 = 0;
+    for (i, n) in nums.iter().enumerate() {
+        v |= (*n as u32) << (24 - 8 * i);
+    }
+    Some(Ipv4Addr::from(v | last as u32))
+}
+
 /// Whether `s` looks like an abbreviated IPv4 address (`192.168.1`, `10.1`):
 /// digits and dots, fewer than four parts. Used only to word the error.
 pub fn is_short_ipv4(s: &str) -> bool {
@@ -241,5 +274,22 @@ mod tests {
         assert!(s.overlaps(&"192.168.0.0/16".parse().unwrap()));
         assert!(!s.overlaps(&"192.168.6.0/24".parse().unwrap()));
         assert_eq!(s.broadcast(), Ipv4Addr::new(192, 168, 5, 255));
+    }
+}
+
+#[cfg(test)]
+mod lenient_tests {
+    use super::parse_ipv4_lenient as p;
+    #[test]
+    fn reads_numeric_hosts_like_inet_aton() {
+        assert_eq!(p("0"), Some("0.0.0.0".parse().unwrap()));
+        assert_eq!(p("10.1"), Some("10.0.0.1".parse().unwrap()));
+        assert_eq!(p("192.168.1"), Some("192.168.0.1".parse().unwrap()));
+        assert_eq!(p("0x7f.1"), Some("127.0.0.1".parse().unwrap()));
+        assert_eq!(p("010.0.0.1"), Some("8.0.0.1".parse().unwrap()));
+        assert_eq!(p("256.1.1.1"), None);
+        assert_eq!(p("1.2.3.4.5"), None);
+        assert_eq!(p("tftp"), None);
+        assert_eq!(p("08"), None);
     }
 }

@@ -237,10 +237,29 @@ pub fn print(s: &str) -> io::Result<()> {
 
 /// Print a value as pretty JSON followed by a newline.
 pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
-    let mut s = serde_json::to_string_pretty(value)?;
+    let mut s = json_terminal_safe(serde_json::to_string_pretty(value)?);
     s.push('\n');
     print(&s)?;
     Ok(())
+}
+
+/// JSON with DEL and the C1 controls written as `\u00XX`: serde_json
+/// escapes only what JSON requires (C0), and a terminal shown U+009B takes
+/// it for CSI. The same value for every JSON reader; these characters can
+/// only occur inside strings.
+pub fn json_terminal_safe(s: String) -> String {
+    if !s.chars().any(|c| ('\u{7f}'..='\u{9f}').contains(&c)) {
+        return s;
+    }
+    let mut out = String::with_capacity(s.len() + 16);
+    for c in s.chars() {
+        if ('\u{7f}'..='\u{9f}').contains(&c) {
+            let _ = write!(out, "\\u{:04x}", c as u32);
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// "yes"/"no" as virsh prints booleans in tables and info output.

@@ -725,3 +725,337 @@ fn two_conversions_of_the_same_guests_at_once_agree_with_libvirt() {
         assert_eq!(&inactive_xml(&sb, n), orig, "{n} after the rollback");
     }
 }
+
+/// Install libvirt hooks (network and qemu) that stop the daemon itself
+/// (SIGSTOP to their parent) in the middle of an operation, once for each
+/// `DIR/etc/freeze-OP` file the test creates (holding how many such
+/// operations to let pass first): the daemon hangs at a known
+/// point inside a change, the way a host stops answering half-way. The
+/// daemon reads its hooks at start, so it is restarted here.
+fn with_freezing_hooks(sb: &Sandbox) {
+    use std::os::unix::fs::PermissionsExt;
+    let hooks = sb.dir.join("etc/hooks");
+    std::fs::create_dir_all(&hooks).unwrap();
+    for h in ["network", "qemu"] {
+        let p = hooks.join(h);
+        // the file holds how many calls to let pass first (empty: none)
+        std::fs::write(&p, "#!/bin/sh\nf=\"/etc/libvirt/freeze-$2\"\n[ -e \"$f\" ] || exit 0\nn=$(cat \"$f\")\nif [ \"${n:-0}\" -gt 0 ]; then echo $((n - 1)) >\"$f\"; exit 0; fi\nrm -f \"$f\"\nkill -STOP $PPID\nexit 0\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    sb.stop_daemon();
+    sb.restart_daemon();
+}
+
+/// The daemon stops answering while it carries out a change (frozen by its
+/// own hook, after the request arrived): knet ends within --timeout plus a
+/// little, exits 1, and says the change may or may not have been made,
+/// which is the truth: once the daemon runs again the change is there. A
+/// bare "Failed to start network" (virsh's words) would claim it was not.
+#[test]
+fn a_daemon_frozen_in_the_middle_of_a_change_is_reported_as_maybe_done() {
+    let sb = with_network();
+    with_freezing_hooks(&sb);
+    let arm = |op: &str| std::fs::write(sb.dir.join(format!("etc/freeze-{op}")), "").unwrap();
+    let n3 = sb.dir.join("n3.xml");
+    std::fs::write(&n3, "<network><name>n3</name><bridge name='virbr3'/><ip address='192.168.133.1' netmask='255.255.255.0'/></network>").unwrap();
+    let note = "error: the connection was lost before libvirt answered: the change may or may not have been made";
+    let cases: Vec<(&str, Vec<&str>, &str)> = vec![
+        ("start", vec!["net-start", "default"], "error: Failed to start network default\n"),
+        ("start", vec!["net-create", n3.to_str().unwrap()], "error: Failed to create network from "),
+        ("updated", vec!["net-dhcp-host", "default", "add", "--mac", "52:54:00:00:00:98", "--ip", "192.168.122.98"], "error: Failed to update network default\n"),
+    ];
+    for (op, args, first) in cases {
+        arm(op);
+        let pid = sb.daemon_pid();
+        let (out, took) = run_within(sb.knet().args(["--timeout", "2"]).args(&args), Duration::from_secs(30));
+        // the hook stopped the daemon; it runs again at the end of this round
+        let _thaw = Frozen(pid);
+        let out = out.code(1);
+        assert!(took < Duration::from_secs(2 + 6), "{args:?} took {took:?}");
+        assert!(out.stderr.starts_with(first), "{args:?}:\n{}", out.stderr);
+        assert!(out.stderr.contains(note), "{args:?} says nothing about the lost answer:\n{}", out.stderr);
+        assert!(out.stdout.trim().is_empty(), "{}", out.stdout);
+    }
+    // a --replace is two changes: the first one made, the second's answer
+    // lost; both are said, in order
+    std::fs::write(sb.dir.join("etc/freeze-updated"), "1").unwrap();
+    let pid = sb.daemon_pid();
+    let (out, took) = run_within(sb.knet().args(["--timeout", "2", "net-dhcp-host", "default", "add", "--mac", "52:54:00:00:00:97", "--ip", "192.168.122.98", "--replace"]), Duration::from_secs(30));
+    let thaw = Frozen(pid);
+    let out = out.code(1);
+    assert!(took < Duration::from_secs(2 + 6), "{took:?}");
+    assert!(
+        out.stderr.starts_with("error: network default partly changed: <host mac='52:54:00:00:00:98' ip='192.168.122.98'/> removed (live state and persistent config); then\nerror: Failed to update network default\n"),
+        "{}",
+        out.stderr
+    );
+    assert!(out.stderr.contains(note), "{}", out.stderr);
+    drop(thaw);
+    // running again, the daemon finished what it was asked: "may have been made" was right
+    let list = run(sb.virsh().args(["net-list", "--all"])).ok().stdout;
+    assert!(list.contains(" default   active") && list.contains(" n3        active"), "{list}");
+    assert!(net_config(&sb).contains("<host mac='52:54:00:00:00:97' ip='192.168.122.98'/>"));
+    // a change libvirt refuses still reads as virsh's, with no such note
+    let out = run(sb.knet().args(["net-start", "default"])).code(1);
+    assert!(!out.stderr.contains("may or may not"), "{}", out.stderr);
+}
+
+/// A session whose daemon stops answering: the command in flight ends
+/// within --timeout plus a little with libvirt's keepalive error, nothing is
+/// changed, and the session stays usable: once the daemon answers again the
+/// next command reconnects and works.
+#[test]
+fn a_frozen_daemon_ends_the_shells_command_not_the_shell() {
+    let sb = with_network();
+    let before = net_config(&sb);
+    let f = sb.dir.join("n2.xml");
+    std::fs::write(&f, "<network><name>n2</name><bridge name='virbr2'/></network>").unwrap();
+    let mut shell = sb.knet().args(["--timeout", "2", "shell"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let pid = shell.id() as i32;
+    let mut input = shell.stdin.take().unwrap();
+    let mut lines = BufReader::new(shell.stdout.take().unwrap()).lines();
+    writeln!(input, "net-uuid default").unwrap();
+    let uuid = lines.next().unwrap().unwrap();
+    assert_eq!(uuid.len(), 36, "{uuid}");
+    assert_eq!(lines.next().unwrap().unwrap(), "", "net-uuid's closing blank line");
+    let frozen = Frozen::new(sb.daemon_pid());
+    let start = Instant::now();
+    writeln!(input, "net-define {}", f.display()).unwrap();
+    // net-define's result (its blank line on failure) marks the command's end
+    writeln!(input, "net-name {uuid}").unwrap();
+    input.flush().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for l in lines.map_while(Result::ok) {
+            if tx.send(l).is_err() {
+                break;
+            }
+        }
+    });
+    // the define's line on stdout, then net-name's (after a reconnect attempt that times out)
+    let first = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| {
+        signal(pid, libc::SIGKILL);
+        panic!("the shell's command never ended");
+    });
+    assert!(start.elapsed() < Duration::from_secs(2 + 6), "{:?}", start.elapsed());
+    assert_eq!(first, "", "net-define printed {first:?}");
+    drop(frozen);
+    // the daemon answers again: the session goes on
+    writeln!(input, "net-uuid default").unwrap();
+    drop(input);
+    let rest: Vec<String> = rx.iter().collect();
+    let out = Out::from(shell.wait_with_output().unwrap());
+    assert!(rest.contains(&uuid), "{rest:?}\n{}", out.stderr);
+    assert!(out.stderr.starts_with("error: Failed to define network from "), "{rest:?}\n{}", out.stderr);
+    assert!(out.stderr.contains("error: Reconnected to the hypervisor"), "{}", out.stderr);
+    assert!(!out.stderr.contains("panicked"), "{}", out.stderr);
+    assert_eq!(net_config(&sb), before);
+    assert!(!run(sb.virsh().args(["net-list", "--all"])).ok().stdout.contains("n2"));
+}
+
+/// The daemon stops answering while net-edit's editor is open (the editor
+/// freezes it): after the editor, knet fails within --timeout plus a little,
+/// keeps the edit, says the network was left unchanged, and it was.
+#[test]
+fn a_daemon_frozen_while_the_editor_is_open_keeps_the_edit() {
+    let sb = with_network();
+    let before = net_config(&sb);
+    let editor = sb.dir.join("freezer.sh");
+    std::fs::write(&editor, format!("#!/bin/sh\nsed -i 's/192.168.122.2/192.168.122.55/' \"$1\"\nkill -STOP {}\n", sb.daemon_pid())).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let (out, took) = run_within(sb.knet().args(["--timeout", "2", "net-edit", "default"]).env("EDITOR", &editor), Duration::from_secs(30));
+    let _thaw = Frozen(sb.daemon_pid());
+    let out = out.code(1);
+    assert!(took < Duration::from_secs(2 + 6), "{took:?}");
+    // the keepalive gives up during the call, or (on a loaded machine) already before it
+    assert!(out.stderr.contains("keepalive timeout") || out.stderr.contains("client socket is closed"), "{}", out.stderr);
+    assert!(out.stderr.contains("Failed. Network default left unchanged; your edited XML is kept in "), "{}", out.stderr);
+    let kept = out.stderr.rsplit("kept in ").next().unwrap().trim();
+    assert!(std::fs::read_to_string(kept).unwrap().contains("192.168.122.55"));
+    drop(_thaw);
+    assert_eq!(net_config(&sb), before);
+}
+
+/// An editor that deletes net-edit's file: nothing to define, and knet says
+/// the network was left unchanged (not just that a file is missing).
+#[test]
+fn an_editor_that_deletes_the_file_changes_nothing_and_says_so() {
+    let sb = with_network();
+    let before = net_config(&sb);
+    let editor = sb.dir.join("rm.sh");
+    std::fs::write(&editor, "#!/bin/sh\nrm -f \"$1\"\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&editor, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = run(sb.knet().args(["net-edit", "default"]).env("EDITOR", &editor)).code(1);
+    assert!(out.stderr.starts_with("error: the editor removed ") && out.stderr.contains("; network default left unchanged"), "{}", out.stderr);
+    assert_eq!(out.stderr.lines().count(), 1, "{}", out.stderr);
+    assert_eq!(net_config(&sb), before);
+}
+
+/// A FIFO or pipe whose writer never writes nor closes (`net-define FIFO`
+/// while the producer hangs; `hung | knet net-define -`): knet gives up at
+/// the --timeout deadline with a clear error instead of waiting for ever.
+#[test]
+fn a_silent_writer_on_a_fifo_or_pipe_ends_at_the_deadline() {
+    let dir = tempdir_short("knet-fifo");
+    let fifo = dir.join("net.xml");
+    let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    // the writer: open for as long as this lives, never writing
+    let writer = std::fs::OpenOptions::new().read(true).write(true).open(&fifo).unwrap();
+    for cmd in [&["net-define"][..], &["net-create"], &["validate"]] {
+        let (out, took) = run_within(knet().args(["-c", "test:///default", "--timeout", "1"]).args(cmd).arg(&fifo), Duration::from_secs(20));
+        assert_ne!(out.code, 0, "{cmd:?}: {out:?}");
+        assert!(out.stderr.contains(&fifo.display().to_string()) && out.stderr.contains("no end of input within 1 s (--timeout)"), "{cmd:?}: {}", out.stderr);
+        assert!(took < Duration::from_secs(1 + 5), "{cmd:?}: {took:?}");
+    }
+    drop(writer);
+    // standard input from a producer that hangs
+    let mut child = knet().args(["-c", "test:///default", "--timeout", "1", "net-define", "-"]).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let stdin = child.stdin.take().unwrap();
+    let pid = child.id() as i32;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || tx.send(child.wait_with_output()).unwrap());
+    let o = rx.recv_timeout(Duration::from_secs(20)).unwrap_or_else(|_| {
+        signal(pid, libc::SIGKILL);
+        panic!("net-define - waited for ever on a silent pipe");
+    });
+    drop(stdin);
+    let out = Out::from(o.unwrap()).code(1);
+    assert!(out.stderr.contains("Failed to read file '-': no end of input within 1 s (--timeout)"), "{}", out.stderr);
+}
+
+/// Raw terminal controls in what knet printed: C0 but line breaks and
+/// tabs, DEL, and the C1 set (U+009B is CSI to a terminal, like ESC [).
+fn raw_controls(s: &str) -> Vec<char> {
+    s.chars().filter(|c| c.is_control() && *c != '\n' && *c != '\t').collect()
+}
+
+/// Names libvirt accepts and a terminal or a shell would act on: C1
+/// controls (CSI, NEL) and shell syntax, for networks and a guest. Every
+/// listing, info, message, doctor line and conversion preview shows them
+/// escaped, JSON stays valid with the same names, doctor's fix commands
+/// quote them as one shell word, and nothing is ever executed.
+#[test]
+fn hostile_names_from_libvirt_are_shown_escaped_and_never_run() {
+    let sb = with_network();
+    let pwned = sb.dir.join("pwned");
+    let shell_name = format!("s$(touch {});`touch {}`'\"|&", pwned.display(), pwned.display()).replace('/', "");
+    let nets = ["n\u{9b}31mRED".to_string(), "e\u{85}x".to_string(), shell_name.clone()];
+    for (i, n) in nets.iter().enumerate() {
+        let f = sb.dir.join(format!("h{i}.xml"));
+        let esc = n.replace('&', "&amp;").replace('<', "&lt;").replace('\'', "&apos;").replace('"', "&quot;");
+        std::fs::write(&f, format!("<network><name>{esc}</name><bridge name='hb{i}'/></network>")).unwrap();
+        run(sb.virsh().arg("net-define").arg(&f)).ok();
+    }
+    let guest = "v\u{9b}2J$(id)`id`";
+    let vm = std::fs::read_to_string(sandbox_xml("vm1.xml")).unwrap().replace("<name>vm1</name>", &format!("<name>{guest}</name>"));
+    let f = sb.dir.join("hd.xml");
+    std::fs::write(&f, vm).unwrap();
+    run(sb.virsh().arg("define").arg(&f)).ok();
+
+    let mut runs: Vec<Vec<String>> = vec![
+        vec!["net-list".into(), "--all".into()],
+        vec!["list".into(), "--all".into()],
+        vec!["doctor".into()],
+        vec!["domiflist".into(), guest.into()],
+        vec!["domif-convert".into(), guest.into(), "--to-bridge".into(), "br0".into(), "--dry-run".into()],
+    ];
+    for n in &nets {
+        runs.push(vec!["net-info".into(), n.clone()]);
+        runs.push(vec!["net-start".into(), n.clone()]);
+        runs.push(vec!["net-autostart".into(), n.clone()]);
+        runs.push(vec!["net-dhcp-host".into(), n.clone(), "list".into()]);
+    }
+    for args in &runs {
+        let out = run(sb.knet().args(args));
+        assert!(!out.stderr.contains("panicked"), "{args:?}: {}", out.stderr);
+        assert_eq!(raw_controls(&out.stdout), Vec::<char>::new(), "{args:?} stdout: {:?}", out.stdout);
+        assert_eq!(raw_controls(&out.stderr), Vec::<char>::new(), "{args:?} stderr: {:?}", out.stderr);
+    }
+    // a conversion and its rollback: tables, messages, the backup list
+    let state = state_dir(&sb);
+    for args in [&["domif-convert", guest, "--to-bridge", "br0", "--force", "--yes"][..], &["domif-rollback", "--list", guest], &["domif-rollback", guest]] {
+        let out = run(knet_in(&sb, &state).args(args)).ok();
+        assert_eq!(raw_controls(&out.stdout), Vec::<char>::new(), "{args:?} stdout: {:?}", out.stdout);
+        assert_eq!(raw_controls(&out.stderr), Vec::<char>::new(), "{args:?} stderr: {:?}", out.stderr);
+        assert!(out.stdout.contains("v\\x"), "{args:?}: the guest is not shown: {}", out.stdout);
+    }
+    let info = run(sb.knet().args(["net-info", &nets[0]])).ok();
+    assert!(info.stdout.starts_with("Name:           n\\xc2\\x9b31mRED\n"), "{}", info.stdout);
+    // JSON: valid, the same names, no raw controls for a terminal to act on
+    for args in [&["net-list", "--all"][..], &["list", "--all"], &["net-info", &nets[0]], &["doctor"]] {
+        let out = run(sb.knet().arg("--json").args(args));
+        assert_eq!(raw_controls(&out.stdout), Vec::<char>::new(), "--json {args:?}: {:?}", out.stdout);
+        let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap_or_else(|e| panic!("--json {args:?}: {e}\n{}", out.stdout));
+        if args[0] == "net-list" {
+            let names: Vec<&str> = v.as_array().unwrap().iter().map(|n| n["name"].as_str().unwrap()).collect();
+            for n in &nets {
+                assert!(names.contains(&n.as_str()), "{n:?} not in {names:?}");
+            }
+        }
+    }
+    // doctor's fixes are pasted into shells: each name is one quoted word
+    let doctor = run(sb.knet().arg("doctor")).stdout;
+    let q = shell_words::quote(&shell_name);
+    let fix = doctor.lines().find(|l| l.contains(&format!("fix: knet net-restart {q} ("))).unwrap_or_else(|| panic!("{doctor}"));
+    let cmd = fix.split("the libvirt way: ").nth(1).unwrap().split(" && ").next().unwrap();
+    assert_eq!(shell_words::split(cmd).unwrap(), ["virsh", "net-destroy", shell_name.as_str()], "{fix}");
+    assert!(!pwned.exists(), "a name was executed");
+}
+
+/// A hosts file of many hosts whose packets are dropped (a firewall, a host
+/// gone from the network: TCP's connect waits minutes on its own), beside
+/// one healthy host: every dead host is named with the deadline, the
+/// healthy host's networks are listed, exit 1, and the run takes about
+/// (dead hosts / --jobs) deadlines, never a kernel's connect timeout each.
+#[test]
+fn a_hosts_file_of_dropping_hosts_ends_within_its_deadlines() {
+    let sb = with_network();
+    // inside the sandbox's own network namespace only
+    sb.exec(&["iptables", "-A", "INPUT", "-p", "tcp", "--dport", "16599", "-j", "DROP"]).ok();
+    let dead = 60;
+    let mut hosts = format!("# lab\n{}\n", sb.uri);
+    for i in 0..dead {
+        hosts.push_str(&format!("qemu+tcp://127.0.0.1:16599/system?n={i}\n"));
+    }
+    let file = sb.dir.join("hosts.txt");
+    std::fs::write(&file, hosts).unwrap();
+    let start = Instant::now();
+    let out = sb.exec(&["env", "LC_ALL=C", concat!("KNET_LIBVIRT_BIN=", env!("CARGO_BIN_EXE_knet-libvirt")), env!("CARGO_BIN_EXE_knet"), "--timeout", "1", "--hosts", file.to_str().unwrap(), "net-list", "--all"]);
+    let took = start.elapsed();
+    let out = out.code(1);
+    assert!(out.stdout.lines().any(|l| l.contains(&sb.uri) && l.contains(" default ")), "{}", out.stdout);
+    assert_eq!(out.stderr.matches("failed to connect to the hypervisor: no answer within 1 s (--timeout)").count(), dead, "{}", out.stderr);
+    for i in 0..dead {
+        assert!(out.stderr.contains(&format!("error: qemu+tcp://127.0.0.1:16599/system?n={i}: ")), "host {i} not named:\n{}", out.stderr);
+    }
+    // 61 hosts, 16 at a time: 4 rounds of at most 1 s, plus start-up
+    assert!(took < Duration::from_secs(4 + 8), "{took:?}");
+}
+
+/// The same for a guest: the daemon stops answering while it plugs a new
+/// NIC into a running guest (frozen by the network's port hook): exit 1
+/// within the deadline, "may or may not have been made", and once the
+/// daemon runs again the NIC is there.
+#[test]
+fn a_daemon_frozen_while_attaching_a_nic_is_reported_as_maybe_done() {
+    let sb = host();
+    with_freezing_hooks(&sb);
+    // restarted in a fresh namespace: the network comes back as on a host's boot
+    run(sb.virsh().args(["net-start", "default"])).ok();
+    run(sb.virsh().arg("define").arg(sandbox_xml("vm1.xml"))).ok();
+    run(sb.virsh().args(["start", "--paused", "vm1"])).ok();
+    std::fs::write(sb.dir.join("etc/freeze-port-created"), "").unwrap();
+    let pid = sb.daemon_pid();
+    let (out, took) = run_within(sb.knet().args(["--timeout", "2", "attach-interface", "vm1", "network", "default", "--mac", "52:54:00:00:00:42", "--live"]), Duration::from_secs(30));
+    let thaw = Frozen(pid);
+    let out = out.code(1);
+    assert!(took < Duration::from_secs(2 + 6), "{took:?}");
+    assert!(out.stderr.contains("error: the connection was lost before libvirt answered: the change may or may not have been made"), "{}", out.stderr);
+    assert!(!out.stdout.contains("attached successfully"), "{}", out.stdout);
+    drop(thaw);
+    let live = run(sb.virsh().args(["domiflist", "vm1"])).ok().stdout;
+    assert!(live.contains("52:54:00:00:00:42"), "{live}");
+}

@@ -71,7 +71,8 @@ fn corpus_folder(folder: &str) {
         .iter()
         .map(|(f, _)| dir.join(f).display().to_string())
         .collect();
-    let out = run(knet().arg("--json").arg("validate").args(&paths));
+    // The corpus is labelled by libvirt 9.0.
+    let out = run(knet().args(["--json", "validate", "--libvirt-version", "9.0"]).args(&paths));
     assert!(
         out.code == 0 || out.code == 1,
         "exit {}: {}",
@@ -411,110 +412,78 @@ fn hostile_input_is_refused_not_crashed_on() {
 
 /// xmllint with knet's own schema must refuse exactly the corpus network
 /// files for which knet reports a structural rule (validate::STRUCTURAL_RULES).
+/// Every xml-schemas/ file with the release it is for (the top-level files
+/// are the newest release's).
+fn schema_files() -> Vec<(String, knet::validate::Version, bool)> {
+    let mut out = Vec::new();
+    for v in knet::validate::version::KNOWN {
+        for (name, net) in [("network", true), ("interface", false)] {
+            out.push((format!("xml-schemas/libvirt-{v}/{name}.rng"), *v, net));
+        }
+    }
+    for (name, net) in [("network", true), ("interface", false)] {
+        out.push((format!("xml-schemas/{name}.rng"), knet::validate::version::NEWEST, net));
+    }
+    out
+}
+
+/// xmllint with knet's generated schema for each release accepts exactly
+/// the corpus files knet finds no structural error in, for that release.
 #[test]
-fn network_rng_agrees_with_knet_structure() {
-    let rng = repo().join("xml-schemas/network.rng");
-    let mut files = Vec::new();
+fn rng_files_agree_with_knet_structure() {
+    let mut net_files = Vec::new();
     for folder in ["networks/valid", "networks/invalid"] {
         let dir = corpus().join(folder);
         for (f, _) in expected(&dir) {
-            files.push(dir.join(f));
+            net_files.push(dir.join(f));
         }
     }
-    let out = run(knet().arg("--json").arg("validate").args(&files));
-    let reports = json_reports(&out);
-    let mut disagree = Vec::new();
-    for (file, report) in files.iter().zip(&reports) {
-        let structural: Vec<String> = report["diagnostics"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .filter(|d| {
-                d["severity"] == "error"
-                    && knet::validate::is_structural(d["rule"].as_str().unwrap())
-            })
-            .map(|d| {
-                format!(
-                    "{}:{} [{}] {}",
-                    d["line"], d["column"], d["rule"], d["message"]
-                )
-            })
-            .collect();
-        let lint = run(Command::new("xmllint")
-            .args(["--noout", "--relaxng"])
-            .arg(&rng)
-            .arg(file));
-        let schema_ok = lint.code == 0;
-        if schema_ok != structural.is_empty() {
-            disagree.push(format!(
-                "{}: xmllint {} / knet structural: {:?}\n{}",
-                file.display(),
-                if schema_ok { "accepts" } else { "rejects" },
-                structural,
-                lint.stderr
-            ));
-        }
-    }
-    assert!(
-        disagree.is_empty(),
-        "{} files where xml-schemas/network.rng and knet disagree:\n{}",
-        disagree.len(),
-        disagree.join("\n")
-    );
-}
-
-/// The same for lone interfaces and interface.rng.
-#[test]
-fn interface_rng_agrees_with_knet_structure() {
-    let rng = repo().join("xml-schemas/interface.rng");
     let dir = corpus().join("interfaces/mixed");
-    let files: Vec<PathBuf> = expected(&dir)
-        .into_iter()
-        .map(|(f, _)| dir.join(f))
-        .collect();
-    let out = run(knet().arg("--json").arg("validate").args(&files));
-    let reports = json_reports(&out);
+    let if_files: Vec<PathBuf> = expected(&dir).into_iter().map(|(f, _)| dir.join(f)).collect();
     let mut disagree = Vec::new();
-    for (file, report) in files.iter().zip(&reports) {
-        let structural = report["diagnostics"].as_array().unwrap().iter().any(|d| {
-            d["severity"] == "error" && knet::validate::is_structural(d["rule"].as_str().unwrap())
-        });
-        let lint = run(Command::new("xmllint")
-            .args(["--noout", "--relaxng"])
-            .arg(&rng)
-            .arg(file));
-        if (lint.code == 0) == structural {
-            disagree.push(format!(
-                "{}: xmllint {} / knet structural error: {structural}\n{}",
-                file.display(),
-                lint.code,
-                lint.stderr
-            ));
+    for (rng, version, net) in schema_files() {
+        let files = if net { &net_files } else { &if_files };
+        let out = run(knet()
+            .arg("--json")
+            .arg("validate")
+            .arg("--libvirt-version")
+            .arg(version.to_string())
+            .args(files));
+        let lint = run(Command::new("xmllint").args(["--noout", "--relaxng"]).arg(repo().join(&rng)).args(files));
+        let all = format!("{}{}", lint.stderr, lint.stdout);
+        for (file, report) in files.iter().zip(json_reports(&out)) {
+            let structural: Vec<String> = report["diagnostics"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|d| d["severity"] == "error" && knet::validate::is_structural(d["rule"].as_str().unwrap()))
+                .map(|d| format!("{}:{} [{}] {}", d["line"], d["column"], d["rule"], d["message"]))
+                .collect();
+            let schema_ok = all.lines().any(|l| l == format!("{} validates", file.display()));
+            if schema_ok != structural.is_empty() {
+                disagree.push(format!(
+                    "{rng} / {}: xmllint {} / knet {version} structural: {structural:?}",
+                    file.display(),
+                    if schema_ok { "accepts" } else { "rejects" },
+                ));
+            }
         }
     }
-    assert!(
-        disagree.is_empty(),
-        "{} files where xml-schemas/interface.rng and knet disagree:\n{}",
-        disagree.len(),
-        disagree.join("\n")
-    );
+    assert!(disagree.is_empty(), "{} disagreements between xml-schemas/ and knet:\n{}", disagree.len(), disagree.join("\n"));
 }
 
-/// xml-schemas/*.rng are generated from knet's grammar; a stale copy fails.
+/// xml-schemas/ is generated from knet's grammar, one directory per libvirt
+/// release; a stale copy fails.
 /// `KNET_UPDATE_SCHEMAS=1 cargo test --test tests rng_files_are_current` rewrites them.
 #[test]
 fn rng_files_are_current() {
-    for (file, text) in [
-        (
-            "xml-schemas/network.rng",
-            knet::validate::rng::network_rng(),
-        ),
-        (
-            "xml-schemas/interface.rng",
-            knet::validate::rng::interface_rng(),
-        ),
-    ] {
-        let path = repo().join(file);
+    for (file, version, net) in schema_files() {
+        let text = if net {
+            knet::validate::rng::network_rng(version)
+        } else {
+            knet::validate::rng::interface_rng(version)
+        };
+        let path = repo().join(&file);
         if std::env::var_os("KNET_UPDATE_SCHEMAS").is_some() {
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
             std::fs::write(&path, &text).unwrap();
@@ -558,7 +527,7 @@ fn structural_verdict_matches_libvirt_schema_labels() {
             })
             .collect();
         let paths: Vec<PathBuf> = rows.iter().map(|(f, _)| dir.join(f)).collect();
-        let out = run(knet().arg("--json").arg("validate").args(&paths));
+        let out = run(knet().args(["--json", "validate", "--libvirt-version", "9.0"]).args(&paths));
         for ((file, schema_ok), report) in rows.iter().zip(json_reports(&out)) {
             let structural: Vec<String> = report["diagnostics"]
                 .as_array()
@@ -736,6 +705,63 @@ fn fuzz_regressions_stay_fixed() {
         n += 1;
     }
     assert!(n > 0, "no regression inputs in {}", dir.display());
+}
+
+/// net-define checks the XML for the release the connected libvirt runs
+/// (here the test driver of the installed library, 9.0): a construct of a
+/// later release is refused, naming the release, and nothing is defined.
+#[test]
+fn net_define_validates_for_the_connected_release() {
+    let installed = knet::validate::version::installed().expect("libvirt is installed (scripts/install-deps), so its release can be read");
+    let f = temp_xml(
+        "titled.xml",
+        "<network><name>titled</name><title>lab</title><bridge name='virbr9'/><ip address='10.9.0.1' prefix='24'/></network>",
+    );
+    let out = run(knet().args(["-c", "test:///default", "net-define"]).arg(&f));
+    if installed < knet::validate::version::Version::new(9, 7) {
+        assert_eq!(out.code, 1, "{}", out.stderr);
+        assert!(
+            out.stderr.contains(&format!("<title> in <network> needs libvirt 9.7 or later (validating for {installed})")),
+            "{}",
+            out.stderr
+        );
+        assert!(out.stderr.contains("nothing was sent to libvirt"), "{}", out.stderr);
+    } else {
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    // The same file, checked offline for a release that has <title>.
+    validate(&["--libvirt-version", "11.3", f.to_str().unwrap()]).ok();
+}
+
+/// --json names the release each file was checked for; --libvirt-version
+/// takes X.Y or X.Y.Z and refuses anything else as a usage error.
+#[test]
+fn json_shows_the_release_validated_for() {
+    let f = temp_xml("v.xml", "<network><name>v</name></network>");
+    let out = run(knet().args(["--json", "validate", "--libvirt-version", "10.0.0"]).arg(&f)).ok();
+    let r = &json_reports(&out)[0];
+    assert_eq!(r["libvirt_version"], "10.0", "{}", out.stdout);
+    assert_eq!(r["valid"], true);
+    let bad = validate(&["--libvirt-version", "ten", f.to_str().unwrap()]);
+    assert_eq!(bad.code, 2, "{}", bad.stderr);
+    assert!(bad.stderr.contains("not a libvirt release number"), "{}", bad.stderr);
+}
+
+/// The message of the issue that introduced releases: a vhostuser NIC with
+/// passt is refused for 9.0 naming 11.1, accepted for 11.3.
+#[test]
+fn a_newer_construct_names_the_release_that_added_it() {
+    let f = temp_xml(
+        "passt-vhost.xml",
+        "<interface type='vhostuser'><model type='virtio'/><source type='unix' path='/tmp/s' mode='client'/><backend type='passt'/></interface>",
+    );
+    let out = validate(&["--libvirt-version", "9.0", f.to_str().unwrap()]).code(1);
+    assert!(
+        out.stderr.contains("error: <backend type='passt'> on a vhostuser interface needs libvirt 11.1 or later (validating for 9.0)"),
+        "{}",
+        out.stderr
+    );
+    validate(&["--libvirt-version", "11.3", f.to_str().unwrap()]).ok();
 }
 
 #[test]

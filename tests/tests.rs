@@ -12,6 +12,7 @@ mod test_fuzz;
 mod test_fleet;
 mod test_completion;
 mod test_consistency;
+mod test_differential;
 mod test_net_list;
 mod test_host_bridge_config;
 mod test_host_dns;

@@ -122,16 +122,18 @@ fn managed(f: &NetFacts) -> bool {
 
 fn network_checks(r: &mut Report, n: &Net, local: bool, doms: &[Dom]) {
     let name = &n.info.name;
+    // fixes are commands to paste into a shell: a name is one quoted word
+    let q = shell_words::quote(name);
     let subj = format!("network {name}");
     if n.info.active {
         r.ok("network-active", &subj, "active");
     } else {
-        r.add("network-active", &subj, Status::Fail, "inactive: guests on it cannot start", Some(format!("knet net-start {name}")));
+        r.add("network-active", &subj, Status::Fail, "inactive: guests on it cannot start", Some(format!("knet net-start {q}")));
     }
     if n.info.autostart {
         r.ok("network-autostart", &subj, "starts at boot");
     } else if n.info.persistent {
-        r.add("network-autostart", &subj, Status::Warn, "autostart is off: after a reboot its guests fail to start", Some(format!("knet net-autostart {name}")));
+        r.add("network-autostart", &subj, Status::Warn, "autostart is off: after a reboot its guests fail to start", Some(format!("knet net-autostart {q}")));
     }
     if !local || !n.info.active {
         return;
@@ -154,7 +156,7 @@ fn network_checks(r: &mut Report, n: &Net, local: bool, doms: &[Dom]) {
     // libvirt writes the bridge name of every managed network into its XML
     // at define time, so the XML is the whole truth here
     let Some(br) = n.facts.bridge.clone() else { return };
-    let restart = format!("knet net-restart {name} (the libvirt way: virsh net-destroy {name} && virsh net-start {name}, then reconnect the running guests' NICs)");
+    let restart = format!("knet net-restart {q} (the libvirt way: virsh net-destroy {q} && virsh net-start {q}, then reconnect the running guests' NICs)");
     if !host::iface_exists(&br) {
         r.add("bridge-up", format!("bridge {br}"), Status::Fail, format!("bridge {br} of network {name} does not exist"), Some(restart.clone()));
     } else if !host::is_up(&br) {
@@ -451,13 +453,15 @@ fn host_checks(r: &mut Report, nets: &[&Net]) {
 
 fn domain_checks(r: &mut Report, d: &Dom, nets: &[Net], local: bool, owners: &BTreeMap<Mac, BTreeSet<String>>) {
     let name = &d.info.name;
+    // fixes are commands to paste into a shell: a name is one quoted word
+    let q = shell_words::quote(name);
     let subj = format!("domain {name}");
     for nic in &d.config {
         let mac_s = nic.mac.clone().unwrap_or_default();
         let mac: Option<Mac> = nic.mac.as_deref().and_then(|m| m.parse().ok());
         if let Some(m) = mac {
             if m.is_multicast() {
-                r.add("multicast-mac", &subj, Status::Fail, format!("{m} is a multicast address (odd first octet): the NIC cannot work"), Some(format!("virt-xml {name} --edit mac.address={m} --network mac.address=$(knet mac-gen)")));
+                r.add("multicast-mac", &subj, Status::Fail, format!("{m} is a multicast address (odd first octet): the NIC cannot work"), Some(format!("virt-xml {q} --edit mac.address={m} --network mac.address=$(knet mac-gen)")));
             }
             let users = &owners[&m];
             if users.len() > 1 {
@@ -467,7 +471,7 @@ fn domain_checks(r: &mut Report, d: &Dom, nets: &[Net], local: bool, owners: &BT
                     &subj,
                     Status::Fail,
                     format!("{m} is also used by {}: both guests cannot be on one LAN", if others.is_empty() { "another NIC of this guest".to_string() } else { others.join(", ") }),
-                    Some(format!("virt-xml {name} --edit mac.address={m} --network mac.address=$(knet mac-gen)")),
+                    Some(format!("virt-xml {q} --edit mac.address={m} --network mac.address=$(knet mac-gen)")),
                 );
             }
         }
@@ -478,7 +482,7 @@ fn domain_checks(r: &mut Report, d: &Dom, nets: &[Net], local: bool, owners: &BT
                 &subj,
                 Status::Warn,
                 format!("NIC {mac_s} uses {}: emulated NICs are much slower than virtio", m.map_or("the hypervisor's default model (rtl8139 on x86 QEMU)".to_string(), |m| format!("model {m}"))),
-                Some(format!("virt-xml {name} --edit mac.address={mac_s} --network model.type=virtio (the guest needs virtio-net drivers)")),
+                Some(format!("virt-xml {q} --edit mac.address={mac_s} --network model.type=virtio (the guest needs virtio-net drivers)")),
             ),
         }
         if let (true, "bridge", Some(br)) = (local, nic.kind.as_str(), nic.bridge.as_deref()) {
@@ -495,7 +499,7 @@ fn domain_checks(r: &mut Report, d: &Dom, nets: &[Net], local: bool, owners: &BT
         if let Some(net) = nic.network.as_deref() {
             match nets.iter().find(|n| n.info.name == net) {
                 None => r.add("nic-network", &subj, Status::Fail, format!("NIC {mac_s} uses network {net}, which does not exist: the guest cannot start"), Some(format!("define it (knet net-new {net} --nat) or point the NIC at another network"))),
-                Some(n) if !n.info.active => r.add("nic-network", &subj, Status::Fail, format!("NIC {mac_s} uses network {net}, which is inactive: the guest cannot start"), Some(format!("knet net-start {net}"))),
+                Some(n) if !n.info.active => r.add("nic-network", &subj, Status::Fail, format!("NIC {mac_s} uses network {net}, which is inactive: the guest cannot start"), Some(format!("knet net-start {}", shell_words::quote(net)))),
                 Some(_) => {}
             }
         }
@@ -568,7 +572,7 @@ fn diagnose(args: &Args, ctx: &Ctx) -> Result<(String, bool, Report)> {
         domain_checks(&mut r, d, &nets, local, &owners);
         for (_, m) in twice.iter().filter(|(n, _)| n == &d.info.name) {
             if owners[m].len() == 1 {
-                r.add("duplicate-mac", format!("domain {}", d.info.name), Status::Fail, format!("{m} is used by two NICs of this guest"), Some(format!("virt-xml {} --edit mac.address={m} --network mac.address=$(knet mac-gen)", d.info.name)));
+                r.add("duplicate-mac", format!("domain {}", d.info.name), Status::Fail, format!("{m} is used by two NICs of this guest"), Some(format!("virt-xml {} --edit mac.address={m} --network mac.address=$(knet mac-gen)", shell_words::quote(&d.info.name))));
             }
         }
         if !r.0.iter().any(|f| f.subject == format!("domain {}", d.info.name) && matches!(f.check, "duplicate-mac" | "multicast-mac")) && !d.config.is_empty() {
@@ -600,7 +604,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             let count = |s| r.0.iter().filter(|f| f.status == s).count();
             out.push_str(&format!("\n{} checks: {} ok, {} warnings, {} failed, {} skipped\n", r.0.len(), count(Status::Ok), count(Status::Warn), count(Status::Fail), count(Status::Skip)));
         }
-        output::print(&out)?;
+        // names come from libvirt: never a terminal escape
+        output::print(&output::escape_text(&out))?;
     }
     if failed {
         return Err(Exit::silent(crate::exit::FAILURE));

@@ -298,7 +298,7 @@ fn confirm(plans: &[Plan], args: &Args) -> Result<bool> {
         return Ok(true);
     }
     for p in plans {
-        eprintln!("  {}  <- {}", p.guest, p.backup.display());
+        eprintln!("  {}  <- {}", output::escape(&p.guest), output::escape(&p.backup.display().to_string()));
     }
     Ok(dialoguer::Confirm::new().with_prompt(format!("Restore {} guest(s) from these backups?", plans.len())).default(false).interact()?)
 }
@@ -332,7 +332,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
                 .collect();
             return output::print_json(&v);
         }
-        let s: String = backups.iter().map(|(d, p)| format!("{d}\t{}\n", p.display())).collect();
+        let s: String = backups.iter().map(|(d, p)| format!("{}\t{}\n", output::escape(d), output::escape(&p.display().to_string()))).collect();
         output::print(&s)?;
         return Ok(());
     }
@@ -369,8 +369,8 @@ fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
     let mut lost = None;
     for (k, p) in plans.iter().enumerate() {
         if crate::interrupt::requested() {
-            output::print(&out)?;
-            eprintln!("Interrupted: {k} of {} guest(s) handled; not started: {}", plans.len(), plans[k..].iter().map(|p| p.guest.as_str()).collect::<Vec<_>>().join(" "));
+            output::print(&output::escape_text(&out))?;
+            eprintln!("{}", output::escape_text(&format!("Interrupted: {k} of {} guest(s) handled; not started: {}", plans.len(), plans[k..].iter().map(|p| shell_words::quote(&p.guest)).collect::<Vec<_>>().join(" "))));
             return Err(crate::interrupt::cancelled());
         }
         if lost.is_some() {
@@ -387,13 +387,13 @@ fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
             }
             Outcome::LiveFailed(why) => {
                 crate::interrupt::record(format!("guest '{}' config restored, running NICs not", p.guest));
-                output::print(&out)?;
+                output::print(&output::escape_text(&out))?;
                 out.clear();
-                eprintln!("error: guest '{}': config restored from {}, but the running guest was not: {why}", p.guest, p.backup.display());
+                eprintln!("{}", output::escape_text(&format!("error: guest '{}': config restored from {}, but the running guest was not: {why}", p.guest, p.backup.display())));
                 live_failed.push(p.guest.as_str());
             }
             Outcome::Failed(e) => {
-                output::print(&out)?;
+                output::print(&output::escape_text(&out))?;
                 out.clear();
                 crate::exit::report(&e);
                 failed += 1;
@@ -411,7 +411,7 @@ fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
     if !out.is_empty() {
         out.push('\n');
     }
-    output::print(&out)?;
+    output::print(&output::escape_text(&out))?;
     if failed == 0 && live_failed.is_empty() && not_started.is_empty() {
         return Ok(());
     }
@@ -425,9 +425,10 @@ fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
     }
     let pending: Vec<&str> = live_failed.iter().copied().chain(in_flight).chain(not_started.iter().copied()).collect();
     if !pending.is_empty() {
-        s.push_str(&format!("; to finish, run: knet domif-rollback {}{}", if args.live { "--live " } else { "" }, pending.join(" ")));
+        s.push_str(&format!("; to finish, run: knet domif-rollback {}{}", if args.live { "--live " } else { "" }, pending.iter().map(|n| shell_words::quote(n)).collect::<Vec<_>>().join(" ")));
     }
-    eprintln!("{s}");
+    // names from libvirt: one shell word each, never a terminal escape
+    eprintln!("{}", output::escape_text(&s));
     Err(Exit::silent(crate::exit::FAILURE))
 }
 

@@ -49,6 +49,7 @@ pub const EXAMPLES: &[(&str, &str, &str)] = &[
     ("validate", "Check a network definition before defining it:", "knet validate net.xml"),
     ("validate", "Check a guest NIC snippet from standard input (virt-xml-validate cannot check a lone <interface>):", "knet validate --kind interface -"),
     ("validate", "Every diagnostic as one JSON object per file, for an editor or CI:", "knet --json validate /etc/libvirt/qemu/networks/*.xml"),
+    ("validate", "Check for the libvirt release a host runs (constructs newer than it are refused, naming the release that added them):", "knet validate --libvirt-version 9.0 net.xml"),
     ("mac-gen", "Three fresh MACs for new guest NICs:", "knet mac-gen --count 3"),
     ("net-new", "A NAT network on a free subnet and bridge, started now and at every boot:", "knet net-new lab --nat --autostart --start"),
     ("bridge-config", "Netplan config making enp1s0 the port of br0 (the bridge keeps the host's DHCP address):", "knet bridge-config --uplink enp1s0 --bridge br0 --format netplan"),
@@ -111,7 +112,10 @@ Every connection has a deadline, \fB\-\-timeout\fR \fISECONDS\fR (default
 30). Opening a connection gives up after it, also when the daemon accepted
 the socket and never answers (a stopped daemon, a dead ssh peer); once open,
 libvirt's keepalive, set from the same value, closes a connection to a host
-that stopped answering, so no call waits longer. With several hosts, the
+that stopped answering, so no call waits longer; a change whose answer was
+lost that way is reported as one that may or may not have been made. A pipe
+or FIFO knet reads (a file argument, or standard input that is not a
+terminal) must reach its end within the same deadline. With several hosts, the
 host that did not answer is named, the others' results are shown as soon as
 they are in (when every host answers within 2 seconds, all at once in one
 table), and the exit status is 1. Ctrl\-C ends a connection attempt at once;

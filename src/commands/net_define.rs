@@ -1,7 +1,8 @@
 //! `knet net-define`: virsh's `net-define` (cmdNetworkDefine), safer.
 //!
-//! knet's validator runs first and nothing reaches libvirt when it finds an
-//! error; libvirt is then asked to check its own schema too
+//! knet's validator runs first, for the release of libvirt the connected
+//! daemon runs, and nothing reaches libvirt when it finds an error; libvirt
+//! is then asked to check its own schema too
 //! (`VIR_NETWORK_DEFINE_VALIDATE`, which plain virsh does not pass: without
 //! it libvirt silently drops unknown elements). Redefining an existing
 //! network from a file without `<uuid>` keeps the network's UUID (virsh
@@ -16,7 +17,7 @@ use crate::context::Ctx;
 use crate::host;
 use crate::ipnet::Subnet;
 use crate::output;
-use crate::validate::{validate, DocKind};
+use crate::validate::{validate_for, DocKind};
 use crate::xml::facts;
 
 #[derive(Debug, clap::Args)]
@@ -41,18 +42,15 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
 pub(crate) fn define_or_create(args: Args, ctx: &Ctx, create: bool) -> Result<()> {
     crate::virsh_args::non_empty("file", Some(&args.file))?;
     let src = net_shared::read_file(&args.file)?;
-    let report = (!args.no_validate).then(|| validate(&src, &args.file, Some(DocKind::Network)));
-    if let Some(r) = report.as_ref().filter(|r| r.has_errors()) {
-        eprint!("{}", r.render());
-        anyhow::bail!("{} is not a valid network definition; nothing was sent to libvirt", args.file);
-    }
+    // Connected first (as virsh is before it reads the file): the XML is
+    // checked for the release the daemon runs, which only it can tell.
     let conn = ctx.conn()?;
-    // Warnings only now: before the connection this process may still be
-    // replaced by knet-libvirt, which would print them a second time.
-    if let Some(r) = &report {
-        eprint!("{}", r.render());
-    }
     if !args.no_validate {
+        let r = validate_for(&src, &args.file, Some(DocKind::Network), net_shared::daemon_release(conn));
+        eprint!("{}", r.render());
+        if r.has_errors() {
+            anyhow::bail!("{} is not a valid network definition; nothing was sent to libvirt", args.file);
+        }
         for w in overlaps(ctx, &src)? {
             eprintln!("warning: {}", output::escape(&w));
         }

@@ -220,6 +220,18 @@ fn on_host(args: &Args, ctx: &Ctx) -> Result<()> {
     let batches: Vec<(u32, &Plan)> = if same && !plans.is_empty() { vec![(plans.iter().fold(0, |f, p| f | p.0), &plans[0].1)] } else { plans.iter().map(|(f, p)| (*f, p)).collect() };
     let section = update_section("ip-dhcp-host").expect("known section");
     let mut changed = false;
+    // each call made so far, for the report when a later one fails: the
+    // half of a --replace (old entry gone, new one not in) must be said
+    let mut done: Vec<String> = Vec::new();
+    let side_names = |flags: u32| sides.iter().filter(|s| flags & s.0 != 0).map(|s| s.1).collect::<Vec<_>>().join(" and ");
+    let failed = |e: crate::libvirt::VirtError, done: &[String]| -> anyhow::Error {
+        let e = anyhow::Error::new(e).context(format!("Failed to update network {name}"));
+        if done.is_empty() {
+            e
+        } else {
+            e.context(format!("network {name} partly changed: {}; then", done.join(", ")))
+        }
+    };
     // --replace is a delete then an add, possibly on each side: Ctrl-C must
     // not land between them (the host would be gone). It is noted, the few
     // calls finish, then the command reports and exits 130.
@@ -228,13 +240,13 @@ fn on_host(args: &Args, ctx: &Ctx) -> Result<()> {
         for h in &plan.delete {
             // libvirt matches a delete on the MAC alone when there is one
             let key = if h.mac.is_some() { Host { ip: None, name: None, ..h.clone() } } else { h.clone() };
-            conn.update_network(&name, UpdateCommand::Delete, section, h.parent as i32, &host_xml(&key), flags)
-                .with_context(|| format!("Failed to update network {name}"))?;
+            conn.update_network(&name, UpdateCommand::Delete, section, h.parent as i32, &host_xml(&key), flags).map_err(|e| failed(e, &done))?;
+            done.push(format!("{} removed ({})", host_xml(h), side_names(flags)));
             changed = true;
         }
         if let Some(h) = &plan.add {
-            conn.update_network(&name, UpdateCommand::AddLast, section, h.parent as i32, &host_xml(h), flags)
-                .with_context(|| format!("Failed to update network {name}"))?;
+            conn.update_network(&name, UpdateCommand::AddLast, section, h.parent as i32, &host_xml(h), flags).map_err(|e| failed(e, &done))?;
+            done.push(format!("{} added ({})", host_xml(h), side_names(flags)));
             changed = true;
         }
     }

@@ -31,7 +31,7 @@ use anyhow::{Context as _, Result};
 use super::net_shared;
 use crate::context::Ctx;
 use crate::exit::Exit;
-use crate::validate::{validate, DocKind};
+use crate::validate::{validate_for, DocKind};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -87,12 +87,16 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             }
             return Err(crate::interrupt::cancelled());
         }
-        let edited = crate::input::read_text(&path.to_string_lossy()).with_context(|| format!("cannot read {}", path.display()))?;
+        if !path.exists() {
+            // an editor that deletes the file (some do on a failed save) leaves nothing to define
+            anyhow::bail!("the editor removed {}; network {name} left unchanged", path.display());
+        }
+        let edited = crate::input::read_text(&path.to_string_lossy()).with_context(|| format!("cannot read {}; network {name} left unchanged", path.display()))?;
         if edited == original && !force {
             return net_shared::done(ctx, &format!("Network {name} XML configuration not changed."));
         }
         let attempt = (|| -> Result<String> {
-            let report = validate(&edited, &path.display().to_string(), Some(DocKind::Network));
+            let report = validate_for(&edited, &path.display().to_string(), Some(DocKind::Network), net_shared::daemon_release(conn));
             eprint!("{}", report.render());
             if report.has_errors() {
                 anyhow::bail!("the edited XML is not a valid network definition");
@@ -113,11 +117,15 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
                     Some(Choice::Force) => force = true,
                     Some(Choice::Discard) => return Err(Exit::silent(crate::exit::FAILURE)),
                     // the admin's work survives: the file stays (0600 in its 0700 directory)
-                    None if edited != original => {
-                        let kept = dir.keep().join(path.file_name().unwrap_or_default());
-                        anyhow::bail!("Failed. Network {name} left unchanged; your edited XML is kept in {}", kept.display())
+                    None => {
+                        // a define whose answer was lost may have happened
+                        let state = if crate::libvirt::unanswered_note(&e).is_some() { "may or may not have been changed" } else { "left unchanged" };
+                        if edited != original {
+                            let kept = dir.keep().join(path.file_name().unwrap_or_default());
+                            anyhow::bail!("Failed. Network {name} {state}; your edited XML is kept in {}", kept.display())
+                        }
+                        anyhow::bail!("Failed. Network {name} {state}")
                     }
-                    None => anyhow::bail!("Failed. Network {name} left unchanged"),
                 }
             }
         }

@@ -21,7 +21,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     // virsh: "%-15s %s" per line; Bridge only when the network has one
     let mut s = String::new();
     let mut line = |k: &str, v: &str| s.push_str(&format!("{k:<15} {v}\n"));
-    line("Name:", &n.name);
+    // a name from libvirt may hold control characters: never a terminal escape
+    line("Name:", &output::escape(&n.name));
     line("UUID:", &n.uuid);
     line("Active:", output::yes_no(n.active));
     line("Persistent:", output::yes_no(n.persistent));

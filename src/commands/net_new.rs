@@ -347,7 +347,13 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     conn.define_network(&plan.xml, true).with_context(|| format!("failed to define network '{}'", args.name))?;
     let mut msg = format!("Network {} defined\n", args.name);
     if args.autostart {
-        conn.set_network_autostart(&args.name, true).with_context(|| format!("failed to mark network {} as autostarted", args.name))?;
+        if let Err(e) = conn.set_network_autostart(&args.name, true) {
+            // what was done is said before what failed
+            if !ctx.quiet() {
+                output::print(&msg)?;
+            }
+            return Err(anyhow::Error::new(e).context(format!("failed to mark network {} as autostarted (it stays defined)", args.name)));
+        }
         msg.push_str(&format!("Network {} marked as autostarted\n", args.name));
     }
     if args.start {

@@ -40,6 +40,15 @@ pub fn change(ctx: &Ctx, typed: &str, verb: &str, done_msg: &str, call: impl FnO
     done(ctx, &format!("Network {typed} {done_msg}"))
 }
 
+/// The libvirt release knet validates a network for before sending it over
+/// `conn`: the daemon's own (virConnectGetLibVersion), else the default of
+/// `knet validate`. For a daemon newer than any release knet knows, knet's
+/// unknown-name findings are warnings and the daemon's schema check
+/// (VIR_NETWORK_DEFINE_VALIDATE, which every define passes) decides.
+pub fn daemon_release(conn: &dyn Conn) -> crate::validate::Version {
+    conn.lib_version().unwrap_or_else(|_| crate::validate::version::default_target())
+}
+
 pub fn not_found(name: &str) -> String {
     format!("failed to get network '{name}'")
 }
@@ -50,7 +59,8 @@ pub fn done(ctx: &Ctx, msg: &str) -> Result<()> {
     if ctx.quiet() {
         return Ok(());
     }
-    output::print(&format!("{msg}\n\n"))?;
+    // a name from libvirt may hold control characters: never a terminal escape
+    output::print(&format!("{}\n\n", output::escape_text(msg)))?;
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use anyhow::Result;
 use crate::context::Ctx;
 use crate::exit::{Exit, FAILURE, SUCCESS, USAGE};
 use crate::input::InputError;
-use crate::validate::{self, DocKind, Report};
+use crate::validate::{self, DocKind, Report, Version};
 use crate::xml::encoding::DecodeError;
 
 /// Check network, domain or domain <interface> XML without libvirt
@@ -27,6 +27,11 @@ use crate::xml::encoding::DecodeError;
 /// domain device. Errors print as FILE:LINE:COL with the source line, a caret
 /// and a hint; warnings (slow NIC model, MAC outside 52:54:00) do not make a
 /// file invalid.
+///
+/// XML is checked for one libvirt release (--libvirt-version, default the
+/// libvirt installed here): a construct newer than it is refused, naming
+/// the release that added it. Each diagnostic says when libvirt itself would
+/// refuse the mistake: at define, in the network driver, or only at start.
 ///
 /// Diagnostics go to stderr; each valid file is announced on stdout as
 /// `FILE validates`, as virt-xml-validate does (-q silences it). With --json,
@@ -43,6 +48,19 @@ pub struct Args {
     /// Check as this kind of document instead of detecting it from the root element
     #[arg(long, value_enum, value_name = "KIND")]
     pub kind: Option<Kind>,
+
+    /// Check for this libvirt release (e.g. 9.0, 11.3): constructs newer than it
+    /// are refused with the release that added them. Default: the libvirt
+    /// installed here (read from its library name or pkg-config data), else
+    /// the newest release knet knows
+    #[arg(long, value_name = "X.Y", value_parser = parse_version, env = "KNET_LIBVIRT_VERSION")]
+    pub libvirt_version: Option<Version>,
+}
+
+fn parse_version(s: &str) -> std::result::Result<Version, String> {
+    Version::parse(s).ok_or_else(|| {
+        format!("'{s}' is not a libvirt release number (X.Y or X.Y.Z, e.g. 9.0 or 11.3.0)")
+    })
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -67,6 +85,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         return Err(Exit::usage("standard input ('-') can be given only once"));
     }
     let kind = args.kind.map(DocKind::from);
+    let target = args.libvirt_version.unwrap_or_else(validate::version::default_target);
     let mut code = SUCCESS;
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
@@ -75,22 +94,22 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             // decoded as libvirt's libxml2 would: BOM, UTF-16, or the
             // declaration's encoding; positions stay the file's own
             Ok(bytes) => match crate::xml::encoding::decode(&bytes) {
-                Ok(src) => validate::validate(&src, file, kind),
-                Err(DecodeError::NotUtf8 { valid_up_to }) => validate::Report::not_utf8(file, valid_up_to, &String::from_utf8_lossy(&bytes)),
+                Ok(src) => validate::validate_for(&src, file, kind, target),
+                Err(DecodeError::NotUtf8 { valid_up_to }) => validate::Report::not_utf8(file, valid_up_to, &String::from_utf8_lossy(&bytes), target),
                 Err(e) => {
                     let message = e.to_string();
                     let (DecodeError::Unknown { text, at, .. } | DecodeError::Malformed { text, at, .. }) = e else { unreachable!("NotUtf8 is matched above") };
-                    validate::Report::bad_encoding(file, &text, at, &message)
+                    validate::Report::bad_encoding(file, &text, at, &message, target)
                 }
             },
-            Err(InputError::TooLarge { .. }) => validate::Report::too_large(file),
+            Err(InputError::TooLarge { .. }) => validate::Report::too_large(file, target),
             Err(e) => {
                 // virt-xml-validate's shape: the file name, then the system's reason
                 let msg = e.reason();
                 let _ = writeln!(stderr.lock(), "error: {file}: {msg}");
                 if ctx.json() {
                     // Still one object per file, so a script can zip them with its arguments.
-                    let obj = serde_json::json!({"file": file, "kind": null, "valid": false, "error": msg, "diagnostics": []});
+                    let obj = serde_json::json!({"file": file, "libvirt_version": target, "kind": null, "valid": false, "error": msg, "diagnostics": []});
                     writeln!(stdout.lock(), "{obj}")?;
                 }
                 code = USAGE;
@@ -116,7 +135,7 @@ fn print_report(
     err: &mut impl Write,
 ) -> Result<()> {
     if ctx.json() {
-        writeln!(out, "{}", serde_json::to_string(report)?)?;
+        writeln!(out, "{}", crate::output::json_terminal_safe(serde_json::to_string(report)?))?;
         return Ok(());
     }
     err.write_all(report.render().as_bytes())?;

@@ -26,11 +26,16 @@ pub struct VirtError {
     /// `virErrorDomain`.
     pub domain: i32,
     pub message: String,
+    /// A change libvirt was asked for, whose answer never came: the
+    /// connection was open when the request went out and closed when it
+    /// failed (the daemon died or stopped answering keepalive probes), so
+    /// libvirt may have made the change. See [`unanswered_note`].
+    pub unanswered: bool,
 }
 
 impl VirtError {
     pub fn new(code: i32, message: impl Into<String>) -> Self {
-        VirtError { code, domain: 0, message: message.into() }
+        VirtError { code, domain: 0, message: message.into(), unanswered: false }
     }
     pub fn is(&self, code: i32) -> bool {
         self.code == code
@@ -105,6 +110,15 @@ pub fn keepalive(deadline: Duration) -> (i32, u32) {
     (interval as i32, count as u32)
 }
 
+/// What to add to an error whose chain holds a change libvirt never
+/// answered ([`VirtError::unanswered`]): its failure message alone would
+/// claim nothing happened, which nobody knows.
+pub fn unanswered_note(err: &anyhow::Error) -> Option<&'static str> {
+    err.chain().filter_map(|c| c.downcast_ref::<VirtError>()).any(|v| v.unanswered).then_some(
+        "the connection was lost before libvirt answered: the change may or may not have been made; look again once the host answers",
+    )
+}
+
 /// The error text for a host that did not answer within the deadline.
 pub fn no_answer(deadline: Duration) -> String {
     format!("no answer within {} s (--timeout)", deadline.as_secs_f64())
@@ -117,6 +131,9 @@ pub fn no_answer(deadline: Duration) -> String {
 pub trait Conn: NetworkApi + DomainApi + DomainWriteApi + HostApi + Send {
     /// The canonical URI libvirt reports for this connection.
     fn uri(&self) -> VirtResult<String>;
+    /// The release of libvirt behind this connection (virConnectGetLibVersion:
+    /// the daemon's, for a remote or daemon-backed URI).
+    fn lib_version(&self) -> VirtResult<crate::validate::Version>;
 
     /// False once libvirt has closed the connection (the daemon exited or
     /// restarted, or stopped answering its keepalive probes).

@@ -16,7 +16,11 @@
 //! - domain `<interface>` and `<domain>`: [`interface`];
 //! - address arithmetic: [`crate::ipnet`] (shared with the commands);
 //! - the same grammar as RelaxNG for xml-schemas/: [`rng`];
-//! - one example document per rule id: tests.rs.
+//! - one example document per rule id: tests.rs;
+//! - every rule id with its stage and the libvirt function it mirrors:
+//!   [`rules`];
+//! - the libvirt releases knet knows, and which one a check targets:
+//!   [`version`].
 //!
 //! Every id is a string literal at the place that reports it, so
 //! `grep -rn '"dhcp-range-reversed"' src/validate` lands on the rule.
@@ -27,9 +31,11 @@
 pub mod interface;
 pub mod network;
 pub mod rng;
+pub mod rules;
 pub mod schema;
 pub mod structure;
 pub mod types;
+pub mod version;
 
 #[cfg(test)]
 mod tests;
@@ -37,6 +43,7 @@ mod tests;
 use serde::Serialize;
 
 use crate::xml::{self, LineIndex, ParseAt};
+pub use version::Version;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -55,11 +62,34 @@ pub enum DocKind {
     Interface,
 }
 
+/// When libvirt itself would refuse what a diagnostic reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Stage {
+    /// libvirt's schema or XML parser: every `define` refuses it, whatever the driver.
+    Define,
+    /// The network driver's own check when a network is defined
+    /// (bridge_driver.c's networkValidate); other drivers accept it.
+    Driver,
+    /// Only starting the network fails (the network driver, dnsmasq or the
+    /// kernel refuses it); define accepts it.
+    Start,
+}
+
+/// The stage a rule's mistake is refused at by libvirt (see [`Stage`] and
+/// [`rules::RULES`]); `netmask-noncontiguous` is the one rule whose stage
+/// also depends on the document, and it sets its own.
+pub fn stage_of(rule: &str) -> Stage {
+    rules::find(rule).map_or(Stage::Define, |r| r.stage)
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct Diagnostic {
     pub severity: Severity,
     /// Stable rule id, e.g. `xml-syntax`, `unknown-element`, `dhcp-range-outside-subnet`.
     pub rule: &'static str,
+    /// When libvirt would refuse it: `define`, `driver` or `start`.
+    pub stage: Stage,
     pub message: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub help: Option<String>,
@@ -72,6 +102,8 @@ pub struct Diagnostic {
 pub struct Report {
     /// The file name as the user gave it (`-` for stdin).
     pub file: String,
+    /// The libvirt release the file was checked for.
+    pub libvirt_version: Version,
     pub kind: Option<DocKind>,
     pub valid: bool,
     pub diagnostics: Vec<Diagnostic>,
@@ -135,14 +167,14 @@ impl Report {
     /// error at the first bad byte. `lossy` is the text shown in the caret line.
     /// A file over the input limit (`crate::input`), reported like the
     /// parser's own check would, without holding its bytes.
-    pub fn too_large(file: &str) -> Report {
-        let mut sink = Sink::new("");
+    pub fn too_large(file: &str, target: Version) -> Report {
+        let mut sink = Sink::new("", target);
         sink.error("input-too-large", 0, crate::input::too_large_message(), None);
-        Report { file: file.to_string(), kind: None, valid: false, diagnostics: sink.diags, source: String::new() }
+        Report { file: file.to_string(), libvirt_version: target, kind: None, valid: false, diagnostics: sink.diags, source: String::new() }
     }
 
-    pub fn not_utf8(file: &str, valid_up_to: usize, lossy: &str) -> Report {
-        let mut sink = Sink::new(lossy);
+    pub fn not_utf8(file: &str, valid_up_to: usize, lossy: &str, target: Version) -> Report {
+        let mut sink = Sink::new(lossy, target);
         let at = lossy
             .char_indices()
             .map(|(i, _)| i)
@@ -157,6 +189,7 @@ impl Report {
         );
         Report {
             file: file.to_string(),
+            libvirt_version: target,
             kind: None,
             valid: false,
             diagnostics: sink.diags,
@@ -169,10 +202,10 @@ impl Report {
     /// A declared encoding libxml2 does not know, or bytes not valid in it:
     /// one `xml-encoding` error at byte `at` of `text` (the file as far as
     /// it could be read).
-    pub fn bad_encoding(file: &str, text: &str, at: usize, message: &str) -> Report {
-        let mut sink = Sink::new(text);
+    pub fn bad_encoding(file: &str, text: &str, at: usize, message: &str, target: Version) -> Report {
+        let mut sink = Sink::new(text, target);
         sink.error("xml-encoding", at, message.to_string(), Some(crate::xml::encoding::HELP.into()));
-        Report { file: file.to_string(), kind: None, valid: false, diagnostics: sink.diags, source: text.to_string() }
+        Report { file: file.to_string(), libvirt_version: target, kind: None, valid: false, diagnostics: sink.diags, source: text.to_string() }
     }
 }
 
@@ -190,6 +223,9 @@ pub const STRUCTURAL_RULES: &[&str] = &[
     "wrong-document",
     "unknown-element",
     "unknown-attribute",
+    "attribute-needs-attribute",
+    "newer-libvirt",
+    "removed-in-libvirt",
     "missing-element",
     "missing-attribute",
     "duplicate-element",
@@ -212,19 +248,34 @@ pub fn is_structural(rule: &str) -> bool {
 pub struct Sink<'s> {
     ix: LineIndex<'s>,
     diags: Vec<Diagnostic>,
+    /// The release checked for: constructs outside it are refused.
+    pub target: Version,
 }
 
 impl<'s> Sink<'s> {
-    fn new(src: &'s str) -> Self {
+    fn new(src: &'s str, target: Version) -> Self {
         Sink {
             ix: LineIndex::new(src),
             diags: Vec::new(),
+            target,
         }
     }
 
     fn push(
         &mut self,
         severity: Severity,
+        rule: &'static str,
+        at: usize,
+        message: String,
+        help: Option<String>,
+    ) {
+        self.push_staged(severity, stage_of(rule), rule, at, message, help)
+    }
+
+    fn push_staged(
+        &mut self,
+        severity: Severity,
+        stage: Stage,
         rule: &'static str,
         at: usize,
         message: String,
@@ -239,6 +290,7 @@ impl<'s> Sink<'s> {
         self.diags.push(Diagnostic {
             severity,
             rule,
+            stage,
             message,
             help,
             line,
@@ -253,18 +305,39 @@ impl<'s> Sink<'s> {
     pub fn warn(&mut self, rule: &'static str, at: usize, message: String, help: Option<String>) {
         self.push(Severity::Warning, rule, at, message, help);
     }
+
+    /// An error whose stage depends on the document, not only on the rule.
+    pub fn error_at(&mut self, stage: Stage, rule: &'static str, at: usize, message: String, help: Option<String>) {
+        self.push_staged(Severity::Error, stage, rule, at, message, help);
+    }
+
+    /// An unknown element or attribute: an error for a release knet knows;
+    /// for a newer one a warning, since that release may well have added it
+    /// and its own schema check (VIR_NETWORK_DEFINE_VALIDATE) decides.
+    pub fn unknown(&mut self, rule: &'static str, at: usize, message: String, help: Option<String>) {
+        let sev = if self.target.is_beyond_known() { Severity::Warning } else { Severity::Error };
+        self.push(sev, rule, at, message, help);
+    }
 }
 
 /// Check `src` (named `file` in messages). `expect` forces the document kind;
 /// `None` detects it from the root element.
 pub fn validate(src: &str, file: &str, expect: Option<DocKind>) -> Report {
-    let mut sink = Sink::new(src);
+    validate_for(src, file, expect, version::default_target())
+}
+
+/// [`validate`] for the given libvirt release.
+pub fn validate_for(src: &str, file: &str, expect: Option<DocKind>, target: Version) -> Report {
+    let mut sink = Sink::new(src, target);
     let kind = check_document(src, expect, &mut sink);
     let mut diagnostics = sink.diags;
-    diagnostics.sort_by_key(|d| (d.line, d.column));
+    // A construct the target release lacks explains the errors around it
+    // (a later release also relaxed what it needs): say that first.
+    diagnostics.sort_by_key(|d| (!matches!(d.rule, "newer-libvirt" | "newer-libvirt-parser" | "removed-in-libvirt"), d.line, d.column));
     let valid = !diagnostics.iter().any(|d| d.severity == Severity::Error);
     Report {
         file: file.to_string(),
+        libvirt_version: target,
         kind,
         valid,
         diagnostics,
@@ -285,6 +358,7 @@ fn check_document(src: &str, expect: Option<DocKind>, sink: &mut Sink) -> Option
                 ParseAt::LineCol(line, column) => sink.diags.push(Diagnostic {
                     severity: Severity::Error,
                     rule: e.rule,
+                    stage: Stage::Define,
                     message: e.message,
                     help: None,
                     line,

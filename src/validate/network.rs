@@ -36,6 +36,7 @@ pub fn check(net: &Network, sink: &mut Sink) {
         check_forward(f, sink);
     }
     forward_mode_rules(net, sink);
+    network_driver_rules(net, sink);
     bridge_name_too_long(net, sink);
     portgroup_duplicates(net, sink);
     virtualport_type_required(net, sink);
@@ -49,6 +50,25 @@ pub fn check(net: &Network, sink: &mut Sink) {
     }
     if let Some(dns) = &net.dns {
         dns_rules(dns, sink);
+    }
+    for v in net.vlan.iter().chain(net.portgroups.iter().filter_map(|p| p.vlan.as_ref())) {
+        vlan_native_duplicate(v, sink);
+    }
+}
+
+/// virNetDevVlanParse: "duplicate native vlan setting" — at most one tag
+/// carries nativeMode=.
+pub fn vlan_native_duplicate(v: &crate::xml::network::Vlan, sink: &mut Sink) {
+    let mut native = v.tags.iter().filter_map(|(_, _, m)| *m);
+    if native.next().is_some() {
+        if let Some(second) = native.next() {
+            sink.error(
+                "vlan-native-duplicate",
+                second.at,
+                "a second <tag> with nativeMode=: a vlan has at most one native tag".into(),
+                Some("keep nativeMode= on the one untagged/native VLAN".into()),
+            );
+        }
     }
 }
 
@@ -135,7 +155,11 @@ fn check_ip(ipdef: &Ip, sink: &mut Sink) {
             );
         } else if let Ok(mask) = m.text.parse::<std::net::Ipv4Addr>() {
             if ip::netmask_prefix(mask).is_none() {
-                sink.error("netmask-noncontiguous", m.value_at, format!("netmask {} is not contiguous", m.text), Some("a netmask is a run of 1 bits then 0 bits, e.g. 255.255.255.0 (/24) or 255.255.254.0 (/23)".into()));
+                // libvirt's parser only computes the prefix for a DHCP range
+                // (virSocketAddrGetRange); without one the network fails at start.
+                let has_range = ipdef.dhcp.as_ref().is_some_and(|d| !d.ranges.is_empty());
+                let stage = if has_range { super::Stage::Define } else { super::Stage::Start };
+                sink.error_at(stage, "netmask-noncontiguous", m.value_at, format!("netmask {} is not contiguous", m.text), Some("a netmask is a run of 1 bits then 0 bits, e.g. 255.255.255.0 (/24) or 255.255.254.0 (/23)".into()));
             }
         }
     }
@@ -171,6 +195,16 @@ fn check_ip(ipdef: &Ip, sink: &mut Sink) {
         );
     }
     if let Some(t) = ipdef.tftp {
+        // 8.5 lets a network serve TFTP without DHCP; before, dnsmasq got
+        // TFTP settings only along with a DHCP range or host.
+        if ipdef.dhcp.is_none() && sink.target < super::version::V8_5 {
+            sink.error(
+                "newer-libvirt-parser",
+                t,
+                format!("<tftp> without <dhcp> needs libvirt 8.5 or later (validating for {})", sink.target),
+                Some("add a <dhcp> range, or validate for the release that will run it with --libvirt-version X.Y".into()),
+            );
+        }
         if addr.is_ipv6() {
             sink.error(
                 "tftp-ipv6",
@@ -209,6 +243,19 @@ fn ip_family_mismatch(ipdef: &Ip, addr: IpAddr, address: Val, sink: &mut Sink) {
 }
 
 fn check_dhcp(d: &Dhcp, sub: Option<&IpSubnet>, sink: &mut Sink) {
+    // virNetworkDHCPDefParseXML: on an IPv4 <ip>, a <bootp file=...>'s
+    // server= is parsed as a numeric address (a host name fails).
+    if let Some((Some(_), Some(server))) = d.bootp {
+        let numeric = server.text.parse::<IpAddr>().is_ok() || ip::parse_ipv4_lenient(server.text).is_some();
+        if sub.map_or(true, |s| s.addr.is_ipv4()) && !numeric {
+            sink.error(
+                "bootp-server-address",
+                server.value_at,
+                format!("bootp server {:?} is not an IP address", ellipsize(server.text)),
+                Some("libvirt takes the TFTP server's address, not its name".into()),
+            );
+        }
+    }
     for r in &d.ranges {
         dhcp_range(r, sub, sink);
         if let Some(l) = &r.lease {
@@ -378,6 +425,9 @@ fn dhcp_range(r: &Span, sub: Option<&IpSubnet>, sink: &mut Sink) {
             }
         }
     }
+    if range_too_large(s, e, sv, ev, sink) {
+        return;
+    }
     if ip::to_u128(s) > ip::to_u128(e) {
         sink.error(
             "dhcp-range-reversed",
@@ -481,6 +531,14 @@ pub fn route_rules(r: &crate::xml::network::Route, sink: &mut Sink) {
         return;
     };
     let v6_family = r.family.is_some_and(|f| f.text == "ipv6");
+    if let (Some(_), Some(p)) = (r.netmask, r.prefix) {
+        sink.error(
+            "ip-netmask-and-prefix",
+            p.at,
+            "<route> has both netmask= and prefix=".into(),
+            Some("keep one: prefix='24' says the same as netmask='255.255.255.0'".into()),
+        );
+    }
     let fam = r.family.map_or("ipv4 (no family= given)", |f| f.text);
     for (v, what) in [(Some(av), "address"), (r.gateway, "gateway")] {
         let Some(v) = v else { continue };
@@ -685,12 +743,30 @@ pub fn parse_num(s: &str) -> Option<u64> {
     }
 }
 
+/// virSocketAddrGetRange's legacy limit: a range may differ only in its
+/// last 16 bits (the last two bytes of IPv4, the last group of IPv6).
+fn range_too_large(s: IpAddr, e: IpAddr, sv: Val, ev: Val, sink: &mut Sink) -> bool {
+    if (ip::to_u128(s) ^ ip::to_u128(e)) >> 16 == 0 {
+        return false;
+    }
+    sink.error(
+        "range-too-large",
+        ev.value_at,
+        format!("range {} - {} is too large: libvirt allows ranges within one block of 65536 addresses", sv.text, ev.text),
+        Some(if s.is_ipv4() { "start and end must share their first two bytes" } else { "start and end may differ only in their last group" }.into()),
+    );
+    true
+}
+
 /// libvirt: "range A - B is reversed" for `<nat><address>`.
 fn nat_address_reversed(a: &Span, sink: &mut Sink) {
     let (Some(sv), Some(ev)) = (a.start, a.end) else {
         return;
     };
     if let (Some(s), Some(e)) = (sv.text.parse::<std::net::Ipv4Addr>().ok(), ev.text.parse::<std::net::Ipv4Addr>().ok()) {
+        if range_too_large(IpAddr::V4(s), IpAddr::V4(e), sv, ev, sink) {
+            return;
+        }
         if u32::from(s) > u32::from(e) {
             sink.error(
                 "nat-address-reversed",
@@ -774,8 +850,11 @@ fn forward_mode_rules(net: &Network, sink: &mut Sink) {
                         }
                     }
                 }
+                // libvirt refuses stp= whatever its value, but delay= only
+                // when it is not 0 (the parsed number is what it tests).
+                let delay = b.delay.filter(|d| parse_num(d.text) != Some(0));
                 for (v, what) in [
-                    (b.delay, "delay"),
+                    (delay, "delay"),
                     (b.stp, "stp"),
                     (if mode == "bridge" { b.zone } else { None }, "zone"),
                 ] {
@@ -793,7 +872,8 @@ fn forward_mode_rules(net: &Network, sink: &mut Sink) {
                     );
                 }
             }
-            if let Some(m) = net.mtu {
+            // libvirt tests the parsed size: <mtu size='0'/> means "unset".
+            if let Some(m) = net.mtu.filter(|m| m.text.parse::<u64>() != Ok(0)) {
                 sink.error("forward-mode-mtu", m.at, format!("<mtu> only applies to nat, route, open and isolated networks, not '{mode}'"), None);
             }
             // The network driver refuses these at start for bridge mode (the
@@ -836,6 +916,79 @@ fn forward_mode_rules(net: &Network, sink: &mut Sink) {
             }
         }
         _ => {}
+    }
+}
+
+/// The rest of the network driver's define-time check (networkValidate in
+/// src/network/bridge_driver.c). libvirt's parser, and so its test driver
+/// and knet's corpus, accept all of these; a daemon's network driver
+/// refuses them at net-define. They are warnings, so `knet validate` gives
+/// the parser's verdict and still tells the admin before the daemon does.
+fn network_driver_rules(net: &Network, sink: &mut Sink) {
+    let mode = net.forward_mode();
+    let f = net.forward.as_ref();
+    let l3 = matches!(mode, "none" | "nat" | "route" | "open");
+    if !l3 {
+        let dns_records = net.dns.as_ref().filter(|d| !d.txts.is_empty() || !d.hosts.is_empty() || !d.srvs.is_empty());
+        for (at, what, rule) in [
+            (dns_records.map(|d| d.at), "DNS records (<txt>, <host>, <srv>)", "forward-mode-dns"),
+            (net.domain, "<domain>", "forward-mode-dns"),
+        ] {
+            if let Some(at) = at {
+                sink.warn(rule, at, format!("{what} is not supported with forward mode '{mode}': libvirt's network driver refuses it at define"), Some("only nat, route, open and isolated networks run their own DNS".into()));
+            }
+        }
+    }
+    // Network-wide bandwidth needs a bridge libvirt shapes.
+    let bandwidth_ok = l3 || (mode == "bridge" && net.bridge.as_ref().is_some_and(|b| b.name.is_some()));
+    if !bandwidth_ok {
+        let pgs = net.portgroups.iter().filter_map(|p| p.bandwidth.as_ref());
+        for b in net.bandwidth.iter().chain(pgs) {
+            sink.warn("forward-mode-bandwidth", b.at, format!("<bandwidth> is not supported with forward mode '{mode}': libvirt's network driver refuses it at define"), None);
+        }
+    } else if mode == "hostdev" {
+        for b in net.portgroups.iter().filter_map(|p| p.bandwidth.as_ref()) {
+            sink.warn("forward-mode-bandwidth", b.at, "<bandwidth> in a portgroup is not supported with forward mode 'hostdev'".into(), None);
+        }
+    }
+    if let Some(f) = f {
+        if mode == "hostdev" {
+            for (at, _) in &f.interfaces {
+                sink.warn("forward-hostdev-netdev", *at, "a hostdev network lists its devices by PCI <address>, not by <interface dev=...>: libvirt's network driver refuses it at define".into(), None);
+            }
+        } else {
+            for a in &f.addresses {
+                sink.warn("forward-address-needs-hostdev", a.at, format!("a PCI <address> in the device pool needs forward mode 'hostdev', not '{mode}'"), None);
+            }
+        }
+        let kinds = usize::from(!f.pfs.is_empty()) + usize::from(!f.interfaces.is_empty()) + usize::from(!f.addresses.is_empty());
+        if kinds > 1 && !f.pfs.is_empty() {
+            sink.warn("forward-pool-mixed", f.pfs[0].0, "<pf>, <interface> and <address> in <forward> exclude each other: libvirt's network driver refuses the mix at define".into(), None);
+        }
+    }
+    // VLAN tags: hostdev or passthrough pools, or an Open vSwitch bridge.
+    let ovs = |vp: Option<&crate::xml::network::VirtualPort>| vp.and_then(|v| v.kind).is_some_and(|k| k.text == "openvswitch");
+    let allowed = matches!(mode, "hostdev" | "passthrough") || (mode == "bridge" && ovs(net.virtualport.as_ref()));
+    let net_vlan = net.vlan.as_ref().is_some_and(|v| !v.tags.is_empty());
+    let mut bad = None;
+    for pg in &net.portgroups {
+        let pg_vlan = pg.vlan.as_ref().filter(|v| !v.tags.is_empty());
+        if net_vlan || pg_vlan.is_some() {
+            let ok = match &pg.virtualport {
+                Some(vp) => mode == "bridge" && ovs(Some(vp)),
+                None => allowed,
+            };
+            if !ok {
+                bad = bad.or(pg_vlan.map(|v| v.at).or(net.vlan.as_ref().map(|v| v.at)));
+            }
+        }
+    }
+    let has_default = net.portgroups.iter().any(|p| p.default.is_some_and(|d| d.text == "yes"));
+    if bad.is_none() && net_vlan && !allowed && !has_default {
+        bad = net.vlan.as_ref().map(|v| v.at);
+    }
+    if let Some(at) = bad {
+        sink.warn("vlan-not-supported", at, format!("<vlan> is not supported on a network with forward mode '{mode}': libvirt's network driver refuses it at define"), Some("VLAN tags need a hostdev or passthrough pool, or an Open vSwitch bridge (<virtualport type='openvswitch'/>)".into()));
     }
 }
 
@@ -896,13 +1049,23 @@ fn virtualport_type_required(net: &Network, sink: &mut Sink) {
     }
 }
 
-/// virNetDevBandwidthParseRate: average is mandatory (unless floor is given
-/// on an inbound rate of an interface on a network); floor only there.
+/// virNetDevBandwidthParse and virNetDevBandwidthParseRate: a rate needs
+/// average= unless it gives floor= (then peak= and burst= still need
+/// average=); a non-zero floor only on the inbound rate of an interface on
+/// a network; classID= is state libvirt writes itself, never accepted here.
 pub fn bandwidth_rates(b: &Bandwidth, allow_floor: bool, sink: &mut Sink) {
+    if let Some(c) = b.class_id {
+        sink.error(
+            "bandwidth-classid",
+            c.at,
+            "classID= is not supported on <bandwidth> here".into(),
+            Some("libvirt assigns the class itself; drop classID=".into()),
+        );
+    }
     for (rate, inbound) in [(&b.inbound, true), (&b.outbound, false)] {
         let Some(r) = rate else { continue };
         let dir = if inbound { "inbound" } else { "outbound" };
-        if let Some(f) = r.floor {
+        if let Some(f) = r.floor.filter(|f| f.text.parse::<u64>() != Ok(0)) {
             if !inbound {
                 sink.error(
                     "bandwidth-floor",
@@ -919,11 +1082,26 @@ pub fn bandwidth_rates(b: &Bandwidth, allow_floor: bool, sink: &mut Sink) {
                 );
             }
         }
-        if r.average.is_none() && !(r.floor.is_some() && inbound && allow_floor) {
+        // virNetDevBandwidthValidate of releases after 9.0 (11.3's has it):
+        // tc takes bursts up to 4194303 KiB.
+        if let Some(b) = r.burst.filter(|b| b.text.parse::<u64>().is_ok_and(|n| n > 4_194_303)) {
+            let msg = format!("burst {} KiB is above the 4194303 KiB tc allows", b.text);
+            match super::version::Span::between(super::version::V9_0, super::version::V11_3).fit(sink.target) {
+                super::version::Fit::Yes => sink.error("bandwidth-burst-range", b.value_at, msg, None),
+                super::version::Fit::Unsure(_) => sink.warn("bandwidth-burst-range", b.value_at, format!("{msg}; libvirt releases after 9.0 refuse it"), None),
+                _ => {}
+            }
+        }
+        if r.average.is_none() && (r.floor.is_none() || r.peak.is_some() || r.burst.is_some()) {
+            let msg = if r.floor.is_none() {
+                format!("<{dir}> needs average=")
+            } else {
+                format!("<{dir}>: peak= and burst= need average=")
+            };
             sink.error(
                 "bandwidth-average-required",
                 r.at,
-                format!("<{dir}> needs average="),
+                msg,
                 Some("average= (KiB/s) is mandatory; peak= and burst= refine it".into()),
             );
         }

@@ -1,6 +1,8 @@
-//! Writes knet's grammar ([`super::schema`]) as RelaxNG, for editors
-//! (nxml-mode, VS Code XML) and for xmllint. The checked-in files
-//! xml-schemas/network.rng and xml-schemas/interface.rng are this output;
+//! Writes knet's grammar ([`super::schema`]) as RelaxNG for one libvirt
+//! release, for editors (nxml-mode, VS Code XML) and for xmllint. The
+//! checked-in files xml-schemas/libvirt-X.Y/{network,interface}.rng (one
+//! directory per release knet knows; xml-schemas/*.rng is the newest) are
+//! this output;
 //! tests/test_validate.rs fails when they are stale (regenerate with
 //! `KNET_UPDATE_SCHEMAS=1 cargo test --test tests rng_files_are_current`) and
 //! checks that xmllint with them agrees with knet on the corpus.
@@ -15,6 +17,7 @@ use std::fmt::Write;
 
 use super::schema::{At, El, Kid, Special};
 use super::types::Ty;
+use super::version::{Fit, Span, Version};
 
 const IPV4: &str = r"((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
 const H: &str = "[0-9a-fA-F]{1,4}";
@@ -38,6 +41,7 @@ fn ipv6() -> String {
 }
 
 struct Gen {
+    target: Version,
     /// Define name of each element definition, by address.
     names: HashMap<usize, String>,
     used: HashMap<String, usize>,
@@ -50,13 +54,20 @@ fn key(el: &El) -> usize {
 }
 
 impl Gen {
-    fn new() -> Self {
+    fn new(target: Version) -> Self {
         Gen {
+            target,
             names: HashMap::new(),
             used: HashMap::new(),
             defines: Vec::new(),
             ipv6: ipv6(),
         }
+    }
+
+    /// Whether the release written for knows a construct (one knet cannot
+    /// tell about is allowed: knet only warns about it).
+    fn has(&self, span: Span) -> bool {
+        matches!(span.fit(self.target), Fit::Yes | Fit::Unsure(_))
     }
 
     /// A `<ref>` to `el`'s define, writing the define on first use.
@@ -95,6 +106,9 @@ impl Gen {
         if let Some(sw) = &el.switch {
             let mut out = String::from("<choice>");
             for (value, case) in sw.cases {
+                if sw.spans.iter().any(|(v, span)| v == value && !self.has(*span)) {
+                    continue;
+                }
                 let _ = write!(
                     out,
                     "<group><attribute name=\"{}\"><value>{value}</value></attribute>{}</group>",
@@ -113,7 +127,7 @@ impl Gen {
             out.push_str(&self.ty(ty));
             return out;
         }
-        let kids: Vec<&Kid> = el.kids.iter().flat_map(|g| g.iter()).collect();
+        let kids: Vec<&Kid> = el.kids.iter().flat_map(|g| g.iter()).filter(|k| self.has(k.span)).collect();
         let mut parts: Vec<String> = Vec::new();
         match el.special {
             Some(Special::ForwardPool) => {
@@ -170,7 +184,8 @@ impl Gen {
 
     fn kid(&mut self, k: &Kid) -> String {
         let r = self.reference(k.el);
-        match (k.req, k.many) {
+        let req = k.req || k.req_before.is_some_and(|v| self.target < v);
+        match (req, k.many) {
             (true, false) => r,
             (false, false) => format!("<optional>{r}</optional>"),
             (false, true) => format!("<zeroOrMore>{r}</zeroOrMore>"),
@@ -179,15 +194,33 @@ impl Gen {
     }
 
     fn attr(&self, a: &At) -> String {
-        format!(
-            "<attribute name=\"{}\">{}</attribute>",
-            a.name,
-            self.ty(a.ty)
-        )
+        let ty = match a.ty {
+            Ty::Enum(vals) if !a.values.is_empty() => {
+                let kept: String = vals
+                    .iter()
+                    .filter(|v| a.values.iter().all(|(x, span)| x != *v || self.has(*span)))
+                    .map(|v| format!("<value>{v}</value>"))
+                    .collect();
+                format!("<choice>{kept}</choice>")
+            }
+            ty => match a.wider {
+                Some((span, wide)) if matches!(span.fit(self.target), Fit::Yes) => self.ty(wide),
+                _ => self.ty(ty),
+            },
+        };
+        format!("<attribute name=\"{}\">{ty}</attribute>", a.name)
     }
 
     fn attrs(&mut self, el: &El) -> String {
-        let all: Vec<&At> = el.attrs.iter().flat_map(|g| g.iter()).collect();
+        // An attribute none of whose values the release knows cannot appear.
+        let live = |a: &&At| {
+            self.has(a.span)
+                && match a.ty {
+                    Ty::Enum(vals) => vals.iter().any(|v| a.values.iter().all(|(x, span)| x != v || self.has(*span))),
+                    Ty::Words(_) | Ty::Check(..) => true,
+                }
+        };
+        let all: Vec<&At> = el.attrs.iter().flat_map(|g| g.iter()).filter(live).collect();
         let mut out = String::new();
         let find = |n: &str| all.iter().copied().find(|a| a.name == n);
         match el.special {
@@ -230,8 +263,17 @@ impl Gen {
                 let _ = write!(out, "<optional><group>{group}</group></optional>");
             }
             _ => {
-                for a in &all {
-                    out.push_str(&self.opt_attr(a));
+                for a in all.iter().filter(|a| a.with.is_none()) {
+                    let deps: String = all
+                        .iter()
+                        .filter(|d| d.with == Some(a.name))
+                        .map(|d| self.opt_attr(d))
+                        .collect();
+                    if deps.is_empty() {
+                        out.push_str(&self.opt_attr(a));
+                    } else {
+                        let _ = write!(out, "<optional>{}{deps}</optional>", self.attr(a));
+                    }
                 }
             }
         }
@@ -239,7 +281,7 @@ impl Gen {
     }
 
     fn opt_attr(&self, a: &At) -> String {
-        if a.req {
+        if a.req || a.req_before.is_some_and(|v| self.target < v) {
             self.attr(a)
         } else {
             format!("<optional>{}</optional>", self.attr(a))
@@ -248,6 +290,10 @@ impl Gen {
 
     fn ty(&self, ty: Ty) -> String {
         match ty {
+            Ty::Words(vals) => format!(
+                "<data type=\"string\"><param name=\"pattern\">{}</param></data>",
+                vals.iter().map(|v| format!("({v})")).collect::<Vec<_>>().join("|")
+            ),
             Ty::Enum(vals) => format!(
                 "<choice>{}</choice>",
                 vals.iter()
@@ -300,8 +346,8 @@ fn pretty(xml: &str, depth: usize) -> String {
 }
 
 /// The RelaxNG grammar whose start is `root`.
-pub fn grammar(root: &El, title: &str) -> String {
-    let mut g = Gen::new();
+pub fn grammar(root: &El, title: &str, target: Version) -> String {
+    let mut g = Gen::new(target);
     let start = g.reference(root);
     let mut out = String::new();
     let _ = write!(
@@ -318,16 +364,18 @@ pub fn grammar(root: &El, title: &str) -> String {
     out
 }
 
-pub fn network_rng() -> String {
+pub fn network_rng(target: Version) -> String {
     grammar(
         &super::schema::NETWORK,
-        "knet: libvirt <network> XML (what network.rng of libvirt 9.0 and knet accept)",
+        &format!("knet: libvirt <network> XML as libvirt {target} and knet accept it"),
+        target,
     )
 }
 
-pub fn interface_rng() -> String {
+pub fn interface_rng(target: Version) -> String {
     grammar(
         &super::schema::INTERFACE,
-        "knet: a libvirt domain <interface> device on its own",
+        &format!("knet: a libvirt {target} domain <interface> device on its own"),
+        target,
     )
 }

@@ -14,6 +14,10 @@
 //! Data only: never checks a document itself (src/validate/structure.rs does).
 
 use super::types::*;
+// The releases each construct appeared in come from libvirt's own
+// documentation ("Since X.Y" in formatnetwork/formatdomain) and NEWS, checked
+// against the 9.0 and 11.3 schemas; see version.rs.
+use super::version::{Span, Version, V10_0, V10_1, V11_1, V11_2, V11_3, V8_3, V8_7, V9_0, V9_7};
 
 /// An element definition.
 pub struct El {
@@ -58,12 +62,28 @@ pub struct At {
     pub name: &'static str,
     pub ty: Ty,
     pub req: bool,
+    /// Required in releases before this one, optional from it on.
+    pub req_before: Option<Version>,
+    /// The releases that know the attribute here.
+    pub span: Span,
+    /// Values of `ty` that only some releases accept.
+    pub values: &'static [(&'static str, Span)],
+    /// A wider type the releases in the span accept instead of `ty`.
+    pub wider: Option<(Span, Ty)>,
+    /// Allowed only together with this (optional) attribute of the same
+    /// element: the schema's optional attribute groups, e.g. portgroup=
+    /// belongs to the network= group of a bridge interface's `<source>`.
+    pub with: Option<&'static str>,
 }
 
 pub struct Kid {
     pub el: &'static El,
     pub req: bool,
     pub many: bool,
+    /// Required in releases before this one, optional from it on.
+    pub req_before: Option<Version>,
+    /// The releases that allow the element at this place.
+    pub span: Span,
 }
 
 pub struct Switch {
@@ -71,6 +91,8 @@ pub struct Switch {
     pub cases: &'static [(&'static str, &'static El)],
     /// Used when the attribute is absent; `None` makes it required.
     pub default: Option<&'static El>,
+    /// Cases only some releases know.
+    pub spans: &'static [(&'static str, Span)],
 }
 
 pub const DNSMASQ_NS: &str = "http://libvirt.org/schemas/network/dnsmasq/1.0";
@@ -85,22 +107,38 @@ const fn switch(name: &'static str, attrs: &'static [&'static [At]], sw: Switch)
     El { name, ns: None, attrs, kids: &[], text: None, any: false, switch: Some(sw), special: None }
 }
 const fn a(name: &'static str, ty: Ty) -> At {
-    At { name, ty, req: false }
+    At { name, ty, req: false, with: None, req_before: None, span: Span::ALWAYS, values: &[], wider: None }
 }
 const fn r(name: &'static str, ty: Ty) -> At {
-    At { name, ty, req: true }
+    At { req: true, ..a(name, ty) }
+}
+/// An optional attribute allowed only when `key` is there too.
+const fn w(name: &'static str, ty: Ty, key: &'static str) -> At {
+    At { with: Some(key), ..a(name, ty) }
+}
+/// An optional attribute that releases from `v` on know.
+const fn a_since(name: &'static str, ty: Ty, v: Version) -> At {
+    At { span: Span::since(v), ..a(name, ty) }
+}
+/// An attribute required before release `v`, optional from it on.
+const fn r_until(name: &'static str, ty: Ty, v: Version) -> At {
+    At { req_before: Some(v), ..a(name, ty) }
 }
 const fn opt(el: &'static El) -> Kid {
-    Kid { el, req: false, many: false }
+    Kid { el, req: false, many: false, req_before: None, span: Span::ALWAYS }
 }
 const fn one(el: &'static El) -> Kid {
-    Kid { el, req: true, many: false }
+    Kid { req: true, ..opt(el) }
 }
 const fn many(el: &'static El) -> Kid {
-    Kid { el, req: false, many: true }
+    Kid { many: true, ..opt(el) }
 }
 const fn some(el: &'static El) -> Kid {
-    Kid { el, req: true, many: true }
+    Kid { req: true, many: true, ..opt(el) }
+}
+/// An optional element that releases from `v` on allow here.
+const fn opt_since(el: &'static El, v: Version) -> Kid {
+    Kid { span: Span::since(v), ..opt(el) }
 }
 
 // ---------------------------------------------------------------- shared
@@ -111,7 +149,12 @@ pub static METADATA: El = El { name: "metadata", ns: None, attrs: &[], kids: &[]
 pub static MTU: El = el("mtu", &[&[r("size", USHORT)]], &[]);
 pub static PORT_OPTIONS: El = el("port", &[&[a("isolated", YES_NO)]], &[]);
 
-static BW_RATE: &[At] = &[a("average", SPEED), a("peak", SPEED), a("floor", SPEED), a("burst", SPEED)];
+// Rates beyond 32 bits: 11.3's schema takes up to 2^54 KiB/s (the release
+// that widened it is not known to knet).
+const fn rate(name: &'static str) -> At {
+    At { wider: Some((Span::between(V9_0, V11_3), SPEED64)), ..a(name, SPEED) }
+}
+static BW_RATE: &[At] = &[rate("average"), rate("peak"), rate("floor"), a("burst", SPEED)];
 static INBOUND: El = el("inbound", &[BW_RATE], &[]);
 static OUTBOUND: El = el("outbound", &[BW_RATE], &[]);
 pub static BANDWIDTH: El = el("bandwidth", &[&[a("classID", POSITIVE_INT)]], &[&[opt(&INBOUND), opt(&OUTBOUND)]]);
@@ -119,10 +162,11 @@ pub static BANDWIDTH: El = el("bandwidth", &[&[a("classID", POSITIVE_INT)]], &[&
 static TAG: El = el("tag", &[&[r("id", VLAN_TAG), a("nativeMode", Ty::Enum(&["tagged", "untagged"]))]], &[]);
 pub static VLAN: El = el("vlan", &[&[a("trunk", Ty::Enum(&["yes"]))]], &[&[some(&TAG)]]);
 
-pub static ROUTE: El = el(
+// netmask= and prefix= exclude each other (rule ip-netmask-and-prefix).
+pub static ROUTE: El = El { special: Some(Special::NetmaskOrPrefix), ..el(
     "route",
     &[&[
-        a("family", Ty::Enum(&["ipv4", "ipv6"])),
+        a("family", ADDR_FAMILY),
         r("address", IP_ADDR),
         a("netmask", IPV4_ADDR),
         a("prefix", IP_PREFIX),
@@ -130,7 +174,7 @@ pub static ROUTE: El = el(
         a("metric", UNSIGNED_INT),
     ]],
     &[],
-);
+) };
 
 // virtualport (networkcommon's virtualPortProfile)
 static VP_QBG_PARAMS: El = el("parameters", &[&[a("managerid", UINT8), a("typeid", UINT24), a("typeidversion", UINT8), a("instanceid", UUID)]], &[]);
@@ -150,7 +194,7 @@ static VP_ANY: El = el("virtualport", &[], &[&[opt(&VP_ANY_PARAMS)]]);
 pub static VIRTUALPORT: El = switch(
     "virtualport",
     &[],
-    Switch { attr: "type", cases: &[("802.1Qbg", &VP_QBG), ("802.1Qbh", &VP_QBH), ("openvswitch", &VP_OVS), ("midonet", &VP_MIDO)], default: Some(&VP_ANY) },
+    Switch { attr: "type", cases: &[("802.1Qbg", &VP_QBG), ("802.1Qbh", &VP_QBH), ("openvswitch", &VP_OVS), ("midonet", &VP_MIDO)], default: Some(&VP_ANY), spans: &[] },
 );
 
 static PCI_ADDR_ATTRS: &[At] = &[a("domain", PCI_DOMAIN), a("bus", PCI_BUS), a("slot", PCI_SLOT), a("function", PCI_FUNC), a("multifunction", ON_OFF)];
@@ -163,17 +207,25 @@ static BRIDGE: El = el(
         a("name", DEVICE_NAME),
         a("zone", ZONE_NAME),
         a("stp", ON_OFF),
-        a("delay", UNSIGNED_LONG),
+        a("delay", XSD_UNSIGNED_LONG),
         a("macTableManager", Ty::Enum(&["kernel", "libvirt"])),
     ]],
     &[],
 );
 static NET_MAC: El = el("mac", &[&[r("address", UNI_MAC)]], &[]);
 
-static FWD_INTERFACE: El = el("interface", &[&[r("dev", DEVICE_NAME), a("connections", UNSIGNED_INT)]], &[]);
-static FWD_PCI_ADDRESS: El = el("address", &[&[r("type", Ty::Enum(&["pci"])), a("connections", UNSIGNED_INT)], PCI_ADDR_ATTRS], &[]);
+static FWD_INTERFACE: El = el("interface", &[&[r("dev", DEVICE_NAME), a("connections", XSD_UNSIGNED_INT)]], &[]);
+static FWD_PCI_ADDRESS: El = el("address", &[&[r("type", Ty::Enum(&["pci"])), a("connections", XSD_UNSIGNED_INT)], PCI_ADDR_ATTRS], &[]);
 static FWD_PF: El = el("pf", &[&[r("dev", DEVICE_NAME)]], &[]);
-static FWD_DRIVER: El = el("driver", &[&[r("name", Ty::Enum(&["kvm", "vfio"]))]], &[]);
+// 10.0 shares the hostdev <driver>: name= optional, xen, model= (a VFIO variant driver).
+static FWD_DRIVER: El = el(
+    "driver",
+    &[&[
+        At { values: &[("xen", Span::since(V10_0))], ..r_until("name", Ty::Enum(&["kvm", "vfio", "xen"]), V10_0) },
+        a_since("model", GENERIC_NAME, V10_0),
+    ]],
+    &[],
+);
 static NAT_ADDRESS: El = el("address", &[&[r("start", IPV4_ADDR), r("end", IPV4_ADDR)]], &[]);
 static NAT_PORT: El = el("port", &[&[r("start", PORT), r("end", PORT)]], &[]);
 static NAT: El = el("nat", &[&[a("ipv6", YES_NO)]], &[&[opt(&NAT_ADDRESS), opt(&NAT_PORT)]]);
@@ -191,7 +243,7 @@ static PORTGROUP: El = el(
     &[&[opt(&VIRTUALPORT), opt(&BANDWIDTH), opt(&VLAN)]],
 );
 
-static NET_DOMAIN: El = el("domain", &[&[r("name", DNS_NAME), a("localOnly", YES_NO), a("register", YES_NO)]], &[]);
+static NET_DOMAIN: El = el("domain", &[&[r("name", DNS_NAME), a("localOnly", YES_NO), a_since("register", YES_NO, V10_1)]], &[]);
 
 static DNS_FORWARDER: El = el("forwarder", &[&[a("addr", IP_ADDR), a("domain", DNS_NAME)]], &[]);
 static DNS_TXT: El = el("txt", &[&[r("name", DNS_NAME), r("value", TEXT)]], &[]);
@@ -199,7 +251,7 @@ static DNS_SRV: El = el(
     "srv",
     &[&[
         r("service", TEXT),
-        r("protocol", Ty::Enum(&["tcp", "udp"])),
+        r("protocol", Ty::Words(&["tcp", "udp"])),
         a("domain", DNS_NAME),
         a("target", TEXT),
         a("port", USHORT),
@@ -231,7 +283,7 @@ static NET_IP: El = El { special: Some(Special::NetmaskOrPrefix), ..el(
         a("address", IP_ADDR),
         a("netmask", IPV4_ADDR),
         a("prefix", IP_PREFIX),
-        a("family", Ty::Enum(&["ipv4", "ipv6"])),
+        a("family", ADDR_FAMILY),
         a("localPtr", YES_NO),
     ]],
     &[&[opt(&TFTP), opt(&DHCP)]],
@@ -242,11 +294,11 @@ static DNSMASQ_OPTIONS: El = El { name: "options", ns: Some(DNSMASQ_NS), attrs: 
 
 pub static NETWORK: El = el(
     "network",
-    &[&[a("connections", UNSIGNED_INT), a("ipv6", YES_NO), a("trustGuestRxFilters", YES_NO)]],
+    &[&[a("connections", XSD_UNSIGNED_INT), a("ipv6", YES_NO), a("trustGuestRxFilters", YES_NO)]],
     &[&[
         one(&NET_NAME),
-        opt(&TITLE),
-        opt(&DESCRIPTION),
+        opt_since(&TITLE, V9_7),
+        opt_since(&DESCRIPTION, V9_7),
         opt(&METADATA),
         opt(&NET_UUID),
         opt(&BRIDGE),
@@ -278,12 +330,12 @@ static TARGET: El = el("target", &[&[r("dev", DEVICE_NAME), a("managed", YES_NO)
 static IF_GUEST: El = el("guest", &[&[a("dev", DEVICE_NAME), a("actual", DEVICE_NAME)]], &[]);
 static IF_MAC: El = el(
     "mac",
-    &[&[r("address", UNI_MAC), a("type", Ty::Enum(&["generated", "static"])), a("check", YES_NO)]],
+    &[&[r("address", UNI_MAC), a("type", Ty::Enum(&["generated", "static"])), a("check", YES_NO), a_since("currentAddress", UNI_MAC, V11_2)]],
     &[],
 );
 static IF_IP: El = el(
     "ip",
-    &[&[r("address", IP_ADDR), a("family", Ty::Enum(&["ipv4", "ipv6"])), a("prefix", IP_PREFIX), a("peer", IP_ADDR)]],
+    &[&[r("address", IP_ADDR), a("family", ADDR_FAMILY), a("prefix", IP_PREFIX), a("peer", IP_ADDR)]],
     &[],
 );
 static PF_RANGE: El = el("range", &[&[r("start", PORT_NUMBER), a("end", PORT_NUMBER), a("to", PORT_NUMBER), a("exclude", YES_NO)]], &[]);
@@ -298,7 +350,13 @@ static BACKENDDOMAIN: El = el("backenddomain", &[&[r("name", OBJECT_NAME_WITH_SL
 pub static MODEL: El = el("model", &[&[r("type", MODEL_TYPE)]], &[]);
 static BACKEND: El = el(
     "backend",
-    &[&[a("type", Ty::Enum(&["passt"])), a("tap", ABS_FILE_PATH), a("vhost", ABS_FILE_PATH), a("logFile", ABS_FILE_PATH)]],
+    &[&[
+        // 'default' is in 11.3's schema; the release that added it is not known to knet.
+        At { values: &[("default", Span::between(V9_0, V11_3)), ("passt", Span::since(V9_0))], ..a("type", Ty::Enum(&["default", "passt"])) },
+        a("tap", ABS_FILE_PATH),
+        a("vhost", ABS_FILE_PATH),
+        a_since("logFile", ABS_FILE_PATH, V9_0),
+    ]],
     &[],
 );
 
@@ -309,9 +367,27 @@ static DRV_HOST: El = el(
     &[],
 );
 static DRV_GUEST: El = el("guest", &[&[a("csum", ON_OFF), a("tso4", ON_OFF), a("tso6", ON_OFF), a("ecn", ON_OFF), a("ufo", ON_OFF)]], &[]);
-static DRV_COMMON: &[At] = &[a("rss", ON_OFF), a("rss_hash_report", ON_OFF)];
+static DRV_COMMON: &[At] = &[a_since("rss", ON_OFF, V8_3), a_since("rss_hash_report", ON_OFF, V8_3)];
 static DRV_KIDS: &[Kid] = &[opt(&DRV_HOST), opt(&DRV_GUEST)];
-static DRIVER_HOSTDEV: El = el("driver", &[VIRTIO_OPTIONS, DRV_COMMON], &[DRV_KIDS]);
+// 10.0 gives a hostdev interface the <hostdev>'s own <driver> (name=, model=):
+// the virtio settings it accepted before are gone.
+const fn gone_in_10(at: At) -> At {
+    let span = Span { until: Some(V10_0), ..at.span };
+    At { span, ..at }
+}
+static DRIVER_HOSTDEV: El = el(
+    "driver",
+    &[&[
+        gone_in_10(a("iommu", ON_OFF)),
+        gone_in_10(a("ats", ON_OFF)),
+        gone_in_10(a("packed", ON_OFF)),
+        gone_in_10(a("page_per_vq", ON_OFF)),
+        gone_in_10(a_since("rss", ON_OFF, V8_3)),
+        gone_in_10(a_since("rss_hash_report", ON_OFF, V8_3)),
+        a_since("model", GENERIC_NAME, V10_0),
+    ]],
+    &[&[Kid { span: Span::until(V10_0), ..opt(&DRV_HOST) }, Kid { span: Span::until(V10_0), ..opt(&DRV_GUEST) }]],
+);
 static DRIVER_VIRTIO: El = el(
     "driver",
     &[
@@ -325,6 +401,8 @@ static DRIVER_VIRTIO: El = el(
         ],
         VIRTIO_OPTIONS,
         DRV_COMMON,
+        // A driver without name= may be 10.0's hostdev <driver model=...>.
+        &[a_since("model", GENERIC_NAME, V10_0)],
     ],
     &[DRV_KIDS],
 );
@@ -335,6 +413,7 @@ static DRIVER: El = switch(
         attr: "name",
         cases: &[("kvm", &DRIVER_HOSTDEV), ("vfio", &DRIVER_HOSTDEV), ("xen", &DRIVER_HOSTDEV), ("qemu", &DRIVER_VIRTIO), ("vhost", &DRIVER_VIRTIO)],
         default: Some(&DRIVER_VIRTIO),
+        spans: &[],
     },
 );
 pub static ALIAS: El = el("alias", &[&[r("name", ALIAS_NAME)]], &[]);
@@ -372,6 +451,7 @@ pub static DEVICE_ADDRESS: El = switch(
             ("unassigned", &ADDR_NONE),
         ],
         default: None,
+        spans: &[],
     },
 );
 
@@ -386,7 +466,7 @@ static TEAMING_TRANSIENT: El = el("teaming", &[&[r("persistent", ALIAS_NAME)]], 
 static TEAMING: El = switch(
     "teaming",
     &[],
-    Switch { attr: "type", cases: &[("persistent", &TEAMING_PERSISTENT), ("transient", &TEAMING_TRANSIENT)], default: None },
+    Switch { attr: "type", cases: &[("persistent", &TEAMING_PERSISTENT), ("transient", &TEAMING_TRANSIENT)], default: None, spans: &[] },
 );
 
 /// domaincommon's interface-options, shared by every interface type.
@@ -399,7 +479,7 @@ static IFACE_OPTIONS: &[Kid] = &[
     opt(&IF_MAC),
     many(&IF_IP),
     many(&ROUTE),
-    many(&PORT_FORWARD),
+    Kid { span: Span::since(V9_0), ..many(&PORT_FORWARD) },
     opt(&SCRIPT),
     opt(&DOWNSCRIPT),
     opt(&BACKENDDOMAIN),
@@ -422,20 +502,26 @@ static IFACE_VPORT: &[Kid] = &[opt(&VIRTUALPORT)];
 static IF_ATTRS: &[At] = &[a("trustGuestRxFilters", YES_NO)];
 
 static NETWORK_ATTRS_REQ: &[At] = &[r("network", TEXT), a("portgroup", DEVICE_NAME), a("portid", UUID)];
-static NETWORK_ATTRS_OPT: &[At] = &[a("network", TEXT), a("portgroup", DEVICE_NAME), a("portid", UUID)];
+static NETWORK_ATTRS_OPT: &[At] = &[a("network", TEXT), w("portgroup", DEVICE_NAME, "network"), w("portid", UUID, "network")];
 static BRIDGE_ATTRS_REQ: &[At] = &[r("bridge", BRIDGE_ATTR), a("macTableManager", Ty::Enum(&["kernel", "libvirt"]))];
-static BRIDGE_ATTRS_OPT: &[At] = &[a("bridge", BRIDGE_ATTR), a("macTableManager", Ty::Enum(&["kernel", "libvirt"]))];
+static BRIDGE_ATTRS_OPT: &[At] = &[a("bridge", BRIDGE_ATTR), w("macTableManager", Ty::Enum(&["kernel", "libvirt"]), "bridge")];
 
 static SRC_BRIDGE: El = el("source", &[BRIDGE_ATTRS_REQ, NETWORK_ATTRS_OPT], &[]);
 static SRC_NETWORK: El = el("source", &[NETWORK_ATTRS_REQ, BRIDGE_ATTRS_OPT], &[]);
 static SRC_ETHERNET: El = el("source", &[], &[&[many(&IF_IP), many(&ROUTE)]]);
 static RECONNECT: El = el("reconnect", &[&[r("enabled", YES_NO), a("timeout", UNSIGNED_INT)]], &[]);
+// 11.1 defaults type='unix' and mode='client' and adds dev= (passt's vhost-user).
 static SRC_UNIX: El = el(
     "source",
-    &[&[r("type", Ty::Enum(&["unix"])), r("path", ABS_FILE_PATH), r("mode", Ty::Enum(&["server", "client"]))]],
+    &[&[
+        r_until("type", Ty::Enum(&["unix"]), V11_1),
+        r_until("path", ABS_FILE_PATH, V11_1),
+        r_until("mode", Ty::Enum(&["server", "client"]), V11_1),
+        a_since("dev", DEVICE_NAME, V11_1),
+    ]],
     &[&[opt(&RECONNECT)]],
 );
-static SRC_DIRECT: El = el("source", &[&[r("dev", DEVICE_NAME), a("mode", Ty::Enum(&["vepa", "bridge", "private", "passthrough"]))], NETWORK_ATTRS_OPT], &[]);
+static SRC_DIRECT: El = el("source", &[&[r("dev", DEVICE_NAME), a("mode", Ty::Words(&["vepa", "bridge", "private", "passthrough"]))], NETWORK_ATTRS_OPT], &[]);
 static SRC_USER: El = el("source", &[&[r("dev", DEVICE_NAME)]], &[]);
 static SRC_INTERNAL: El = el("source", &[&[r("name", DEVICE_NAME)]], &[]);
 static SRC_SOCKET: El = el("source", &[&[r("address", IPV4_ADDR), r("port", PORT_NUMBER)]], &[]);
@@ -448,16 +534,19 @@ static HD_ADDR_PCI: El = el("address", &[PCI_ADDR_ATTRS], &[]);
 static HD_ADDR_USB: El = el("address", &[&[r("bus", USB_ADDR), r("device", USB_ADDR)]], &[]);
 // Without type= it is the USB address that may follow <vendor>/<product>.
 pub static HD_ADDR_USB_UNTYPED: El = el("address", &[&[r("bus", USB_ADDR), r("device", USB_ADDR)]], &[]);
-pub static HD_ADDRESS: El = switch("address", &[], Switch { attr: "type", cases: &[("pci", &HD_ADDR_PCI), ("usb", &HD_ADDR_USB)], default: Some(&HD_ADDR_USB_UNTYPED) });
+pub static HD_ADDRESS: El = switch("address", &[], Switch { attr: "type", cases: &[("pci", &HD_ADDR_PCI), ("usb", &HD_ADDR_USB)], default: Some(&HD_ADDR_USB_UNTYPED), spans: &[] });
 // Either <address> alone or <vendor>+<product> (+ optional usb <address>):
 // rule hostdev-source-incomplete checks the pairing.
 pub static SRC_HOSTDEV: El = El { special: Some(Special::HostdevSource), ..el("source", &[&[a("missing", YES_NO)]], &[&[opt(&USB_VENDOR), opt(&USB_PRODUCT), opt(&HD_ADDRESS)]]) };
 static SRC_VDPA: El = el("source", &[&[r("dev", DEVICE_NAME)]], &[]);
-static SRC_VDS: El = el("source", &[&[r("switchid", UUID), r("portid", LONG), r("portgroupid", TEXT), r("connectionid", LONG)]], &[]);
+// Optional in 11.3's schema and parser; required in 9.0's. The release
+// between that relaxed them is not known to knet, so the requirement holds
+// up to 9.0 (see r_until's use in structure.rs).
+static SRC_VDS: El = el("source", &[&[r("switchid", UUID), r_until("portid", LONG, V11_3), r_until("portgroupid", TEXT, V11_3), r_until("connectionid", LONG, V11_3)]], &[]);
 
 static IF_BRIDGE: El = el("interface", &[IF_ATTRS], &[&[opt(&SRC_BRIDGE)], IFACE_VPORT, IFACE_OPTIONS]);
 static IF_ETHERNET: El = el("interface", &[IF_ATTRS], &[&[opt(&SRC_ETHERNET)], IFACE_OPTIONS]);
-static IF_VHOSTUSER: El = el("interface", &[IF_ATTRS], &[&[one(&SRC_UNIX)], IFACE_OPTIONS]);
+static IF_VHOSTUSER: El = el("interface", &[IF_ATTRS], &[&[Kid { req_before: Some(V11_1), ..opt(&SRC_UNIX) }], IFACE_OPTIONS]);
 static IF_NETWORK: El = el("interface", &[IF_ATTRS], &[&[one(&SRC_NETWORK)], IFACE_VPORT, IFACE_OPTIONS]);
 static IF_DIRECT: El = el("interface", &[IF_ATTRS], &[&[one(&SRC_DIRECT)], IFACE_VPORT, IFACE_OPTIONS]);
 static IF_USER: El = el("interface", &[IF_ATTRS], &[&[opt(&SRC_USER)], IFACE_OPTIONS]);
@@ -493,6 +582,7 @@ pub static INTERFACE: El = switch(
             ("vds", &IF_VDS),
         ],
         default: None,
+        spans: &[("null", Span::since(V8_7)), ("vds", Span::since(V8_7))],
     },
 );
 

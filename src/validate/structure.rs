@@ -18,6 +18,7 @@ use roxmltree::Node;
 
 use super::schema::{At, El};
 use super::types::Ty;
+use super::version::{Fit, Span};
 use super::Sink;
 use crate::ipnet as ip;
 
@@ -61,8 +62,17 @@ fn resolve<'d>(node: Node, def: &'d El, sink: &mut Sink) -> Option<(&'d El, Opti
         return Some((def, None));
     };
     match node.attribute_node(sw.attr) {
-        Some(a) => match sw.cases.iter().find(|(v, _)| *v == a.value()) {
-            Some((_, case)) => Some((case, Some(sw.attr))),
+        Some(a) => match sw.cases.iter().find(|(v, _)| *v == super::types::collapse(a.value())) {
+            Some((v, case)) => {
+                padded_value(node, a, true, sink);
+                if let Some((_, span)) = sw.spans.iter().find(|(sv, _)| sv == v) {
+                    let what = format!("<{} {}='{v}'>", node.tag_name().name(), sw.attr);
+                    if !version_fit(*span, what, a.range_value().start, sink) {
+                        return None;
+                    }
+                }
+                Some((case, Some(sw.attr)))
+            }
             None => {
                 let values: Vec<&str> = sw.cases.iter().map(|(v, _)| *v).collect();
                 let (msg, help) = describe_bad_switch(&format!("{}=", sw.attr), a.value(), &values);
@@ -118,7 +128,23 @@ fn check_attrs(node: Node, def: &El, switch_attr: Option<&'static str>, sink: &m
         };
         match spec {
             Some(spec) => {
-                if !spec.ty.accepts(a.value()) {
+                if !version_fit(spec.span, format!("{}= on <{elem}>", a.name()), a.range().start, sink) {
+                    continue;
+                }
+                let wider = spec.wider.filter(|(_, t)| !spec.ty.accepts(a.value()) && t.accepts(a.value()));
+                if let Some((_, span)) = spec.values.iter().find(|(v, _)| *v == a.value()) {
+                    version_fit(*span, format!("<{elem} {}='{}'>", a.name(), a.value()), a.range_value().start, sink);
+                } else if let Some((span, _)) = wider {
+                    version_fit(span, format!("<{elem} {}='{}'>", a.name(), a.value()), a.range_value().start, sink);
+                } else if spec.ty.accepts(a.value()) {
+                    // Words and numbers: libvirt parses both as written (a
+                    // name-like type such as a filter's is kept as a string).
+                    let padded = a.value().starts_with([' ', '\t', '\n', '\r']) || a.value().ends_with([' ', '\t', '\n', '\r']);
+                    let number = || matches!(spec.ty, Ty::Check(_, _, rng) if ["\"int", "\"unsigned", "\"long", "\"positive", "\"integer", "\"short"].iter().any(|t| rng.contains(t)));
+                    if padded && spec.ty.collapses() && (matches!(spec.ty, Ty::Enum(_)) || number()) {
+                        padded_value(node, a, matches!(spec.ty, Ty::Enum(_)), sink);
+                    }
+                } else {
                     let (msg, help) =
                         describe_bad_value(&format!("{}=", a.name()), a.value(), spec.ty);
                     sink.error(
@@ -153,17 +179,37 @@ fn check_attrs(node: Node, def: &El, switch_attr: Option<&'static str>, sink: &m
                     }
                     None => format!("unknown attribute {shown}= on <{elem}>"),
                 };
-                sink.error("unknown-attribute", a.range().start, msg, help);
+                sink.unknown("unknown-attribute", a.range().start, msg, help);
             }
         }
     }
-    for spec in def.attrs.iter().flat_map(|g| g.iter()).filter(|s| s.req) {
+    for spec in def.attrs.iter().flat_map(|g| g.iter()) {
+        let Some(key) = spec.with else { continue };
+        if let (Some(a), None) = (node.attribute_node(spec.name), node.attribute(key)) {
+            sink.error(
+                "attribute-needs-attribute",
+                a.range().start,
+                format!("{}= on <{elem}> is only allowed together with {key}=", spec.name),
+                Some(format!("add {key}= or drop {}=", spec.name)),
+            );
+        }
+    }
+    let target = sink.target;
+    for spec in def
+        .attrs
+        .iter()
+        .flat_map(|g| g.iter())
+        .filter(|s| s.req || s.req_before.is_some_and(|v| target < v))
+    {
         if node.attribute(spec.name).is_none() {
-            let help = expected_help(spec.ty).map(|h| format!("add {}=: {h}", spec.name));
+            let (later, help) = match spec.req_before {
+                Some(v) => (format!(" (libvirt {v} and later make it optional; validating for {target})"), Some(format!("add {}=", spec.name))),
+                None => (String::new(), expected_help(spec.ty).map(|h| format!("add {}=: {h}", spec.name))),
+            };
             sink.error(
                 "missing-attribute",
                 node.range().start,
-                format!("<{elem}> is missing the required {}= attribute", spec.name),
+                format!("<{elem}> is missing the required {}= attribute{later}", spec.name),
                 help,
             );
         }
@@ -198,6 +244,10 @@ fn check_children(node: Node, def: &El, sink: &mut Sink) {
             Some(i) => {
                 counts[i] += 1;
                 let k = all().nth(i).expect("index from position");
+                let what = format!("<{}> in <{}>", name.name(), node.tag_name().name());
+                if !version_fit(k.span, what, child.range().start, sink) {
+                    continue;
+                }
                 if !k.many && counts[i] == 2 {
                     sink.error(
                         "duplicate-element",
@@ -228,18 +278,108 @@ fn check_children(node: Node, def: &El, sink: &mut Sink) {
             }
         }
     }
+    let target = sink.target;
     for (i, k) in all().enumerate() {
-        if k.req && counts[i] == 0 {
+        if (k.req || k.req_before.is_some_and(|v| target < v)) && counts[i] == 0 {
             sink.error(
                 "missing-element",
                 node.range().start,
                 format!(
-                    "<{}> is missing the required <{}> element",
+                    "<{}> is missing the required <{}> element{}",
                     node.tag_name().name(),
-                    k.el.name
+                    k.el.name,
+                    match k.req_before {
+                        Some(v) => format!(" (libvirt {v} and later make it optional; validating for {target})"),
+                        None => String::new(),
+                    }
                 ),
                 None,
             );
+        }
+    }
+}
+
+/// A value the schema takes once its blanks are collapsed, which libvirt's
+/// parser then reads as written: a word (`mode=' nat'`) matches none of its
+/// names, a number with trailing blanks is not a number (strtoul stops at
+/// them). A few words libvirt compares leniently or not at all.
+fn padded_value(node: Node, a: roxmltree::Attribute, word: bool, sink: &mut Sink) {
+    // (element, attribute): network_conf.c tests stp against "off", a
+    // portgroup's default= and <forward managed=> against "yes"; a hostdev
+    // NIC's managed= is read with errors ignored.
+    const LENIENT: &[(&str, &str)] = &[("bridge", "stp"), ("portgroup", "default"), ("forward", "managed"), ("interface", "managed")];
+    let v = a.value();
+    let ws = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+    let el = node.tag_name().name();
+    if v.trim_matches(ws).len() == v.len() || LENIENT.contains(&(el, a.name())) || unparsed_driver_setting(node, a.name()) {
+        return;
+    }
+    if word || v.trim_end_matches(ws).len() != v.len() {
+        sink.error(
+            "value-whitespace",
+            a.range_value().start,
+            format!("{}={:?} on <{}> has blanks around it, which libvirt's parser does not drop", a.name(), v, node.tag_name().name()),
+            Some(format!("write {}='{}'", a.name(), v.trim_matches(ws))),
+        );
+    }
+}
+
+/// virDomainNetDefParseXMLDriver reads a NIC's `<driver>` settings (and its
+/// `<host>`/`<guest>` offloads) only for a virtio model on a type other
+/// than hostdev; the virtio transport options are read always.
+fn unparsed_driver_setting(node: Node, attr: &str) -> bool {
+    let driver = match node.tag_name().name() {
+        "driver" => Some(node),
+        "host" | "guest" => node.parent_element().filter(|p| p.has_tag_name("driver")),
+        _ => None,
+    };
+    let Some(nic) = driver.and_then(|d| d.parent_element()).filter(|n| n.has_tag_name("interface")) else {
+        return false;
+    };
+    if node.has_tag_name("driver") && ["iommu", "ats", "packed", "page_per_vq"].contains(&attr) {
+        return false;
+    }
+    let virtio = nic
+        .children()
+        .find(|c| c.has_tag_name("model"))
+        .and_then(|m| m.attribute("type"))
+        .is_some_and(|t| ["virtio", "virtio-transitional", "virtio-non-transitional"].iter().any(|v| v.eq_ignore_ascii_case(t)));
+    !(virtio && nic.attribute("type") != Some("hostdev"))
+}
+
+/// Whether `what` exists in the release checked for; reports it when not
+/// (an error, or a warning when knet cannot tell). `false`: not there, so
+/// its content is not checked further.
+fn version_fit(span: Span, what: String, at: usize, sink: &mut Sink) -> bool {
+    let target = sink.target;
+    match span.fit(target) {
+        Fit::Yes => true,
+        Fit::TooOld(need) => {
+            sink.error(
+                "newer-libvirt",
+                at,
+                format!("{what} needs {need} (validating for {target})"),
+                Some("validate for the release that will run it with --libvirt-version X.Y, or leave it out".into()),
+            );
+            false
+        }
+        Fit::Unsure(need) => {
+            sink.warn(
+                "newer-libvirt",
+                at,
+                format!("{what} may need {need} (validating for {target})"),
+                None,
+            );
+            true
+        }
+        Fit::Removed(v) => {
+            sink.error(
+                "removed-in-libvirt",
+                at,
+                format!("{what} was removed in libvirt {v} (validating for {target})"),
+                None,
+            );
+            false
         }
     }
 }
@@ -272,7 +412,7 @@ fn unknown_element(child: Node, parent: Node, allowed: &[&str], sink: &mut Sink)
     } else {
         allowed_list(&format!("children of <{parent_name}>"), allowed, "<")
     };
-    sink.error("unknown-element", child.range().start, msg, help);
+    sink.unknown("unknown-element", child.range().start, msg, help);
 }
 
 fn allowed_list(what: &str, names: &[&str], open: &str) -> Option<String> {
@@ -294,7 +434,7 @@ fn allowed_list(what: &str, names: &[&str], open: &str) -> Option<String> {
 
 fn expected_help(ty: Ty) -> Option<String> {
     match ty {
-        Ty::Enum(v) => Some(format!("allowed values: {}", v.join(", "))),
+        Ty::Enum(v) | Ty::Words(v) => Some(format!("allowed values: {}", v.join(", "))),
         Ty::Check(_, what, _) => Some(format!("expected {what}")),
     }
 }
@@ -302,7 +442,7 @@ fn expected_help(ty: Ty) -> Option<String> {
 /// Message and help for a value `v` of `what` (`mode=` or `<uuid>`) that `ty` refuses.
 pub fn describe_bad_value(what: &str, v: &str, ty: Ty) -> (String, Option<String>) {
     match ty {
-        Ty::Enum(vals) if !vals.is_empty() => {
+        Ty::Enum(vals) | Ty::Words(vals) if !vals.is_empty() => {
             let msg = format!("invalid value {:?} for {what}", ellipsize(v));
             let help = match suggest(v, vals) {
                 Some(s) => format!("did you mean '{s}'? allowed values: {}", vals.join(", ")),
@@ -310,7 +450,7 @@ pub fn describe_bad_value(what: &str, v: &str, ty: Ty) -> (String, Option<String
             };
             (msg, Some(help))
         }
-        Ty::Enum(_) => (format!("invalid value {:?} for {what}", ellipsize(v)), None),
+        Ty::Enum(_) | Ty::Words(_) => (format!("invalid value {:?} for {what}", ellipsize(v)), None),
         Ty::Check(_, desc, _) => {
             let mut help = format!("expected {desc}");
             if ip::is_short_ipv4(v) {

@@ -12,18 +12,63 @@ use crate::ipnet as ip;
 pub enum Ty {
     /// One of these words exactly (case matters, as in the schema).
     Enum(&'static [&'static str]),
+    /// The same as a string pattern `(a)|(b)` in libvirt's schema: no
+    /// whitespace collapse, so a padded word fails the schema itself.
+    Words(&'static [&'static str]),
     /// A predicate, what it expects (worded for "expected ..."), and the
     /// same type as a RelaxNG pattern for xml-schemas/ (see rng.rs).
     Check(fn(&str) -> bool, &'static str, &'static str),
 }
 
 impl Ty {
+    /// Whether libvirt's schema takes `v`. As in RelaxNG, a `<value>` (a
+    /// token) and an XSD number are compared with their surrounding
+    /// whitespace collapsed (`stp=' on'` is `on`); a string pattern sees
+    /// the value as written.
     pub fn accepts(&self, v: &str) -> bool {
         match self {
-            Ty::Enum(vals) => vals.contains(&v),
-            Ty::Check(f, _, _) => f(v),
+            Ty::Enum(vals) => vals.contains(&collapse(v).as_ref()),
+            Ty::Words(vals) => vals.contains(&v),
+            Ty::Check(f, _, rng) => {
+                f(v) || (self.collapses() && collapse(v) != v && {
+                    let c = collapse(v);
+                    // A choice of a hex string and a number: only the number collapses.
+                    f(&c) && (!rng.starts_with("<choice>") || c.strip_prefix(['+', '-']).unwrap_or(&c).bytes().all(|b| b.is_ascii_digit()))
+                })
+            }
         }
     }
+
+    /// Whether the schema (as libxml2 checks it) compares this type's values
+    /// with whitespace collapsed, so a padded value passes: tokens, and XSD
+    /// numbers without a pattern facet (libxml2 matches a pattern against
+    /// the value as written).
+    pub fn collapses(&self) -> bool {
+        match self {
+            Ty::Enum(_) => true,
+            Ty::Words(_) => false,
+            // The first XSD datatype other than string (numbers, NCName, ...).
+            Ty::Check(_, _, rng) => rng
+                .match_indices("<data type=\"")
+                .map(|(at, _)| &rng[at..])
+                .find(|d| !d.starts_with("<data type=\"string\""))
+                .is_some_and(|d| {
+                    let end = d.find("</data>").or_else(|| d.find("/>")).unwrap_or(d.len());
+                    !d[..end].contains("\"pattern\"")
+                }),
+        }
+    }
+}
+
+/// XML Schema's whitespace collapse: leading and trailing blanks dropped,
+/// inner runs made one space.
+pub fn collapse(v: &str) -> std::borrow::Cow<'_, str> {
+    let ws = |c: char| matches!(c, ' ' | '\t' | '\n' | '\r');
+    let t = v.trim_matches(ws);
+    if t.len() == v.len() && !t.contains(|c: char| ws(c) && c != ' ') && !t.contains("  ") {
+        return std::borrow::Cow::Borrowed(v);
+    }
+    std::borrow::Cow::Owned(t.split(ws).filter(|p| !p.is_empty()).collect::<Vec<_>>().join(" "))
 }
 
 pub const TEXT: Ty = Ty::Check(|_| true, "text", "<text/>");
@@ -76,11 +121,16 @@ pub const PCI_DOMAIN: Ty = Ty::Check(|v| hex_or_dec(v, 8, true, u32::MAX as i64)
 pub const PCI_BUS: Ty = Ty::Check(|v| hex_or_dec(v, 2, false, 255), "a PCI bus number (0-0xff)", "<choice><data type=\"string\"><param name=\"pattern\">0x[0-9a-fA-F]{1,2}</param></data><data type=\"int\"><param name=\"minInclusive\">0</param><param name=\"maxInclusive\">255</param></data></choice>");
 pub const PCI_SLOT: Ty = Ty::Check(pci_slot, "a PCI slot number (0-0x1f)", "<choice><data type=\"string\"><param name=\"pattern\">(0x)?[0-1]?[0-9a-fA-F]</param></data><data type=\"int\"><param name=\"minInclusive\">0</param><param name=\"maxInclusive\">31</param></data></choice>");
 pub const PCI_FUNC: Ty = Ty::Check(pci_func, "a PCI function number (0-7)", "<choice><data type=\"string\"><param name=\"pattern\">(0x)?[0-7]</param></data><data type=\"int\"><param name=\"minInclusive\">0</param><param name=\"maxInclusive\">7</param></data></choice>");
-pub const VLAN_TAG: Ty = Ty::Check(|v| uint_max(v, 4095), "a VLAN tag 0-4095", "<data type=\"unsignedInt\"><param name=\"pattern\">[0-9]+</param><param name=\"maxInclusive\">4095</param></data>");
-pub const IPV4_PREFIX: Ty = Ty::Check(|v| uint_max(v, 32), "a prefix length 0-32", "<data type=\"unsignedInt\"><param name=\"pattern\">[0-9]+</param><param name=\"maxInclusive\">32</param></data>");
+pub const VLAN_TAG: Ty = Ty::Check(|v| uint_max(v.strip_prefix('+').unwrap_or(v), 4095), "a VLAN tag 0-4095", "<data type=\"unsignedInt\"><param name=\"maxInclusive\">4095</param></data>");
+/// An inline `<data type="unsignedInt"/>` (no pattern facet, unlike
+/// basictypes' `unsignedInt`): XSD's lexical form, sign and blanks allowed.
+pub const XSD_UNSIGNED_INT: Ty = Ty::Check(|v| uint_max(v.strip_prefix('+').unwrap_or(v), u32::MAX as u64), "an unsigned integer", "<data type=\"unsignedInt\"/>");
+/// An inline `<data type="unsignedLong"/>`.
+pub const XSD_UNSIGNED_LONG: Ty = Ty::Check(|v| uint_max(v.strip_prefix('+').unwrap_or(v), u64::MAX), "an unsigned integer", "<data type=\"unsignedLong\"/>");
+pub const IPV4_PREFIX: Ty = Ty::Check(|v| uint_max(v.strip_prefix('+').unwrap_or(v), 32), "a prefix length 0-32", "<data type=\"unsignedInt\"><param name=\"maxInclusive\">32</param></data>");
 /// basictypes' ipPrefix: ipv4Prefix | ipv6Prefix, i.e. 0-128; the family
 /// check (33 on an IPv4 address) is a semantic rule.
-pub const IP_PREFIX: Ty = Ty::Check(|v| uint_max(v, 128), "a prefix length (0-32 for IPv4, 0-128 for IPv6)", "<data type=\"unsignedInt\"><param name=\"pattern\">[0-9]+</param><param name=\"maxInclusive\">128</param></data>");
+pub const IP_PREFIX: Ty = Ty::Check(|v| uint_max(v.strip_prefix('+').unwrap_or(v), 128), "a prefix length (0-32 for IPv4, 0-128 for IPv6)", "<data type=\"unsignedInt\"><param name=\"maxInclusive\">128</param></data>");
 pub const IPV4_ADDR: Ty = Ty::Check(|v| v.parse::<std::net::Ipv4Addr>().ok().is_some(), "an IPv4 address in dotted-quad form (e.g. 192.168.122.1)", "<data type=\"string\"><param name=\"pattern\">IPV4</param></data>");
 pub const IP_ADDR: Ty = Ty::Check(|v| v.parse::<std::net::IpAddr>().ok().is_some(), "an IPv4 (dotted quad) or IPv6 address", "<choice><data type=\"string\"><param name=\"pattern\">IPV4</param></data><data type=\"string\"><param name=\"pattern\">IPV6</param></data></choice>");
 pub const UNI_MAC: Ty = Ty::Check(|v| crate::mac::Mac::parse_schema(v).is_some_and(|m| !m.is_multicast()), "a unicast MAC address (e.g. 52:54:00:12:34:56)", "<data type=\"string\"><param name=\"pattern\">[a-fA-F0-9][02468aAcCeE](:[a-fA-F0-9]{2}){5}</param></data>");
@@ -166,6 +216,17 @@ fn duid(v: &str) -> bool {
         || (ty_ok(3) && hw_ok() && (4 + 6..=4 + 8).contains(&n))
         || (ty_ok(4) && n == 2 + 16)
 }
+
+/// basictypes' `genericName` (a driver or model name).
+pub const GENERIC_NAME: Ty = Ty::Check(|v| chars_in(v, b"_+-"), "a name (letters, digits and _ + -)", "<data type=\"string\"><param name=\"pattern\">[a-zA-Z0-9_\\+\\-]+</param></data>");
+
+/// 11.3's `speed`: 1..2^54 (the limit of tc).
+pub const SPEED64: Ty = Ty::Check(|v| uint_max(v, 1 << 54) && v.bytes().any(|b| b != b'0'), "a positive integer up to 18014398509481984 (kibibytes per second)", "<data type=\"unsignedLong\"><param name=\"pattern\">[0-9]+</param><param name=\"minInclusive\">1</param><param name=\"maxInclusive\">18014398509481984</param></data>");
+
+/// networkcommon's `addr-family`: a string pattern, so unlike a `<value>`
+/// a padded ' ipv4' fails it.
+pub const ADDR_FAMILY: Ty = Ty::Check(|v| v == "ipv4" || v == "ipv6", "ipv4 or ipv6", "<data type=\"string\"><param name=\"pattern\">(ipv4)|(ipv6)</param></data>");
+
 
 #[cfg(test)]
 mod tests {

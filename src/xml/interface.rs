@@ -90,15 +90,21 @@ pub struct PortForward<'a> {
     pub ranges: Vec<(usize, Option<Val<'a>>, Option<Val<'a>>)>,
 }
 
-impl<'a> Interface<'a> {
-    pub fn read(n: Node<'a, '_>) -> Self {
-        let ip = |i: Node<'a, '_>| IfIp {
+impl<'a> IfIp<'a> {
+    pub fn read(i: Node<'a, '_>) -> Self {
+        IfIp {
             at: at(i),
             address: attr(i, "address"),
             family: attr(i, "family"),
             prefix: attr(i, "prefix"),
             peer: attr(i, "peer"),
-        };
+        }
+    }
+}
+
+impl<'a> Interface<'a> {
+    pub fn read(n: Node<'a, '_>) -> Self {
+        let ip = IfIp::read;
         Interface {
             at: at(n),
             kind: attr(n, "type"),

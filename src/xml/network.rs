@@ -26,6 +26,8 @@ pub struct Network<'a> {
     pub virtualport: Option<VirtualPort<'a>>,
     pub portgroups: Vec<PortGroup<'a>>,
     pub dns: Option<Dns<'a>>,
+    /// Offset of `<domain>` (the DNS domain), if any.
+    pub domain: Option<usize>,
     pub bandwidth: Option<Bandwidth<'a>>,
     pub vlan: Option<Vlan<'a>>,
     pub ips: Vec<Ip<'a>>,
@@ -85,6 +87,8 @@ pub struct Ip<'a> {
 pub struct Dhcp<'a> {
     pub at: usize,
     pub ranges: Vec<Span<'a>>,
+    /// `<bootp file=... server=...>`: (file, server).
+    pub bootp: Option<(Option<Val<'a>>, Option<Val<'a>>)>,
     pub hosts: Vec<DhcpHost<'a>>,
 }
 
@@ -139,6 +143,7 @@ pub struct Srv<'a> {
 
 pub struct Bandwidth<'a> {
     pub at: usize,
+    pub class_id: Option<Val<'a>>,
     pub inbound: Option<Rate<'a>>,
     pub outbound: Option<Rate<'a>>,
 }
@@ -179,6 +184,7 @@ impl<'a> Network<'a> {
             name: kid(n, "name").map(text_or_empty),
             uuid: kid(n, "uuid").and_then(text),
             title: kid(n, "title").and_then(text),
+            domain: kid(n, "domain").map(at),
             ipv6: attr(n, "ipv6"),
             bridge: kid(n, "bridge").map(|b| Bridge {
                 at: at(b),
@@ -319,6 +325,7 @@ impl<'a> Ip<'a> {
             dhcp: kid(n, "dhcp").map(|d| Dhcp {
                 at: at(d),
                 ranges: kids(d, "range").map(Span::read).collect(),
+                bootp: kid(d, "bootp").map(|b| (attr(b, "file"), attr(b, "server"))),
                 hosts: kids(d, "host")
                     .map(|h| DhcpHost {
                         at: at(h),
@@ -385,6 +392,7 @@ impl<'a> Bandwidth<'a> {
         };
         Bandwidth {
             at: at(n),
+            class_id: attr(n, "classID"),
             inbound: kid(n, "inbound").map(rate),
             outbound: kid(n, "outbound").map(rate),
         }

@@ -98,7 +98,7 @@ pub(super) fn render(done: &Done, ctx: &Ctx) -> Result<()> {
         return Err(crate::interrupt::cancelled());
     }
     if done.lost {
-        eprintln!("{}", lost_connection(ctx.uris().ok().and_then(|u| u.first()).map(String::as_str), &done.reports));
+        eprintln!("{}", output::escape_text(&lost_connection(ctx.uris().ok().and_then(|u| u.first()).map(String::as_str), &done.reports)));
     }
     if done.ok() {
         Ok(())

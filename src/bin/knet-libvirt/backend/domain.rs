@@ -175,36 +175,30 @@ impl DomainApi for VirtConn {
 
 impl DomainWriteApi for VirtConn {
     fn define_domain(&self, xml: &str) -> VirtResult<String> {
-        let d = self.c.define_domain_xml(xml).map_err(err)?;
+        let d = self.write(|| self.c.define_domain_xml(xml).map_err(err))?;
         let name = d.name().map_err(err)?;
         self.doms.borrow_mut().insert(name.clone(), d);
         Ok(name)
     }
 
     fn update_device(&self, name: &str, xml: &str, flags: u32) -> VirtResult<()> {
-        self.domain(name)?.update_device_flags(xml, flags).map_err(err)
+        let d = self.domain(name)?;
+        self.write(|| d.update_device_flags(xml, flags).map_err(err))
     }
 
     fn attach_device(&self, name: &str, xml: &str, flags: u32) -> VirtResult<()> {
         let d = self.domain(name)?;
-        if flags == knet::libvirt::affect::UNFLAGGED {
-            // the virt crate's attach_device drops libvirt's error: call it here
-            let x = std::ffi::CString::new(xml).map_err(|e| knet::libvirt::VirtError::new(knet::libvirt::code::INTERNAL_ERROR, e.to_string()))?;
-            // SAFETY: a valid domain handle and a NUL-terminated string.
-            if unsafe { sys::virDomainAttachDevice(d.as_ptr(), x.as_ptr()) } < 0 {
-                return Err(err(virt::error::Error::last_error()));
-            }
-            return Ok(());
-        }
-        d.attach_device_flags(xml, flags).map_err(err)
+        self.write(|| attach(&d, xml, flags))
     }
 
     fn detach_device(&self, name: &str, xml: &str, flags: u32) -> VirtResult<()> {
         let d = self.domain(name)?;
-        if flags == knet::libvirt::affect::UNFLAGGED {
-            return d.detach_device(xml).map_err(err);
-        }
-        d.detach_device_flags(xml, flags).map_err(err)
+        self.write(|| {
+            if flags == knet::libvirt::affect::UNFLAGGED {
+                return d.detach_device(xml).map_err(err);
+            }
+            d.detach_device_flags(xml, flags).map_err(err)
+        })
     }
 
     fn lookup_domain(&self, name: &str) -> VirtResult<DomainInfo> {
@@ -212,11 +206,13 @@ impl DomainWriteApi for VirtConn {
     }
 
     fn shutdown_domain(&self, name: &str) -> VirtResult<()> {
-        self.domain(name)?.shutdown().map_err(err)
+        let d = self.domain(name)?;
+        self.write(|| d.shutdown().map_err(err))
     }
 
     fn destroy_domain(&self, name: &str) -> VirtResult<()> {
-        self.domain(name)?.destroy().map_err(err)
+        let d = self.domain(name)?;
+        self.write(|| d.destroy().map_err(err))
     }
 
     fn is_paused(&self, name: &str) -> VirtResult<bool> {
@@ -226,7 +222,8 @@ impl DomainWriteApi for VirtConn {
 
     fn start_domain(&self, name: &str, paused: bool) -> VirtResult<()> {
         let flags = if paused { sys::VIR_DOMAIN_START_PAUSED } else { 0 };
-        self.domain(name)?.create_with_flags(flags).map(|_| ()).map_err(err)
+        let d = self.domain(name)?;
+        self.write(|| d.create_with_flags(flags).map(|_| ()).map_err(err))
     }
 
     fn interface_addresses(&self, name: &str, source: AddrSource) -> VirtResult<Vec<IfaceAddrs>> {
@@ -253,4 +250,19 @@ impl DomainWriteApi for VirtConn {
             })
             .collect())
     }
+}
+
+/// virDomainAttachDevice(Flags): the virt crate's attach_device drops
+/// libvirt's error, so the unflagged call is made here.
+fn attach(d: &Domain, xml: &str, flags: u32) -> VirtResult<()> {
+    if flags == knet::libvirt::affect::UNFLAGGED {
+        // the virt crate's attach_device drops libvirt's error: call it here
+        let x = std::ffi::CString::new(xml).map_err(|e| knet::libvirt::VirtError::new(knet::libvirt::code::INTERNAL_ERROR, e.to_string()))?;
+        // SAFETY: a valid domain handle and a NUL-terminated string.
+        if unsafe { sys::virDomainAttachDevice(d.as_ptr(), x.as_ptr()) } < 0 {
+            return Err(err(virt::error::Error::last_error()));
+        }
+        return Ok(());
+    }
+    d.attach_device_flags(xml, flags).map_err(err)
 }

@@ -98,12 +98,30 @@ pub struct VirtConn {
 }
 
 pub fn err(e: virt::error::Error) -> VirtError {
-    VirtError { code: e.code().to_raw() as i32, domain: e.domain().to_raw() as i32, message: e.message().to_string() }
+    VirtError { code: e.code().to_raw() as i32, domain: e.domain().to_raw() as i32, message: e.message().to_string(), unanswered: false }
+}
+
+impl VirtConn {
+    /// Run one call that changes something (define, start, update, ...).
+    /// When it fails with the connection open before and closed after, the
+    /// request went out and its answer was lost: the error says so
+    /// (`VirtError::unanswered`). Lookups belong outside `call`: a lookup
+    /// lost with the connection changed nothing.
+    pub(super) fn write<T>(&self, call: impl FnOnce() -> VirtResult<T>) -> VirtResult<T> {
+        let open_before = self.alive();
+        call().map_err(|mut e| {
+            e.unanswered = open_before && !self.alive();
+            e
+        })
+    }
 }
 
 impl Conn for VirtConn {
     fn uri(&self) -> VirtResult<String> {
         self.c.uri().map_err(err)
+    }
+    fn lib_version(&self) -> VirtResult<knet::validate::Version> {
+        self.c.lib_version().map(|v| knet::validate::Version::from_lib_version(v.into())).map_err(err)
     }
 
     fn alive(&self) -> bool {

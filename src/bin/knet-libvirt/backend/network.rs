@@ -233,36 +233,41 @@ impl NetworkApi for VirtConn {
 
     fn define_network(&self, xml: &str, validate: bool) -> VirtResult<String> {
         let flags = if validate { sys::VIR_NETWORK_DEFINE_VALIDATE } else { 0 };
-        network_from_xml(&self.c, xml, flags, false)?.name().map_err(err)
+        self.write(|| network_from_xml(&self.c, xml, flags, false))?.name().map_err(err)
     }
 
     fn create_network(&self, xml: &str, validate: bool) -> VirtResult<String> {
         let flags = if validate { sys::VIR_NETWORK_CREATE_VALIDATE } else { 0 };
-        network_from_xml(&self.c, xml, flags, true)?.name().map_err(err)
+        self.write(|| network_from_xml(&self.c, xml, flags, true))?.name().map_err(err)
     }
 
     fn start_network(&self, name: &str) -> VirtResult<()> {
-        self.network(name)?.create().map_err(err)
+        let n = self.network(name)?;
+        self.write(|| n.create().map_err(err))
     }
 
     fn destroy_network(&self, name: &str) -> VirtResult<()> {
-        let r = self.network(name)?.destroy().map_err(err);
+        let n = self.network(name)?;
+        let r = self.write(|| n.destroy().map_err(err));
         self.forget_networks();
         r
     }
 
     fn undefine_network(&self, name: &str) -> VirtResult<()> {
-        let r = self.network(name)?.undefine().map_err(err);
+        let n = self.network(name)?;
+        let r = self.write(|| n.undefine().map_err(err));
         self.forget_networks();
         r
     }
 
     fn set_network_autostart(&self, name: &str, autostart: bool) -> VirtResult<()> {
-        self.network(name)?.set_autostart(autostart).map_err(err)
+        let n = self.network(name)?;
+        self.write(|| n.set_autostart(autostart).map(drop).map_err(err))
     }
 
     fn update_network(&self, name: &str, command: UpdateCommand, section: u32, parent_index: i32, xml: &str, flags: u32) -> VirtResult<()> {
-        self.network(name)?.update(command as u32, section, parent_index, xml, flags).map_err(err)
+        let n = self.network(name)?;
+        self.write(|| n.update(command as u32, section, parent_index, xml, flags).map_err(err))
     }
 
     fn network_dhcp_leases(&self, name: &str, mac: Option<&str>) -> VirtResult<Vec<DhcpLease>> {
