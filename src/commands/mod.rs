@@ -130,6 +130,18 @@ macro_rules! commands {
             $(Spec { name: $name, virsh: $virsh, connects: $connects, many_hosts: hosts!($hosts), json: $json },)*
         ];
 
+        /// The clap tree of the one command named `name` (as typed), none
+        /// of the others: what a one-shot run parses with (see
+        /// [`crate::cli::main`]). The same `Args`, so the same grammar; the
+        /// table's attributes (help text, hiding) only matter to help,
+        /// which the full tree prints.
+        pub fn one_tree(name: &str) -> Option<clap::Command> {
+            match name {
+                $($name => Some(<$m::Args as clap::Args>::augment_args(clap::Command::new($name))),)*
+                _ => None,
+            }
+        }
+
         impl Command {
             /// The command's descriptor.
             pub fn spec(&self) -> &'static Spec {

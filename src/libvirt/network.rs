@@ -101,7 +101,8 @@ pub trait NetworkApi {
     fn list_networks(&self) -> VirtResult<Vec<NetworkInfo>>;
     /// Names only, in one RPC (libvirt filters): every network, or only the
     /// active (`Some(true)`) or inactive (`Some(false)`) ones. For
-    /// completion, which may run over a slow link within a deadline.
+    /// completion, which may run over a slow link within a deadline. The
+    /// handles are kept, as by [`NetworkApi::list_networks`].
     fn network_names(&self, active: Option<bool>) -> VirtResult<Vec<String>>;
     /// `virNetworkGetBridgeName`: `None` when the network has no bridge.
     fn network_bridge(&self, name: &str) -> VirtResult<Option<String>>;

@@ -225,7 +225,11 @@ impl NetworkApi for VirtConn {
             Some(true) => sys::VIR_CONNECT_LIST_NETWORKS_ACTIVE,
             Some(false) => sys::VIR_CONNECT_LIST_NETWORKS_INACTIVE,
         };
-        self.c.list_all_networks(flags).map_err(err)?.iter().map(|n| n.name().map_err(err)).collect()
+        let nets = self.c.list_all_networks(flags).map_err(err)?;
+        let names = nets.iter().map(|n| n.name().map_err(err)).collect::<VirtResult<Vec<_>>>()?;
+        // later calls by name reuse the handle instead of a lookup RPC
+        nets.into_iter().for_each(|n| self.remember_as_named(n));
+        Ok(names)
     }
 
     fn network_bridge(&self, name: &str) -> VirtResult<Option<String>> {
