@@ -195,6 +195,8 @@ commands! {
     "net-dhcp-host" => NetDhcpHost(net_dhcp_host) { virsh: false, connects: true, hosts: many, json: true }
     /// Show a network's DHCP leases
     "net-dhcp-leases" => NetDhcpLeases(net_dhcp_leases) { virsh: true, connects: true, hosts: one, json: true }
+    "net-restart" => NetRestart(net_restart) { virsh: false, connects: true, hosts: many, json: true }
+    "net-reconnect" => NetReconnect(net_reconnect) { virsh: false, connects: true, hosts: many, json: true }
     /// List a guest's network interfaces
     "domiflist" => Domiflist(domiflist) { virsh: true, connects: true, hosts: many, json: true }
     /// Show a guest's interface addresses
@@ -225,3 +227,6 @@ commands! {
 
 /// Helpers several network commands share (not a command).
 pub mod net_shared;
+
+/// `--apply` of net-edit and net-define (not a command).
+pub mod net_apply;

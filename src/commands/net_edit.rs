@@ -21,6 +21,9 @@
 //!   the admin's work is never lost (virsh deletes it). virsh prints
 //!   "Network (null) XML configuration edited." and exits 0 off a terminal,
 //!   a bug not copied.
+//! - `--apply` then brings the edit live on a running network
+//!   (src/commands/net_apply.rs); when it cannot, the previous definition
+//!   is restored and the edit kept in its private file, named.
 
 use std::io::{IsTerminal, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -38,6 +41,8 @@ pub struct Args {
     /// Network name or UUID
     #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::complete::networks(crate::complete::State::All)))]
     pub network: String,
+    #[command(flatten)]
+    pub apply: super::net_apply::ApplyArgs,
 }
 
 /// The XML to edit, as virsh's virshNetworkGetXMLDesc gets it: the
@@ -93,6 +98,14 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         }
         let edited = crate::input::read_text(&path.to_string_lossy()).with_context(|| format!("cannot read {}; network {name} left unchanged", path.display()))?;
         if edited == original && !force {
+            // --apply still brings a definition that is not live yet live
+            if args.apply.apply && conn.network_is_active(&name)? {
+                if !ctx.json() {
+                    net_shared::done(ctx, &format!("Network {name} XML configuration not changed."))?;
+                }
+                let b = super::net_apply::Before { name: name.clone(), config: original.clone() };
+                return super::net_apply::apply(ctx, &b, args.apply.yes, &|| None);
+            }
             return net_shared::done(ctx, &format!("Network {name} XML configuration not changed."));
         }
         let attempt = (|| -> Result<String> {
@@ -109,6 +122,27 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             Ok(conn.define_network(&edited, true)?)
         })();
         match attempt {
+            Ok(new_name) if args.apply.apply => {
+                if !ctx.json() {
+                    net_shared::done(ctx, &format!("Network {new_name} XML configuration edited."))?;
+                }
+                // what was opened is what the edit replaced (checked just above)
+                let b = super::net_apply::Before { name: new_name.clone(), config: original.clone() };
+                if !conn.network_is_active(&new_name)? {
+                    return super::net_apply::not_running(ctx, &new_name);
+                }
+                let named = std::cell::Cell::new(false);
+                let keep = || {
+                    named.set(true);
+                    Some(format!("your edited XML is kept in {}", path.display()))
+                };
+                let r = super::net_apply::apply(ctx, &b, args.apply.yes, &keep);
+                if named.get() {
+                    // the message named the file: it must outlive this run
+                    let _ = dir.keep();
+                }
+                return r;
+            }
             Ok(new_name) => return net_shared::done(ctx, &format!("Network {new_name} XML configuration edited.")),
             Err(e) => {
                 crate::exit::report(&e);

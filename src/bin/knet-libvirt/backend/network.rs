@@ -118,6 +118,36 @@ fn dhcp_leases(n: &Network, mac: Option<&str>) -> VirtResult<Vec<DhcpLease>> {
     Ok(out)
 }
 
+/// `virNetworkListAllPorts` (not wrapped by the virt crate): the ports'
+/// UUIDs, then every port and libvirt's array freed.
+fn port_uuids(n: &Network) -> VirtResult<Vec<String>> {
+    let mut arr: *mut sys::virNetworkPortPtr = std::ptr::null_mut();
+    // SAFETY: valid network handle; `arr` receives a malloc'ed array of
+    // `count` port references that we free below.
+    let count = unsafe { sys::virNetworkListAllPorts(n.as_ptr(), &mut arr, 0) };
+    if count < 0 {
+        return Err(err(virt::error::Error::last_error()));
+    }
+    let mut out = Vec::with_capacity(count as usize);
+    for i in 0..count as usize {
+        // SAFETY: i < count; each element is a port reference we own once;
+        // the buffer is VIR_UUID_STRING_BUFLEN (37) bytes as libvirt asks.
+        unsafe {
+            let p = *arr.add(i);
+            let mut buf = [0 as c_char; 37];
+            if sys::virNetworkPortGetUUIDString(p, buf.as_mut_ptr()) == 0 {
+                out.push(CStr::from_ptr(buf.as_ptr()).to_string_lossy().into_owned());
+            }
+            sys::virNetworkPortFree(p);
+        }
+    }
+    if !arr.is_null() {
+        // SAFETY: the array itself was allocated by libvirt with malloc.
+        unsafe { libc::free(arr.cast()) };
+    }
+    Ok(out)
+}
+
 impl VirtConn {
     pub(super) fn network(&self, name_or_uuid: &str) -> VirtResult<Network> {
         if let Some(n) = self.nets.borrow().get(name_or_uuid) {
@@ -276,5 +306,9 @@ impl NetworkApi for VirtConn {
 
     fn network_dhcp_leases(&self, name: &str, mac: Option<&str>) -> VirtResult<Vec<DhcpLease>> {
         dhcp_leases(&self.network(name)?, mac)
+    }
+
+    fn network_port_uuids(&self, name: &str) -> VirtResult<Vec<String>> {
+        port_uuids(&self.network(name)?)
     }
 }
