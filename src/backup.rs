@@ -178,12 +178,19 @@ pub fn record_of(backup: &Path) -> Option<Record> {
 }
 
 /// Remove a backup (and its record) taken for a change that was then not
-/// made (libvirt refused the define, or the original was put back): it is a
-/// copy of the guest's current config, and left behind it would be mistaken
-/// for the state before a change.
+/// made (libvirt refused the define, the original was put back, or a
+/// conversion, which writes every backup before its first define, skipped
+/// the guest or stopped before it): it is a copy of the guest's current
+/// config, and left behind it would be mistaken for the state before a
+/// change.
 pub fn discard(backup: &Path) {
     let _ = fs::remove_file(record_path(backup));
-    let _ = fs::remove_file(backup);
+    if fs::remove_file(backup).is_ok() {
+        // and the guest's directory if that left it empty (fails otherwise)
+        if let Some(dir) = backup.parent() {
+            let _ = fs::remove_dir(dir);
+        }
+    }
 }
 
 /// Flush every backup written so far to disk (one `syncfs` for a batch).

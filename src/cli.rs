@@ -57,7 +57,7 @@ pub struct GlobalOpts {
 
     /// Work over at most N libvirt connections at once: with several hosts,
     /// N hosts at a time (default: all, up to 16); on one host, domif-convert's
-    /// parallel connections (default 1)
+    /// parallel connections (default 1 to this machine, 8 to a remote host)
     #[arg(long, value_name = "N", global = true, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub jobs: Option<u16>,
 
@@ -117,10 +117,8 @@ pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
         // the normal path below reports it when the command connects.
         let _ = connector.link();
     }
-    if name == Some("validate") {
-        if let Some(code) = validate_fast_path(&args, connector) {
-            return code;
-        }
+    if let Some(code) = name.and_then(|n| one_command_path(&args, n, connector)) {
+        return code;
     }
     // virsh's grammar for the shared commands (src/virsh_args.rs)
     let mut args = match crate::virsh_args::rewrite(args) {
@@ -152,21 +150,24 @@ pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
     }
 }
 
-/// `knet validate` runs in editors' save hooks and CI loops and is measured
-/// against virt-xml-validate: building clap's tree of every command costs
-/// most of such a run (~1 ms). When the command named on the line is
-/// `validate`, parse with a tree of the global options and that one command
-/// (the same `Args`, so the same grammar). Anything this parse refuses
-/// (errors, --help, --version) goes down the normal path for the normal
-/// messages. `None`: not validate, or not parsed here.
-fn validate_fast_path(args: &[std::ffi::OsString], connector: &dyn crate::libvirt::Connector) -> Option<i32> {
-    let tree = GlobalOpts::augment_args(clap::Command::new("knet").bin_name("knet").max_term_width(100))
-        .subcommand(commands::validate::Args::augment_args(clap::Command::new("validate")));
+/// A one-shot run parses with a tree of the global options and the one
+/// command named on the line ([`commands::one_tree`]), not every command's:
+/// building the whole tree was most of a short command's own work (~60 % of
+/// `knet validate FILE`, which editors and CI loops run per file and which
+/// is measured against virt-xml-validate), and a connecting command paid it
+/// again in knet-libvirt. Anything this parse refuses (errors, --help,
+/// --version) goes down the normal path for the normal messages, as do the
+/// shell and completion (`None`).
+fn one_command_path(args: &[std::ffi::OsString], name: &str, connector: &dyn crate::libvirt::Connector) -> Option<i32> {
+    if matches!(name, "shell" | "complete-names") {
+        return None;
+    }
+    let tree = GlobalOpts::augment_args(clap::Command::new("knet").bin_name("knet").max_term_width(100)).subcommand(commands::one_tree(name)?);
     let m = tree.try_get_matches_from(args).ok()?;
     let global = GlobalOpts::from_arg_matches(&m).ok()?;
-    let sub = commands::validate::Args::from_arg_matches(m.subcommand_matches("validate")?).ok()?;
+    let cmd = Command::from_arg_matches(&m).ok()?;
     let ctx = crate::context::Ctx::new(global.resolve(), connector);
-    Some(run_command(Some("validate"), Command::Validate(sub), &ctx))
+    Some(run_command(m.subcommand_name(), cmd, &ctx))
 }
 
 /// The command word of a command line, found without clap

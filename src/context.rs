@@ -172,6 +172,13 @@ impl<'a> Ctx<'a> {
         self.connector.open(self.single_uri()?, self.opts.readonly)
     }
 
+    /// The URI [`Ctx::open_conn`] opens (`None`: libvirt's default), for
+    /// opening connections from worker threads through [`Ctx::connector`]
+    /// (a `Ctx` stays on its own thread).
+    pub fn one_uri(&self) -> Result<Option<String>> {
+        Ok(self.single_uri()?.map(str::to_string))
+    }
+
     fn single_uri(&self) -> Result<Option<&str>> {
         match self.uris()? {
             [] => Ok(None),

@@ -40,6 +40,7 @@ pub mod ipnet;
 pub mod libvirt;
 pub mod mac;
 pub mod output;
+pub mod reattach;
 pub mod shell;
 pub mod state;
 pub mod validate;

@@ -37,7 +37,8 @@ impl Mac {
     /// `knet validate` holds a document to.
     pub fn parse_schema(s: &str) -> Option<Mac> {
         let m: Mac = s.parse().ok()?;
-        s.split(':').all(|p| p.len() == 2).then_some(m)
+        // two digits per group: 17 bytes exactly
+        (s.len() == 17).then_some(m)
     }
 }
 
@@ -63,16 +64,25 @@ impl FromStr for Mac {
     /// accepts `1:2:3:4:5:6`), case-insensitive.
     fn from_str(s: &str) -> Result<Mac, MacError> {
         let bad = || MacError::Syntax(s.to_string());
+        // one pass over the bytes (validation parses every MAC of a file)
         let mut out = [0u8; 6];
-        let mut parts = s.split(':');
-        for b in out.iter_mut() {
-            let p = parts.next().ok_or_else(bad)?;
-            if p.is_empty() || p.len() > 2 || !p.bytes().all(|c| c.is_ascii_hexdigit()) {
-                return Err(bad());
+        let (mut n, mut digits) = (0usize, 0usize);
+        for &c in s.as_bytes().iter().chain(std::iter::once(&b':')) {
+            if c == b':' {
+                if digits == 0 || n == 6 {
+                    return Err(bad());
+                }
+                (n, digits) = (n + 1, 0);
+            } else {
+                let v = (c as char).to_digit(16).ok_or_else(bad)? as u8;
+                if digits == 2 || n == 6 {
+                    return Err(bad());
+                }
+                out[n] = (out[n] << 4) | v;
+                digits += 1;
             }
-            *b = u8::from_str_radix(p, 16).map_err(|_| bad())?;
         }
-        if parts.next().is_some() {
+        if n != 6 {
             return Err(bad());
         }
         Ok(Mac(out))

@@ -77,6 +77,11 @@ fn lex(line: &str) -> Lexed {
                 }
                 continue;
             }
+            // a backslash-newline between words is no word at all
+            if c == '\\' && cur.is_none() && chars.peek().is_some_and(|(_, n)| *n == '\n') {
+                chars.next();
+                continue;
+            }
             if c == '#' && cur.is_none() {
                 while chars.peek().is_some_and(|(_, c)| *c != '\n') {
                     chars.next();
@@ -104,11 +109,13 @@ fn lex(line: &str) -> Lexed {
     Lexed { commands, open_quote, dangling_backslash, ends_in_word }
 }
 
-/// Split a line into commands and their words, as virsh does.
+/// Split a line into commands and their words, as virsh does: a double
+/// quote left open is an error, a single one is not (virsh's lexer only
+/// checks the double quote).
 pub fn split(line: &str) -> Result<Vec<Vec<String>>, String> {
     let l = lex(line);
-    if let Some(q) = l.open_quote {
-        return Err(format!("missing {q}"));
+    if l.open_quote == Some('"') {
+        return Err("missing \"".to_string());
     }
     if l.dangling_backslash {
         return Err("dangling \\".to_string());
@@ -207,15 +214,24 @@ impl<'a> Session<'a> {
         match m.subcommand() {
             Some(("quit" | "exit", _)) => Flow::Quit,
             Some(("connect", sub)) => {
-                let uri = sub.get_one::<String>("name").cloned();
+                // without a name virsh reconnects to the URI in use (cmdConnect keeps ctl->connname)
+                let uri = sub.get_one::<String>("name").cloned().or_else(|| match self.ctx.opts.connect.as_slice() {
+                    [one] => Some(one.clone()),
+                    _ => None,
+                });
                 // the global -r/--readonly, as virsh's `connect --readonly`
                 let ro = sub.get_flag("readonly") || m.get_flag("readonly");
                 // Ctrl-C while connecting to a host that never answers ends the attempt, not the session
                 let _guard = crate::interrupt::Guard::new();
-                Flow::Continue(match self.ctx.reconnect(uri, ro) {
+                let code = match self.ctx.reconnect(uri, ro) {
                     Ok(()) => exit::SUCCESS,
                     Err(e) => exit::report(&e),
-                })
+                };
+                // virsh's blank line after every command, connect's too
+                if !self.ctx.quiet() {
+                    let _ = crate::output::print("\n");
+                }
+                Flow::Continue(code)
             }
             _ => match Cli::from_arg_matches(&m) {
                 Ok(cli) => Flow::Continue(self.run_cli(m.subcommand_name(), cli)),
@@ -367,6 +383,26 @@ fn save_history(h: &mut DefaultHistory, path: &std::path::Path) {
 /// One command's words through virsh's grammar (src/virsh_args.rs), then
 /// clap; `Err`: reported already, the exit code.
 fn parse(tree: &mut clap::Command, words: &[String]) -> Result<clap::ArgMatches, i32> {
+    // virsh's quit and exit take nothing, refused in virsh's words
+    if let [cmd, rest @ ..] = words {
+        let help = rest.iter().take_while(|w| *w != "--").any(|w| w == "--help" || w == "-h");
+        if (cmd == "quit" || cmd == "exit") && !help {
+            let mut data_only = false;
+            for w in rest {
+                let line = match w.strip_prefix("--") {
+                    Some("") if !data_only => {
+                        data_only = true;
+                        continue;
+                    }
+                    Some(opt) if !data_only && opt.starts_with(|c: char| c.is_ascii_alphanumeric()) => {
+                        format!("command '{cmd}' doesn't support option --{}", opt.split('=').next().unwrap_or_default())
+                    }
+                    _ => format!("unexpected data '{w}'"),
+                };
+                return Err(crate::virsh_args::report(&[line]));
+            }
+        }
+    }
     let words = match crate::virsh_args::normalize(words) {
         Ok(crate::virsh_args::Parsed::Words(w)) => w,
         Ok(crate::virsh_args::Parsed::AsTyped) => words.to_vec(),
@@ -392,7 +428,7 @@ pub fn run(ctx: Ctx) -> i32 {
 }
 
 /// `knet [OPTIONS] "cmd1; cmd2"`: when clap rejects the command word and it
-/// is the last argument and holds blanks or `;`, it is a command sequence
+/// is the last argument, it is a command sequence
 /// (virsh's rule for a single non-option argument, tools/vsh.c
 /// vshParseArgv). Every command is parsed before any runs, as in virsh, so a
 /// typo in the third command does not leave the first two done. Returns
@@ -403,7 +439,9 @@ pub fn try_sequence(err: &clap::Error, connector: &dyn crate::libvirt::Connector
     }
     let mut argv: Vec<String> = std::env::args().collect();
     let script = argv.last()?.clone();
-    if argv.len() < 2 || !script.contains([' ', '\t', ';', '\n']) {
+    // one word too: the shell's own commands (`quit`, `connect`) work
+    // there as in virsh, and anything else is the same unknown command
+    if argv.len() < 2 {
         return None;
     }
     argv.pop();
@@ -505,6 +543,9 @@ mod tests {
         assert_eq!(split("a x#y").unwrap(), vec![vec!["a", "x#y"]]);
         assert_eq!(split(" ; ;").unwrap(), Vec::<Vec<String>>::new());
         assert!(split("a \"b").is_err());
+        // virsh's lexer never checks the single quote; backslash-newline between words is nothing
+        assert_eq!(split("a 'b c").unwrap(), vec![vec!["a", "b c"]]);
+        assert_eq!(split("a \\\n b").unwrap(), vec![vec!["a", "b"]]);
         assert!(split("a b\\").is_err());
     }
 

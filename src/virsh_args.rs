@@ -63,13 +63,17 @@ const fn flag(name: &'static str) -> Opt {
     Opt { name, kind: Kind::Bool, required: false, clap_positional: false }
 }
 
+/// The options of [`TABLES`] that are knet's, not virsh's: what virsh
+/// itself would refuse.
+pub const KNET_OPTIONS: &[&str] = &["no-validate", "apply", "yes"];
+
 const NETWORK: Opt = data("network");
 const DOMAIN: Opt = data("domain");
 const AFFECT_NET: [Opt; 3] = [flag("config"), flag("live"), flag("current")];
 
 /// virsh 9.0's tables for the shared commands, option for option and in
 /// virsh's order (the order decides which value a position fills). knet's
-/// own additions (`--no-validate`) come last: they are flags, so they never
+/// own additions (`--no-validate`, `--apply`, `--yes`) come last: they are flags, so they never
 /// shift a position.
 pub static TABLES: &[Table] = &[
     Table { command: "net-list", opts: &[flag("inactive"), flag("all"), flag("persistent"), flag("transient"), flag("autostart"), flag("no-autostart"), flag("uuid"), flag("name"), flag("table")] },
@@ -77,13 +81,13 @@ pub static TABLES: &[Table] = &[
     Table { command: "net-uuid", opts: &[NETWORK] },
     Table { command: "net-name", opts: &[NETWORK] },
     Table { command: "net-dumpxml", opts: &[NETWORK, flag("inactive"), named("xpath"), flag("wrap")] },
-    Table { command: "net-define", opts: &[data("file"), flag("validate"), flag("no-validate")] },
+    Table { command: "net-define", opts: &[data("file"), flag("validate"), flag("no-validate"), flag("apply"), flag("yes")] },
     Table { command: "net-create", opts: &[data("file"), flag("validate"), flag("no-validate")] },
     Table { command: "net-start", opts: &[NETWORK] },
     Table { command: "net-destroy", opts: &[NETWORK] },
     Table { command: "net-undefine", opts: &[NETWORK] },
     Table { command: "net-autostart", opts: &[NETWORK, flag("disable")] },
-    Table { command: "net-edit", opts: &[NETWORK] },
+    Table { command: "net-edit", opts: &[NETWORK, flag("apply"), flag("yes")] },
     Table {
         command: "net-update",
         opts: &[NETWORK, data("command"), data("section"), data("xml"), int("parent-index"), AFFECT_NET[0], AFFECT_NET[1], AFFECT_NET[2]],

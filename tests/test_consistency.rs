@@ -187,8 +187,8 @@ fn every_option_of_every_shared_command_is_parsed_as_virsh_does() {
     let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<String>>();
     for t in TABLES {
         let cmd = t.command;
-        // knet's own additions (--no-validate) are not virsh's to judge
-        let opts: Vec<_> = t.opts.iter().filter(|o| o.name != "no-validate").collect();
+        // knet's own additions (--no-validate, --apply) are not virsh's to judge
+        let opts: Vec<_> = t.opts.iter().filter(|o| !knet::virsh_args::KNET_OPTIONS.contains(&o.name)).collect();
         let required: Vec<String> = opts.iter().filter(|o| o.required).map(|o| format!("x{}", o.name.len())).collect();
         let with_required = |extra: &[&str]| -> Vec<String> { std::iter::once(cmd.to_string()).chain(required.iter().cloned()).chain(extra.iter().map(|x| x.to_string())).collect() };
         lines.push(s(&[cmd, "--bogus"]));

@@ -168,10 +168,11 @@ fn daemon_killed_mid_bulk_leaves_every_guest_whole_and_a_rerun_finishes() {
     let before: Vec<String> = names.iter().map(|n| inactive_xml(&sb, n)).collect();
     let pid = sb.daemon_pid();
 
-    // kill the daemon once a few guests have been backed up (= are being converted)
-    let backups = state.join("knet/backups");
+    // kill the daemon once libvirt has written a few converted guests
+    let configs = sb.dir.join("etc/qemu");
     let watcher = std::thread::spawn(move || loop {
-        let n = std::fs::read_dir(&backups).map(|d| d.count()).unwrap_or(0);
+        let on_br0 = |e: &std::fs::DirEntry| e.path().extension().is_some_and(|x| x == "xml") && std::fs::read_to_string(e.path()).is_ok_and(|x| x.contains("<source bridge='br0'/>"));
+        let n = std::fs::read_dir(&configs).map(|d| d.flatten().filter(on_br0).count()).unwrap_or(0);
         if n >= 3 {
             unsafe { libc::kill(pid, libc::SIGKILL) };
             return;

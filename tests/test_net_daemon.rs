@@ -433,7 +433,9 @@ fn net_edit_edits_refuses_bad_xml_and_concurrent_changes() {
 
     // an editor that fails changes nothing either
     let k = run(sb.knet().env("EDITOR", "false").args(["net-edit", "knetnat"])).code(1);
-    assert!(k.stderr.contains("editor 'false' failed"), "{}", k.stderr);
+    assert!(k.stderr.contains("error: internal error: Child process (false "), "{}", k.stderr);
+    let after = run(sb.virsh().args(["net-dumpxml", "--inactive", "knetnat"])).ok().stdout;
+    assert_eq!(after, xml);
 }
 
 /// Poll a tmux pane until it shows `what` (bounded: ~20 s).

@@ -413,11 +413,74 @@ fn flags_virsh_9_has() {
         &["attach-interface", "web", "network", "default", "--outbound", "1,2,3,4"],
         &["attach-interface", "web", "network", "default", "--outbound", "1,-2"],
         &["attach-interface", "web", "network", "default", "--inbound", "10,20,30,40", "--outbound", "5,6,7", "--print-xml", "--mac", "52:54:00:12:34:56"],
+        // -q drops virsh's blank line after the printed XML, and only that
+        &["-q", "attach-interface", "web", "network", "default", "--print-xml", "--mac", "52:54:00:12:34:56"],
+        &["-q", "detach-interface", "web", "network", "--mac", "52:54:00:00:00:01", "--print-xml"],
+        &["-q", "detach-interface", "web", "bridge", "--print-xml"],
     ] {
         same_all(&u, args);
     }
     let f = fixture("net-nat.xml");
     same_then(&u, &format!("net-define {f} --validate"), NET_STATE);
+}
+
+#[test]
+fn a_failed_editor_is_reported_in_virshs_words() {
+    // libvirt's virCommandWait words it; only the temporary file's name
+    // differs (virsh's is random too)
+    let dir = tempdir_short("knet-editors");
+    let script = |name: &str, body: &str| {
+        let p = dir.join(name);
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&p, std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        p.display().to_string()
+    };
+    let fail = script("fail.sh", "exit 3");
+    let signal = script("signal.sh", "kill -TERM $$");
+    let file_word = |s: &str| s.split(' ').map(|w| match w.find(".xml") { Some(i) => format!("FILE{}", &w[i + 4..]), None => w.to_string() }).collect::<Vec<_>>().join(" ");
+    for editor in [fail.clone(), signal, "/nonexistent-editor".into(), format!("{fail} --wait")] {
+        let k = run(knet().env("EDITOR", &editor).args(["-c", URI, "net-edit", "default"]));
+        let v = run(virsh().env("EDITOR", &editor).args(["-c", URI, "net-edit", "default"]));
+        assert_eq!((k.code, &k.stdout, file_word(&k.stderr)), (v.code, &v.stdout, file_word(&v.stderr)), "EDITOR={editor}");
+        assert!(k.stderr.contains("internal error: Child process ("), "{}", k.stderr);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn read_only_refusals_are_virshs_word_for_word() {
+    // libvirt's refusal names the API called: virsh makes the plain call
+    // unless --validate asks for the flags one
+    let u = dropin();
+    let f = fixture("net-nat.xml");
+    for cmd in ["net-define", "net-create"] {
+        for extra in [&[][..], &["--validate"]] {
+            let mut args = vec!["-r", cmd, f.as_str()];
+            args.extend_from_slice(extra);
+            let out = same_all(&u, &args);
+            assert!(out.stderr.contains("read only access prevents"), "{args:?}: {}", out.stderr);
+        }
+    }
+    for args in [&["-r", "net-undefine", "alpha"][..], &["-r", "net-start", "alpha"], &["-r", "attach-interface", "web", "network", "default", "--config"], &["-r", "detach-interface", "web", "bridge", "--config"]] {
+        same_all(&u, args);
+    }
+}
+
+#[test]
+fn net_create_of_a_name_in_use_is_refused_as_virsh_refuses_it() {
+    // a file without <uuid> naming an existing network: net-define keeps
+    // that network's UUID (documented), net-create must not turn it into
+    // starting or replacing the other network
+    let u = dropin();
+    let dir = tempdir_short("knet-dup");
+    let f = dir.join("default.xml");
+    std::fs::write(&f, "<network><name>default</name><bridge name='virbr79'/></network>\n").unwrap();
+    let f = f.display().to_string();
+    for line in [format!("net-create {f} ; {NET_STATE}"), format!("net-destroy default ; net-create {f} ; {NET_STATE}")] {
+        let out = same_all(&u, &[&line]);
+        assert!(out.stderr.contains("already exists with uuid"), "{line}: {}", out.stderr);
+    }
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]

@@ -14,6 +14,7 @@ mod test_completion;
 mod test_consistency;
 mod test_differential;
 mod test_net_list;
+mod test_net_live;
 mod test_host_bridge_config;
 mod test_host_dns;
 mod test_host_doctor;

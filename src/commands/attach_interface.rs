@@ -237,8 +237,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         if ctx.json() {
             return report(&args.domain, false, "");
         }
-        output::print(&format!("{xml}\n"))?;
-        return Ok(());
+        // virsh's blank line after a command is the one -q drops
+        return crate::commands::net_shared::print_then_blank(ctx, &xml);
     }
     let dom = guest::resolve(conn, &args.domain)?;
     let flags = args.affect.flags(conn, &dom)?;

@@ -192,8 +192,9 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         return output::print_change(serde_json::json!({ "domain": dom, "mac": mac, "xml": device }), changed, msg);
     }
     if args.print_xml {
-        output::print(&format!("{printed}\n"))?;
-        return Ok(());
+        // virXMLNodeToString ends without a line break: under -q, where
+        // virsh drops its blank line after a command, nothing ends the text
+        return crate::commands::net_shared::print_then_blank(ctx, &printed);
     }
     if !ctx.quiet() {
         output::print("Interface detached successfully\n\n")?;

@@ -515,7 +515,11 @@ fn domain_checks(r: &mut Report, d: &Dom, nets: &[Net], local: bool, owners: &BT
                     &subj,
                     Status::Fail,
                     format!("{tap} ({mac}) is {} but the guest's XML names bridge {br}: the guest is cut off from it", m.map_or(if host::iface_exists(tap) { "on no bridge".to_string() } else { "missing".to_string() }, |m| format!("on {m}"))),
-                    Some(format!("ip link set {tap} master {br} (or restart the guest)")),
+                    // through libvirt, so it works over any URI and libvirt's records follow
+                    Some(match nic.network.as_deref() {
+                        Some(net) => format!("knet net-reconnect {net}"),
+                        None => format!("ip link set {tap} master {br} (or restart the guest)"),
+                    }),
                 ),
             }
         }

@@ -143,6 +143,34 @@ once over libvirt's own remote protocol, at most \fB\-\-jobs\fR \fIN\fR hosts at
 a time. Listings get a Host column (JSON: a \fBhost\fR field); changes print a
 per\-host summary (Result ok, failed or unreachable) and exit 0 only when
 every host succeeded. Other commands refuse several hosts (exit 2).
+.SH CHANGING A RUNNING NETWORK
+After \fBvirsh net\-destroy\fR and \fBnet\-start\fR, libvirt re\-creates the
+network's bridge but leaves every running guest's tap outside it: the guests
+are cut off until they restart (the libvirt Networking guide).
+.B knet net\-restart
+\fINET\fR restarts the network and puts every running guest's NIC on it back
+on its bridge;
+.B knet net\-reconnect
+\fINET\fR does the same for the NICs someone else's restart cut off, without
+restarting anything;
+.B \-\-apply
+(\fBnet\-edit\fR, \fBnet\-define\fR) brings a running network's new definition
+live: with \fBnet\-update \-\-live\fR when only DHCP hosts or ranges, DNS
+records or portgroups changed (the guests notice nothing), else through
+\fBnet\-restart\fR. A definition that does not start is rolled back: the
+previous one runs again with the guests reconnected, and the persistent
+definition is restored. Port forwards of \fBknet port\-forward\fR are applied
+again for the reconnected guests on this machine.
+.PP
+knet reconnects a NIC with libvirt's API only, so it works over remote URIs
+and never restarts a daemon: libvirt moves a running tap only when the NIC's
+type, network or bridge changes, so knet updates the NIC live to a
+\fBtype='bridge'\fR NIC on the network's bridge (which puts the tap back on it)
+and then back to its \fBtype='network'\fR form (which gives it a fresh port in
+the network). Interrupted between the two, the guest stays connected and the
+next \fBnet\-reconnect\fR finishes it. A NIC counts as cut off when its tap is on
+no bridge (seen on the hypervisor itself) or libvirt has no port for it in the
+network (seen over any URI).
 .SH ENVIRONMENT
 .TP
 .B LIBVIRT_DEFAULT_URI

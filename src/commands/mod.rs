@@ -130,6 +130,18 @@ macro_rules! commands {
             $(Spec { name: $name, virsh: $virsh, connects: $connects, many_hosts: hosts!($hosts), json: $json },)*
         ];
 
+        /// The clap tree of the one command named `name` (as typed), none
+        /// of the others: what a one-shot run parses with (see
+        /// [`crate::cli::main`]). The same `Args`, so the same grammar; the
+        /// table's attributes (help text, hiding) only matter to help,
+        /// which the full tree prints.
+        pub fn one_tree(name: &str) -> Option<clap::Command> {
+            match name {
+                $($name => Some(<$m::Args as clap::Args>::augment_args(clap::Command::new($name))),)*
+                _ => None,
+            }
+        }
+
         impl Command {
             /// The command's descriptor.
             pub fn spec(&self) -> &'static Spec {
@@ -183,6 +195,8 @@ commands! {
     "net-dhcp-host" => NetDhcpHost(net_dhcp_host) { virsh: false, connects: true, hosts: many, json: true }
     /// Show a network's DHCP leases
     "net-dhcp-leases" => NetDhcpLeases(net_dhcp_leases) { virsh: true, connects: true, hosts: one, json: true }
+    "net-restart" => NetRestart(net_restart) { virsh: false, connects: true, hosts: many, json: true }
+    "net-reconnect" => NetReconnect(net_reconnect) { virsh: false, connects: true, hosts: many, json: true }
     /// List a guest's network interfaces
     "domiflist" => Domiflist(domiflist) { virsh: true, connects: true, hosts: many, json: true }
     /// Show a guest's interface addresses
@@ -213,3 +227,6 @@ commands! {
 
 /// Helpers several network commands share (not a command).
 pub mod net_shared;
+
+/// `--apply` of net-edit and net-define (not a command).
+pub mod net_apply;

@@ -5,8 +5,8 @@ use anyhow::Result;
 
 use crate::context::Ctx;
 
-pub use super::net_define::Args;
+pub use super::net_define::Source as Args;
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    super::net_define::define_or_create(args, ctx, true)
+    super::net_define::define_or_create(args, &Default::default(), ctx, true)
 }

@@ -8,7 +8,9 @@
 //! network from a file without `<uuid>` keeps the network's UUID (virsh
 //! fails there with "already exists with uuid"). A NAT or routed subnet
 //! that overlaps another network or a host route is warned about (libvirt
-//! would refuse to start it). `net-create` shares this code.
+//! would refuse to start it). `net-create` shares this code. `--apply`
+//! brings a running network's new definition live
+//! (src/commands/net_apply.rs).
 
 use anyhow::{Context as _, Result};
 
@@ -22,6 +24,15 @@ use crate::xml::facts;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
+    #[command(flatten)]
+    pub source: Source,
+    #[command(flatten)]
+    pub apply: super::net_apply::ApplyArgs,
+}
+
+/// The document and its checks: net-define's and net-create's arguments.
+#[derive(Debug, clap::Args)]
+pub struct Source {
     /// File containing an XML network description
     #[arg(value_hint = clap::ValueHint::FilePath)]
     pub file: String,
@@ -35,11 +46,12 @@ pub struct Args {
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
-    define_or_create(args, ctx, false)
+    define_or_create(args.source, &args.apply, ctx, false)
 }
 
-/// The shared body of `net-define` (`create == false`) and `net-create`.
-pub(crate) fn define_or_create(args: Args, ctx: &Ctx, create: bool) -> Result<()> {
+/// The shared body of `net-define` (`create == false`) and `net-create`
+/// (whose `apply` is the default: off).
+pub(crate) fn define_or_create(args: Source, apply: &super::net_apply::ApplyArgs, ctx: &Ctx, create: bool) -> Result<()> {
     crate::virsh_args::non_empty("file", Some(&args.file))?;
     let src = net_shared::read_file(&args.file)?;
     // Connected first (as virsh is before it reads the file): the XML is
@@ -55,15 +67,31 @@ pub(crate) fn define_or_create(args: Args, ctx: &Ctx, create: bool) -> Result<()
             eprintln!("warning: {}", output::escape(&w));
         }
     }
-    let xml = keep_existing_uuid(ctx, &src);
+    // only a redefinition keeps the UUID: net-create of a name in use is
+    // refused as virsh has it, never turned into starting the other network
+    let xml = if create { src.clone() } else { keep_existing_uuid(ctx, &src) };
+    let before_apply = apply.apply.then(|| super::net_apply::before(conn, &xml)).flatten();
     // --json's `changed` for a redefinition: the persistent XML before and
     // after (libvirt's canonical form, so a reformatted file is no change).
     // Fetched only with --json: the plain path makes virsh's calls.
-    let before = if ctx.json() && !create { doc_name(&src).and_then(|n| conn.network_xml(&n, true).ok()) } else { None };
+    let before = if ctx.json() && !create && !apply.apply { doc_name(&src).and_then(|n| conn.network_xml(&n, true).ok()) } else { None };
     let (verb, failed) = if create { ("created", "create") } else { ("defined", "define") };
-    let result = if create { conn.create_network(&xml, true) } else { conn.define_network(&xml, true) };
+    // a read-only connection refuses the call before libvirt reads the
+    // XML: make virsh's call then, so the refusal names virsh's API
+    let schema = args.validate || !ctx.opts.readonly;
+    let result = if create { conn.create_network(&xml, schema) } else { conn.define_network(&xml, schema) };
     let name = result.with_context(|| format!("Failed to {failed} network from {}", args.file))?;
     let msg = format!("Network {name} {verb} from {}", args.file);
+    if apply.apply {
+        // --json --apply prints the apply's JSON alone
+        if !ctx.json() {
+            net_shared::done(ctx, &msg)?;
+        }
+        return match before_apply {
+            Some(b) => super::net_apply::apply(ctx, &b, apply.yes, &|| None),
+            None => super::net_apply::not_running(ctx, &name),
+        };
+    }
     if !ctx.json() {
         return net_shared::done(ctx, &msg);
     }

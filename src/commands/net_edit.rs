@@ -21,6 +21,9 @@
 //!   the admin's work is never lost (virsh deletes it). virsh prints
 //!   "Network (null) XML configuration edited." and exits 0 off a terminal,
 //!   a bug not copied.
+//! - `--apply` then brings the edit live on a running network
+//!   (src/commands/net_apply.rs); when it cannot, the previous definition
+//!   is restored and the edit kept in its private file, named.
 
 use std::io::{IsTerminal, Write};
 use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
@@ -38,6 +41,8 @@ pub struct Args {
     /// Network name or UUID
     #[arg(add = clap_complete::engine::ArgValueCandidates::new(crate::complete::networks(crate::complete::State::All)))]
     pub network: String,
+    #[command(flatten)]
+    pub apply: super::net_apply::ApplyArgs,
 }
 
 /// The XML to edit, as virsh's virshNetworkGetXMLDesc gets it: the
@@ -93,6 +98,14 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         }
         let edited = crate::input::read_text(&path.to_string_lossy()).with_context(|| format!("cannot read {}; network {name} left unchanged", path.display()))?;
         if edited == original && !force {
+            // --apply still brings a definition that is not live yet live
+            if args.apply.apply && conn.network_is_active(&name)? {
+                if !ctx.json() {
+                    net_shared::done(ctx, &format!("Network {name} XML configuration not changed."))?;
+                }
+                let b = super::net_apply::Before { name: name.clone(), config: original.clone() };
+                return super::net_apply::apply(ctx, &b, args.apply.yes, &|| None);
+            }
             return net_shared::report(ctx, &format!("Network {name} XML configuration not changed."), false, serde_json::json!({ "network": name }));
         }
         let attempt = (|| -> Result<String> {
@@ -109,6 +122,27 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             Ok(conn.define_network(&edited, true)?)
         })();
         match attempt {
+            Ok(new_name) if args.apply.apply => {
+                if !ctx.json() {
+                    net_shared::done(ctx, &format!("Network {new_name} XML configuration edited."))?;
+                }
+                // what was opened is what the edit replaced (checked just above)
+                let b = super::net_apply::Before { name: new_name.clone(), config: original.clone() };
+                if !conn.network_is_active(&new_name)? {
+                    return super::net_apply::not_running(ctx, &new_name);
+                }
+                let named = std::cell::Cell::new(false);
+                let keep = || {
+                    named.set(true);
+                    Some(format!("your edited XML is kept in {}", path.display()))
+                };
+                let r = super::net_apply::apply(ctx, &b, args.apply.yes, &keep);
+                if named.get() {
+                    // the message named the file: it must outlive this run
+                    let _ = dir.keep();
+                }
+                return r;
+            }
             Ok(new_name) => {
                 // an edit libvirt canonicalises back to what was there (a
                 // reformatted attribute) changed nothing
@@ -142,13 +176,35 @@ fn safe_file_name(name: &str) -> String {
     name.chars().map(|c| if c == '/' || c.is_control() { '_' } else { c }).collect()
 }
 
-fn editor_words() -> Result<Vec<String>> {
-    let raw = ["VISUAL", "EDITOR"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty())).unwrap_or_else(|| "vi".into());
-    let words = shell_words::split(&raw).map_err(|e| anyhow::anyhow!("cannot parse editor command '{raw}': {e}"))?;
+fn editor_command() -> String {
+    ["VISUAL", "EDITOR"].iter().find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty())).unwrap_or_else(|| "vi".into())
+}
+
+fn editor_words(raw: &str) -> Result<Vec<String>> {
+    let words = shell_words::split(raw).map_err(|e| anyhow::anyhow!("cannot parse editor command '{raw}': {e}"))?;
     if words.is_empty() {
         anyhow::bail!("empty editor command");
     }
     Ok(words)
+}
+
+/// The editor's command line as virsh's error names it (tools/vsh.c
+/// vshEditFile runs an editor with shell characters through `sh -c`;
+/// libvirt's virCommandToString quotes each word as virBufferEscapeShell).
+fn virsh_command_line(raw: &str, path: &Path) -> String {
+    const PLAIN: &str = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-/_.:@";
+    let file = path.display().to_string();
+    let words = if raw.chars().all(|c| PLAIN.contains(c)) { vec![raw.to_string(), file] } else { vec!["sh".into(), "-c".into(), format!("{raw} {file}")] };
+    let quote = |w: &String| {
+        if w.is_empty() {
+            "''".to_string()
+        } else if w.contains(|c: char| "\r\t\n !\"#$&'()*;<>?[\\]^`{|}~".contains(c)) {
+            format!("'{}'", w.replace('\'', "'\\''"))
+        } else {
+            w.clone()
+        }
+    };
+    words.iter().map(quote).collect::<Vec<_>>().join(" ")
 }
 
 /// Run the editor on `path`; `true` when Ctrl-C was pressed meanwhile.
@@ -156,25 +212,35 @@ fn editor_words() -> Result<Vec<String>> {
 /// Ctrl-C at the terminal reaches knet and the editor alike (one process
 /// group). Like git (editor.c), knet survives it while the editor runs and
 /// then stops without defining anything; the editor, started with SIGINT's
-/// default action, decides for itself.
+/// default action, decides for itself. A failed editor is reported in
+/// virsh's words (libvirt's virCommandWait); nothing is defined.
 fn run_editor(path: &Path) -> Result<bool> {
     use std::os::unix::process::ExitStatusExt;
-    let words = editor_words()?;
+    let raw = editor_command();
+    let words = editor_words(&raw)?;
+    let unexpected = |what: String| anyhow::anyhow!("internal error: Child process ({}) unexpected {what}", virsh_command_line(&raw, path));
     let guard = crate::interrupt::Guard::for_child();
-    let status = std::process::Command::new(&words[0])
-        .args(&words[1..])
-        .arg(path)
-        .status()
-        .with_context(|| format!("cannot run editor '{}'", words[0]))?;
+    let status = match std::process::Command::new(&words[0]).args(&words[1..]).arg(path).status() {
+        Ok(s) => s,
+        Err(e) => {
+            // what libvirt's child prints before it exits 127
+            let reason = e.to_string();
+            let reason = reason.split(" (os error").next().unwrap_or_default();
+            eprintln!("libvirt:  error : cannot execute binary {}: {reason}", words[0]);
+            return Err(unexpected("exit status 127".into()));
+        }
+    };
     let interrupted = crate::interrupt::requested() || status.signal() == Some(libc::SIGINT);
     drop(guard);
     if interrupted {
         return Ok(true);
     }
-    if !status.success() {
-        anyhow::bail!("editor '{}' failed ({status}); nothing was changed", words.join(" "));
+    match (status.code(), status.signal()) {
+        (Some(0), _) => Ok(false),
+        (Some(n), _) => Err(unexpected(format!("exit status {n}"))),
+        (None, Some(sig)) => Err(unexpected(format!("fatal signal {sig}"))),
+        _ => Err(unexpected(format!("invalid value {}", status.into_raw()))),
     }
-    Ok(false)
 }
 
 /// virsh's vshAskReedit; `None` off a terminal.

@@ -6,7 +6,9 @@
 //! The hook is knet's own file in libvirt's hooks.d-style directory
 //! (`qemu.d/`, libvirt >= 6.5), so an admin's existing `qemu` hook is never
 //! rewritten; both run. knet edits only the rule table inside its file.
-//! Never runs iptables itself: rules change when libvirt runs the hook.
+//! Never runs iptables itself: rules change when libvirt runs the hook, or
+//! when knet runs the installed hook as libvirt would ([`reapply`], after
+//! `net-restart` or `net-reconnect` put a guest back on its network).
 
 use std::fmt::Write as _;
 use std::net::Ipv4Addr;
@@ -269,6 +271,51 @@ esac
 exit 0
 "#
     )
+}
+
+/// Those of `guests` that have a forward in the hook installed in
+/// `hooks_dir` (none when there is no hook, or it cannot be read).
+pub fn forwarded_guests(hooks_dir: &Path, guests: &[String]) -> Vec<String> {
+    let Ok(text) = std::fs::read_to_string(hook_path(hooks_dir)) else { return Vec::new() };
+    let rules = read_rules(&text).unwrap_or_default();
+    guests.iter().filter(|g| rules.iter().any(|r| &r.domain == *g)).cloned().collect()
+}
+
+/// Seconds one run of the hook may take (iptables waits for the xtables
+/// lock with -w: never forever here).
+const HOOK_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// Run the installed hook for each of `guests` as libvirt does when it
+/// reconnects to a running guest (`GUEST reconnect begin -`): the hook
+/// deletes the guest's rules and inserts them again, first in their chains.
+/// After a network restart libvirt has reloaded its own rules; this puts
+/// the forwards back in front of them.
+pub fn reapply(hooks_dir: &Path, guests: &[String]) -> Result<()> {
+    let hook = hook_path(hooks_dir);
+    for g in guests {
+        let mut child = std::process::Command::new(&hook)
+            .args([g.as_str(), "reconnect", "begin", "-"])
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .with_context(|| format!("cannot run {}", hook.display()))?;
+        let t0 = std::time::Instant::now();
+        let status = loop {
+            if let Some(st) = child.try_wait()? {
+                break st;
+            }
+            if t0.elapsed() > HOOK_DEADLINE {
+                let _ = child.kill();
+                let _ = child.wait();
+                bail!("{} {g} reconnect did not finish within {} s", hook.display(), HOOK_DEADLINE.as_secs());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        if !status.success() {
+            bail!("{} {g} reconnect failed ({status})", hook.display());
+        }
+    }
+    Ok(())
 }
 
 /// A guest's NIC on a NAT network.

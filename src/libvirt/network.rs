@@ -101,7 +101,8 @@ pub trait NetworkApi {
     fn list_networks(&self) -> VirtResult<Vec<NetworkInfo>>;
     /// Names only, in one RPC (libvirt filters): every network, or only the
     /// active (`Some(true)`) or inactive (`Some(false)`) ones. For
-    /// completion, which may run over a slow link within a deadline.
+    /// completion, which may run over a slow link within a deadline. The
+    /// handles are kept, as by [`NetworkApi::list_networks`].
     fn network_names(&self, active: Option<bool>) -> VirtResult<Vec<String>>;
     /// `virNetworkGetBridgeName`: `None` when the network has no bridge.
     fn network_bridge(&self, name: &str) -> VirtResult<Option<String>>;
@@ -140,4 +141,9 @@ pub trait NetworkApi {
     fn update_network(&self, name: &str, command: UpdateCommand, section: u32, parent_index: i32, xml: &str, flags: u32) -> VirtResult<()>;
     /// `virNetworkGetDHCPLeases`, optionally for one MAC.
     fn network_dhcp_leases(&self, name: &str, mac: Option<&str>) -> VirtResult<Vec<DhcpLease>>;
+    /// The UUIDs of the network's ports (`virNetworkListAllPorts`): one per
+    /// guest NIC libvirt has plugged into it. A running guest's NIC whose
+    /// live `<source portid=>` is not listed was cut off by a restart of the
+    /// network (libvirt deletes every port when it stops one).
+    fn network_port_uuids(&self, name: &str) -> VirtResult<Vec<String>>;
 }

@@ -104,20 +104,25 @@ pub fn parse(src: &str) -> Result<Document<'_>, ParseError> {
 /// 1-based line and column (in characters) of byte offsets in one text.
 pub struct LineIndex<'s> {
     src: &'s str,
-    starts: Vec<usize>,
+    /// Where each line starts; built on the first lookup, since most
+    /// documents (valid ones) never need a position.
+    starts: std::cell::OnceCell<Vec<usize>>,
 }
 
 impl<'s> LineIndex<'s> {
     pub fn new(src: &'s str) -> Self {
-        let mut starts = vec![0];
-        starts.extend(src.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
-        LineIndex { src, starts }
+        LineIndex { src, starts: std::cell::OnceCell::new() }
     }
 
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
+        let starts = self.starts.get_or_init(|| {
+            let mut v = vec![0];
+            v.extend(self.src.bytes().enumerate().filter(|(_, b)| *b == b'\n').map(|(i, _)| i + 1));
+            v
+        });
         let offset = offset.min(self.src.len());
-        let line = self.starts.partition_point(|s| *s <= offset) - 1;
-        let start = self.starts[line];
+        let line = starts.partition_point(|s| *s <= offset) - 1;
+        let start = starts[line];
         let col = self.src.get(start..offset).map_or(offset - start, |s| s.chars().count());
         (line as u32 + 1, col as u32 + 1)
     }

@@ -3,7 +3,6 @@
 //! Never leaves a guest half-changed: every failure after the define puts
 //! the original config (and the NICs already moved) back, and says so.
 
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, Result};
@@ -84,35 +83,31 @@ fn wait_shutdown(conn: &dyn Conn, guest: &str, timeout: Duration) -> Result<()> 
     }
 }
 
-/// Apply one plan over `conn`. Never leaves the guest half-changed: every
-/// failure after the define puts the original back.
-/// With `reread`, the persistent XML is read again first and the guest
-/// skipped if it differs from the plan's (the plan was made before a
-/// confirmation prompt; without a prompt the plan was read just now).
-pub(super) fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, change: &Change, reread: bool) -> GuestReport {
+/// Apply one plan over `conn`, its backup (`backup`, the file's path)
+/// already on disk. Never leaves the guest half-changed: every failure
+/// after the define puts the original back. The persistent XML is read
+/// again first and the guest skipped if it differs from the plan's: time
+/// passed since the plan (a confirmation prompt, the other guests'
+/// backups), and someone else's edit must not be overwritten. The backup of
+/// a guest left untouched is discarded.
+pub(super) fn apply(conn: &dyn Conn, plan: &Plan, backup: &str, args: &Args, change: &Change) -> GuestReport {
     let mut rep = GuestReport::new(&plan.guest, Status::Failed, None);
     rep.nics = plan.nics.clone();
     rep.warnings = plan.warnings.clone();
-    if reread {
-        let now = match conn.domain_xml(&plan.guest, true) {
-            Ok(x) => x,
-            Err(e) => {
-                rep.detail = Some(format!("cannot re-read its XML: {e}"));
-                return rep;
-            }
-        };
-        if now != plan.original {
-            rep.status = Status::Skipped;
-            rep.detail = Some("its XML changed since knet read it (someone else edited it); not touched".into());
-            return rep;
-        }
-    }
-    match backup::save(&plan.guest, &plan.original, &backup::Record { made_by: "domif-convert".into(), defined: plan.converted.clone() }) {
-        Ok(p) => rep.backup = Some(p.display().to_string()),
+    rep.backup = Some(backup.to_string());
+    let now = match conn.domain_xml(&plan.guest, true) {
+        Ok(x) => x,
         Err(e) => {
-            rep.detail = Some(format!("{e:#}; not touched"));
+            discard(&mut rep);
+            rep.detail = Some(format!("cannot re-read its XML: {e}"));
             return rep;
         }
+    };
+    if now != plan.original {
+        discard(&mut rep);
+        rep.status = Status::Skipped;
+        rep.detail = Some("its XML changed since knet read it (someone else edited it); not touched".into());
+        return rep;
     }
     // the running state decides what is done only for --live/--restart;
     // otherwise the planned one labels the result (one RPC less per guest)
@@ -120,6 +115,7 @@ pub(super) fn apply(conn: &dyn Conn, plan: &Plan, args: &Args, change: &Change, 
         match conn.domain_is_active(&plan.guest) {
             Ok(a) => a,
             Err(e) => {
+                discard(&mut rep);
                 rep.detail = Some(format!("{e}; not touched"));
                 return rep;
             }
@@ -195,8 +191,4 @@ fn discard(rep: &mut GuestReport) {
     if let Some(b) = rep.backup.take() {
         backup::discard(std::path::Path::new(&b));
     }
-}
-
-pub(super) fn reports_have_backups(done: &Mutex<Vec<(usize, GuestReport)>>) -> bool {
-    done.lock().unwrap_or_else(|e| e.into_inner()).iter().any(|(_, r)| r.backup.is_some())
 }

@@ -23,19 +23,24 @@ pub(super) fn check_target(conn: &dyn Conn, target: &Target, force: bool) -> Res
         }
         Target::Bridge(br) => br,
     };
-    for n in conn.list_networks()? {
-        if conn.network_bridge(&n.name)?.as_deref() != Some(br.as_str()) {
+    // Only a running network owns its bridge (libvirt creates it on start
+    // and deletes it on stop): one listing of the active ones, whose handles
+    // it keeps, then one bridge-name call each. Over a link every call is a
+    // round trip; the inactive networks, their autostart and persistence
+    // (list_networks' three more listings) say nothing here.
+    for name in conn.network_names(Some(true))? {
+        if conn.network_bridge(&name)?.as_deref() != Some(br.as_str()) {
             continue;
         }
-        let xml = conn.network_xml(&n.name, false)?;
+        let xml = conn.network_xml(&name, false)?;
         let mode = crate::xml::facts::network(&xml).forward;
         // a forward mode='bridge' network merely names a host bridge
         if mode.as_deref() != Some("bridge") {
             bail!(
                 "'{br}' is the bridge of libvirt network '{}' ({}): guests plugged into it directly bypass libvirt's DHCP and firewall set-up; use --to-network {} or a host bridge",
-                n.name,
+                name,
                 mode.map_or("isolated".to_string(), |m| format!("forward mode {m}")),
-                n.name
+                name
             );
         }
     }

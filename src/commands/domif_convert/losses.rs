@@ -17,13 +17,16 @@ pub(super) fn of(xml: &str, ifc: &Interface, from: &Target, to: &Target, network
     let Ok(doc) = crate::xml::parse(&xml[ifc.range.clone()]) else { return Vec::new() };
     let nic = doc.root_element();
     let mac = ifc.mac.as_deref().unwrap_or("-");
-    let net_doc = network_xml(net);
+    // asked only for a NIC that has something to lose: a call per guest (a
+    // round trip over a link) would be most of a bulk conversion's cost
+    let net_cell = std::cell::OnceCell::new();
+    let net_doc = || net_cell.get_or_init(|| network_xml(net)).clone();
     let mut out = Vec::new();
 
     // <source portgroup=...>: the new <source> has none, so the NIC loses
     // what the portgroup of the old network gave it
     if let Some(pg) = nic.children().find(|c| c.has_tag_name("source")).and_then(|s| s.attribute("portgroup")) {
-        let carries = net_doc.as_deref().and_then(|x| portgroup_settings(x, pg));
+        let carries = net_doc().as_deref().and_then(|x| portgroup_settings(x, pg));
         let what = match carries {
             Some(v) if v.is_empty() => String::new(),
             Some(v) => format!(" and with it {}", v.join(" and ")),
@@ -35,13 +38,14 @@ pub(super) fn of(xml: &str, ifc: &Interface, from: &Target, to: &Target, network
     // an nwfilter parameter IP pins the address the guest has on the
     // network it leaves: on the new one it gets another, which the filter
     // then drops
-    let subnets: Option<Vec<Subnet>> = net_doc.as_deref().map(|x| facts::network(x).ipv4.iter().map(facts::NetIp::subnet).collect());
+    let subnets_cell = std::cell::OnceCell::new();
+    let subnets = || subnets_cell.get_or_init(|| -> Option<Vec<Subnet>> { net_doc().as_deref().map(|x| facts::network(x).ipv4.iter().map(facts::NetIp::subnet).collect()) });
     for f in nic.children().filter(|c| c.has_tag_name("filterref")) {
         let filter = f.attribute("filter").unwrap_or("?");
         for p in f.children().filter(|p| p.has_tag_name("parameter") && p.attribute("name") == Some("IP")) {
             let Some(value) = p.attribute("value") else { continue };
             let ip = value.parse().ok();
-            let pinned_here = match (&subnets, ip) {
+            let pinned_here = match (subnets(), ip) {
                 (Some(s), Some(ip)) => s.iter().any(|s| s.contains(ip)),
                 // offline, or not an IPv4 address: say it anyway
                 _ => true,

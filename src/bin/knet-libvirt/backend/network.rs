@@ -48,10 +48,14 @@ fn network_from_xml(c: &Connect, xml: &str, flags: u32, create: bool) -> VirtRes
     // SAFETY: the connection pointer is valid for the borrow of `c`; `xml`
     // outlives the call; libvirt returns a new reference or NULL.
     let ptr = unsafe {
-        if create {
-            sys::virNetworkCreateXMLFlags(c.as_ptr(), xml.as_ptr(), flags)
-        } else {
-            sys::virNetworkDefineXMLFlags(c.as_ptr(), xml.as_ptr(), flags)
+        // without flags the plain call, as virsh makes it (cmdNetworkDefine):
+        // libvirt's refusals name the API, "read only access prevents
+        // virNetworkDefineXML"
+        match (create, flags) {
+            (true, 0) => sys::virNetworkCreateXML(c.as_ptr(), xml.as_ptr()),
+            (true, _) => sys::virNetworkCreateXMLFlags(c.as_ptr(), xml.as_ptr(), flags),
+            (false, 0) => sys::virNetworkDefineXML(c.as_ptr(), xml.as_ptr()),
+            (false, _) => sys::virNetworkDefineXMLFlags(c.as_ptr(), xml.as_ptr(), flags),
         }
     };
     if ptr.is_null() {
@@ -105,6 +109,36 @@ fn dhcp_leases(n: &Network, mac: Option<&str>) -> VirtResult<Vec<DhcpLease>> {
                 client_id: opt_string(r.clientid),
             });
             sys::virNetworkDHCPLeaseFree(l);
+        }
+    }
+    if !arr.is_null() {
+        // SAFETY: the array itself was allocated by libvirt with malloc.
+        unsafe { libc::free(arr.cast()) };
+    }
+    Ok(out)
+}
+
+/// `virNetworkListAllPorts` (not wrapped by the virt crate): the ports'
+/// UUIDs, then every port and libvirt's array freed.
+fn port_uuids(n: &Network) -> VirtResult<Vec<String>> {
+    let mut arr: *mut sys::virNetworkPortPtr = std::ptr::null_mut();
+    // SAFETY: valid network handle; `arr` receives a malloc'ed array of
+    // `count` port references that we free below.
+    let count = unsafe { sys::virNetworkListAllPorts(n.as_ptr(), &mut arr, 0) };
+    if count < 0 {
+        return Err(err(virt::error::Error::last_error()));
+    }
+    let mut out = Vec::with_capacity(count as usize);
+    for i in 0..count as usize {
+        // SAFETY: i < count; each element is a port reference we own once;
+        // the buffer is VIR_UUID_STRING_BUFLEN (37) bytes as libvirt asks.
+        unsafe {
+            let p = *arr.add(i);
+            let mut buf = [0 as c_char; 37];
+            if sys::virNetworkPortGetUUIDString(p, buf.as_mut_ptr()) == 0 {
+                out.push(CStr::from_ptr(buf.as_ptr()).to_string_lossy().into_owned());
+            }
+            sys::virNetworkPortFree(p);
         }
     }
     if !arr.is_null() {
@@ -191,7 +225,11 @@ impl NetworkApi for VirtConn {
             Some(true) => sys::VIR_CONNECT_LIST_NETWORKS_ACTIVE,
             Some(false) => sys::VIR_CONNECT_LIST_NETWORKS_INACTIVE,
         };
-        self.c.list_all_networks(flags).map_err(err)?.iter().map(|n| n.name().map_err(err)).collect()
+        let nets = self.c.list_all_networks(flags).map_err(err)?;
+        let names = nets.iter().map(|n| n.name().map_err(err)).collect::<VirtResult<Vec<_>>>()?;
+        // later calls by name reuse the handle instead of a lookup RPC
+        nets.into_iter().for_each(|n| self.remember_as_named(n));
+        Ok(names)
     }
 
     fn network_bridge(&self, name: &str) -> VirtResult<Option<String>> {
@@ -268,5 +306,9 @@ impl NetworkApi for VirtConn {
 
     fn network_dhcp_leases(&self, name: &str, mac: Option<&str>) -> VirtResult<Vec<DhcpLease>> {
         dhcp_leases(&self.network(name)?, mac)
+    }
+
+    fn network_port_uuids(&self, name: &str) -> VirtResult<Vec<String>> {
+        port_uuids(&self.network(name)?)
     }
 }
