@@ -31,6 +31,7 @@ pub struct Cli {
 
 /// Options every command accepts, before or after the command name.
 #[derive(Debug, Clone, Default, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalOpts {
     /// Hypervisor connection URI (default: $LIBVIRT_DEFAULT_URI, then libvirt's own default)
     #[arg(short = 'c', long = "connect", value_name = "URI", global = true,
@@ -49,8 +50,8 @@ pub struct GlobalOpts {
     #[arg(long, global = true)]
     pub json: bool,
 
-    /// Also work on every URI listed in FILE (one per line; `#` comments and
-    /// blank lines ignored), after the -c ones: see "Several hosts"
+    /// Also work on every URI listed in FILE (one per line; # comments and
+    /// blank lines ignored), after the -c ones: see SEVERAL HOSTS in knet(1)
     #[arg(long, value_name = "FILE", global = true, value_hint = clap::ValueHint::FilePath)]
     pub hosts: Option<std::path::PathBuf>,
 
@@ -76,6 +77,28 @@ impl GlobalOpts {
 }
 
 pub use crate::commands::Command;
+
+/// The clap tree users meet (parsing, help, man pages, completion): [`Cli`]
+/// with the fleet options shown only where they apply.
+pub fn command() -> clap::Command {
+    hide_fleet_options(Cli::command())
+}
+
+/// `--hosts` and `--jobs` are global so that they parse anywhere on the line,
+/// but only the commands of the table that work on several hosts use them:
+/// every other command's help, man page and completion leaves them out (they
+/// still parse there, and the command refuses several hosts with exit 2).
+/// clap copies a global option into a subcommand only when that subcommand
+/// has none of the same id, so those subcommands get a hidden copy first.
+pub fn hide_fleet_options(mut cmd: clap::Command) -> clap::Command {
+    let hidden: Vec<clap::Arg> = cmd.get_arguments().filter(|a| a.get_id() == "hosts" || a.get_id() == "jobs").map(|a| a.clone().hide(true)).collect();
+    let single: Vec<String> =
+        cmd.get_subcommands().map(|s| s.get_name().to_string()).filter(|n| crate::commands::spec(n).is_none_or(|s| !s.many_hosts)).collect();
+    for name in single {
+        cmd = cmd.mut_subcommand(name, |sub| sub.args(hidden.iter().cloned()));
+    }
+    cmd
+}
 
 /// Parse the command line, run the command, return the exit code.
 ///
@@ -106,7 +129,7 @@ pub fn main(connector: &dyn crate::libvirt::Connector) -> i32 {
     if let Some(a0) = args.first_mut() {
         *a0 = "knet".into();
     }
-    let parsed = Cli::command().try_get_matches_from(&args).and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
+    let parsed = command().try_get_matches_from(&args).and_then(|m| Cli::from_arg_matches(&m).map(|cli| (m, cli)));
     let (matches, cli) = match parsed {
         Ok(p) => p,
         Err(e) => {

@@ -268,10 +268,19 @@ pub fn summary(ctx: &Ctx, results: &[HostResult<Outcome>]) -> Result<()> {
 /// Run a single-host write command on every host: its own code, unchanged,
 /// in each host's context; what it would have printed becomes the host's
 /// Detail (its success message), its error the failure's Detail.
+/// With `--json` what it printed is its JSON report: it becomes the host's
+/// `report` (with its `changed`) and its `message` the Detail.
 pub fn each_host(ctx: &Ctx, work: impl Fn(&Ctx) -> Result<()> + Sync) -> Result<()> {
+    let json = ctx.json();
     let results = ctx.fan_out(|h| {
         let (r, printed) = output::capture(|| work(h));
-        r.map(|()| Outcome { ok: true, detail: one_line(&printed), report: None })
+        r.map(|()| match serde_json::from_str::<Value>(&printed) {
+            Ok(report) if json => {
+                let detail = report.get("message").and_then(Value::as_str).unwrap_or_default().to_string();
+                Outcome { ok: true, detail, report: Some(report) }
+            }
+            _ => Outcome { ok: true, detail: one_line(&printed), report: None },
+        })
     })?;
     summary(ctx, &results)
 }

@@ -48,17 +48,28 @@ pub mod virsh_args;
 pub mod xml;
 pub mod xpath;
 
-/// Where `knet-libvirt` lives: `$KNET_LIBVIRT_BIN`, else next to the running
-/// executable (both binaries are always installed together).
+/// Where `knet-libvirt` lives: `$KNET_LIBVIRT_BIN`, else beside the running
+/// executable (`cargo install`, a build tree), else `../libexec/knet/`
+/// relative to it (the Debian package: `knet` in /usr/bin, the companion out
+/// of PATH in /usr/libexec/knet, where a user never runs it by mistake).
 pub fn libvirt_binary() -> anyhow::Result<std::path::PathBuf> {
     if let Some(p) = std::env::var_os("KNET_LIBVIRT_BIN") {
         return Ok(p.into());
     }
     let exe = std::env::current_exe()?;
-    let bin = exe.with_file_name("knet-libvirt");
-    if bin.exists() {
-        Ok(bin)
-    } else {
-        anyhow::bail!("{} not found: knet needs its companion binary knet-libvirt installed beside it", bin.display())
+    let candidates = libvirt_binary_candidates(&exe);
+    if let Some(bin) = candidates.iter().find(|p| p.exists()) {
+        return Ok(bin.clone());
     }
+    let tried: Vec<String> = candidates.iter().map(|p| p.display().to_string()).collect();
+    anyhow::bail!("knet-libvirt not found (looked for {}): knet needs its companion binary installed with it", tried.join(", "))
+}
+
+/// The places [`libvirt_binary`] looks, in order, for an executable at `exe`.
+fn libvirt_binary_candidates(exe: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut v = vec![exe.with_file_name("knet-libvirt")];
+    if let Some(prefix) = exe.parent().and_then(|d| d.parent()) {
+        v.push(prefix.join("libexec/knet/knet-libvirt"));
+    }
+    v
 }

@@ -247,6 +247,20 @@ pub fn print_json<T: serde::Serialize>(value: &T) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The `--json` report of a command that can change something: its own
+/// `fields` (an object) plus `changed` (whether anything changed: false when
+/// the command found the wanted state already there, so Ansible's
+/// `changed_when` can use it) and `message` (virsh's success line). Each
+/// command's fields are listed in README "JSON".
+pub fn print_change(fields: serde_json::Value, changed: bool, message: &str) -> anyhow::Result<()> {
+    let mut v = fields;
+    if let serde_json::Value::Object(m) = &mut v {
+        m.insert("changed".into(), changed.into());
+        m.insert("message".into(), message.into());
+    }
+    print_json(&v)
+}
+
 /// JSON with DEL and the C1 controls written as `\u00XX`: serde_json
 /// escapes only what JSON requires (C0), and a terminal shown U+009B takes
 /// it for CSI. The same value for every JSON reader; these characters can

@@ -135,14 +135,15 @@ fn quote(word: &str) -> String {
 // The shell's clap tree: knet's, plus the shell's own commands.
 
 fn shell_command() -> clap::Command {
-    Cli::command()
+    let tree = Cli::command()
         .subcommand(
             clap::Command::new("connect")
                 .about("Connect to another hypervisor URI (the current connection stays if it fails)")
                 .arg(Arg::new("name").value_name("URI").help("Hypervisor connection URI").add(ArgValueCandidates::new(crate::complete::uris()))),
         )
         .subcommand(clap::Command::new("quit").about("Quit this interactive terminal"))
-        .subcommand(clap::Command::new("exit").about("Quit this interactive terminal"))
+        .subcommand(clap::Command::new("exit").about("Quit this interactive terminal"));
+    crate::cli::hide_fleet_options(tree)
 }
 
 // ---------------------------------------------------------------------------

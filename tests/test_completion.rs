@@ -238,3 +238,45 @@ fn bash_in_a_real_terminal_keeps_uris_and_macs_whole() {
     t.keys(&["C-u", "knet net-li", "Tab"]);
     t.wait_for("the command", |s| last(s) == "bash$ knet net-list");
 }
+
+#[test]
+fn a_quoted_uri_reaches_libvirt_without_its_quotes_in_bash_zsh_and_fish() {
+    // a URI with a query (`?socket=...`) is quoted on the command line; the
+    // quotes belong to the shell, not to the URI knet opens for live names
+    let st = state_dir();
+    let node = test_uri("shell-node.xml");
+    for quoted in [format!("'{node}'"), format!("\"{node}\"")] {
+        let out = bash(&["knet", "-c", &quoted, "net-info", "b"], &[], &st).ok();
+        assert_eq!(values(&out), ["beta"], "bash, -c {quoted}");
+        let out = fish(&format!("knet -c {quoted} net-info b"), &[], &st).ok();
+        assert_eq!(values(&out), ["beta"], "fish, -c {quoted}");
+    }
+    // bash and zsh in a real terminal, the way a user types it
+    let p = path();
+    let stp = st.to_str().unwrap().to_string();
+    let t = Term::start(&["bash", "--norc", "--noprofile"], &[("PATH", &p), ("XDG_STATE_HOME", &stp), ("PS1", "bash$ ")]);
+    t.wait_for("bash", |s| s.contains("bash$"));
+    t.keys(&[&format!("source {}; echo RE''ADY", script("knet.bash")), "Enter"]);
+    t.wait_for("sourced", |s| s.lines().any(|l| l == "READY"));
+    t.keys(&[&format!("knet -c '{node}' net-info b"), "Tab"]);
+    let want = format!("bash$ knet -c '{node}' net-info beta");
+    t.wait_for("the network name", |s| s.lines().any(|l| l.trim_end() == want));
+
+    let t = Term::start(&["zsh", "-f"], &[("PATH", &p), ("XDG_STATE_HOME", &stp), ("PS1", "zsh%% ")]);
+    t.wait_for("zsh", |s| s.contains("zsh%"));
+    let fpath = repo().join("completions");
+    t.keys(&[&format!("fpath=({} $fpath); autoload -Uz compinit; compinit -u -D; print RE''ADY", fpath.display()), "Enter"]);
+    t.wait_for("compinit", |s| s.lines().any(|l| l == "READY"));
+    t.keys(&[&format!("knet -c '{node}' net-info b"), "Tab"]);
+    let want = format!("zsh% knet -c '{node}' net-info beta");
+    t.wait_for("the network name", |s| s.lines().any(|l| l.trim_end() == want));
+}
+
+#[test]
+fn fleet_options_are_offered_only_to_commands_that_take_several_hosts() {
+    let st = state_dir();
+    assert_eq!(values(&bash(&["knet", "net-info", "--h"], &[], &st).ok()), ["--help"]);
+    assert_eq!(values(&bash(&["knet", "net-list", "--h"], &[], &st).ok()), ["--hosts", "--help"]);
+    assert!(!values(&fish("knet net-edit --j", &[], &st).ok()).contains(&"--jobs".to_string()));
+    assert!(values(&fish("knet domif-convert --j", &[], &st).ok()).contains(&"--jobs".to_string()));
+}

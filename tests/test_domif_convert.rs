@@ -308,15 +308,16 @@ fn selects_by_current_network_and_by_mac() {
     run(sb.virsh().args(["attach-interface", "g02", "bridge", "br0", "--mac", "52:54:00:20:00:01", "--config"])).ok();
     let out = run(knet_in(&sb, &state).args(["--json", "domif-convert", "--from-network", "default", "--mac", "52:54:00:10:00:01", "--to-bridge", "br0", "--yes"])).ok();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let by_guest = |g: &str| v.as_array().unwrap().iter().find(|r| r["guest"] == g).unwrap().clone();
+    let by_guest = |g: &str| v["guests"].as_array().unwrap().iter().find(|r| r["guest"] == g).unwrap().clone();
     assert_eq!(by_guest("g01")["status"], "converted");
     assert_eq!(by_guest("g01")["nics"][0]["mac"], "52:54:00:10:00:01");
     assert_eq!(by_guest("g00")["status"], "nothing-to-convert");
+    assert_eq!(v["changed"], true);
     assert!(inactive_xml(&sb, "g00").contains("<source network='default'/>"));
     // --from-bridge selects g02's second NIC only
     let out = run(knet_in(&sb, &state).args(["--json", "domif-convert", "--from-bridge", "br0", "--to-network", "default", "--yes"])).ok();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    let by_guest = |g: &str| v.as_array().unwrap().iter().find(|r| r["guest"] == g).unwrap().clone();
+    let by_guest = |g: &str| v["guests"].as_array().unwrap().iter().find(|r| r["guest"] == g).unwrap().clone();
     assert_eq!(by_guest("g02")["nics"].as_array().unwrap().len(), 1);
     assert_eq!(by_guest("g02")["nics"][0]["mac"], "52:54:00:20:00:01");
     assert_eq!(by_guest("g02")["nics"][0]["from"], "bridge br0");
@@ -439,10 +440,10 @@ fn model_change_goes_into_the_persistent_config_and_waits_for_the_next_boot() {
     // an inactive guest, as JSON: model before and after per NIC
     let out = run(knet_in(&sb, &state).args(["--json", "domif-convert", "vm2", "--model", "virtio", "--yes"])).ok();
     let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
-    assert_eq!(v[0]["status"], "converted", "{v}");
-    assert_eq!(v[0]["nics"][0]["model_from"], "rtl8139");
-    assert_eq!(v[0]["nics"][0]["model_to"], "virtio");
-    assert_eq!(v[0]["nics"][0]["to"], "network default");
+    assert_eq!(v["guests"][0]["status"], "converted", "{v}");
+    assert_eq!(v["guests"][0]["nics"][0]["model_from"], "rtl8139");
+    assert_eq!(v["guests"][0]["nics"][0]["model_to"], "virtio");
+    assert_eq!(v["guests"][0]["nics"][0]["to"], "network default");
     assert_eq!(inactive_xml(&sb, "vm2"), vm2.replacen("<model type='rtl8139'/>", "<model type='virtio'/>", 1));
     // and domif-rollback undoes it like any conversion
     run(knet_in(&sb, &state).args(["domif-rollback", "vm2"])).ok();

@@ -97,6 +97,10 @@ fn hosts_file_and_an_unreachable_host_among_good_ones() {
     let j: serde_json::Value = serde_json::from_str(&run(knet().args(["--json", "--hosts", f, "net-autostart", "fleetnat"])).code(1).stdout).unwrap();
     assert_eq!(j[2]["host"], dead.as_str());
     assert_eq!(j[2]["result"], "unreachable");
+    // a host that succeeded carries the object the command prints on one host
+    assert_eq!(j[0]["report"]["network"], "fleetnat", "{j}");
+    assert!(j[0]["report"]["changed"].is_boolean(), "{j}");
+    assert_eq!(j[2]["report"], serde_json::Value::Null);
 
     // --jobs 1 works host after host, same answer
     let one = run(knet().args(["--hosts", f, "--jobs", "1", "net-list"])).code(1);

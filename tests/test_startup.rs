@@ -33,6 +33,41 @@ fn connection_commands_report_a_missing_companion_binary() {
     assert!(out.stderr.contains("/nonexistent/knet-libvirt"), "{}", out.stderr);
 }
 
+/// Copies of both binaries laid out as an install prefix: `bin/knet`, and
+/// knet-libvirt at `companion` (relative to the prefix).
+fn installed_layout(companion: &str) -> tempfile::TempDir {
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(root.path().join("bin")).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_knet"), root.path().join("bin/knet")).unwrap();
+    let dest = root.path().join(companion);
+    std::fs::create_dir_all(dest.parent().unwrap()).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_knet-libvirt"), dest).unwrap();
+    root
+}
+
+/// The Debian package puts knet in /usr/bin and its companion out of PATH in
+/// /usr/libexec/knet; `cargo install` puts both in ~/.cargo/bin. knet finds
+/// it in either layout with no environment variable.
+#[test]
+fn knet_finds_its_companion_beside_it_or_in_libexec() {
+    for companion in ["bin/knet-libvirt", "libexec/knet/knet-libvirt"] {
+        let root = installed_layout(companion);
+        let out = run(knet_at(&root.path().join("bin/knet")).args(["-c", "test:///default", "net-list"]));
+        assert_eq!(out.code, 0, "{companion}: {}", out.stderr);
+        assert!(out.stdout.contains(" default "), "{companion}: {}", out.stdout);
+    }
+}
+
+#[test]
+fn a_missing_companion_is_reported_with_every_place_looked_in() {
+    let root = installed_layout("elsewhere/knet-libvirt");
+    let out = run(knet_at(&root.path().join("bin/knet")).args(["-c", "test:///default", "net-list"]));
+    assert_eq!(out.code, 1);
+    let bin = root.path().join("bin/knet-libvirt");
+    let libexec = root.path().join("libexec/knet/knet-libvirt");
+    assert!(out.stderr.contains(&*bin.to_string_lossy()) && out.stderr.contains(&*libexec.to_string_lossy()), "{}", out.stderr);
+}
+
 /// Users run `knet`; the companion it execs must never show its own name in
 /// help, usage errors or messages (its argv[0] is `knet`, and the clap tree
 /// is named `knet` whatever argv[0] says).

@@ -20,6 +20,8 @@ mod test_host_dns;
 mod test_host_doctor;
 mod test_host_mac_net_new;
 mod test_host_port_forward;
+mod test_json;
+mod test_man;
 mod test_net_daemon;
 mod test_net_parity;
 mod test_readme;

@@ -231,13 +231,21 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         None => mac::allocate(&used, &mac::Prefix::default(), 1)?[0],
     };
     let xml = interface_xml(&args, Some(mac))?;
+    // --json: {domain, mac, xml, changed, message}; --print-xml changes nothing
+    let report = |domain: &str, changed: bool, msg: &str| output::print_change(serde_json::json!({ "domain": domain, "mac": mac.to_string(), "xml": xml }), changed, msg);
     if args.print_xml {
+        if ctx.json() {
+            return report(&args.domain, false, "");
+        }
         // virsh's blank line after a command is the one -q drops
         return crate::commands::net_shared::print_then_blank(ctx, &xml);
     }
     let dom = guest::resolve(conn, &args.domain)?;
     let flags = args.affect.flags(conn, &dom)?;
     conn.attach_device(&dom, &xml, flags).map_err(|e| fail(e.into()))?;
+    if ctx.json() {
+        return report(&dom, true, "Interface attached successfully");
+    }
     if !ctx.quiet() {
         output::print("Interface attached successfully\n\n")?;
     }

@@ -155,10 +155,13 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     virsh_args::non_empty("type", Some(&args.kind)).map_err(bad_option)?;
     virsh_args::non_empty("mac", args.mac.as_deref()).map_err(bad_option)?;
     let mut printed = String::new();
+    // the device detached (or shown), for --json
+    let mut device = None;
     let affect_config = a.config || a.persistent;
     if affect_config {
         let xml = guest::domain_xml(conn, &dom, true).map_err(failed)?;
         let dev = pick(&xml, &args.kind, args.mac.as_deref()).map_err(not_found)?;
+        device.get_or_insert_with(|| dev.clone());
         if args.print_xml {
             printed.push_str(&libxml_dump(&dev));
         } else {
@@ -169,6 +172,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     if affect_live || !affect_config {
         let xml = guest::domain_xml(conn, &dom, false).map_err(failed)?;
         let dev = pick(&xml, &args.kind, args.mac.as_deref()).map_err(not_found)?;
+        device.get_or_insert_with(|| dev.clone());
         if args.print_xml {
             printed.push_str(&libxml_dump(&dev));
         } else {
@@ -180,6 +184,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             };
             conn.detach_device(&dom, &dev, flags).map_err(|e| failed(e.into()))?;
         }
+    }
+    if ctx.json() {
+        // --json: {domain, mac, xml, changed, message}; --print-xml changes nothing
+        let mac = device.as_deref().and_then(|d| edit::interfaces(&format!("<domain><devices>{d}</devices></domain>")).ok()).and_then(|i| i.into_iter().next()).and_then(|i| i.mac);
+        let (changed, msg) = if args.print_xml { (false, "") } else { (true, "Interface detached successfully") };
+        return output::print_change(serde_json::json!({ "domain": dom, "mac": mac, "xml": device }), changed, msg);
     }
     if args.print_xml {
         // virXMLNodeToString ends without a line break: under -q, where

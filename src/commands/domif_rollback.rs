@@ -92,7 +92,9 @@ struct Plan {
 
 /// What happened to one guest.
 enum Outcome {
-    Restored(String),
+    /// The backup's path, and whether anything changed (a guest whose config
+    /// and running NICs already are the backup's is left alone).
+    Restored(String, bool),
     /// Config restored (or already), the running guest not.
     LiveFailed(String),
     Failed(anyhow::Error),
@@ -148,7 +150,8 @@ fn check(conn: &dyn Conn, dom: &str, args: &Args) -> Result<Plan> {
 fn restore(conn: &dyn Conn, plan: &Plan, args: &Args) -> Outcome {
     let dom = plan.guest.as_str();
     let shown = plan.backup.display().to_string();
-    if !same_xml(&plan.current, &plan.xml) {
+    let mut changed = !same_xml(&plan.current, &plan.xml);
+    if changed {
         match guest::domain_xml(conn, dom, true) {
             Ok(now) if now == plan.current => {}
             Ok(_) => return Outcome::Failed(anyhow!("guest '{dom}' was changed since knet checked it; nothing was changed, run the command again")),
@@ -168,17 +171,20 @@ fn restore(conn: &dyn Conn, plan: &Plan, args: &Args) -> Outcome {
         }
     }
     if args.live && plan.active {
-        if let Err(e) = move_live(conn, dom, &plan.xml) {
-            return Outcome::LiveFailed(format!("{e:#}"));
+        match move_live(conn, dom, &plan.xml) {
+            Ok(moved) => changed |= moved > 0,
+            Err(e) => return Outcome::LiveFailed(format!("{e:#}")),
         }
     }
-    Outcome::Restored(shown)
+    Outcome::Restored(shown, changed)
 }
 
-/// Move the running guest's NICs to where `xml` (the restored config) has them.
-fn move_live(conn: &dyn Conn, dom: &str, xml: &str) -> Result<()> {
+/// Move the running guest's NICs to where `xml` (the restored config) has
+/// them; how many moved.
+fn move_live(conn: &dyn Conn, dom: &str, xml: &str) -> Result<usize> {
     let live = guest::domain_xml(conn, dom, false)?;
     let live_ifaces = edit::interfaces(&live)?;
+    let mut moved = 0;
     for want in edit::interfaces(xml)? {
         let Some(target) = Target::of(&want) else { continue };
         let m = want.mac.as_deref().and_then(|x| x.parse::<Mac>().ok());
@@ -189,8 +195,9 @@ fn move_live(conn: &dyn Conn, dom: &str, xml: &str) -> Result<()> {
         let doc = edit::retarget_interface(&live, now.index, &target)?;
         let el = edit::interface_xml(&doc, &edit::interfaces(&doc)?[now.index]);
         conn.update_device(dom, &el, affect::LIVE).map_err(|e| anyhow::Error::new(e).context(format!("moving the running NIC {} back failed", want.mac.as_deref().unwrap_or("-"))))?;
+        moved += 1;
     }
-    Ok(())
+    Ok(moved)
 }
 
 /// Two domain XML texts with the same content: the same elements,
@@ -341,16 +348,24 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
 }
 
 /// Check every guest, confirm, restore; prints the result lines, and a
-/// summary with the next step when not every guest was restored.
+/// summary with the next step when not every guest was restored. With
+/// --json the result is `{changed, guests}`, one `{guest, backup, changed}`
+/// or `{guest, error}` per guest (errors are on stderr too).
 fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
     let conn = ctx.conn()?;
     let names = selected(conn, args)?;
     let mut failed = 0;
     let mut plans = Vec::new();
+    let mut items: Vec<serde_json::Value> = Vec::new();
+    let print_json = |items: &[serde_json::Value]| {
+        let changed = items.iter().any(|i| i["changed"] == true);
+        output::print_json(&serde_json::json!({ "changed": changed, "guests": items }))
+    };
     for d in &names {
         match check(conn, d, args) {
             Ok(p) => plans.push(p),
             Err(e) => {
+                items.push(serde_json::json!({ "guest": d, "error": crate::fleet::chain(&e) }));
                 crate::exit::report(&e);
                 failed += 1;
             }
@@ -369,7 +384,11 @@ fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
     let mut lost = None;
     for (k, p) in plans.iter().enumerate() {
         if crate::interrupt::requested() {
-            output::print(&output::escape_text(&out))?;
+            if ctx.json() {
+                print_json(&items)?;
+            } else {
+                output::print(&output::escape_text(&out))?;
+            }
             eprintln!("{}", output::escape_text(&format!("Interrupted: {k} of {} guest(s) handled; not started: {}", plans.len(), plans[k..].iter().map(|p| shell_words::quote(&p.guest)).collect::<Vec<_>>().join(" "))));
             return Err(crate::interrupt::cancelled());
         }
@@ -378,8 +397,9 @@ fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
             continue;
         }
         match restore(conn, p, args) {
-            Outcome::Restored(path) => {
+            Outcome::Restored(path, changed) => {
                 crate::interrupt::record(format!("guest '{}' restored from {path}", p.guest));
+                items.push(serde_json::json!({ "guest": p.guest, "backup": path, "changed": changed }));
                 restored += 1;
                 if !ctx.quiet() {
                     out.push_str(&format!("Domain '{}' restored from {path}\n", p.guest));
@@ -387,13 +407,19 @@ fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
             }
             Outcome::LiveFailed(why) => {
                 crate::interrupt::record(format!("guest '{}' config restored, running NICs not", p.guest));
-                output::print(&output::escape_text(&out))?;
+                items.push(serde_json::json!({ "guest": p.guest, "backup": p.backup, "changed": true, "error": format!("config restored, but the running guest was not: {why}") }));
+                if !ctx.json() {
+                    output::print(&output::escape_text(&out))?;
+                }
                 out.clear();
                 eprintln!("{}", output::escape_text(&format!("error: guest '{}': config restored from {}, but the running guest was not: {why}", p.guest, p.backup.display())));
                 live_failed.push(p.guest.as_str());
             }
             Outcome::Failed(e) => {
-                output::print(&output::escape_text(&out))?;
+                items.push(serde_json::json!({ "guest": p.guest, "error": crate::fleet::chain(&e) }));
+                if !ctx.json() {
+                    output::print(&output::escape_text(&out))?;
+                }
                 out.clear();
                 crate::exit::report(&e);
                 failed += 1;
@@ -408,10 +434,14 @@ fn one_host(args: &Args, ctx: &Ctx) -> Result<()> {
             lost = Some(());
         }
     }
-    if !out.is_empty() {
-        out.push('\n');
+    if ctx.json() {
+        print_json(&items)?;
+    } else {
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        output::print(&output::escape_text(&out))?;
     }
-    output::print(&output::escape_text(&out))?;
     if failed == 0 && live_failed.is_empty() && not_started.is_empty() {
         return Ok(());
     }

@@ -15,9 +15,7 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use clap::CommandFactory;
 
-use crate::cli::Cli;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -126,10 +124,25 @@ made. SIGTERM and SIGHUP stop a bulk change (\fBdomif\-convert\fR,
 what changed; the exit status is 128 plus the signal's number (130 for
 Ctrl\-C, 143 for SIGTERM).
 .SH COMPLETION
-Completion for bash, zsh and fish comes with knet (see README). Live names
+Completion for bash, zsh and fish comes with knet: the Debian package installs
+it in each shell's vendor directory
+(\fI/usr/share/bash\-completion/completions/knet\fR,
+\fI/usr/share/zsh/vendor\-completions/_knet\fR,
+\fI/usr/share/fish/vendor_completions.d/knet.fish\fR), so a new shell completes
+at once; without it, \fBsource <(COMPLETE=bash knet)\fR (zsh: \fBCOMPLETE=zsh\fR;
+fish: \fBCOMPLETE=fish knet | source\fR) registers it. Live names
 (networks by state, guests, their MACs) are read from the connection given by
 \fB\-c\fR on the line being completed, else \fBLIBVIRT_DEFAULT_URI\fR; when
 libvirt does not answer within a second, no names are offered.
+.SH SEVERAL HOSTS
+\fB\-c\fR given more than once, or \fB\-\-hosts\fR \fIFILE\fR (one URI per
+line; # comments and blank lines ignored), makes the commands that can work
+on several hosts (listings, \fBnet\-start\fR, \fBnet\-autostart\fR,
+\fBnet\-dhcp\-host\fR, \fBdomif\-convert\fR, \fBdoctor\fR) run on every host at
+once over libvirt's own remote protocol, at most \fB\-\-jobs\fR \fIN\fR hosts at
+a time. Listings get a Host column (JSON: a \fBhost\fR field); changes print a
+per\-host summary (Result ok, failed or unreachable) and exit 0 only when
+every host succeeded. Other commands refuse several hosts (exit 2).
 .SH CHANGING A RUNNING NETWORK
 After \fBvirsh net\-destroy\fR and \fBnet\-start\fR, libvirt re\-creates the
 network's bridge but leaves every running guest's tap outside it: the guests
@@ -169,7 +182,19 @@ knet keeps its state in \fI$XDG_STATE_HOME/knet\fR (default
 .TP
 .B KNET_COMPLETE_TIMEOUT_MS
 How long completion waits for libvirt (default 1000).
-.SH FILES
+"#;
+
+/// FILES and EXIT STATUS, the same on every page.
+const COMMON_SECTIONS: &str = r#".SH FILES
+knet's state is private to the user (directories 0700, files 0600) and lives in
+\fI$XDG_STATE_HOME/knet\fR, by default:
+.TP
+.I ~/.local/state/knet
+knet's state directory.
+.TP
+.I ~/.local/state/knet/backups/GUEST/
+The XML each guest had before \fBdomif\-convert\fR changed it, one file per
+conversion, named by time; \fBdomif\-rollback\fR restores from here.
 .TP
 .I ~/.local/state/knet/history
 History of the interactive shell.
@@ -177,25 +202,39 @@ History of the interactive shell.
 .I ~/.local/state/knet/uris
 Recently connected URIs, offered when completing \fB\-\-connect\fR.
 .SH EXIT STATUS
-0 on success, 1 when the operation failed (also when a host did not answer
-within \fB\-\-timeout\fR), 2 on a usage error, 130 after Ctrl\-C.
+.TP
+.B 0
+Success (\fBvalidate\fR: every file valid; warnings allowed).
+.TP
+.B 1
+The operation failed: libvirt refused it, a file is invalid, one of several
+hosts failed, or a host did not answer within \fB\-\-timeout\fR. What was done
+is reported; a failed change leaves things as they were.
+.TP
+.B 2
+Usage error: an unknown option or command, a missing or bad argument, an
+unreadable input file (virsh uses 1 here).
+.TP
+.B 130
+Interrupted by Ctrl\-C. A bulk command stops between two objects, never inside
+one, and reports what it did; running it again finishes the job.
 "#;
 
 /// Render knet(1) and one page per visible command: (file name, contents).
 pub fn man_pages() -> Result<Vec<(String, String)>> {
-    let mut top = Cli::command().disable_help_subcommand(true);
+    let mut top = crate::cli::command().disable_help_subcommand(true);
     top.build();
     let subs: Vec<clap::Command> = top.get_subcommands().filter(|s| !s.is_hide_set()).cloned().collect();
     let mut pages = Vec::new();
 
     let names: Vec<&str> = subs.iter().map(|s| s.get_name()).collect();
     let mut buf = Vec::new();
-    render(&top, &mut buf, &format!("{}{TOP_SECTIONS}", examples_section(&names)), "virsh(1)")?;
+    render(&top, &mut buf, &format!("{}{TOP_SECTIONS}{COMMON_SECTIONS}", examples_section(&names)), "virsh(1)")?;
     pages.push(("knet.1".to_string(), String::from_utf8(buf)?));
 
     for sub in subs {
         let mut buf = Vec::new();
-        let extra = format!("{}{}", examples_section(&[sub.get_name()]), notes_section(sub.get_name()));
+        let extra = format!("{}{}{COMMON_SECTIONS}", examples_section(&[sub.get_name()]), notes_section(sub.get_name()));
         render(&sub, &mut buf, &extra, "knet(1), virsh(1)")?;
         pages.push((format!("knet-{}.1", sub.get_name()), String::from_utf8(buf)?));
     }
@@ -251,7 +290,32 @@ fn render(cmd: &clap::Command, w: &mut Vec<u8>, extra: &str, see_also: &str) -> 
     if cmd.get_version().is_some() {
         man.render_version_section(w)?;
     }
+    *w = unmark(&String::from_utf8_lossy(w)).into_bytes();
     Ok(())
+}
+
+/// Help text is written for terminals and README, where `code` reads as
+/// code; roff shows the backticks literally. Each pair on a line becomes bold.
+fn unmark(roff: &str) -> String {
+    let mut out = String::with_capacity(roff.len());
+    for line in roff.split_inclusive('\n') {
+        let parts: Vec<&str> = line.split('`').collect();
+        if parts.len() % 2 == 0 {
+            // an odd backtick: not markdown, leave the line as it is
+            out.push_str(line);
+            continue;
+        }
+        for (i, part) in parts.iter().enumerate() {
+            if i % 2 == 1 {
+                out.push_str("\\fB");
+                out.push_str(part);
+                out.push_str("\\fR");
+            } else {
+                out.push_str(part);
+            }
+        }
+    }
+    out
 }
 
 /// The shell registrations (src/complete/engine.rs) with a header: (file name,

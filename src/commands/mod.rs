@@ -174,23 +174,23 @@ commands! {
     /// Print the name of the network with this UUID
     "net-name" => NetName(net_name) { virsh: true, connects: true, hosts: one, json: true }
     /// Print a network's XML (live, or --inactive), optionally filtered by XPath
-    "net-dumpxml" => NetDumpxml(net_dumpxml) { virsh: true, connects: true, hosts: one, json: false }
+    "net-dumpxml" => NetDumpxml(net_dumpxml) { virsh: true, connects: true, hosts: one, json: true }
     /// Define (or redefine) a persistent network from an XML file, validated first
-    "net-define" => NetDefine(net_define) { virsh: true, connects: true, hosts: one, json: false }
+    "net-define" => NetDefine(net_define) { virsh: true, connects: true, hosts: one, json: true }
     /// Create and start a transient network from an XML file, validated first
-    "net-create" => NetCreate(net_create) { virsh: true, connects: true, hosts: one, json: false }
+    "net-create" => NetCreate(net_create) { virsh: true, connects: true, hosts: one, json: true }
     /// Start an inactive network
-    "net-start" => NetStart(net_start) { virsh: true, connects: true, hosts: many, json: false }
+    "net-start" => NetStart(net_start) { virsh: true, connects: true, hosts: many, json: true }
     /// Stop an active network
-    "net-destroy" => NetDestroy(net_destroy) { virsh: true, connects: true, hosts: one, json: false }
+    "net-destroy" => NetDestroy(net_destroy) { virsh: true, connects: true, hosts: one, json: true }
     /// Remove a network's persistent definition
-    "net-undefine" => NetUndefine(net_undefine) { virsh: true, connects: true, hosts: one, json: false }
+    "net-undefine" => NetUndefine(net_undefine) { virsh: true, connects: true, hosts: one, json: true }
     /// Start a network when libvirt starts (--disable: don't)
-    "net-autostart" => NetAutostart(net_autostart) { virsh: true, connects: true, hosts: many, json: false }
+    "net-autostart" => NetAutostart(net_autostart) { virsh: true, connects: true, hosts: many, json: true }
     /// Edit a network's persistent XML in $VISUAL/$EDITOR
-    "net-edit" => NetEdit(net_edit) { virsh: true, connects: true, hosts: one, json: false }
+    "net-edit" => NetEdit(net_edit) { virsh: true, connects: true, hosts: one, json: true }
     /// Change one part of a network, live and/or persistent (virsh net-update)
-    "net-update" => NetUpdate(net_update) { virsh: true, connects: true, hosts: one, json: false }
+    "net-update" => NetUpdate(net_update) { virsh: true, connects: true, hosts: one, json: true }
     /// Add, remove or list static DHCP hosts, idempotently and with conflict checks
     "net-dhcp-host" => NetDhcpHost(net_dhcp_host) { virsh: false, connects: true, hosts: many, json: true }
     /// Show a network's DHCP leases
@@ -202,16 +202,16 @@ commands! {
     /// Show a guest's interface addresses
     "domifaddr" => Domifaddr(domifaddr) { virsh: true, connects: true, hosts: one, json: true }
     /// Attach a network interface to a guest (refuses duplicate MACs)
-    "attach-interface" => AttachInterface(attach_interface) { virsh: true, connects: true, hosts: one, json: false }
+    "attach-interface" => AttachInterface(attach_interface) { virsh: true, connects: true, hosts: one, json: true }
     /// Detach a network interface from a guest
-    "detach-interface" => DetachInterface(detach_interface) { virsh: true, connects: true, hosts: one, json: false }
+    "detach-interface" => DetachInterface(detach_interface) { virsh: true, connects: true, hosts: one, json: true }
     "domif-convert" => DomifConvert(domif_convert) { virsh: false, connects: true, hosts: many, json: true }
     "domif-rollback" => DomifRollback(domif_rollback) { virsh: false, connects: false, hosts: many, json: true }
     "mac-gen" => MacGen(mac_gen) { virsh: false, connects: false, hosts: one, json: true }
     "net-new" => NetNew(net_new) { virsh: false, connects: false, hosts: one, json: true }
     "bridge-config" => BridgeConfig(bridge_config) { virsh: false, connects: false, hosts: one, json: true }
     "doctor" => Doctor(doctor) { virsh: false, connects: false, hosts: many, json: true }
-    "port-forward" => PortForward(port_forward) { virsh: false, connects: false, hosts: one, json: false }
+    "port-forward" => PortForward(port_forward) { virsh: false, connects: false, hosts: one, json: true }
     "host-dns" => HostDns(host_dns) { virsh: false, connects: true, hosts: one, json: true }
     /// List guests (virsh list); with several hosts, from every host
     "list" => List(list) { virsh: true, connects: true, hosts: many, json: true }

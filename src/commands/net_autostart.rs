@@ -27,6 +27,10 @@ fn autostart(args: &Args, ctx: &Ctx) -> Result<()> {
     let name = net_shared::resolve(ctx, &args.network)?;
     let on = !args.disable;
     let un = if on { "" } else { "un" };
+    // the flag before, for --json's `changed` only: the plain path makes
+    // virsh's calls and no more. The call is made either way, as virsh does.
+    let before = if ctx.json() { Some(net_shared::lookup(ctx, &name)?.autostart) } else { None };
     ctx.conn()?.set_network_autostart(&name, on).with_context(|| format!("failed to {un}mark network {} as autostarted", args.network))?;
-    net_shared::done(ctx, &format!("Network {} {un}marked as autostarted", args.network))
+    let msg = format!("Network {} {un}marked as autostarted", args.network);
+    net_shared::report(ctx, &msg, before != Some(on), serde_json::json!({ "network": name, "autostart": on }))
 }

@@ -70,22 +70,58 @@ pub(crate) fn define_or_create(args: Source, apply: &super::net_apply::ApplyArgs
     // only a redefinition keeps the UUID: net-create of a name in use is
     // refused as virsh has it, never turned into starting the other network
     let xml = if create { src.clone() } else { keep_existing_uuid(ctx, &src) };
-    let before = apply.apply.then(|| super::net_apply::before(conn, &xml)).flatten();
+    let before_apply = apply.apply.then(|| super::net_apply::before(conn, &xml)).flatten();
+    // --json's `changed` for a redefinition: the persistent XML before and
+    // after (libvirt's canonical form, so a reformatted file is no change).
+    // Fetched only with --json: the plain path makes virsh's calls.
+    let before = if ctx.json() && !create && !apply.apply { doc_name(&src).and_then(|n| conn.network_xml(&n, true).ok()) } else { None };
     let (verb, failed) = if create { ("created", "create") } else { ("defined", "define") };
     // a read-only connection refuses the call before libvirt reads the
     // XML: make virsh's call then, so the refusal names virsh's API
     let schema = args.validate || !ctx.opts.readonly;
     let result = if create { conn.create_network(&xml, schema) } else { conn.define_network(&xml, schema) };
     let name = result.with_context(|| format!("Failed to {failed} network from {}", args.file))?;
-    // --json --apply prints the apply's JSON alone
-    if !(ctx.json() && apply.apply) {
-        net_shared::done(ctx, &format!("Network {name} {verb} from {}", args.file))?;
+    let msg = format!("Network {name} {verb} from {}", args.file);
+    if apply.apply {
+        // --json --apply prints the apply's JSON alone
+        if !ctx.json() {
+            net_shared::done(ctx, &msg)?;
+        }
+        return match before_apply {
+            Some(b) => super::net_apply::apply(ctx, &b, apply.yes, &|| None),
+            None => super::net_apply::not_running(ctx, &name),
+        };
     }
-    match before {
-        Some(b) => super::net_apply::apply(ctx, &b, apply.yes, &|| None),
-        None if apply.apply => super::net_apply::not_running(ctx, &name),
-        None => Ok(()),
+    if !ctx.json() {
+        return net_shared::done(ctx, &msg);
     }
+    let after = conn.network_xml(&name, true).ok();
+    // libvirt gives the bridge a fresh MAC at every define of a file without
+    // one: not a change the file asked for
+    let asked = |x: &Option<String>| x.as_deref().map(|x| if doc_has_mac(&src) { x.to_string() } else { without_mac(x) });
+    let changed = create || before.is_none() || asked(&after) != asked(&before);
+    net_shared::report(ctx, &msg, changed, serde_json::json!({ "network": name, "file": args.file }))
+}
+
+/// Whether a network document gives its bridge's `<mac>`.
+fn doc_has_mac(src: &str) -> bool {
+    crate::xml::parse(src).is_ok_and(|d| crate::xml::kid(d.root_element(), "mac").is_some())
+}
+
+/// A network's XML without its top-level `<mac>` element.
+fn without_mac(xml: &str) -> String {
+    let Ok(doc) = crate::xml::parse(xml) else { return xml.to_string() };
+    match crate::xml::kid(doc.root_element(), "mac") {
+        Some(m) => format!("{}{}", &xml[..m.range().start], &xml[m.range().end..]),
+        None => xml.to_string(),
+    }
+}
+
+/// The `<name>` a network document gives, if it parses.
+fn doc_name(src: &str) -> Option<String> {
+    let doc = crate::xml::parse(src).ok()?;
+    let name = crate::xml::kid(doc.root_element(), "name")?.text()?.trim().to_string();
+    Some(name)
 }
 
 /// What `net-new` refuses when it picks a subnet, as warnings here: a NAT or

@@ -260,7 +260,9 @@ fn on_host(args: &Args, ctx: &Ctx) -> Result<()> {
     };
     let interrupted = crate::interrupt::requested();
     drop(interrupt);
-    net_shared::done(ctx, &msg)?;
+    let action = if args.action == Action::Add { "add" } else { "remove" };
+    let fields = serde_json::json!({ "network": name, "action": action, "mac": mac, "ip": ip.map(|a| a.to_string()), "name": args.name, "affected": where_ });
+    net_shared::report(ctx, &msg, changed, fields)?;
     if interrupted {
         return Err(crate::interrupt::cancelled());
     }

@@ -37,5 +37,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         Some(expr) => crate::xpath::select(&xml, expr, args.wrap)?,
         None => xml,
     };
+    if ctx.json() {
+        return crate::output::print_json(&serde_json::json!({ "network": name, "xml": body }));
+    }
     net_shared::print_then_blank(ctx, &body)
 }

@@ -106,7 +106,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
                 let b = super::net_apply::Before { name: name.clone(), config: original.clone() };
                 return super::net_apply::apply(ctx, &b, args.apply.yes, &|| None);
             }
-            return net_shared::done(ctx, &format!("Network {name} XML configuration not changed."));
+            return net_shared::report(ctx, &format!("Network {name} XML configuration not changed."), false, serde_json::json!({ "network": name }));
         }
         let attempt = (|| -> Result<String> {
             let report = validate_for(&edited, &path.display().to_string(), Some(DocKind::Network), net_shared::daemon_release(conn));
@@ -143,7 +143,12 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
                 }
                 return r;
             }
-            Ok(new_name) => return net_shared::done(ctx, &format!("Network {new_name} XML configuration edited.")),
+            Ok(new_name) => {
+                // an edit libvirt canonicalises back to what was there (a
+                // reformatted attribute) changed nothing
+                let changed = !ctx.json() || conn.network_xml(&new_name, true).ok().as_deref() != Some(original.as_str());
+                return net_shared::report(ctx, &format!("Network {new_name} XML configuration edited."), changed, serde_json::json!({ "network": new_name }));
+            }
             Err(e) => {
                 crate::exit::report(&e);
                 match ask_reedit()? {

@@ -341,7 +341,17 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
             eprintln!("warning: {br} is not a bridge on this host yet; guests on '{}' cannot start until it exists (see knet bridge-config)", args.name);
         }
     }
+    // --json: the plan (name, forward, bridge, subnet, address, dhcp_range)
+    // plus xml, changed and message; --print-xml defines nothing
+    let report = |changed: bool, msg: &str| {
+        let mut v = serde_json::to_value(&plan)?;
+        v["xml"] = plan.xml.clone().into();
+        output::print_change(v, changed, msg)
+    };
     if args.print_xml {
+        if ctx.json() {
+            return report(false, "");
+        }
         return output::print(&plan.xml).map_err(Into::into);
     }
     conn.define_network(&plan.xml, true).with_context(|| format!("failed to define network '{}'", args.name))?;
@@ -366,7 +376,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         msg.push_str(&format!("Network {} started\n", args.name));
     }
     if ctx.json() {
-        return output::print_json(&plan);
+        return report(true, &msg.trim_end().replace('\n', "; "));
     }
     if !ctx.quiet() {
         output::print(&msg)?;

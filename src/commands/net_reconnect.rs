@@ -53,7 +53,7 @@ fn reconnect(args: &Args, ctx: &Ctx) -> Result<Reconnection> {
     let nics = reattach::nics_on(conn, &name, &bridge)?;
     let reports = reattach::reattach_all(conn, &name, &bridge, &nics, &|_| false, crate::host::is_local_uri(&uri));
     let forwards = reattach::reapply_forwards(conn, &name, &args.hooks_dir, &uri, &bridge, &reports);
-    Ok(Reconnection { network: name, rolled_back: None, nics: reports, forwards })
+    Ok(Reconnection { network: name, rolled_back: None, nics: reports, forwards, restarted: false })
 }
 
 /// Several hosts: each host's reconnected NICs with its host, then the

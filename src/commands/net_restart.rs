@@ -61,9 +61,25 @@ pub struct Reconnection {
     /// The port-forward line (re-applied, or why not).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub forwards: Option<String>,
+    /// The network was destroyed and started (net-restart, --apply's
+    /// restart); net-reconnect only moves NICs.
+    pub restarted: bool,
 }
 
 impl Reconnection {
+    /// What `--json` prints: the report with `changed` (a restart, or a
+    /// NIC put back; a net-reconnect with nothing to do is no change, so a
+    /// re-run reports false) and `message`.
+    pub fn json(&self, message: &str) -> serde_json::Value {
+        let changed = self.restarted || self.nics.iter().any(|n| n.result == "reconnected");
+        let mut v = serde_json::to_value(self).unwrap_or(serde_json::Value::Null);
+        if let serde_json::Value::Object(m) = &mut v {
+            m.insert("changed".into(), changed.into());
+            m.insert("message".into(), message.into());
+        }
+        v
+    }
+
     pub fn ok(&self) -> bool {
         self.rolled_back.is_none() && self.nics.iter().all(|n| matches!(n.result, "reconnected" | "connected" | "unchecked"))
     }
@@ -125,7 +141,7 @@ pub fn restart(conn: &dyn Conn, name: &str, restore_config: Option<&str>, hooks_
     let local = crate::host::is_local_uri(&uri);
     let reports = reattach::reattach_all(conn, name, &bridge, &nics, &|n| before.contains(&(n.guest.clone(), n.mac.clone())), local);
     let forwards = reattach::reapply_forwards(conn, name, hooks_dir, &uri, &bridge, &reports);
-    Ok(Reconnection { network: name.to_string(), rolled_back, nics: reports, forwards })
+    Ok(Reconnection { network: name.to_string(), rolled_back, nics: reports, forwards, restarted: true })
 }
 
 /// The new definition did not start: run the previous one again, and leave
@@ -212,13 +228,14 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
 
 /// Print one host's result (text or JSON) and turn it into the exit code.
 pub fn finish(ctx: &Ctx, done: &Reconnection, verb: &str) -> Result<()> {
+    let first = match &done.rolled_back {
+        None if verb.is_empty() => format!("Network {}: {}", done.network, counts(&done.nics, "nothing to reconnect")),
+        None => format!("Network {} {verb}", done.network),
+        Some(why) => format!("Network {} did not start ({why}); the definition it ran before was started again, and its persistent definition restored", done.network),
+    };
     if ctx.json() {
-        output::print_json(done)?;
+        output::print_json(&done.json(&first))?;
     } else {
-        let first = match &done.rolled_back {
-            None => format!("Network {} {verb}", done.network),
-            Some(why) => format!("Network {} did not start ({why}); the definition it ran before was started again, and its persistent definition restored", done.network),
-        };
         output::print(&render(done, ctx.quiet(), &first))?;
     }
     if crate::interrupt::requested() {
@@ -287,7 +304,7 @@ pub fn fleet_report(ctx: &Ctx, results: Vec<HostResult<Reconnection>>, empty: &s
                 if let Some(why) = &d.rolled_back {
                     detail = format!("rolled back ({why}); {detail}");
                 }
-                Outcome { ok: d.ok(), detail, report: serde_json::to_value(&d).ok() }
+                Outcome { ok: d.ok(), report: Some(d.json(&detail)), detail }
             }),
         })
         .collect();

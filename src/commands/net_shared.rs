@@ -34,10 +34,22 @@ pub fn state(ctx: &Ctx, name: &str) -> Result<(String, bool, bool)> {
 /// friends): resolve the network, make the one call, and name the network
 /// as the user typed it in both the failure (`Failed to VERB network X`) and
 /// the success message (`Network X DONE`), as virsh does.
+/// With `--json`: `{network, changed, message}` (each of these fails rather
+/// than finding nothing to do, so `changed` is always true).
 pub fn change(ctx: &Ctx, typed: &str, verb: &str, done_msg: &str, call: impl FnOnce(&dyn Conn, &str) -> VirtResult<()>) -> Result<()> {
     let name = resolve(ctx, typed)?;
     call(ctx.conn()?, &name).with_context(|| format!("Failed to {verb} network {typed}"))?;
-    done(ctx, &format!("Network {typed} {done_msg}"))
+    report(ctx, &format!("Network {typed} {done_msg}"), true, serde_json::json!({ "network": name }))
+}
+
+/// How a write command ends: virsh's success message ([`done`]), or with
+/// `--json` its report ([`output::print_change`]: `fields` plus `changed`
+/// and `message`).
+pub fn report(ctx: &Ctx, msg: &str, changed: bool, fields: serde_json::Value) -> Result<()> {
+    if ctx.json() {
+        return output::print_change(fields, changed, msg);
+    }
+    done(ctx, msg)
 }
 
 /// The libvirt release knet validates a network for before sending it over

@@ -59,6 +59,11 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         flags |= update_flags::LIVE;
     }
     let conn = ctx.conn()?;
+    // --json's `changed`: both definitions before and after (an add of what
+    // is there fails in libvirt, but a modify to the same value or a
+    // re-add after a failed delete can be no change). Only with --json.
+    let both = || (conn.network_xml(&name, false).ok(), conn.network_xml(&name, true).ok());
+    let before = ctx.json().then(both);
     conn.update_network(&name, command, section, parent_index, &xml, flags).with_context(|| format!("Failed to update network {name}"))?;
     let affected = match (args.config, args.live) {
         (true, true) => "persistent config and live state",
@@ -67,10 +72,15 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         (false, false) if conn.network_is_active(&name).unwrap_or(false) => "live state",
         (false, false) => "persistent config",
     };
+    let msg = format!("Updated network {name} {affected}");
+    if let Some(before) = before {
+        let changed = before != both();
+        return crate::output::print_change(serde_json::json!({ "network": name, "affected": affected }), changed, &msg);
+    }
     // virsh prints this one without a newline of its own: only the closing
     // blank line follows it (and -q drops both)
     if !ctx.quiet() {
-        crate::output::print(&format!("Updated network {name} {affected}\n"))?;
+        crate::output::print(&format!("{msg}\n"))?;
     }
     Ok(())
 }

@@ -374,10 +374,10 @@ fn free_ip(ip: &NetIp) -> Option<Ipv4Addr> {
 
 /// The guest's address on its NAT network: its static lease, or a new one
 /// (added unless `print`; `notes` says which).
-fn guest_address(conn: &dyn Conn, nic: &NatNic, print: bool, notes: &mut String) -> Result<Ipv4Addr> {
+fn guest_address(conn: &dyn Conn, nic: &NatNic, print: bool, notes: &mut String) -> Result<(Ipv4Addr, bool)> {
     let NatNic { domain: name, network: net, ip, mac, .. } = nic;
     if let Some(a) = ip.hosts.iter().find(|h| h.mac.as_deref() == Some(mac.as_str())).and_then(|h| h.ip) {
-        return Ok(a);
+        return Ok((a, false));
     }
     let a = free_ip(ip).with_context(|| format!("network '{net}' has no free address for a static lease"))?;
     // dnsmasq hands the name out as the guest's hostname: only a valid one
@@ -394,7 +394,23 @@ fn guest_address(conn: &dyn Conn, nic: &NatNic, print: bool, notes: &mut String)
         add_dhcp_host(conn, net, &host_xml).with_context(|| format!("failed to add a static DHCP lease for {name} to network '{net}'"))?;
         let _ = writeln!(notes, "Static DHCP lease {a} added for {name} ({mac}) on network {net}; the guest takes it at its next DHCP renewal");
     }
-    Ok(a)
+    Ok((a, !print))
+}
+
+/// `--json` of either form of the command: `fields` plus `hook`, `notes`
+/// (the lines it would print besides `message`), `changed` (the hook's text
+/// changed, or a static lease was added) and `message`. With --print,
+/// `script` instead, and nothing changed.
+#[allow(clippy::too_many_arguments)]
+fn json_report(mut fields: serde_json::Value, args: &Args, path: &Path, existing: Option<&str>, text: &str, lease_added: bool, notes: &str, message: &str) -> Result<()> {
+    fields["notes"] = notes.lines().filter(|l| *l != message).collect::<Vec<_>>().into();
+    if args.print {
+        fields["script"] = text.into();
+        return output::print_change(fields, false, "");
+    }
+    fields["hook"] = path.display().to_string().into();
+    let hook_changed = if text.is_empty() { existing.is_some() } else { existing != Some(text) };
+    output::print_change(fields, hook_changed || lease_added, message)
 }
 
 /// Install the hook with this table (remove it when the table is empty).
@@ -424,6 +440,7 @@ fn run_public(args: &Args, ctx: &Ctx, public_ip: Ipv4Addr, path: &Path, existing
         return Err(crate::exit::Exit::usage(format!("--public-ip {public_ip}: not an address a guest can have")));
     }
     let mut notes = String::new();
+    let mut lease_added = false;
     let (dom_name, running, changed);
     if args.remove {
         let info = conn.lookup_domain(&args.domain).ok();
@@ -448,7 +465,8 @@ fn run_public(args: &Args, ctx: &Ctx, public_ip: Ipv4Addr, path: &Path, existing
             // the guest's outgoing traffic can leave from one address only
             bail!("'{}' already has the public IP {}: remove it first (--public-ip {} --remove)", nic.domain, o.public_ip, o.public_ip);
         }
-        let guest_ip = guest_address(conn, &nic, args.print, &mut notes)?;
+        let guest_ip;
+        (guest_ip, lease_added) = guest_address(conn, &nic, args.print, &mut notes)?;
         public.retain(|r| r.domain != nic.domain);
         let rule = PublicRule { domain: nic.domain.clone(), public_ip, guest_ip, subnet, bridge: nic.bridge.clone() };
         public.push(rule.clone());
@@ -459,24 +477,38 @@ fn run_public(args: &Args, ctx: &Ctx, public_ip: Ipv4Addr, path: &Path, existing
         }
         dom_name = nic.domain;
     }
+    // --json: {domain, public_ip, guest_ip, ...}; guest_ip is null after --remove
+    let fields = || {
+        let rule = changed.as_ref().filter(|_| !args.remove);
+        serde_json::json!({ "domain": dom_name, "public_ip": public_ip.to_string(), "guest_ip": rule.map(|r| r.guest_ip.to_string()) })
+    };
+    // the hook's text; empty when no forward is left (the hook is removed)
+    let text = if rules.is_empty() && public.is_empty() { String::new() } else { script(&rules, &public) };
     if args.print {
+        if ctx.json() {
+            return json_report(fields(), args, path, existing, &script(&rules, &public), lease_added, &notes, "");
+        }
         eprint!("{notes}");
         return output::print(&script(&rules, &public)).map_err(Into::into);
     }
     install(path, &rules, &public)?;
-    if ctx.quiet() {
+    if ctx.quiet() && !ctx.json() {
         return Ok(());
     }
     let what = if args.remove { "removed from" } else { "installed in" };
-    let _ = writeln!(notes, "Public IP {public_ip} for {dom_name} {what} {}", path.display());
+    let message = format!("Public IP {public_ip} for {dom_name} {what} {}", path.display());
+    let _ = writeln!(notes, "{message}");
     if existing.is_none() {
         notes.push_str("note: libvirt looks for hook scripts when it starts or reloads: run `systemctl reload libvirtd` (virtqemud with modular daemons) once\n");
     }
-    if let (true, Some(rule)) = (running, changed) {
+    if let (true, Some(rule)) = (running, changed.as_ref()) {
         let _ = writeln!(notes, "note: {dom_name} is running: the change applies at its next start (or when libvirtd reconnects to it); to apply it now:");
         for c in rule.iptables(if args.remove { "-D" } else { "-I" }) {
             let _ = writeln!(notes, "  {c}");
         }
+    }
+    if ctx.json() {
+        return json_report(fields(), args, path, existing, &text, lease_added, &notes, &message);
     }
     output::print(&notes)?;
     Ok(())
@@ -505,6 +537,7 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
     let host_port = args.host_port.expect("clap: --host-port is required without --public-ip");
     let proto = args.proto.as_str();
     let mut notes = String::new();
+    let mut lease_added = false;
     let (dom_name, running, changed);
     if args.remove {
         let before = rules.len();
@@ -520,7 +553,8 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         }
     } else {
         let nic = nat_nic(conn, &args.domain)?;
-        let guest_ip = guest_address(conn, &nic, args.print, &mut notes)?;
+        let guest_ip;
+        (guest_ip, lease_added) = guest_address(conn, &nic, args.print, &mut notes)?;
         let NatNic { domain: name, bridge, .. } = nic;
         if let Some(other) = rules.iter().find(|r| r.proto == proto && r.host_port == host_port && r.domain != name) {
             bail!("host port {}/{proto} is already forwarded to '{}' ({}:{})", host_port, other.domain, other.guest_ip, other.guest_port);
@@ -532,24 +566,39 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         running = conn.lookup_domain(&name).map_err(|e| guest::lookup_error(&name, e))?.active;
         dom_name = name;
     }
+    // --json: {domain, proto, host_port, guest_ip, guest_port, ...}; the
+    // forward's own fields are null after --remove
+    let fields = || {
+        let rule = changed.as_ref().filter(|_| !args.remove);
+        serde_json::json!({ "domain": dom_name, "proto": proto, "host_port": host_port, "guest_ip": rule.map(|r| r.guest_ip.to_string()), "guest_port": rule.map(|r| r.guest_port) })
+    };
+    // the hook's text; empty when no forward is left (the hook is removed)
+    let text = if rules.is_empty() && public.is_empty() { String::new() } else { script(&rules, &public) };
     if args.print {
+        if ctx.json() {
+            return json_report(fields(), &args, &path, existing.as_deref(), &script(&rules, &public), lease_added, &notes, "");
+        }
         eprint!("{notes}");
         return output::print(&script(&rules, &public)).map_err(Into::into);
     }
     install(&path, &rules, &public)?;
-    if ctx.quiet() {
+    if ctx.quiet() && !ctx.json() {
         return Ok(());
     }
     let what = if args.remove { "removed from" } else { "installed in" };
-    let _ = writeln!(notes, "Forward of host port {}/{proto} to {dom_name} {what} {}", host_port, path.display());
+    let message = format!("Forward of host port {}/{proto} to {dom_name} {what} {}", host_port, path.display());
+    let _ = writeln!(notes, "{message}");
     if existing.is_none() {
         notes.push_str("note: libvirt looks for hook scripts when it starts or reloads: run `systemctl reload libvirtd` (virtqemud with modular daemons) once\n");
     }
-    if let (true, Some(rule)) = (running, changed) {
+    if let (true, Some(rule)) = (running, changed.as_ref()) {
         let _ = writeln!(notes, "note: {dom_name} is running: the change applies at its next start (or when libvirtd reconnects to it); to apply it now:");
         for c in rule.iptables(if args.remove { "-D" } else { "-I" }) {
             let _ = writeln!(notes, "  {c}");
         }
+    }
+    if ctx.json() {
+        return json_report(fields(), &args, &path, existing.as_deref(), &text, lease_added, &notes, &message);
     }
     output::print(&notes)?;
     Ok(())

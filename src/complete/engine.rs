@@ -3,17 +3,15 @@
 //! holds, and knet's filtering of the engine's candidates. Knows nothing of
 //! what an argument offers (src/complete/providers.rs) and never connects.
 
-use clap::CommandFactory;
 use clap_complete::engine::CompletionCandidate;
 
 use super::providers;
-use crate::cli::Cli;
 
 /// Tell the providers which line is being completed: its words, program
 /// name first, WITHOUT the word under the cursor (the shells' and the
 /// interactive shell's line alike).
 pub fn set_line(words: Vec<String>) {
-    let m = if words.is_empty() { None } else { Cli::command().ignore_errors(true).try_get_matches_from(words).ok() };
+    let m = if words.is_empty() { None } else { crate::cli::command().ignore_errors(true).try_get_matches_from(words).ok() };
     providers::set_line(m);
 }
 
@@ -34,10 +32,17 @@ pub fn env_complete() {
         // bash and zsh say which word is under the cursor; fish always completes the last
         let at = std::env::var("_CLAP_COMPLETE_INDEX").ok().and_then(|i| i.parse().ok()).unwrap_or(words.len().saturating_sub(1));
         words.truncate(at);
+        // bash (our script splits COMP_LINE itself) and zsh ($words) hand
+        // over the words as typed, quotes and all: `-c 'qemu:///system?socket=/x'`
+        // must reach libvirt without its quotes. fish's --tokenize has
+        // already removed them, and a second pass would eat a literal quote.
+        if shell != "fish" {
+            words = words.iter().map(|w| unquote(w)).collect();
+        }
         set_line(words);
     }
     let shells: [&dyn clap_complete::env::EnvCompleter; 3] = [&Shell::Bash, &Shell::Zsh, &Shell::Fish];
-    clap_complete::CompleteEnv::with_factory(Cli::command)
+    clap_complete::CompleteEnv::with_factory(crate::cli::command)
         .completer("knet")
         .shells(clap_complete::env::Shells(&shells))
         .complete();
@@ -207,8 +212,44 @@ impl clap_complete::env::EnvCompleter for Shell {
     }
 }
 
+/// A word as the shell would pass it to a command: `'...'` literal, `"..."`
+/// with `\` escaping `"`, `\`, `$` and `` ` ``, a bare `\x` is `x`. A quote
+/// left open (a word still being typed) runs to the end of the word.
+pub fn unquote(word: &str) -> String {
+    let mut out = String::with_capacity(word.len());
+    let mut chars = word.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '\'' => out.extend(chars.by_ref().take_while(|&c| c != '\'')),
+            '"' => {
+                while let Some(c) = chars.next() {
+                    match c {
+                        '"' => break,
+                        '\\' if matches!(chars.peek(), Some('"' | '\\' | '$' | '`')) => out.extend(chars.next()),
+                        c => out.push(c),
+                    }
+                }
+            }
+            '\\' => out.extend(chars.next()),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn words_lose_the_shells_quotes() {
+        use super::unquote;
+        assert_eq!(unquote("'qemu:///system?socket=/x'"), "qemu:///system?socket=/x");
+        assert_eq!(unquote("\"qemu:///system?socket=/x\""), "qemu:///system?socket=/x");
+        assert_eq!(unquote("qemu:///system\\?socket=/x"), "qemu:///system?socket=/x");
+        assert_eq!(unquote("a'b c'\"d\\\"e\""), "ab cd\"e");
+        assert_eq!(unquote("'half-typed"), "half-typed");
+        assert_eq!(unquote("\"a\\b\""), "a\\b");
+    }
+
     use super::*;
 
     #[test]

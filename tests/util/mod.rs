@@ -13,6 +13,15 @@ pub fn knet() -> Command {
     c
 }
 
+/// A `knet` binary at `path` (an install layout a test built), with a clean
+/// libvirt environment and no `KNET_LIBVIRT_BIN`: it finds its companion itself.
+pub fn knet_at(path: &Path) -> Command {
+    let mut c = Command::new(path);
+    clean_env(&mut c);
+    c.env_remove("KNET_LIBVIRT_BIN");
+    c
+}
+
 /// The real virsh, for "same output as virsh" checks.
 pub fn virsh() -> Command {
     let mut c = Command::new("virsh");

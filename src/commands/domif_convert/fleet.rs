@@ -5,7 +5,7 @@
 
 use anyhow::Result;
 
-use super::report::{counts, interrupted, lost_connection, preview_json, preview_text, summary_rows, Done};
+use super::report::{counts, interrupted, lost_connection, preview_json, preview_text, report_json, summary_rows, Done};
 use super::select::Selection;
 use super::{convert, Args};
 use crate::context::{Ctx, HostResult};
@@ -47,7 +47,7 @@ pub(super) fn fleet(args: &Args, ctx: &Ctx) -> Result<()> {
         .map(|r| HostResult {
             host: r.host,
             reached: r.reached,
-            result: r.result.map(|done| Outcome { ok: done.ok(), detail: counts(&done.reports), report: serde_json::to_value(&done.reports).ok() }),
+            result: r.result.map(|done| Outcome { ok: done.ok(), detail: counts(&done.reports), report: Some(report_json(&done.reports)) }),
         })
         .collect();
     let summary = crate::fleet::summary(ctx, &outcomes);

@@ -77,11 +77,11 @@ impl Done {
 pub(super) fn render(done: &Done, ctx: &Ctx) -> Result<()> {
     if let Some(plans) = &done.preview {
         if ctx.json() {
-            return output::print_json(&preview_json(plans));
+            return output::print_json(&serde_json::json!({ "changed": false, "guests": preview_json(plans) }));
         }
         output::print(&preview_text(plans))?;
     } else if ctx.json() {
-        output::print_json(&done.reports)?;
+        output::print_json(&report_json(&done.reports))?;
     } else {
         print_warnings(done.reports.iter().filter(|r| r.status == Status::Converted).flat_map(|r| &r.warnings));
         let mut s = summary(&done.reports, ctx.quiet());
@@ -105,6 +105,12 @@ pub(super) fn render(done: &Done, ctx: &Ctx) -> Result<()> {
     } else {
         Err(Exit::silent(exit::FAILURE))
     }
+}
+
+/// `--json` of an applied run: `{changed, guests}`, changed when a guest was
+/// converted (a re-run finds them converted: `nothing-to-convert`).
+pub(super) fn report_json(reports: &[GuestReport]) -> serde_json::Value {
+    serde_json::json!({ "changed": reports.iter().any(|r| r.status == Status::Converted), "guests": reports })
 }
 
 /// After Ctrl-C (exit 130; SIGTERM, SIGHUP alike): what was done, on one host or all of them.
