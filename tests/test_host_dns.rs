@@ -106,7 +106,16 @@ fn host_dns_check_asks_the_networks_dnsmasq() {
     define(&sb, "lab", LAB);
     run(sb.virsh().args(["net-start", "lab"])).ok();
     dhcp_client(&sb, "virbr5", "52:54:00:50:00:07", "vm7nic");
-    let leases = run(sb.virsh().args(["net-dhcp-leases", "lab"])).ok().stdout;
+    // dnsmasq records the lease through libvirt's lease helper (its
+    // dhcp-script) after it answered the client: wait for it, boundedly
+    let mut leases = String::new();
+    for _ in 0..100 {
+        leases = run(sb.virsh().args(["net-dhcp-leases", "lab"])).ok().stdout;
+        if leases.contains("10.50.0.7") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
     assert!(leases.contains("10.50.0.7"), "{leases}");
 
     let o = sb.knet_in_ns(&["host-dns", "lab", "--check"]).ok();
