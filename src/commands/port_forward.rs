@@ -482,36 +482,10 @@ fn run_public(args: &Args, ctx: &Ctx, public_ip: Ipv4Addr, path: &Path, existing
         let rule = changed.as_ref().filter(|_| !args.remove);
         serde_json::json!({ "domain": dom_name, "public_ip": public_ip.to_string(), "guest_ip": rule.map(|r| r.guest_ip.to_string()) })
     };
-    // the hook's text; empty when no forward is left (the hook is removed)
-    let text = if rules.is_empty() && public.is_empty() { String::new() } else { script(&rules, &public) };
-    if args.print {
-        if ctx.json() {
-            return json_report(fields(), args, path, existing, &script(&rules, &public), lease_added, &notes, "");
-        }
-        eprint!("{notes}");
-        return output::print(&script(&rules, &public)).map_err(Into::into);
-    }
-    install(path, &rules, &public)?;
-    if ctx.quiet() && !ctx.json() {
-        return Ok(());
-    }
     let what = if args.remove { "removed from" } else { "installed in" };
     let message = format!("Public IP {public_ip} for {dom_name} {what} {}", path.display());
-    let _ = writeln!(notes, "{message}");
-    if existing.is_none() {
-        notes.push_str("note: libvirt looks for hook scripts when it starts or reloads: run `systemctl reload libvirtd` (virtqemud with modular daemons) once\n");
-    }
-    if let (true, Some(rule)) = (running, changed.as_ref()) {
-        let _ = writeln!(notes, "note: {dom_name} is running: the change applies at its next start (or when libvirtd reconnects to it); to apply it now:");
-        for c in rule.iptables(if args.remove { "-D" } else { "-I" }) {
-            let _ = writeln!(notes, "  {c}");
-        }
-    }
-    if ctx.json() {
-        return json_report(fields(), args, path, existing, &text, lease_added, &notes, &message);
-    }
-    output::print(&notes)?;
-    Ok(())
+    let apply_now = changed.as_ref().filter(|_| running).map(|r| r.iptables(if args.remove { "-D" } else { "-I" }).to_vec());
+    finish(args, ctx, path, existing, &rules, &public, lease_added, notes, fields(), &message, &dom_name, apply_now)
 }
 
 pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
@@ -572,33 +546,43 @@ pub fn run(args: Args, ctx: &Ctx) -> Result<()> {
         let rule = changed.as_ref().filter(|_| !args.remove);
         serde_json::json!({ "domain": dom_name, "proto": proto, "host_port": host_port, "guest_ip": rule.map(|r| r.guest_ip.to_string()), "guest_port": rule.map(|r| r.guest_port) })
     };
+    let what = if args.remove { "removed from" } else { "installed in" };
+    let message = format!("Forward of host port {}/{proto} to {dom_name} {what} {}", host_port, path.display());
+    let apply_now = changed.as_ref().filter(|_| running).map(|r| r.iptables(if args.remove { "-D" } else { "-I" }).to_vec());
+    finish(&args, ctx, &path, existing.as_deref(), &rules, &public, lease_added, notes, fields(), &message, &dom_name, apply_now)
+}
+
+/// The end forwards and public IPs share: print the hook (`--print`) or
+/// install it, then `message` and what the admin still has to do (reload
+/// libvirt for a new hook; `apply_now`, the rules to run by hand for a
+/// running guest), as text or JSON.
+#[allow(clippy::too_many_arguments)]
+fn finish(args: &Args, ctx: &Ctx, path: &Path, existing: Option<&str>, rules: &[Rule], public: &[PublicRule], lease_added: bool, mut notes: String, fields: serde_json::Value, message: &str, dom_name: &str, apply_now: Option<Vec<String>>) -> Result<()> {
     // the hook's text; empty when no forward is left (the hook is removed)
-    let text = if rules.is_empty() && public.is_empty() { String::new() } else { script(&rules, &public) };
+    let text = if rules.is_empty() && public.is_empty() { String::new() } else { script(rules, public) };
     if args.print {
         if ctx.json() {
-            return json_report(fields(), &args, &path, existing.as_deref(), &script(&rules, &public), lease_added, &notes, "");
+            return json_report(fields, args, path, existing, &script(rules, public), lease_added, &notes, "");
         }
         eprint!("{notes}");
-        return output::print(&script(&rules, &public)).map_err(Into::into);
+        return output::print(&script(rules, public)).map_err(Into::into);
     }
-    install(&path, &rules, &public)?;
+    install(path, rules, public)?;
     if ctx.quiet() && !ctx.json() {
         return Ok(());
     }
-    let what = if args.remove { "removed from" } else { "installed in" };
-    let message = format!("Forward of host port {}/{proto} to {dom_name} {what} {}", host_port, path.display());
     let _ = writeln!(notes, "{message}");
     if existing.is_none() {
         notes.push_str("note: libvirt looks for hook scripts when it starts or reloads: run `systemctl reload libvirtd` (virtqemud with modular daemons) once\n");
     }
-    if let (true, Some(rule)) = (running, changed.as_ref()) {
+    if let Some(cmds) = apply_now {
         let _ = writeln!(notes, "note: {dom_name} is running: the change applies at its next start (or when libvirtd reconnects to it); to apply it now:");
-        for c in rule.iptables(if args.remove { "-D" } else { "-I" }) {
+        for c in cmds {
             let _ = writeln!(notes, "  {c}");
         }
     }
     if ctx.json() {
-        return json_report(fields(), &args, &path, existing.as_deref(), &text, lease_added, &notes, &message);
+        return json_report(fields, args, path, existing, &text, lease_added, &notes, message);
     }
     output::print(&notes)?;
     Ok(())
