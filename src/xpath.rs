@@ -194,35 +194,11 @@ fn indent(out: &mut String, level: usize) {
     out.extend(std::iter::repeat("  ").take(level));
 }
 
-fn qualified(n: roxmltree::Node, ns: Option<&str>, local: &str) -> String {
-    match ns.and_then(|u| n.lookup_prefix(u)) {
-        Some(p) if !p.is_empty() => format!("{p}:{local}"),
-        _ => local.to_string(),
-    }
-}
-
 /// libxml2's xmlNodeDump(format=1) after a parse without blank text nodes:
 /// an element whose children include text stays on one line, otherwise
 /// each child goes on its own line, indented two spaces per level.
 fn element(out: &mut String, n: roxmltree::Node, level: usize) {
-    let name = qualified(n, n.tag_name().namespace(), n.tag_name().name());
-    out.push('<');
-    out.push_str(&name);
-    for ns in n.namespaces().filter(|ns| n.parent_element().map_or(true, |p| !p.namespaces().any(|q| q == *ns))) {
-        match ns.name() {
-            Some(p) => out.push_str(&format!(" xmlns:{p}=\"")),
-            None => out.push_str(" xmlns=\""),
-        }
-        crate::xml::write::libxml2_attr(out, ns.uri());
-        out.push('"');
-    }
-    for a in n.attributes() {
-        out.push(' ');
-        out.push_str(&qualified(n, a.namespace(), a.name()));
-        out.push_str("=\"");
-        crate::xml::write::libxml2_attr(out, a.value());
-        out.push('"');
-    }
+    let name = crate::xml::write::libxml2_open(out, n);
     let children: Vec<roxmltree::Node> = n.children().filter(|c| !(c.is_text() && c.text().is_some_and(|t| t.trim().is_empty()))).collect();
     if children.is_empty() {
         out.push_str("/>");

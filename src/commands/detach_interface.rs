@@ -76,37 +76,10 @@ fn pick(xml: &str, kind: &str, mac: Option<&str>) -> Result<String> {
 /// `--print-xml` shows (virXMLNodeToString): double-quoted attributes,
 /// text kept as it is, childless elements as `<x/>`.
 fn libxml_dump(element_xml: &str) -> String {
-    fn qname(n: roxmltree::Node, name: roxmltree::ExpandedName, out: &mut String) {
-        if let Some(p) = name.namespace().and_then(|ns| n.lookup_prefix(ns)) {
-            out.push_str(p);
-            out.push(':');
-        }
-        out.push_str(name.name());
-    }
     fn dump(n: roxmltree::Node, out: &mut String) {
         match n.node_type() {
             roxmltree::NodeType::Element => {
-                out.push('<');
-                qname(n, n.tag_name(), out);
-                for ns in n.namespaces().filter(|ns| n.parent_element().map_or(true, |p| !p.namespaces().any(|q| q == *ns))) {
-                    match ns.name() {
-                        Some(p) => out.push_str(&format!(" xmlns:{p}=\"")),
-                        None => out.push_str(" xmlns=\""),
-                    }
-                    crate::xml::write::libxml2_attr(out, ns.uri());
-                    out.push('"');
-                }
-                for a in n.attributes() {
-                    out.push(' ');
-                    if let Some(p) = a.namespace().and_then(|ns| n.lookup_prefix(ns)) {
-                        out.push_str(p);
-                        out.push(':');
-                    }
-                    out.push_str(a.name());
-                    out.push_str("=\"");
-                    crate::xml::write::libxml2_attr(out, a.value());
-                    out.push('"');
-                }
+                let name = crate::xml::write::libxml2_open(out, n);
                 if !n.has_children() {
                     out.push_str("/>");
                     return;
@@ -116,7 +89,7 @@ fn libxml_dump(element_xml: &str) -> String {
                     dump(c, out);
                 }
                 out.push_str("</");
-                qname(n, n.tag_name(), out);
+                out.push_str(&name);
                 out.push('>');
             }
             roxmltree::NodeType::Text => crate::xml::write::libxml2_text(out, n.text().unwrap_or("")),

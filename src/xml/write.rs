@@ -75,6 +75,41 @@ pub fn text(name: &str, value: &str) -> String {
 }
 
 /// libxml2's text escaping (xmlEscapeContent).
+/// An element's start tag as libxml2 writes it, up to (not including) its
+/// `>` or `/>`: the qualified name, the namespace declarations the element
+/// makes itself, its attributes double-quoted. Returns the qualified name,
+/// for the end tag. Shared by `--xpath` output and `--print-xml`.
+pub fn libxml2_open(out: &mut String, n: roxmltree::Node) -> String {
+    let name = libxml2_qname(n, n.tag_name().namespace(), n.tag_name().name());
+    out.push('<');
+    out.push_str(&name);
+    for ns in n.namespaces().filter(|ns| n.parent_element().map_or(true, |p| !p.namespaces().any(|q| q == *ns))) {
+        match ns.name() {
+            Some(p) => out.push_str(&format!(" xmlns:{p}=\"")),
+            None => out.push_str(" xmlns=\""),
+        }
+        libxml2_attr(out, ns.uri());
+        out.push('"');
+    }
+    for a in n.attributes() {
+        out.push(' ');
+        out.push_str(&libxml2_qname(n, a.namespace(), a.name()));
+        out.push_str("=\"");
+        libxml2_attr(out, a.value());
+        out.push('"');
+    }
+    name
+}
+
+/// `prefix:local` as the document at `n` names namespace `ns`; the default
+/// namespace has no prefix.
+fn libxml2_qname(n: roxmltree::Node, ns: Option<&str>, local: &str) -> String {
+    match ns.and_then(|u| n.lookup_prefix(u)) {
+        Some(p) if !p.is_empty() => format!("{p}:{local}"),
+        _ => local.to_string(),
+    }
+}
+
 pub fn libxml2_text(out: &mut String, s: &str) {
     libxml2(out, s, false);
 }
